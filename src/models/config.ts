@@ -1,0 +1,260 @@
+/**
+ * The run configuration: every key, its unit, its default and its allowed range, validated by zod.
+ *
+ * Units are the dimensionless ones of the voltage-conductance model: voltages in units of
+ * (V_F − V_L), conductances in units of the leak g_L, time in units of the membrane time 1/g_L.
+ * The defaults are those of the issue / README: gL = 1, VL = VR = 0, VF = 1, VE = 14/3, a = 0.3,
+ * gin = 0.8, b = 0.5, φ0 = 20, ε = 0.05.
+ */
+import { z } from 'zod';
+
+export type ModelKind = 'vc' | 'vc-threshold';
+export type FiringRateKind = 'step' | 'constant' | 'sigmoid';
+
+/** A config error names the offending field (dotted path) and the allowed range. */
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`config error: ${field}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+interface RangeSpec {
+  min?: number;
+  max?: number;
+  /** min is excluded (a strict lower bound, e.g. ε > 0) */
+  minOpen?: boolean;
+  integer?: boolean;
+}
+
+function describeRange({ min, max, minOpen, integer }: RangeSpec): string {
+  const kind = integer ? 'an integer' : 'a finite number';
+  const lo = min === undefined ? '(-∞' : `${minOpen ? '(' : '['}${min}`;
+  const hi = max === undefined ? '∞)' : `${max}]`;
+  return `must be ${kind} in ${lo}, ${hi}`;
+}
+
+/** A number schema whose error message states the allowed range. */
+function num(spec: RangeSpec = {}) {
+  const message = describeRange(spec);
+  return z
+    .number({ error: (issue) => `${message} (got ${formatInput(issue.input)})` })
+    .refine(
+      (x) =>
+        Number.isFinite(x) &&
+        (!spec.integer || Number.isInteger(x)) &&
+        (spec.min === undefined || (spec.minOpen ? x > spec.min : x >= spec.min)) &&
+        (spec.max === undefined || x <= spec.max),
+      { error: (issue) => `${message} (got ${formatInput(issue.input)})` },
+    );
+}
+
+function formatInput(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (x === undefined) return 'nothing';
+  try {
+    return typeof x === 'number' ? String(x) : JSON.stringify(x);
+  } catch {
+    return String(x);
+  }
+}
+
+const firingRateSchema = z.strictObject({
+  /** φF(v): 'step' φ0·1{v > VF}, 'constant' φ0, 'sigmoid' φ0 / (1 + exp(−(v − VF)/w)) */
+  kind: z.enum(['step', 'constant', 'sigmoid']).default('step'),
+  /** φ0, firing rate scale [1/time] */
+  rate: num({ min: 0 }).default(20),
+  /** w, sigmoid width [voltage]; used only by 'sigmoid' */
+  width: num({ min: 0, minOpen: true }).default(0.05),
+});
+
+const paramsSchema = z.strictObject({
+  gL: num({ min: 0, minOpen: true }).default(1),
+  VL: num().default(0),
+  VR: num().default(0),
+  VF: num().default(1),
+  VE: num().default(14 / 3),
+  /** variance of the conductance noise; the g-equilibrium is N(Geq, a) truncated to g ≥ 0 */
+  a: num({ min: 0, minOpen: true }).default(0.3),
+  /** ε, the conductance time scale; the g-step is stable for any ε, dt */
+  eps: num({ min: 1e-12, max: 1e6 }).default(0.05),
+  /** Geq(v, N) = gin + b·N */
+  gin: num().default(0.8),
+  /** network connectivity: b > 0 excitatory, b < 0 inhibitory */
+  b: num().default(0.5),
+  phiF: firingRateSchema.default(() => firingRateSchema.parse({})),
+});
+
+const gridSchema = z.strictObject({
+  /** cells in v */
+  nv: num({ min: 8, max: 65536, integer: true }).default(256),
+  /** cells in g */
+  ng: num({ min: 8, max: 65535, integer: true }).default(128),
+  /** upper end of the conductance axis; default from the equilibrium bound (see defaultGmax) */
+  gmax: num({ min: 0, minOpen: true }).optional(),
+});
+
+const timeSchema = z.strictObject({
+  /** final time */
+  T: num({ min: 0, minOpen: true }).default(1),
+  /** time step; default cfl·Δv / max|u| (the transport CFL bound) */
+  dt: num({ min: 0, minOpen: true }).optional(),
+  /** Courant number for the default dt; the semi-Lagrangian transport is stable for any value */
+  cfl: num({ min: 0, minOpen: true, max: 1000 }).default(0.9),
+  /** a run stops with status "blowup" when N(t) exceeds this rate */
+  Nmax: num({ min: 0, minOpen: true }).default(1e6),
+});
+
+const initialSchema = z.strictObject({
+  kind: z.literal('gaussian').default('gaussian'),
+  v0: num().default(0.5),
+  sv: num({ min: 0, minOpen: true }).default(0.15),
+  g0: num().default(0.8),
+  sg: num({ min: 0, minOpen: true }).default(0.3),
+});
+
+const outputSchema = z.strictObject({
+  /** write a row of activity.csv every `every` steps */
+  every: num({ min: 1, max: 1e9, integer: true }).default(1),
+  /** times at which p is written (.npy and .png); default [T] */
+  snapshots: z.array(num({ min: 0 })).max(10000).optional(),
+});
+
+export const configSchema = z.strictObject({
+  model: z.enum(['vc', 'vc-threshold']).default('vc'),
+  params: paramsSchema.default(() => paramsSchema.parse({})),
+  grid: gridSchema.default(() => gridSchema.parse({})),
+  time: timeSchema.default(() => timeSchema.parse({})),
+  initial: initialSchema.default(() => initialSchema.parse({})),
+  output: outputSchema.default(() => outputSchema.parse({})),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+type Parsed = z.output<typeof configSchema>;
+export type ModelParams = Parsed['params'];
+export type FiringRateParams = ModelParams['phiF'];
+
+/** A fully resolved configuration: every default filled in, derived quantities computed. */
+export interface KinfireConfig {
+  model: ModelKind;
+  params: ModelParams;
+  grid: { nv: number; ng: number; gmax: number };
+  time: { T: number; dt: number; cfl: number; Nmax: number; steps: number };
+  initial: Parsed['initial'];
+  output: { every: number; snapshots: number[] };
+}
+
+/** Largest firing rate the model can produce, used to bound Geq from above for the default gmax. */
+export function maxFiringRate(params: ModelParams): number {
+  return params.phiF.rate;
+}
+
+/**
+ * Default gmax: the g-equilibrium is a Gaussian of mean Geq = gin + b·N and variance a. For the soft
+ * model N = ∫φF p ≤ φ0 (mass 1), so Geq ≤ gin + max(b, 0)·φ0. Six standard deviations above the largest
+ * possible mean leave a tail mass below 1e-9 of the equilibrium; the initial data's own tail is covered
+ * the same way. The threshold model has no a-priori bound on N; φ0 is used as its rate scale and a
+ * warning is raised during the run if mass piles up near gmax.
+ */
+export function defaultGmax(params: ModelParams, initial: Parsed['initial']): number {
+  const geqMax = Math.max(params.gin, params.gin + params.b * maxFiringRate(params));
+  return Math.max(geqMax + 6 * Math.sqrt(params.a), initial.g0 + 6 * initial.sg, 6 * Math.sqrt(params.a));
+}
+
+/** Upper end of the voltage axis: VE for `vc` (soft threshold), VF for `vc-threshold`. */
+export function voltageTop(model: ModelKind, params: ModelParams): number {
+  return model === 'vc' ? params.VE : params.VF;
+}
+
+/** max over the grid of |u(v,g)| = |gL(VL − v) + g(VE − v)|, attained at a corner of the domain. */
+export function maxVoltageSpeed(model: ModelKind, params: ModelParams, gmax: number): number {
+  const u = (v: number, g: number) => Math.abs(params.gL * (params.VL - v) + g * (params.VE - v));
+  const top = voltageTop(model, params);
+  return Math.max(u(params.VL, 0), u(params.VL, gmax), u(top, 0), u(top, gmax));
+}
+
+function issuePath(path: PropertyKey[]): string {
+  return path.length ? path.map(String).join('.') : '(root)';
+}
+
+/** Validate and resolve a config (an object parsed from JSON). Throws ConfigError naming the field. */
+export function resolveConfig(input: unknown): KinfireConfig {
+  const parsed = configSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    let problem = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      problem = `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    }
+    const path = issue.code === 'unrecognized_keys' ? issue.path : issue.path;
+    throw new ConfigError(issuePath(path), problem);
+  }
+  const c = parsed.data;
+  const p = c.params;
+  const order = (field: string, ok: boolean, what: string) => {
+    if (!ok) throw new ConfigError(field, what);
+  };
+  order('params.VR', p.VL <= p.VR && p.VR < p.VF, `must satisfy VL ≤ VR < VF (got VL=${p.VL}, VR=${p.VR}, VF=${p.VF})`);
+  order('params.VE', p.VF < p.VE, `must satisfy VF < VE (got VF=${p.VF}, VE=${p.VE})`);
+  if (c.model === 'vc-threshold') {
+    order('params.VR', p.VR === p.VL, `model vc-threshold reinjects at VL: VR must equal VL (got VR=${p.VR}, VL=${p.VL})`);
+  }
+  const gmax = c.grid.gmax ?? defaultGmax(p, c.initial);
+  const top = voltageTop(c.model, p);
+  order('initial.v0', c.initial.v0 > p.VL && c.initial.v0 < top, `must lie in (VL, ${c.model === 'vc' ? 'VE' : 'VF'}) = (${p.VL}, ${top}) (got ${c.initial.v0})`);
+  order('initial.g0', c.initial.g0 >= 0 && c.initial.g0 < gmax, `must lie in [0, gmax) = [0, ${gmax}) (got ${c.initial.g0})`);
+
+  const dv = (top - p.VL) / c.grid.nv;
+  const dtCfl = (c.time.cfl * dv) / maxVoltageSpeed(c.model, p, gmax);
+  const dtWanted = c.time.dt ?? dtCfl;
+  // T is hit exactly: the step is shortened so that an integer number of steps reaches T.
+  const steps = Math.max(1, Math.ceil(c.time.T / dtWanted - 1e-9));
+  order('time.dt', steps <= 1e9, `gives ${steps} steps to reach T; must give at most 1e9 (use a larger dt or smaller T)`);
+  const dt = c.time.T / steps;
+
+  const snapshots = (c.output.snapshots ?? [c.time.T]).slice().sort((x, y) => x - y);
+  snapshots.forEach((s, k) => order(`output.snapshots.${k}`, s <= c.time.T * (1 + 1e-12), `must lie in [0, T] = [0, ${c.time.T}] (got ${s})`));
+
+  return {
+    model: c.model,
+    params: p,
+    grid: { nv: c.grid.nv, ng: c.grid.ng, gmax },
+    time: { T: c.time.T, dt, cfl: c.time.cfl, Nmax: c.time.Nmax, steps },
+    initial: c.initial,
+    output: { every: c.output.every, snapshots },
+  };
+}
+
+/**
+ * Apply `--set path=value` overrides to a raw config object. The value is parsed as JSON when it
+ * can be (numbers, booleans, arrays), else kept as a string, so that the schema reports a wrong type.
+ */
+export function applyOverrides(raw: unknown, assignments: string[]): unknown {
+  const root: Record<string, unknown> = structuredClone((raw ?? {}) as Record<string, unknown>);
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw new ConfigError(assignment, 'a --set override must look like path.to.key=value');
+    const path = assignment.slice(0, eq).split('.');
+    const text = assignment.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    let node = root;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      if (next === undefined) node[key] = {};
+      else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        throw new ConfigError(path.join('.'), `cannot set a key inside ${key}, which is not an object`);
+      }
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path[path.length - 1]] = value;
+  }
+  return root;
+}

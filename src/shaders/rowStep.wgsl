@@ -1,0 +1,90 @@
+// The two row halves of a Strang step, one workgroup per g-row (row j = workgroup_id.x):
+//   vc            first half:  F(dt/2) then T(dt/2)      second half:  T(dt/2) then F(dt/2)
+//   vc-threshold  first half:  T(dt/2), outflow at VF    second half:  T(dt/2), outflow at VF
+//                 re-enters at VL (cell 0) with its g    re-enters at VL
+// F is the exact exponential loss p <- p e^{-phi dt/2}; the lost mass of the row, N(t,g) integrated over
+// the substep, is reinjected in the cell holding VR. Each half also writes the row sums the g-step and
+// the diagnostics need (rowStats), reduced in a fixed tree order.
+// Variants (wgsl-preprocessor): FIRST_HALF, THRESHOLD.
+// Requires bindings.wgsl, reduce.wgsl, vTransport.wgsl.
+
+var<private> rowBase: u32;
+var<private> rowLost: f32;
+
+fn sourceValue(k: i32) -> f32 {
+  let value = src[rowBase + u32(k)];
+#if ${FIRING_BEFORE_TRANSPORT}
+  // F(dt/2) applied on the fly: survival, plus the row's lost mass added to the reinjection cell.
+  let survived = value * cellCoefficients(u32(k)).y;
+  return select(survived, survived + rowLost, u32(k) == params.reinjectCell);
+#else
+  return value;
+#endif
+}
+
+@compute @workgroup_size(WG)
+fn rowStep(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let j = wid.x;
+  let nv = params.nv;
+  rowBase = j * nv;
+  rowLost = 0.0;
+  let row = rowCoefficients(j);
+
+#if ${FIRING_BEFORE_TRANSPORT}
+  var lost = 0.0;
+  for (var i = lid; i < nv; i = i + WG) {
+    lost = lost + src[rowBase + i] * cellCoefficients(i).z;
+  }
+  rowLost = workgroupSum(lid, vec4f(lost, 0.0, 0.0, 0.0)).x;
+#endif
+
+  // (lost in the second-half firing, sum of phi * p, sum of p) over this invocation's cells
+  var partial = vec4f(0.0);
+  for (var i = lid; i < nv; i = i + WG) {
+    let transported = transportedCell(i32(i), row.x, row.y, i32(nv));
+#if ${FIRST_HALF}
+    dst[rowBase + i] = transported;
+    partial = partial + vec4f(0.0, cellCoefficients(i).x * transported, transported, 0.0);
+#elif ${THRESHOLD}
+    dst[rowBase + i] = transported;
+    partial = partial + vec4f(0.0, 0.0, transported, 0.0);
+#else
+    let cell = cellCoefficients(i);
+    let survived = transported * cell.y;
+    dst[rowBase + i] = survived;
+    partial = partial + vec4f(transported * cell.z, cell.x * survived, survived, 0.0);
+#endif
+  }
+
+#if ${THRESHOLD}
+  // Invocation 0 wrote cell 0 itself (i = lid = 0), so it can add the reinjected outflow without a barrier.
+  var outflow = 0.0;
+  if (lid == 0u) {
+    outflow = outflowThroughTop(row.x, row.y, i32(nv));
+    dst[rowBase] = dst[rowBase] + outflow;
+  }
+  let sums = workgroupSum(lid, partial);
+  if (lid == 0u) {
+#if ${FIRST_HALF}
+    rowStats[j] = vec4f(outflow * params.dv / params.halfDt, outflow, rowStats[j].z, rowStats[j].w);
+#else
+    let outflowA = rowStats[j].y;
+    rowStats[j] = vec4f(rowStats[j].x, outflowA, (outflowA + outflow) * params.dv / params.dt, (sums.z + outflow) * params.dv);
+#endif
+  }
+#else
+  storageBarrier();
+  let sums = workgroupSum(lid, partial);
+  if (lid == 0u) {
+#if ${FIRST_HALF}
+    rowStats[j] = vec4f(sums.y * params.dv, 0.0, rowStats[j].z, rowStats[j].w);
+#else
+    // F(dt/2) after the transport: the row's lost mass goes to the cell of VR.
+    let k = params.reinjectCell;
+    dst[rowBase + k] = dst[rowBase + k] + sums.x;
+    let phiR = cellCoefficients(k).x;
+    rowStats[j] = vec4f(rowStats[j].x, 0.0, (sums.y + phiR * sums.x) * params.dv, (sums.z + sums.x) * params.dv);
+#endif
+  }
+#endif
+}
