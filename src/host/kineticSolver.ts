@@ -25,7 +25,17 @@ import type { GpuContext } from './gpu';
 import { type StepLayout, stepLayout } from './layout';
 import { composeWgsl, type ShaderFile } from './shaderSource';
 
-export const ROW_WORKGROUP = 256;
+/**
+ * Workgroup size of the kernels that reduce over a row (or over the rows): about eight cells per
+ * invocation, a power of two in [32, 256]. Barriers cost more the larger the workgroup (on SwiftShader
+ * a 256-wide row reduction of a 64-cell row is 20x slower than a 32-wide one), and idle invocations
+ * only add barrier work. The size is a function of the grid alone, so the reduction tree, and with it
+ * every rounding, is the same on every run of the same grid.
+ */
+export function reductionWorkgroupSize(cells: number): number {
+  const want = 2 ** Math.ceil(Math.log2(Math.max(1, cells / 8)));
+  return Math.min(256, Math.max(32, want));
+}
 export const COLUMN_WORKGROUP = 64;
 /** History ring length: the most steps one block may take between readbacks. */
 export const HISTORY_CAPACITY = 4096;
@@ -159,7 +169,9 @@ export class KineticSolver {
     const pipelines = {} as Record<KernelName, GPUComputePipeline>;
     for (const [name, spec] of Object.entries(specs) as [KernelName, KernelSpec][]) {
       const code = codeOf(spec);
-      const constants: Record<string, number> = { WG: ROW_WORKGROUP };
+      // Row kernels reduce over nv cells; the single-workgroup kernels reduce over the ng rows.
+      const reducesRows = name === 'conductanceFactor' || name === 'recordDiagnostics';
+      const constants: Record<string, number> = { WG: reductionWorkgroupSize(reducesRows ? grid.ng : grid.nv) };
       if (code.includes('override WG_COLUMN')) constants.WG_COLUMN = COLUMN_WORKGROUP;
       pipelines[name] = await device.createComputePipelineAsync({
         label: name,
@@ -238,7 +250,7 @@ export class KineticSolver {
     const transport = transportRowCoefficients(p, grid, dt / 2);
     const coeff = new Float32Array((grid.ng + grid.nv) * 4);
     for (let j = 0; j < grid.ng; j++) coeff.set([transport.c[j], transport.gamma[j], gCenter(grid, j), 0], 4 * j);
-    for (let i = 0; i < grid.nv; i++) coeff.set([phi[i], fire.survival[i], fire.loss[i], 0], 4 * (grid.ng + i));
+    for (let i = 0; i < grid.nv; i++) coeff.set([phi[i], fire.survival[i], 0, 0], 4 * (grid.ng + i));
     this.device.queue.writeBuffer(this.buffers.coefficients, 0, coeff);
   }
 
@@ -290,6 +302,11 @@ export class KineticSolver {
     this.dispatch(pass, kernel, group, workgroups[kernel]);
     pass.end();
     this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Replace the intermediate state (the g-step's input), for kernel tests. */
+  uploadIntermediate(p: Float32Array | Float64Array): void {
+    this.device.queue.writeBuffer(this.buffers.stateB, 0, p instanceof Float32Array ? p : Float32Array.from(p));
   }
 
   /** Submit `count` steps (≤ HISTORY_CAPACITY) in one command buffer; returns immediately. */

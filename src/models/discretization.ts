@@ -146,15 +146,11 @@ export function transportRowCoefficients(params: ModelParams, grid: Grid, tau: n
   return { c, gamma };
 }
 
-/** Exact exponential loss over τ: survival e^{−φ̄τ} and lost fraction 1 − e^{−φ̄τ} = −expm1(−φ̄τ). */
-export function firingCellCoefficients(phi: Float64Array, tau: number): { survival: Float64Array; loss: Float64Array } {
+/** Exact exponential loss over τ: the survival factor e^{−φ̄τ}; a cell loses p − p e^{−φ̄τ}. */
+export function firingCellCoefficients(phi: Float64Array, tau: number): { survival: Float64Array } {
   const survival = new Float64Array(phi.length);
-  const loss = new Float64Array(phi.length);
-  for (let i = 0; i < phi.length; i++) {
-    survival[i] = Math.exp(-phi[i] * tau);
-    loss[i] = -Math.expm1(-phi[i] * tau);
-  }
-  return { survival, loss };
+  for (let i = 0; i < phi.length; i++) survival[i] = Math.exp(-phi[i] * tau);
+  return { survival };
 }
 
 /**

@@ -22,7 +22,7 @@ struct Params {
 }
 
 // Per row j (first ng entries): (c_j, gamma_j, g_j, 0), see transportRowCoefficients.
-// Per cell i (next nv entries):  (phi_i, survival_i, loss_i, 0) for a half step.
+// Per cell i (next nv entries):  (phi_i, survival_i = e^{-phi_i dt/2}, 0, 0).
 struct Diagnostics {
   step: u32,             // index of the next history entry (= number of steps taken + 1)
   nStar: f32,            // N* used by the last g-step

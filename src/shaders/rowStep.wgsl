@@ -3,7 +3,9 @@
 //   vc-threshold  first half:  T(dt/2), outflow at VF    second half:  T(dt/2), outflow at VF
 //                 re-enters at VL (cell 0) with its g    re-enters at VL
 // F is the exact exponential loss p <- p e^{-phi dt/2}; the lost mass of the row, N(t,g) integrated over
-// the substep, is reinjected in the cell holding VR. Each half also writes the row sums the g-step and
+// the substep, is reinjected in the cell holding VR. The lost part of a cell is p - p*s with the same
+// f32 survival factor s, not p times a separately rounded loss fraction: by Sterbenz's lemma the
+// subtraction is exact for s >= 1/2, so survived + lost = p exactly and firing adds no mass bias. Each half also writes the row sums the g-step and
 // the diagnostics need (rowStats), reduced in a fixed tree order.
 // Variants (wgsl-preprocessor): FIRST_HALF, THRESHOLD.
 // Requires bindings.wgsl, reduce.wgsl, vTransport.wgsl.
@@ -33,7 +35,8 @@ fn rowStep(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l
 #if ${FIRING_BEFORE_TRANSPORT}
   var lost = 0.0;
   for (var i = lid; i < nv; i = i + WG) {
-    lost = lost + src[rowBase + i] * cellCoefficients(i).z;
+    let value = src[rowBase + i];
+    lost = lost + (value - value * cellCoefficients(i).y);
   }
   rowLost = workgroupSum(lid, vec4f(lost, 0.0, 0.0, 0.0)).x;
 #endif
@@ -52,7 +55,7 @@ fn rowStep(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) l
     let cell = cellCoefficients(i);
     let survived = transported * cell.y;
     dst[rowBase + i] = survived;
-    partial = partial + vec4f(transported * cell.z, cell.x * survived, survived, 0.0);
+    partial = partial + vec4f(transported - survived, cell.x * survived, survived, 0.0);
 #endif
   }
 

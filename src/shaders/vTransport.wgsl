@@ -24,9 +24,10 @@ fn limitedSlope(k: i32, nv: i32) -> f32 {
   return select(-s, s, dl > 0.0);
 }
 
-// Integral of the reconstruction of cell k over the offsets [a, b] of the cell, in value * cells.
+// Integral of the reconstruction of cell k over the offsets [a, b] of the cell, in value * cells. The
+// limited reconstruction is non-negative, so the clamp only removes f32 rounding of a vanishing piece.
 fn pieceIntegral(k: i32, a: f32, b: f32, nv: i32) -> f32 {
-  return (b - a) * (sourceValue(k) + limitedSlope(k, nv) * (0.5 * (a + b) - 0.5));
+  return max(0.0, (b - a) * (sourceValue(k) + limitedSlope(k, nv) * (0.5 * (a + b) - 0.5)));
 }
 
 struct Foot {

@@ -39,7 +39,8 @@ export function limitedSlope(q: ArrayLike<number>, k: number, nv: number): numbe
 
 /** ∫ of the reconstruction of cell k over the local offsets [a, b] ⊂ [0, 1] of the cell, in value·cells. */
 function pieceIntegral(q: ArrayLike<number>, k: number, a: number, b: number, nv: number): number {
-  return (b - a) * (q[k] + limitedSlope(q, k, nv) * (0.5 * (a + b) - 0.5));
+  // the limited reconstruction is non-negative; the clamp only removes rounding of a vanishing piece
+  return Math.max(0, (b - a) * (q[k] + limitedSlope(q, k, nv) * (0.5 * (a + b) - 0.5)));
 }
 
 interface Foot {
@@ -159,7 +160,7 @@ export class KineticReference {
   readonly params: ModelParams;
   readonly dt: number;
   readonly phi: Float64Array;
-  readonly fire: { survival: Float64Array; loss: Float64Array };
+  readonly fire: { survival: Float64Array };
   readonly transport: { c: Float64Array; gamma: Float64Array };
   p: Float64Array;
   t = 0;
@@ -186,8 +187,9 @@ export class KineticReference {
   fireRow(row: Float64Array): void {
     let lost = 0;
     for (let i = 0; i < row.length; i++) {
-      lost += row[i] * this.fire.loss[i];
-      row[i] *= this.fire.survival[i];
+      const survived = row[i] * this.fire.survival[i];
+      lost += row[i] - survived;
+      row[i] = survived;
     }
     row[this.grid.reinjectCell] += lost;
   }

@@ -1,0 +1,86 @@
+/**
+ * The `kinfire` command line. Exit codes: 0 ok; 1 a failure of the run or the GPU; 2 bad input
+ * (config, options, output folder, grid too large for the adapter); 3 the run stopped early with
+ * status "blowup" or "nonfinite" (its results folder is written).
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { GpuUnavailableError } from '../host/gpu';
+import { GridTooLargeError } from '../host/kineticSolver';
+import { OutputDirError } from '../io/results';
+import { ConfigError } from '../models/config';
+import { runCommand } from './runCommand';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The shipped demo config, next to the package root. */
+export function demoConfigPath(): string {
+  return resolve(fileURLToPath(new URL('../examples/demo.json', import.meta.url)));
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('kinfire')
+    .description('WebGPU solvers for the voltage-conductance kinetic equation of integrate-and-fire networks')
+    .version(pkg.version)
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run the kinetic model and write a results folder')
+    .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
+    .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
+    .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
+    .option('-f, --force', 'replace an existing results folder')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (opts) => {
+      const summary = await runCommand(opts, pkg.version);
+      process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
+      if (summary.status !== 'ok') process.exitCode = 3;
+    });
+
+  program
+    .command('demo')
+    .description('run the shipped demo (examples/demo.json) and say where its results are')
+    .option('-o, --out <dir>', 'results folder', 'runs/demo')
+    .action(async (opts) => {
+      const config = demoConfigPath();
+      const summary = await runCommand({ config, out: opts.out, force: true }, pkg.version);
+      const out = resolve(opts.out);
+      process.stdout.write(
+        [
+          '',
+          `demo finished: status ${summary.status}, ${summary.steps} steps in ${summary.wall_s.toFixed(2)} s (${summary.steps_per_s.toFixed(1)} steps/s) on ${summary.adapter.description || summary.adapter.architecture}`,
+          `N(T) = ${summary.N_final.toPrecision(6)}, relative mass drift ${summary.mass_drift.toExponential(2)}`,
+          `results in ${out}:`,
+          `  summary.json, activity.csv (t,N,mass), ${summary.snapshots.map((s) => s.png).join(', ')} (+ .npy)`,
+          '',
+        ].join('\n'),
+      );
+    });
+  return program;
+}
+
+const INPUT_ERRORS = [ConfigError, OutputDirError, GridTooLargeError];
+
+export async function main(argv = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (INPUT_ERRORS.some((E) => e instanceof E)) {
+      process.stderr.write(`kinfire: ${(e as Error).message}\n`);
+      return 2;
+    }
+    if (e instanceof GpuUnavailableError) {
+      process.stderr.write(`kinfire: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`kinfire: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}

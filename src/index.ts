@@ -1,0 +1,21 @@
+/**
+ * kinfire as a library: the same solver the CLI and the browser use.
+ *
+ *   import { openGpu, resolveConfig, runSimulation } from 'kinfire';
+ *   const gpu = await openGpu();
+ *   const result = await runSimulation(gpu, resolveConfig({ params: { b: 0.7 } }));
+ */
+export { ConfigError, type ConfigInput, configSchema, type KinfireConfig, type ModelKind, resolveConfig, applyOverrides, defaultGmax } from './models/config';
+export {
+  bernoulli,
+  discreteConductanceEquilibrium,
+  firingRate,
+  firingRateCellAverage,
+  type Grid,
+  gridOf,
+  initialDensity,
+} from './models/discretization';
+export { KineticReference, conductanceFactor, conductanceStep, stateDiagnostics, transportRow } from './models/reference/kineticReference';
+export { type AdapterSummary, describeAdapter, type GpuContext, GpuUnavailableError, openGpu } from './host/gpu';
+export { type ActivityBlock, checkGridFits, GridTooLargeError, KineticSolver } from './host/kineticSolver';
+export { massNearGmax, type RunHooks, type RunProgress, type RunResult, runSimulation, type RunStatus, type Snapshot } from './host/run';

@@ -1,0 +1,143 @@
+/**
+ * The results folder of a run: summary.json, activity.csv and, per snapshot, p_t<time>.npy (float32,
+ * shape (ng, nv), C order: p[j, i] = p(v_i, g_j)) and p_t<time>.png. Files are written into a
+ * temporary sibling folder that is renamed to the requested name only when the run has finished, so
+ * an interrupted or rejected run leaves no half-written DIR behind.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { AdapterSummary } from '../host/gpu';
+import type { RunResult, Snapshot } from '../host/run';
+import type { KinfireConfig } from '../models/config';
+import { type Grid, gridOf } from '../models/discretization';
+import { renderHeatmapPng } from '../render/png/heatmap';
+import { writeNpy } from './npy';
+
+export class OutputDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputDirError';
+  }
+}
+
+/** A results folder being written: `path` is the temporary folder until commit(). */
+export class PendingResults {
+  readonly path: string;
+  readonly snapshots: { t: number; step: number; npy: string; png: string }[] = [];
+
+  private constructor(
+    readonly target: string,
+    private readonly force: boolean,
+  ) {
+    this.path = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+  }
+
+  /** Refuse a non-empty existing DIR (unless force) before any work is done. */
+  static check(target: string, force: boolean): void {
+    const dir = resolve(target);
+    if (existsSync(dir) && readdirSync(dir).length > 0 && !force) {
+      throw new OutputDirError(`--out ${target}: the folder exists and is not empty; choose another or pass --force to replace it`);
+    }
+  }
+
+  static begin(target: string, force: boolean): PendingResults {
+    PendingResults.check(target, force);
+    const pending = new PendingResults(resolve(target), force);
+    rmSync(pending.path, { recursive: true, force: true });
+    mkdirSync(pending.path, { recursive: true });
+    return pending;
+  }
+
+  writeSnapshot(config: KinfireConfig, s: Snapshot): void {
+    const grid = gridOf(config);
+    const stem = `p_t${s.t.toFixed(6)}`;
+    writeNpy(join(this.path, `${stem}.npy`), s.p, [grid.ng, grid.nv]);
+    writeFileSync(join(this.path, `${stem}.png`), densityPng(config, grid, s.p, s.t));
+    this.snapshots.push({ t: s.t, step: s.step, npy: `${stem}.npy`, png: `${stem}.png` });
+  }
+
+  write(name: string, content: string): void {
+    writeFileSync(join(this.path, name), content);
+  }
+
+  commit(): void {
+    if (this.force) rmSync(this.target, { recursive: true, force: true });
+    else if (existsSync(this.target)) rmSync(this.target, { recursive: true }); // empty, checked at begin
+    renameSync(this.path, this.target);
+  }
+
+  abandon(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+export function densityPng(config: KinfireConfig, grid: Grid, p: Float32Array, t: number): Buffer {
+  const markers = [{ x: config.params.VF, label: 'VF' }];
+  if (config.params.VR > grid.vlo) markers.push({ x: config.params.VR, label: 'VR' });
+  return renderHeatmapPng(p, grid.nv, grid.ng, {
+    title: `p(v, g, t = ${t.toPrecision(4)})   model ${config.model}, ε = ${config.params.eps}, b = ${config.params.b}`,
+    xLabel: 'v (voltage)',
+    yLabel: 'g (conductance)',
+    xRange: [grid.vlo, grid.vhi],
+    yRange: [0, grid.gmax],
+    colorBarLabel: 'p',
+    markers: markers.filter((m) => m.x > grid.vlo && m.x < grid.vhi),
+  });
+}
+
+export function activityCsv(activity: RunResult['activity']): string {
+  const rows = ['t,N,mass'];
+  for (let k = 0; k < activity.t.length; k++) rows.push(`${activity.t[k]},${activity.N[k]},${activity.mass[k]}`);
+  return `${rows.join('\n')}\n`;
+}
+
+export interface Summary {
+  kinfire: string;
+  model: string;
+  params: KinfireConfig['params'];
+  grid: { nv: number; ng: number; gmax: number; dv: number; dg: number };
+  T: number;
+  dt: number;
+  steps: number;
+  t_final: number;
+  adapter: AdapterSummary;
+  runtime: string;
+  wall_s: number;
+  steps_per_s: number;
+  N_final: number;
+  mass_initial: number;
+  mass_final: number;
+  mass_drift: number;
+  status: RunResult['status'];
+  message?: string;
+  warnings: string[];
+  snapshots: PendingResults['snapshots'];
+  config: KinfireConfig;
+}
+
+export function makeSummary(config: KinfireConfig, result: RunResult, adapter: AdapterSummary, runtime: string, snapshots: Summary['snapshots'], version: string): Summary {
+  const grid = gridOf(config);
+  return {
+    kinfire: version,
+    model: config.model,
+    params: config.params,
+    grid: { nv: grid.nv, ng: grid.ng, gmax: grid.gmax, dv: grid.dv, dg: grid.dg },
+    T: config.time.T,
+    dt: config.time.dt,
+    steps: result.steps,
+    t_final: result.t,
+    adapter,
+    runtime,
+    wall_s: result.wallSeconds,
+    steps_per_s: result.stepsPerSecond,
+    N_final: result.N_final,
+    mass_initial: result.mass_initial,
+    mass_final: result.mass_final,
+    mass_drift: result.mass_drift,
+    status: result.status,
+    ...(result.message ? { message: result.message } : {}),
+    warnings: result.warnings,
+    snapshots,
+    config,
+  };
+}
