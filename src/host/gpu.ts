@@ -38,7 +38,7 @@ let dawnInstance: GPU | undefined;
 
 async function nodeGpu(): Promise<GPU> {
   if (dawnInstance) return dawnInstance;
-  const { existsSync } = await import('node:fs');
+  const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
   const env = process.env;
   if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && !env.VK_ADD_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
     env.VK_ADD_DRIVER_FILES = SWIFTSHADER_ICD;

@@ -254,10 +254,15 @@ export class KineticSolver {
     this.device.queue.writeBuffer(this.buffers.coefficients, 0, coeff);
   }
 
+  /** An f32 copy of `p` backed by a plain ArrayBuffer, as writeBuffer wants. */
+  private static asUploadable(p: Float32Array | Float64Array): Float32Array<ArrayBuffer> {
+    return p instanceof Float32Array && p.buffer instanceof ArrayBuffer ? (p as Float32Array<ArrayBuffer>) : Float32Array.from(p);
+  }
+
   /** Replace the state, reset the clock, and record the diagnostics of the new state as step 0. */
   uploadState(p: Float32Array | Float64Array): void {
     if (p.length !== this.grid.nv * this.grid.ng) throw new Error(`state has ${p.length} values, grid needs ${this.grid.nv * this.grid.ng}`);
-    this.device.queue.writeBuffer(this.buffers.stateA, 0, p instanceof Float32Array ? p : Float32Array.from(p));
+    this.device.queue.writeBuffer(this.buffers.stateA, 0, KineticSolver.asUploadable(p));
     this.device.queue.writeBuffer(this.buffers.diagnostics, 0, new Uint32Array([0, 0, 0, 0]));
     this.stepIndex = 0;
     const encoder = this.device.createCommandEncoder();
@@ -306,7 +311,7 @@ export class KineticSolver {
 
   /** Replace the intermediate state (the g-step's input), for kernel tests. */
   uploadIntermediate(p: Float32Array | Float64Array): void {
-    this.device.queue.writeBuffer(this.buffers.stateB, 0, p instanceof Float32Array ? p : Float32Array.from(p));
+    this.device.queue.writeBuffer(this.buffers.stateB, 0, KineticSolver.asUploadable(p));
   }
 
   /** Submit `count` steps (≤ HISTORY_CAPACITY) in one command buffer; returns immediately. */

@@ -69,6 +69,12 @@ export function massNearGmax(m: ArrayLike<number>): number {
 }
 
 export const GMAX_PILEUP_THRESHOLD = 1e-6;
+/**
+ * The scheme conserves mass to f32 rounding (about 1e-6 relative over 1e4 steps), so a larger change
+ * means the arithmetic broke: an f32 overflow to ±∞ (e.g. Geq = gin + b·N beyond the f32 range) can
+ * wipe a state to zeros without producing a NaN. Such a run stops as "nonfinite".
+ */
+export const MASS_BREAKDOWN_TOLERANCE = 1e-3;
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -121,6 +127,9 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
       if (!Number.isFinite(N) || !Number.isFinite(mass)) {
         status = 'nonfinite';
         message = `N(t) or the mass became non-finite at t = ${((n + k + 1) * dt).toPrecision(6)} (step ${n + k + 1}); kept the last good state, t = ${((n + k) * dt).toPrecision(6)}`;
+      } else if (Math.abs(mass - massInitial) > MASS_BREAKDOWN_TOLERANCE * massInitial) {
+        status = 'nonfinite';
+        message = `mass conservation broke at t = ${((n + k + 1) * dt).toPrecision(6)} (step ${n + k + 1}): mass ${mass.toPrecision(6)} instead of ${massInitial.toPrecision(6)}, the sign of an f32 overflow (check params.b, params.gin, grid.gmax); kept the last good state, t = ${((n + k) * dt).toPrecision(6)}`;
       } else if (N > Nmax) {
         status = 'blowup';
         message = `N(t) = ${N.toPrecision(6)} exceeded time.Nmax = ${Nmax} at t = ${((n + k + 1) * dt).toPrecision(6)} (step ${n + k + 1}); kept the last good state, t = ${((n + k) * dt).toPrecision(6)}`;

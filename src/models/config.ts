@@ -203,6 +203,11 @@ export function resolveConfig(input: unknown): KinfireConfig {
     order('params.VR', p.VR === p.VL, `model vc-threshold reinjects at VL: VR must equal VL (got VR=${p.VR}, VL=${p.VL})`);
   }
   const gmax = c.grid.gmax ?? defaultGmax(p, c.initial);
+  order(
+    'grid.gmax',
+    Number.isFinite(gmax) && gmax <= 1e6,
+    `the default gmax = gin + max(b,0)·phiF.rate + 6√a = ${gmax} (from params.gin, params.b, params.phiF.rate, params.a) must be at most 1e6; set grid.gmax explicitly`,
+  );
   const top = voltageTop(c.model, p);
   order('initial.v0', c.initial.v0 > p.VL && c.initial.v0 < top, `must lie in (VL, ${c.model === 'vc' ? 'VE' : 'VF'}) = (${p.VL}, ${top}) (got ${c.initial.v0})`);
   order('initial.g0', c.initial.g0 >= 0 && c.initial.g0 < gmax, `must lie in [0, gmax) = [0, ${gmax}) (got ${c.initial.g0})`);

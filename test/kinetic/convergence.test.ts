@@ -56,7 +56,7 @@ describe('grid refinement on a smooth problem', () => {
 describe('time refinement at a fixed grid', () => {
   it('is first order in dt: the g-step is backward Euler (positivity for every ε forbids more of a linear method)', async () => {
     const ctx = await testGpu();
-    const runs = [];
+    const runs: Float32Array[] = [];
     const dts = [0.02, 0.01, 0.005, 0.0025];
     for (const dt of dts) {
       const config = resolveConfig({

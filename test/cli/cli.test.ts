@@ -1,0 +1,95 @@
+/**
+ * The command line as a user meets it: the built bin/kinfire.js in a child process (npm test builds
+ * dist/ first). Bad input exits 2 with the field named and leaves no results folder.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeNpy } from '../../src/io/npy';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const work = mkdtempSync(join(tmpdir(), 'kinfire-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function kinfire(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const small = ['--set', 'grid.nv=32', '--set', 'grid.ng=24', '--set', 'time.T=0.1', '-q'];
+
+describe('kinfire run', () => {
+  it('writes summary.json, activity.csv and the snapshots (.npy of shape (ng, nv), .png)', () => {
+    const out = join(work, 'ok');
+    const config = join(work, 'c.json');
+    writeFileSync(config, JSON.stringify({ params: { b: 0.7 }, output: { snapshots: [0, 0.05] } }));
+    const r = kinfire('run', '--config', config, '--out', out, ...small);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ model: 'vc', status: 'ok', grid: { nv: 32, ng: 24 }, params: { b: 0.7 } });
+    for (const key of ['dt', 'steps', 'wall_s', 'steps_per_s', 'N_final', 'mass_initial', 'mass_final', 'mass_drift']) expect(typeof summary[key]).toBe('number');
+    expect(Object.keys(summary.adapter).sort()).toEqual(['architecture', 'description', 'vendor']);
+    expect(Math.abs(summary.mass_drift)).toBeLessThan(1e-5);
+    const csv = readFileSync(join(out, 'activity.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('t,N,mass');
+    expect(csv.length).toBe(summary.steps + 2);
+    expect(summary.snapshots.map((s: { t: number }) => s.t)).toEqual([0, expect.closeTo(0.05, 2)]);
+    for (const s of summary.snapshots) {
+      const npy = decodeNpy(readFileSync(join(out, s.npy)));
+      expect(npy.shape).toEqual([24, 32]);
+      expect(npy.data).toBeInstanceOf(Float32Array);
+      expect(readFileSync(join(out, s.png)).subarray(1, 4).toString()).toBe('PNG');
+    }
+    expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('stops a run that exceeds Nmax with status blowup, exit code 3, and keeps the last good state', () => {
+    const out = join(work, 'blowup');
+    const r = kinfire('run', '--out', out, ...small, '--set', 'time.T=0.5', '--set', 'time.Nmax=2');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('blowup');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('blowup');
+    expect(summary.N_final).toBeLessThanOrEqual(2);
+    const last = summary.snapshots[summary.snapshots.length - 1];
+    expect(last.t).toBeCloseTo(summary.t_final, 12);
+    expect(existsSync(join(out, last.npy))).toBe(true);
+  });
+
+  it('stops a run whose f32 arithmetic overflows with status nonfinite', () => {
+    const out = join(work, 'overflow');
+    const r = kinfire('run', '--out', out, ...small, '--set', 'params.b=1e38', '--set', 'grid.gmax=10');
+    expect(r.code).toBe(3);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('nonfinite');
+    expect(Math.abs(summary.mass_drift)).toBeLessThan(1e-5);
+  });
+
+  it.each([
+    [['--set', 'params.eps=-1'], 'params.eps'],
+    [['--set', 'params.b="x"'], 'params.b'],
+    [['--set', 'grid.bogus=1'], 'unknown key'],
+    [['--set', 'grid.nv=65536', '--set', 'grid.ng=65535'], 'at most 268435456 cells'],
+    [['--config', '/nonexistent/kinfire.json'], '--config'],
+  ])('rejects %j with exit code 2, a message naming the problem, and no results folder', (args, text) => {
+    const out = join(work, 'rejected');
+    const r = kinfire('run', '--out', out, ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(text);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('refuses to overwrite a non-empty folder without --force', () => {
+    const out = join(work, 'taken');
+    mkdirSync(out);
+    writeFileSync(join(out, 'keep.txt'), 'mine');
+    const r = kinfire('run', '--out', out, ...small);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--force');
+    expect(readdirSync(out)).toEqual(['keep.txt']);
+  });
+});
