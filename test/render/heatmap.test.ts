@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { Readable } from 'node:stream';
+import { decodePNGFromStream } from 'pureimage';
 import { describe, expect, it } from 'vitest';
 import { colorMapTable } from '../../src/render/colormaps.js';
 import {
@@ -20,16 +21,12 @@ interface DecodedImage {
 }
 
 async function decodePng(png: Buffer): Promise<DecodedImage> {
-  const image = await loadImage(png);
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0);
-  const { data } = ctx.getImageData(0, 0, image.width, image.height);
+  const { width, height, data } = await decodePNGFromStream(Readable.from(png));
   return {
-    width: image.width,
-    height: image.height,
+    width,
+    height,
     rgb: (x, y) => {
-      const o = 4 * (Math.floor(y) * image.width + Math.floor(x));
+      const o = 4 * (Math.floor(y) * width + Math.floor(x));
       return [data[o]!, data[o + 1]!, data[o + 2]!];
     },
   };

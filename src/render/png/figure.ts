@@ -1,12 +1,12 @@
 /**
- * Canvas2D building blocks shared by the PNG heatmap and line plot: a
- * size-dependent style, text measurement, and axis/tick drawing.
+ * Building blocks shared by the PNG heatmap and line plot: a size-dependent
+ * style, text measurement, and axis/tick drawing on a Raster.
  */
 
-import type { SKRSContext2D } from '@napi-rs/canvas';
+import type { Raster } from './raster.js';
+import { measureText, type FontSpec } from './text.js';
 
-/** DejaVu Sans is installed with the project's system setup; the rest are fallbacks. */
-export const FONT_FAMILY = '"DejaVu Sans", "Liberation Sans", sans-serif';
+export type { FontSpec } from './text.js';
 
 export const INK = '#222222';
 export const GRID = '#e3e3e3';
@@ -20,9 +20,9 @@ export interface PlotRect {
 }
 
 export interface FigureStyle {
-  tickFont: string;
-  labelFont: string;
-  titleFont: string;
+  tickFont: FontSpec;
+  labelFont: FontSpec;
+  titleFont: FontSpec;
   tickFontPx: number;
   labelFontPx: number;
   titleFontPx: number;
@@ -37,7 +37,7 @@ export interface FigureStyle {
 /**
  * Font sizes and spacing grow with the figure, but only as the square root of
  * its size so that small figures keep legible text and large ones do not look
- * like posters.
+ * like posters. Text is DejaVu Sans (see text.ts).
  */
 export function figureStyle(width: number, height: number): FigureStyle {
   const scale = Math.sqrt(Math.min(6, Math.max(0.3, Math.min(width / 900, height / 600))));
@@ -45,9 +45,9 @@ export function figureStyle(width: number, height: number): FigureStyle {
   const labelFontPx = Math.round(15 * scale);
   const titleFontPx = Math.round(18 * scale);
   return {
-    tickFont: `${tickFontPx}px ${FONT_FAMILY}`,
-    labelFont: `${labelFontPx}px ${FONT_FAMILY}`,
-    titleFont: `bold ${titleFontPx}px ${FONT_FAMILY}`,
+    tickFont: { px: tickFontPx },
+    labelFont: { px: labelFontPx },
+    titleFont: { px: titleFontPx, bold: true },
     tickFontPx,
     labelFontPx,
     titleFontPx,
@@ -58,15 +58,13 @@ export function figureStyle(width: number, height: number): FigureStyle {
   };
 }
 
-export function textWidth(ctx: SKRSContext2D, font: string, text: string): number {
-  ctx.font = font;
-  return ctx.measureText(text).width;
+export function textWidth(font: FontSpec, text: string): number {
+  return measureText(font, text);
 }
 
-export function maxTextWidth(ctx: SKRSContext2D, font: string, texts: readonly string[]): number {
-  ctx.font = font;
+export function maxTextWidth(font: FontSpec, texts: readonly string[]): number {
   let widest = 0;
-  for (const text of texts) widest = Math.max(widest, ctx.measureText(text).width);
+  for (const text of texts) widest = Math.max(widest, measureText(font, text));
   return widest;
 }
 
@@ -103,44 +101,27 @@ export function fitTickCount(
 }
 
 /** Frame line around the plot area, drawn on the pixels just outside it so data pixels stay untouched. */
-export function drawFrame(ctx: SKRSContext2D, rect: PlotRect): void {
-  ctx.save();
-  ctx.strokeStyle = INK;
-  ctx.lineWidth = 1;
-  ctx.setLineDash([]);
-  ctx.strokeRect(rect.x - 0.5, rect.y - 0.5, rect.width + 1, rect.height + 1);
-  ctx.restore();
+export function drawFrame(raster: Raster, rect: PlotRect): void {
+  raster.frameRect(rect.x, rect.y, rect.width, rect.height, INK);
 }
 
-/** Ticks pointing out of the plot below it, labels under them, and the axis label under those. */
-export function drawXAxis(ctx: SKRSContext2D, rect: PlotRect, ticks: AxisTicks, style: FigureStyle, label: string): void {
-  const baseY = rect.y + rect.height + 0.5;
-  ctx.save();
-  ctx.strokeStyle = INK;
-  ctx.fillStyle = INK;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const x of ticks.minorPositions ?? []) {
-    const px = Math.round(x) + 0.5;
-    ctx.moveTo(px, baseY);
-    ctx.lineTo(px, baseY + style.minorTickLength);
-  }
-  for (const x of ticks.positions) {
-    const px = Math.round(x) + 0.5;
-    ctx.moveTo(px, baseY);
-    ctx.lineTo(px, baseY + style.tickLength);
-  }
-  ctx.stroke();
+/**
+ * Ticks pointing out of the plot below it (one pixel column each, starting on
+ * the frame row), labels under them, and the axis label under those.
+ */
+export function drawXAxis(raster: Raster, rect: PlotRect, ticks: AxisTicks, style: FigureStyle, label: string): void {
+  const frameRow = rect.y + rect.height;
+  for (const x of ticks.minorPositions ?? []) raster.fillRect(Math.round(x), frameRow, 1, 1 + style.minorTickLength, INK);
+  for (const x of ticks.positions) raster.fillRect(Math.round(x), frameRow, 1, 1 + style.tickLength, INK);
 
-  ctx.font = style.tickFont;
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
-  const labelTop = baseY + style.tickLength + style.gap / 2;
-  ticks.positions.forEach((x, k) => ctx.fillText(ticks.labels[k]!, Math.round(x), labelTop));
-
-  ctx.font = style.labelFont;
-  ctx.fillText(label, rect.x + rect.width / 2, labelTop + lineHeight(style.tickFontPx) + style.gap);
-  ctx.restore();
+  const labelTop = frameRow + 0.5 + style.tickLength + style.gap / 2;
+  ticks.positions.forEach((x, k) =>
+    raster.fillText(ticks.labels[k]!, Math.round(x) + 0.5, labelTop, style.tickFont, INK, { align: 'center', baseline: 'top' }),
+  );
+  raster.fillText(label, rect.x + rect.width / 2, labelTop + lineHeight(style.tickFontPx) + style.gap, style.labelFont, INK, {
+    align: 'center',
+    baseline: 'top',
+  });
 }
 
 /** Height below the plot needed by drawXAxis. */
@@ -150,79 +131,39 @@ export function xAxisHeight(style: FigureStyle): number {
 
 /** Ticks to the left of the plot, right-aligned labels, and the rotated axis label at `labelCenterX`. */
 export function drawYAxis(
-  ctx: SKRSContext2D,
+  raster: Raster,
   rect: PlotRect,
   ticks: AxisTicks,
   style: FigureStyle,
   label: string,
   labelCenterX: number,
 ): void {
-  const baseX = rect.x - 0.5;
-  ctx.save();
-  ctx.strokeStyle = INK;
-  ctx.fillStyle = INK;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
+  const frameColumn = rect.x - 1;
   for (const y of ticks.minorPositions ?? []) {
-    const py = Math.round(y) + 0.5;
-    ctx.moveTo(baseX, py);
-    ctx.lineTo(baseX - style.minorTickLength, py);
+    raster.fillRect(frameColumn - style.minorTickLength, Math.round(y), 1 + style.minorTickLength, 1, INK);
   }
-  for (const y of ticks.positions) {
-    const py = Math.round(y) + 0.5;
-    ctx.moveTo(baseX, py);
-    ctx.lineTo(baseX - style.tickLength, py);
-  }
-  ctx.stroke();
+  for (const y of ticks.positions) raster.fillRect(frameColumn - style.tickLength, Math.round(y), 1 + style.tickLength, 1, INK);
 
-  ctx.font = style.tickFont;
-  ctx.textAlign = 'right';
-  ctx.textBaseline = 'middle';
-  ticks.positions.forEach((y, k) => ctx.fillText(ticks.labels[k]!, baseX - style.tickLength - style.gap / 2, Math.round(y)));
+  const labelRight = frameColumn + 0.5 - style.tickLength - style.gap / 2;
+  ticks.positions.forEach((y, k) =>
+    raster.fillText(ticks.labels[k]!, labelRight, Math.round(y) + 0.5, style.tickFont, INK, { align: 'right', baseline: 'middle' }),
+  );
 
-  drawRotatedLabel(ctx, label, labelCenterX, rect.y + rect.height / 2, style.labelFont);
-  ctx.restore();
+  drawRotatedLabel(raster, label, labelCenterX, rect.y + rect.height / 2, style.labelFont);
 }
 
 /** Text rotated to read bottom-to-top, centred on (x, y). */
-export function drawRotatedLabel(ctx: SKRSContext2D, text: string, x: number, y: number, font: string): void {
-  ctx.save();
-  ctx.translate(x, y);
-  ctx.rotate(-Math.PI / 2);
-  ctx.font = font;
-  ctx.fillStyle = INK;
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'middle';
-  ctx.fillText(text, 0, 0);
-  ctx.restore();
+export function drawRotatedLabel(raster: Raster, text: string, x: number, y: number, font: FontSpec): void {
+  raster.fillText(text, x, y, font, INK, { align: 'center', baseline: 'middle', vertical: true });
 }
 
-export function drawTitle(ctx: SKRSContext2D, title: string, centerX: number, top: number, style: FigureStyle): void {
-  ctx.save();
-  ctx.font = style.titleFont;
-  ctx.fillStyle = INK;
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'top';
-  ctx.fillText(title, centerX, top);
-  ctx.restore();
+export function drawTitle(raster: Raster, title: string, centerX: number, top: number, style: FigureStyle): void {
+  raster.fillText(title, centerX, top, style.titleFont, INK, { align: 'center', baseline: 'top' });
 }
 
-/** Light grid lines at the major tick positions, under the data. */
-export function drawGrid(ctx: SKRSContext2D, rect: PlotRect, xPositions: number[], yPositions: number[]): void {
-  ctx.save();
-  ctx.strokeStyle = GRID;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const x of xPositions) {
-    const px = Math.round(x) + 0.5;
-    ctx.moveTo(px, rect.y);
-    ctx.lineTo(px, rect.y + rect.height);
-  }
-  for (const y of yPositions) {
-    const py = Math.round(y) + 0.5;
-    ctx.moveTo(rect.x, py);
-    ctx.lineTo(rect.x + rect.width, py);
-  }
-  ctx.stroke();
-  ctx.restore();
+/** Light one-pixel grid lines at the major tick positions, under the data. */
+export function drawGrid(raster: Raster, rect: PlotRect, xPositions: number[], yPositions: number[]): void {
+  const clip = { x0: rect.x, y0: rect.y, x1: rect.x + rect.width, y1: rect.y + rect.height };
+  for (const x of xPositions) raster.fillRect(Math.round(x), rect.y, 1, rect.height, GRID, clip);
+  for (const y of yPositions) raster.fillRect(rect.x, Math.round(y), rect.width, 1, GRID, clip);
 }

@@ -1,11 +1,11 @@
 /**
  * PNG heatmaps of 2D scalar fields (e.g. a density p(v, w, t) on its grid)
  * with model-unit axes, a labelled colour bar and optional vertical markers
- * (thresholds, reset potentials), rendered with @napi-rs/canvas so figures
- * can be produced from Node without a browser.
+ * (thresholds, reset potentials), rendered in pure JavaScript (a pureimage
+ * bitmap drawn by raster.ts, DejaVu Sans text) so figures can be produced from
+ * Node without a browser or native modules.
  */
 
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { colorMapTable, type ColorMapName } from '../colormaps.js';
 import {
   type AxisTicks,
@@ -24,6 +24,7 @@ import {
   textWidth,
   xAxisHeight,
 } from './figure.js';
+import { Raster, type Clip } from './raster.js';
 import { formatTickLabels, logTicks, niceTicks } from './ticks.js';
 
 export type { ColorMapName } from '../colormaps.js';
@@ -102,28 +103,23 @@ export function renderHeatmap(
   const stats = scanFinite(data);
   const mapping = colourMapping(stats, scale, opts.valueRange);
 
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, width, height);
+  const raster = new Raster(width, height);
   const style = figureStyle(width, height);
-  const layout = layoutHeatmap(ctx, style, width, height, opts, mapping, stats.nonFiniteCount > 0);
+  const layout = layoutHeatmap(style, width, height, opts, mapping, stats.nonFiniteCount > 0);
   const { plot } = layout;
 
   const pixels = resampleToPixels(data, nx, ny, plot.width, plot.height);
-  const image = ctx.createImageData(plot.width, plot.height);
-  colourise(pixels, mapping, table, image.data);
-  ctx.putImageData(image, plot.x, plot.y);
+  colourise(pixels, mapping, table, raster, plot);
 
-  drawFrame(ctx, plot);
-  drawXAxis(ctx, plot, layout.xTicks, style, opts.xLabel);
-  drawYAxis(ctx, plot, layout.yTicks, style, opts.yLabel, layout.yLabelCenterX);
-  if (opts.markers?.length) drawMarkers(ctx, plot, opts, layout.markerLabels, style);
-  drawColourBar(ctx, layout, table, style, opts.colorBarLabel);
-  if (layout.nonFiniteSwatch) drawNonFiniteSwatch(ctx, layout.nonFiniteSwatch, style);
-  if (opts.title) drawTitle(ctx, opts.title, plot.x + plot.width / 2, style.pad, style);
+  drawFrame(raster, plot);
+  drawXAxis(raster, plot, layout.xTicks, style, opts.xLabel);
+  drawYAxis(raster, plot, layout.yTicks, style, opts.yLabel, layout.yLabelCenterX);
+  if (opts.markers?.length) drawMarkers(raster, plot, opts, layout.markerLabels, style);
+  drawColourBar(raster, layout, table, style, opts.colorBarLabel);
+  if (layout.nonFiniteSwatch) drawNonFiniteSwatch(raster, layout.nonFiniteSwatch, style);
+  if (opts.title) drawTitle(raster, opts.title, plot.x + plot.width / 2, style.pad, style);
 
-  return { png: canvas.toBuffer('image/png'), plot, valueRange: [mapping.lo, mapping.hi] };
+  return { png: raster.toPng(), plot, valueRange: [mapping.lo, mapping.hi] };
 }
 
 function validateInputs(data: Float32Array | Float64Array, nx: number, ny: number, opts: HeatmapOptions): void {
@@ -297,21 +293,26 @@ function resampleToPixels(data: Float32Array | Float64Array, nx: number, ny: num
   return pixels;
 }
 
-function colourise(pixels: Float64Array, mapping: ColourMapping, table: Uint8Array, rgba: Uint8ClampedArray): void {
-  for (let k = 0; k < pixels.length; k++) {
-    const v = pixels[k]!;
-    const o = 4 * k;
-    if (v - v !== 0) {
-      rgba[o] = NON_FINITE_RGB[0];
-      rgba[o + 1] = NON_FINITE_RGB[1];
-      rgba[o + 2] = NON_FINITE_RGB[2];
-    } else {
-      const c = 3 * tableIndex(mapping.normalise(v));
-      rgba[o] = table[c]!;
-      rgba[o + 1] = table[c + 1]!;
-      rgba[o + 2] = table[c + 2]!;
+/** Writes the field's colours straight into the plot rectangle of the raster (`pixels` is plot-sized, top row first). */
+function colourise(pixels: Float64Array, mapping: ColourMapping, table: Uint8Array, raster: Raster, plot: PlotRect): void {
+  const rgba = raster.data;
+  for (let row = 0; row < plot.height; row++) {
+    let o = 4 * ((plot.y + row) * raster.width + plot.x);
+    const end = (row + 1) * plot.width;
+    for (let k = row * plot.width; k < end; k++, o += 4) {
+      const v = pixels[k]!;
+      if (v - v !== 0) {
+        rgba[o] = NON_FINITE_RGB[0];
+        rgba[o + 1] = NON_FINITE_RGB[1];
+        rgba[o + 2] = NON_FINITE_RGB[2];
+      } else {
+        const c = 3 * tableIndex(mapping.normalise(v));
+        rgba[o] = table[c]!;
+        rgba[o + 1] = table[c + 1]!;
+        rgba[o + 2] = table[c + 2]!;
+      }
+      rgba[o + 3] = 255;
     }
-    rgba[o + 3] = 255;
   }
 }
 
@@ -354,7 +355,6 @@ function axisTicks(range: [number, number], approxCount: number): { values: numb
 }
 
 function layoutHeatmap(
-  ctx: SKRSContext2D,
   style: FigureStyle,
   width: number,
   height: number,
@@ -374,12 +374,12 @@ function layoutHeatmap(
   const barApprox = Math.max(2, Math.round(estimatedPlotHeight / 70));
   const bar = colourBarTicks(mapping, barApprox);
 
-  const yTickLabelWidth = maxTextWidth(ctx, style.tickFont, y.labels);
+  const yTickLabelWidth = maxTextWidth(style.tickFont, y.labels);
   const leftMargin = Math.ceil(style.pad + labelLine + style.gap + yTickLabelWidth + style.gap / 2 + style.tickLength + 2);
 
   const barGap = Math.round(2.2 * style.tickFontPx);
   const barWidth = Math.round(1.4 * style.tickFontPx);
-  const barLabelWidth = maxTextWidth(ctx, style.tickFont, bar.labels);
+  const barLabelWidth = maxTextWidth(style.tickFont, bar.labels);
   const barLabelBlock = opts.colorBarLabel ? style.gap + labelLine : 0;
   let rightMargin = barGap + barWidth + style.tickLength + style.gap / 2 + barLabelWidth + barLabelBlock + style.pad;
   const nonFiniteText = 'NaN/Inf';
@@ -387,7 +387,7 @@ function layoutHeatmap(
   if (hasNonFinite) {
     rightMargin = Math.max(
       rightMargin,
-      barGap + swatchSize + style.gap + textWidth(ctx, style.tickFont, nonFiniteText) + style.pad,
+      barGap + swatchSize + style.gap + textWidth(style.tickFont, nonFiniteText) + style.pad,
     );
   }
   rightMargin = Math.ceil(rightMargin);
@@ -400,7 +400,7 @@ function layoutHeatmap(
     100,
     (approx) => {
       const t = axisTicks(opts.xRange, approx);
-      return { count: t.values.length, maxLabelPx: maxTextWidth(ctx, style.tickFont, t.labels) };
+      return { count: t.values.length, maxLabelPx: maxTextWidth(style.tickFont, t.labels) };
     },
     Math.max(12, style.tickFontPx),
   );
@@ -408,7 +408,7 @@ function layoutHeatmap(
   const xToPixel = (value: number): number =>
     plotX + ((value - opts.xRange[0]) / (opts.xRange[1] - opts.xRange[0])) * plotWidth;
 
-  const markerLabels = placeMarkerLabels(ctx, style, opts.markers ?? [], xToPixel, plotX, plotWidth);
+  const markerLabels = placeMarkerLabels(style, opts.markers ?? [], xToPixel, plotX, plotWidth);
   const markerRows = markerLabels.length ? Math.max(...markerLabels.map((m) => m.row)) + 1 : 0;
   const markerBlock = markerRows ? markerRows * tickLine + style.tickLength + style.gap / 2 : 0;
 
@@ -439,14 +439,13 @@ function layoutHeatmap(
     barLabelCenterX: width - style.pad - labelLine / 2,
     markerLabels,
     nonFiniteSwatch: hasNonFinite
-      ? { x: barRect.x, y: plotY + plotHeight + style.tickLength + style.gap / 2 + 1, size: swatchSize }
+      ? { x: barRect.x, y: Math.round(plotY + plotHeight + style.tickLength + style.gap / 2 + 1), size: swatchSize }
       : null,
   };
 }
 
 /** Stack marker labels into rows so neighbouring labels (e.g. reset and threshold) never overlap. */
 function placeMarkerLabels(
-  ctx: SKRSContext2D,
   style: FigureStyle,
   markers: HeatmapMarker[],
   xToPixel: (x: number) => number,
@@ -460,7 +459,7 @@ function placeMarkerLabels(
     .filter(({ px }) => Number.isFinite(px) && px >= plotX - 0.5 && px <= plotX + plotWidth + 0.5)
     .sort((a, b) => a.px - b.px);
   for (const { index, px } of order) {
-    const half = textWidth(ctx, style.tickFont, markers[index]!.label) / 2;
+    const half = textWidth(style.tickFont, markers[index]!.label) / 2;
     let row = rowRightEdges.findIndex((right) => px - half >= right + style.gap);
     if (row < 0) {
       row = rowRightEdges.length;
@@ -473,56 +472,37 @@ function placeMarkerLabels(
 }
 
 function drawMarkers(
-  ctx: SKRSContext2D,
+  raster: Raster,
   plot: PlotRect,
   opts: HeatmapOptions,
   placements: MarkerLabelPlacement[],
   style: FigureStyle,
 ): void {
   const tickLine = lineHeight(style.tickFontPx);
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(plot.x, plot.y, plot.width, plot.height);
-  ctx.clip();
-  const dash = [Math.max(4, style.tickFontPx * 0.5), Math.max(3, style.tickFontPx * 0.35)];
+  const clip: Clip = { x0: plot.x, y0: plot.y, x1: plot.x + plot.width, y1: plot.y + plot.height };
+  const dash: [number, number] = [Math.max(4, style.tickFontPx * 0.5), Math.max(3, style.tickFontPx * 0.35)];
   for (const placement of placements) {
     if (placement.row < 0) continue;
     const px = Math.round(placement.x) + 0.5;
     // A dark dashed underlay under a white dash keeps the line visible over both ends of any colour map.
     for (const [colour, lineWidth] of [['rgba(0,0,0,0.55)', 3], ['#ffffff', 1.5]] as const) {
-      ctx.strokeStyle = colour;
-      ctx.lineWidth = lineWidth;
-      ctx.setLineDash(dash);
-      ctx.beginPath();
-      ctx.moveTo(px, plot.y);
-      ctx.lineTo(px, plot.y + plot.height);
-      ctx.stroke();
+      raster.dashedVerticalLine(px, plot.y, plot.y + plot.height, lineWidth, dash, colour, clip);
     }
   }
-  ctx.restore();
 
-  ctx.save();
-  ctx.font = style.tickFont;
-  ctx.fillStyle = INK;
-  ctx.strokeStyle = INK;
-  ctx.lineWidth = 1;
-  ctx.textAlign = 'center';
-  ctx.textBaseline = 'bottom';
   opts.markers!.forEach((marker, index) => {
     const placement = placements[index]!;
     if (placement.row < 0) return;
-    const px = Math.round(placement.x) + 0.5;
-    ctx.beginPath();
-    ctx.moveTo(px, plot.y - 1);
-    ctx.lineTo(px, plot.y - 1 - style.tickLength);
-    ctx.stroke();
-    ctx.fillText(marker.label, placement.x, plot.y - style.tickLength - style.gap / 2 - placement.row * tickLine);
+    raster.fillRect(Math.round(placement.x), plot.y - 1 - style.tickLength, 1, style.tickLength, INK);
+    raster.fillText(marker.label, placement.x, plot.y - style.tickLength - style.gap / 2 - placement.row * tickLine, style.tickFont, INK, {
+      align: 'center',
+      baseline: 'bottom',
+    });
   });
-  ctx.restore();
 }
 
 function drawColourBar(
-  ctx: SKRSContext2D,
+  raster: Raster,
   layout: HeatmapLayout,
   table: Uint8Array,
   style: FigureStyle,
@@ -530,64 +510,38 @@ function drawColourBar(
 ): void {
   const { bar } = layout;
   // One image row per pixel of bar height, bottom = table entry 0, so the bar shows exactly the bins used by the field.
-  const image = ctx.createImageData(bar.width, bar.height);
+  const rgba = raster.data;
   for (let row = 0; row < bar.height; row++) {
     const t = (bar.height - 1 - row + 0.5) / bar.height;
     const c = 3 * tableIndex(t);
     for (let col = 0; col < bar.width; col++) {
-      const o = 4 * (row * bar.width + col);
-      image.data[o] = table[c]!;
-      image.data[o + 1] = table[c + 1]!;
-      image.data[o + 2] = table[c + 2]!;
-      image.data[o + 3] = 255;
+      const o = 4 * ((bar.y + row) * raster.width + bar.x + col);
+      rgba[o] = table[c]!;
+      rgba[o + 1] = table[c + 1]!;
+      rgba[o + 2] = table[c + 2]!;
+      rgba[o + 3] = 255;
     }
   }
-  ctx.putImageData(image, bar.x, bar.y);
-  drawFrame(ctx, bar);
+  drawFrame(raster, bar);
 
-  const edge = bar.x + bar.width + 0.5;
-  ctx.save();
-  ctx.strokeStyle = INK;
-  ctx.fillStyle = INK;
-  ctx.lineWidth = 1;
-  ctx.beginPath();
-  for (const y of layout.barTicks.minorPositions ?? []) {
-    const py = Math.round(y) + 0.5;
-    ctx.moveTo(edge, py);
-    ctx.lineTo(edge + style.minorTickLength, py);
-  }
-  for (const y of layout.barTicks.positions) {
-    const py = Math.round(y) + 0.5;
-    ctx.moveTo(edge, py);
-    ctx.lineTo(edge + style.tickLength, py);
-  }
-  ctx.stroke();
-  ctx.font = style.tickFont;
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'middle';
+  const frameColumn = bar.x + bar.width;
+  for (const y of layout.barTicks.minorPositions ?? []) raster.fillRect(frameColumn, Math.round(y), 1 + style.minorTickLength, 1, INK);
+  for (const y of layout.barTicks.positions) raster.fillRect(frameColumn, Math.round(y), 1 + style.tickLength, 1, INK);
   layout.barTicks.positions.forEach((y, k) =>
-    ctx.fillText(layout.barTicks.labels[k]!, edge + style.tickLength + style.gap / 2, Math.round(y)),
+    raster.fillText(layout.barTicks.labels[k]!, frameColumn + 0.5 + style.tickLength + style.gap / 2, Math.round(y) + 0.5, style.tickFont, INK, {
+      align: 'left',
+      baseline: 'middle',
+    }),
   );
-  ctx.restore();
 
-  if (label) drawRotatedLabel(ctx, label, layout.barLabelCenterX, bar.y + bar.height / 2, style.labelFont);
+  if (label) drawRotatedLabel(raster, label, layout.barLabelCenterX, bar.y + bar.height / 2, style.labelFont);
 }
 
-function drawNonFiniteSwatch(
-  ctx: SKRSContext2D,
-  swatch: { x: number; y: number; size: number },
-  style: FigureStyle,
-): void {
-  ctx.save();
-  ctx.fillStyle = `rgb(${NON_FINITE_RGB.join(',')})`;
-  ctx.fillRect(swatch.x, swatch.y, swatch.size, swatch.size);
-  ctx.strokeStyle = INK;
-  ctx.lineWidth = 1;
-  ctx.strokeRect(swatch.x + 0.5, swatch.y + 0.5, swatch.size - 1, swatch.size - 1);
-  ctx.font = style.tickFont;
-  ctx.fillStyle = INK;
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'middle';
-  ctx.fillText('NaN/Inf', swatch.x + swatch.size + style.gap, swatch.y + swatch.size / 2);
-  ctx.restore();
+function drawNonFiniteSwatch(raster: Raster, swatch: { x: number; y: number; size: number }, style: FigureStyle): void {
+  raster.fillRect(swatch.x, swatch.y, swatch.size, swatch.size, `rgb(${NON_FINITE_RGB.join(',')})`);
+  raster.frameRect(swatch.x + 1, swatch.y + 1, swatch.size - 2, swatch.size - 2, INK);
+  raster.fillText('NaN/Inf', swatch.x + swatch.size + style.gap, swatch.y + swatch.size / 2, style.tickFont, INK, {
+    align: 'left',
+    baseline: 'middle',
+  });
 }

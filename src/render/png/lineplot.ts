@@ -1,9 +1,9 @@
 /**
  * Simple PNG line plots (population activity N(t), convergence/error curves on
- * log-log axes) with ticks, grid and a legend, rendered with @napi-rs/canvas.
+ * log-log axes) with ticks, grid and a legend, rendered in pure JavaScript
+ * (see raster.ts).
  */
 
-import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import {
   type FigureStyle,
   type PlotRect,
@@ -19,6 +19,7 @@ import {
   maxTextWidth,
   xAxisHeight,
 } from './figure.js';
+import { Raster, paint, type Clip } from './raster.js';
 import { formatTickLabels, logTicks, niceTicks } from './ticks.js';
 
 export interface LineSeries {
@@ -91,10 +92,7 @@ export function renderLinePlot(series: LineSeries[], opts: LinePlotOptions): Lin
   const xAxis = axisRange(xMin, xMax, logX, logX || hasDotMarkers ? 0.04 : 0);
   const yAxis = axisRange(yMin, yMax, logY, 0.05);
 
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#ffffff';
-  ctx.fillRect(0, 0, width, height);
+  const raster = new Raster(width, height);
   const style = figureStyle(width, height);
 
   const titleBlock = opts.title ? lineHeight(style.titleFontPx) + style.gap : 0;
@@ -103,7 +101,7 @@ export function renderLinePlot(series: LineSeries[], opts: LinePlotOptions): Lin
   const plotHeight = Math.max(16, height - top - bottomMargin);
 
   const yTicks = axisTicks(yAxis, logY, Math.max(2, Math.round(plotHeight / 70)));
-  const yLabelWidth = maxTextWidth(ctx, style.tickFont, yTicks.labels);
+  const yLabelWidth = maxTextWidth(style.tickFont, yTicks.labels);
   const labelLine = lineHeight(style.labelFontPx);
   const left = Math.ceil(style.pad + labelLine + style.gap + yLabelWidth + style.gap / 2 + style.tickLength + 2);
   const right = Math.ceil(style.pad + style.tickFontPx); // room for the last x tick label to overhang the plot
@@ -114,7 +112,7 @@ export function renderLinePlot(series: LineSeries[], opts: LinePlotOptions): Lin
     100,
     (approx) => {
       const t = axisTicks(xAxis, logX, approx);
-      return { count: t.values.length, maxLabelPx: maxTextWidth(ctx, style.tickFont, t.labels) };
+      return { count: t.values.length, maxLabelPx: maxTextWidth(style.tickFont, t.labels) };
     },
     Math.max(12, style.tickFontPx),
   );
@@ -123,29 +121,29 @@ export function renderLinePlot(series: LineSeries[], opts: LinePlotOptions): Lin
   const toPixelX = (x: number): number => plot.x + unit(x, xAxis, logX) * plot.width;
   const toPixelY = (y: number): number => plot.y + plot.height - unit(y, yAxis, logY) * plot.height;
 
-  drawGrid(ctx, plot, xTicks.values.map(toPixelX), yTicks.values.map(toPixelY));
+  drawGrid(raster, plot, xTicks.values.map(toPixelX), yTicks.values.map(toPixelY));
   const polylines = series.map((s) => seriesPolylines(s, usable, toPixelX, toPixelY, plot.width));
-  drawSeries(ctx, plot, series, polylines);
-  drawFrame(ctx, plot);
+  drawSeries(raster, plot, series, polylines);
+  drawFrame(raster, plot);
   drawXAxis(
-    ctx,
+    raster,
     plot,
     { positions: xTicks.values.map(toPixelX), labels: xTicks.labels, minorPositions: xTicks.minor.map(toPixelX) },
     style,
     opts.xLabel,
   );
   drawYAxis(
-    ctx,
+    raster,
     plot,
     { positions: yTicks.values.map(toPixelY), labels: yTicks.labels, minorPositions: yTicks.minor.map(toPixelY) },
     style,
     opts.yLabel,
     style.pad + labelLine / 2,
   );
-  drawLegend(ctx, plot, series, polylines, style);
-  if (opts.title) drawTitle(ctx, opts.title, plot.x + plot.width / 2, style.pad, style);
+  drawLegend(raster, plot, series, polylines, style);
+  if (opts.title) drawTitle(raster, opts.title, plot.x + plot.width / 2, style.pad, style);
 
-  return { png: canvas.toBuffer('image/png'), plot, xRange: xAxis, yRange: yAxis };
+  return { png: raster.toPng(), plot, xRange: xAxis, yRange: yAxis };
 }
 
 /** Axis extent from the data, padded by `padFraction` (of the log span on log axes); never degenerate. */
@@ -261,35 +259,17 @@ function seriesPolylines(
   return polylines;
 }
 
-function drawSeries(ctx: SKRSContext2D, plot: PlotRect, series: LineSeries[], polylines: Float64Array[][]): void {
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(plot.x, plot.y, plot.width, plot.height);
-  ctx.clip();
-  ctx.lineJoin = 'round';
-  ctx.lineCap = 'round';
+function drawSeries(raster: Raster, plot: PlotRect, series: LineSeries[], polylines: Float64Array[][]): void {
+  const clip: Clip = { x0: plot.x, y0: plot.y, x1: plot.x + plot.width, y1: plot.y + plot.height };
   series.forEach((s, seriesIndex) => {
-    const colour = SERIES_COLOURS[seriesIndex % SERIES_COLOURS.length]!;
-    ctx.strokeStyle = colour;
-    ctx.fillStyle = colour;
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    for (const line of polylines[seriesIndex]!) {
-      ctx.moveTo(line[0]!, line[1]!);
-      for (let k = 2; k < line.length; k += 2) ctx.lineTo(line[k]!, line[k + 1]!);
-    }
-    ctx.stroke();
+    const colour = paint(SERIES_COLOURS[seriesIndex % SERIES_COLOURS.length]!);
+    for (const line of polylines[seriesIndex]!) raster.strokePolyline(line, 2, colour, clip);
     if (s.x.length <= MARKER_POINT_LIMIT) {
       for (const line of polylines[seriesIndex]!) {
-        for (let k = 0; k < line.length; k += 2) {
-          ctx.beginPath();
-          ctx.arc(line[k]!, line[k + 1]!, 3.5, 0, 2 * Math.PI);
-          ctx.fill();
-        }
+        for (let k = 0; k < line.length; k += 2) raster.fillCircle(line[k]!, line[k + 1]!, 3.5, colour, clip);
       }
     }
   });
-  ctx.restore();
 }
 
 /** Coarse map of which parts of the plot the curves pass through, for placing the legend. */
@@ -334,7 +314,7 @@ class Occupancy {
 
 /** Legend in whichever plot corner the curves cover least (upper right on ties, as is customary). */
 function drawLegend(
-  ctx: SKRSContext2D,
+  raster: Raster,
   plot: PlotRect,
   series: LineSeries[],
   polylines: Float64Array[][],
@@ -345,7 +325,7 @@ function drawLegend(
   const rowHeight = lineHeight(style.tickFontPx) + 2;
   const swatch = Math.round(style.tickFontPx * 2);
   const inner = style.gap;
-  const textWidthMax = maxTextWidth(ctx, style.tickFont, entries.map((e) => e.label));
+  const textWidthMax = maxTextWidth(style.tickFont, entries.map((e) => e.label));
   const boxWidth = Math.ceil(inner * 3 + swatch + textWidthMax);
   const boxHeight = Math.ceil(inner * 2 + rowHeight * entries.length);
 
@@ -369,25 +349,12 @@ function drawLegend(
   boxX = Math.round(boxX);
   boxY = Math.round(boxY);
 
-  ctx.save();
-  ctx.fillStyle = 'rgba(255,255,255,0.88)';
-  ctx.strokeStyle = '#bbbbbb';
-  ctx.lineWidth = 1;
-  ctx.fillRect(boxX, boxY, boxWidth, boxHeight);
-  ctx.strokeRect(boxX + 0.5, boxY + 0.5, boxWidth - 1, boxHeight - 1);
-  ctx.font = style.tickFont;
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'middle';
+  raster.fillRect(boxX, boxY, boxWidth, boxHeight, 'rgba(255,255,255,0.88)');
+  raster.frameRect(boxX + 1, boxY + 1, boxWidth - 2, boxHeight - 2, '#bbbbbb');
   entries.forEach((entry, k) => {
     const centreY = boxY + inner + rowHeight * (k + 0.5);
-    ctx.strokeStyle = entry.colour;
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(boxX + inner, centreY);
-    ctx.lineTo(boxX + inner + swatch, centreY);
-    ctx.stroke();
-    ctx.fillStyle = INK;
-    ctx.fillText(entry.label, boxX + inner * 2 + swatch, centreY);
+    const lineY = Math.round(centreY); // a 2 px line centred on a pixel edge stays crisp
+    raster.fillRect(boxX + inner, lineY - 1, swatch, 2, entry.colour);
+    raster.fillText(entry.label, boxX + inner * 2 + swatch, lineY, style.tickFont, INK, { align: 'left', baseline: 'middle' });
   });
-  ctx.restore();
 }
