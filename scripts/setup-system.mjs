@@ -2,8 +2,9 @@
 /**
  * Makes a fresh Debian/Ubuntu machine with Node >= 20 ready for `npm start` and `npm test`:
  *  1. system packages for WebGPU without a GPU: Chromium (its SwiftShader Vulkan driver, and the
- *     browser for the headless tests), the Vulkan loader, and a font for the figures' text. As root
- *     they are installed with apt-get; otherwise the exact command is printed.
+ *     browser for the headless tests) and the Vulkan loader; and NumPy for Debian's python3, with
+ *     which the tests read back the .npy files kinfire writes. As root they are installed with
+ *     apt-get; otherwise the exact command is printed.
  *  2. npm dependencies (`npm ci`, which also builds dist/) when node_modules or dist/ is missing.
  * Uses only Node's standard library: it runs before any dependency is installed.
  */
@@ -23,7 +24,7 @@ function hasVulkanLoader() {
 const wanted = [
   ['chromium', () => existsSync('/usr/lib/chromium/vk_swiftshader_icd.json') && existsSync('/usr/bin/chromium')],
   ['libvulkan1', hasVulkanLoader],
-  ['fonts-dejavu-core', () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')],
+  ['python3-numpy', () => spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0],
 ];
 const missing = wanted.filter(([, present]) => !present()).map(([name]) => name);
 

@@ -15,7 +15,11 @@ const work = mkdtempSync(join(tmpdir(), 'kinfire-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function kinfire(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 300_000 });
+  return kinfireWithEnv({}, ...args);
+}
+
+function kinfireWithEnv(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env }, timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -81,6 +85,25 @@ describe('kinfire run', () => {
     expect(r.stderr).toContain(text);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('fails clearly, with the install hint, where no WebGPU adapter exists', () => {
+    const out = join(work, 'no-adapter');
+    // An empty Vulkan driver list: Dawn finds no adapter at all.
+    const r = kinfireWithEnv({ VK_ICD_FILENAMES: '/nonexistent/icd.json' }, 'run', '--out', out, ...small);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('No WebGPU adapter');
+    expect(r.stderr).toContain('apt-get install -y chromium libvulkan1');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('warns when mass piles up near gmax', () => {
+    const out = join(work, 'pileup');
+    const r = kinfire('run', '--out', out, ...small, '--set', 'grid.gmax=3', '--set', 'params.gin=2.8');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: mass piles up near gmax');
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.warnings[0]).toContain('increase grid.gmax');
   });
 
   it('refuses to overwrite a non-empty folder without --force', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KineticSolver } from '../../src/host/kineticSolver';
 import { resolveConfig } from '../../src/models/config';
-import { conductanceFactor, conductanceStep, KineticReference } from '../../src/models/reference/kineticReference';
+import { conductanceFactor, conductanceStep, KineticReference, marginals } from '../../src/models/reference/kineticReference';
 import { relativeMaxError, testGpu } from '../helpers/gpu';
 
 // f32 tolerance: each kernel does O(10) roundings per value; 1e-5 relative to the max of the field
@@ -55,6 +55,13 @@ for (const model of ['vc', 'vc-threshold'] as const) {
       const statsEnd = await solver.readRowStats();
       expect(relativeMaxError(statsEnd.filter((_, k) => k % 4 === 2), ref.stats.nEnd)).toBeLessThan(KERNEL_TOL);
       expect(relativeMaxError(statsEnd.filter((_, k) => k % 4 === 3), ref.stats.massEnd)).toBeLessThan(KERNEL_TOL);
+      // the reductions of the final state: n(v), m(g), N(t, g)
+      const p = Float64Array.from(await solver.readDensity());
+      const expected = marginals(ref.grid, ref.phi, p);
+      expect(relativeMaxError(await solver.readVoltageMarginal(), expected.n)).toBeLessThan(KERNEL_TOL);
+      const byRow = await solver.readConductanceMarginals();
+      expect(relativeMaxError(byRow.m, expected.m)).toBeLessThan(KERNEL_TOL);
+      if (model === 'vc') expect(relativeMaxError(byRow.N, expected.N)).toBeLessThan(KERNEL_TOL);
       solver.destroy();
     });
   });
