@@ -5,6 +5,7 @@
  *   rowStep (first half)   ng workgroups     p_A → p_B   F(dt/2)T(dt/2) (vc) | T(dt/2) (threshold)
  *   conductanceFactor      1 workgroup       N* → Geq → LU of I + dt L_G (same for all columns)
  *   conductanceSolve       nv/64 workgroups  p_B in place, one invocation per v-column
+ *                                            (vc-limit: conductanceProject, the ε → 0 limit)
  *   rowStep (second half)  ng workgroups     p_B → p_A   T(dt/2)F(dt/2) (vc) | T(dt/2) (threshold)
  *   recordDiagnostics      1 workgroup       N(t_n), mass → history ring; step counter + 1
  *
@@ -67,7 +68,7 @@ export function checkGridFits(limits: GPUSupportedLimits, nv: number, ng: number
   }
 }
 
-type KernelName = 'rowFirstHalf' | 'rowSecondHalf' | 'conductanceFactor' | 'conductanceSolve' | 'recordDiagnostics' | 'stateRowStats' | 'voltageMarginal';
+type KernelName = 'rowFirstHalf' | 'rowSecondHalf' | 'conductanceFactor' | 'conductanceSolve' | 'conductanceProject' | 'recordDiagnostics' | 'stateRowStats' | 'voltageMarginal';
 
 interface KernelSpec {
   files: readonly ShaderFile[];
@@ -85,6 +86,7 @@ export function kernelSpecs(threshold: boolean): Record<KernelName, KernelSpec> 
     rowSecondHalf: { files: row, entryPoint: 'rowStep', defines: { FIRST_HALF: false, THRESHOLD: threshold, FIRING_BEFORE_TRANSPORT: false } },
     conductanceFactor: { files: conductance, entryPoint: 'conductanceFactor', defines: {} },
     conductanceSolve: { files: conductance, entryPoint: 'conductanceSolve', defines: {} },
+    conductanceProject: { files: conductance, entryPoint: 'conductanceProject', defines: {} },
     recordDiagnostics: { files: diag, entryPoint: 'recordDiagnostics', defines: { THRESHOLD: threshold } },
     stateRowStats: { files: diag, entryPoint: 'stateRowStats', defines: { THRESHOLD: threshold } },
     voltageMarginal: { files: diag, entryPoint: 'voltageMarginal', defines: { THRESHOLD: threshold } },
@@ -284,7 +286,7 @@ export class KineticSolver {
     const { nv, ng } = this.grid;
     this.dispatch(pass, 'rowFirstHalf', this.forward, ng);
     this.dispatch(pass, 'conductanceFactor', this.forward, 1);
-    this.dispatch(pass, 'conductanceSolve', this.forward, Math.ceil(nv / COLUMN_WORKGROUP));
+    this.dispatch(pass, this.config.model === 'vc-limit' ? 'conductanceProject' : 'conductanceSolve', this.forward, Math.ceil(nv / COLUMN_WORKGROUP));
     this.dispatch(pass, 'rowSecondHalf', this.backward, ng);
     this.dispatch(pass, 'recordDiagnostics', this.forward, 1);
   }
@@ -296,6 +298,7 @@ export class KineticSolver {
       rowFirstHalf: ng,
       conductanceFactor: 1,
       conductanceSolve: Math.ceil(nv / COLUMN_WORKGROUP),
+      conductanceProject: Math.ceil(nv / COLUMN_WORKGROUP),
       rowSecondHalf: ng,
       recordDiagnostics: 1,
       stateRowStats: ng,

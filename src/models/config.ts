@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 
-export type ModelKind = 'vc' | 'vc-threshold';
+export type ModelKind = 'vc' | 'vc-threshold' | 'vc-limit';
 export type FiringRateKind = 'step' | 'constant' | 'sigmoid';
 
 /** A config error names the offending field (dotted path) and the allowed range. */
@@ -114,6 +114,11 @@ const initialSchema = z.strictObject({
   sv: num({ min: 0, minOpen: true }).default(0.15),
   g0: num().default(0.8),
   sg: num({ min: 0, minOpen: true }).default(0.3),
+  /**
+   * well-prepared data: keep the v-profile, replace the g-profile by the local equilibrium
+   * M(g; Geq(N0)) (always so for vc-limit)
+   */
+  prepared: z.boolean({ error: 'must be true or false' }).default(false),
 });
 
 const outputSchema = z.strictObject({
@@ -124,7 +129,7 @@ const outputSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  model: z.enum(['vc', 'vc-threshold']).default('vc'),
+  model: z.enum(['vc', 'vc-threshold', 'vc-limit']).default('vc'),
   params: paramsSchema.default(() => paramsSchema.parse({})),
   grid: gridSchema.default(() => gridSchema.parse({})),
   time: timeSchema.default(() => timeSchema.parse({})),
@@ -164,9 +169,9 @@ export function defaultGmax(params: ModelParams, initial: Parsed['initial']): nu
   return Math.max(geqMax + 6 * Math.sqrt(params.a), initial.g0 + 6 * initial.sg, 6 * Math.sqrt(params.a));
 }
 
-/** Upper end of the voltage axis: VE for `vc` (soft threshold), VF for `vc-threshold`. */
+/** Upper end of the voltage axis: VE for `vc` and `vc-limit` (soft threshold), VF for `vc-threshold`. */
 export function voltageTop(model: ModelKind, params: ModelParams): number {
-  return model === 'vc' ? params.VE : params.VF;
+  return model === 'vc-threshold' ? params.VF : params.VE;
 }
 
 /** max over the grid of |u(v,g)| = |gL(VL − v) + g(VE − v)|, attained at a corner of the domain. */
@@ -209,7 +214,7 @@ export function resolveConfig(input: unknown): KinfireConfig {
     `the default gmax = gin + max(b,0)·phiF.rate + 6√a = ${gmax} (from params.gin, params.b, params.phiF.rate, params.a) must be at most 1e6; set grid.gmax explicitly`,
   );
   const top = voltageTop(c.model, p);
-  order('initial.v0', c.initial.v0 > p.VL && c.initial.v0 < top, `must lie in (VL, ${c.model === 'vc' ? 'VE' : 'VF'}) = (${p.VL}, ${top}) (got ${c.initial.v0})`);
+  order('initial.v0', c.initial.v0 > p.VL && c.initial.v0 < top, `must lie in (VL, ${c.model === 'vc-threshold' ? 'VF' : 'VE'}) = (${p.VL}, ${top}) (got ${c.initial.v0})`);
   order('initial.g0', c.initial.g0 >= 0 && c.initial.g0 < gmax, `must lie in [0, gmax) = [0, ${gmax}) (got ${c.initial.g0})`);
 
   const dv = (top - p.VL) / c.grid.nv;

@@ -96,7 +96,8 @@ export function normalInterval(mu: number, sigma: number, a: number, b: number):
 
 /**
  * Initial cell averages of the product Gaussian exp(−(v−v0)²/2sv² − (g−g0)²/2sg²), integrated exactly
- * over each cell and normalised so that Σ p Δv Δg = 1.
+ * over each cell and normalised so that Σ p Δv Δg = 1. With initial.prepared (always for vc-limit) the
+ * g-profile is the discrete equilibrium at the initial activity instead.
  */
 export function initialDensity(c: KinfireConfig, grid: Grid = gridOf(c)): Float64Array {
   const { v0, sv, g0, sg } = c.initial;
@@ -116,13 +117,27 @@ export function initialDensity(c: KinfireConfig, grid: Grid = gridOf(c)): Float6
   if (!(sumV > 0) || !(sumG > 0)) {
     throw new Error('initial data has no mass on the grid: check initial.{v0,sv,g0,sg} against the domain');
   }
+  const n = Float64Array.from(wv, (w) => w / sumV / grid.dv);
+  let g: Float64Array = Float64Array.from(wg, (w) => w / sumG / grid.dg);
+  if (c.initial.prepared || c.model === 'vc-limit') {
+    // Well-prepared data: the g-profile is the local equilibrium at the initial activity N0 = ∫ φF n0.
+    const phi = firingRateCells(c.model, c.params, grid);
+    let N0 = 0;
+    for (let i = 0; i < grid.nv; i++) N0 += phi[i] * n[i] * grid.dv;
+    g = discreteConductanceEquilibrium(grid, c.params.gin + c.params.b * N0, c.params.a);
+  }
   const p = new Float64Array(grid.nv * grid.ng);
   for (let j = 0; j < grid.ng; j++) {
-    for (let i = 0; i < grid.nv; i++) {
-      p[j * grid.nv + i] = (wv[i] / sumV / grid.dv) * (wg[j] / sumG / grid.dg);
-    }
+    for (let i = 0; i < grid.nv; i++) p[j * grid.nv + i] = n[i] * g[j];
   }
   return p;
+}
+
+/** n(v_i) = Σ_j p_ij Δg, the voltage marginal (f64). */
+export function voltageMarginalOf(grid: Grid, p: ArrayLike<number>): Float64Array {
+  const n = new Float64Array(grid.nv);
+  for (let j = 0; j < grid.ng; j++) for (let i = 0; i < grid.nv; i++) n[i] += p[j * grid.nv + i] * grid.dg;
+  return n;
 }
 
 /**

@@ -9,6 +9,8 @@
 // terms: positive, conservative to rounding, and accurate for any kappa = dt a/(eps dg^2), which is
 // what keeps the scheme asymptotic-preserving as eps -> 0. f64 twin: conductanceFactor/conductanceStep
 // in src/models/reference/kineticReference.ts.
+// conductanceProject is the eps -> 0 limit of the solve (model vc-limit): each column is replaced by its
+// mass times the normalised discrete equilibrium M_j (written by conductanceFactor into factor[j].w).
 // Requires bindings.wgsl, reduce.wgsl.
 
 // B(z) = z / (e^z - 1); Bernoulli series near 0, where e^z - 1 would cancel in f32.
@@ -51,6 +53,21 @@ fn conductanceFactor(@builtin(local_invocation_index) lid: u32) {
     }
     excess = 1.0 + upper * (excess / pivot);
   }
+  // The discrete equilibrium M_j = exp(-(g_j - Geq)^2 / 2a) / (sum_k ... dg), relative to its peak on
+  // the grid so that nothing underflows where it matters; the same vector the solve keeps exactly.
+  let invTwoA = 0.5 * params.dgOverA / params.dg;
+  let peak = clamp(geq, 0.5 * params.dg, (f32(ng) - 0.5) * params.dg);
+  var total = 0.0;
+  for (var j = 0u; j < ng; j = j + 1u) {
+    let g = (f32(j) + 0.5) * params.dg;
+    let m = exp(-((g - geq) * (g - geq) - (peak - geq) * (peak - geq)) * invTwoA);
+    factor[j].w = m;
+    total = total + m;
+  }
+  let scale = 1.0 / (total * params.dg);
+  for (var j = 0u; j < ng; j = j + 1u) {
+    factor[j].w = factor[j].w * scale;
+  }
 }
 
 override WG_COLUMN: u32 = 64u;
@@ -76,5 +93,28 @@ fn conductanceSolve(@builtin(global_invocation_id) gid: vec3u) {
     let f = factor[u32(j)];
     carried = (dst[idx] + f.y * carried) * f.z;
     dst[idx] = carried;
+  }
+}
+
+@compute @workgroup_size(WG_COLUMN)
+fn conductanceProject(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x;
+  let nv = params.nv;
+  let ng = params.ng;
+  if (i >= nv) {
+    return;
+  }
+  // column mass n_i = sum_j p_ij dg, in blocks of 64 rows (as voltageMarginal)
+  var mass = 0.0;
+  for (var j0 = 0u; j0 < ng; j0 = j0 + 64u) {
+    var block = 0.0;
+    for (var j = j0; j < min(j0 + 64u, ng); j = j + 1u) {
+      block = block + dst[j * nv + i];
+    }
+    mass = mass + block;
+  }
+  mass = mass * params.dg;
+  for (var j = 0u; j < ng; j = j + 1u) {
+    dst[j * nv + i] = mass * factor[j].w;
   }
 }

@@ -7,10 +7,13 @@
  *   vc:            F(dt/2) T(dt/2) | G(dt) with N* from the state at this point | T(dt/2) F(dt/2)
  *   vc-threshold:  T(dt/2) | G(dt) with N* = outflow rate of the first half | T(dt/2)
  *                  (the outflow through VF is reinjected at VL after each transport half-step)
+ *   vc-limit:      as vc, with G(dt) replaced by its ε → 0 limit, the projection of each v-column onto
+ *                  its mass times the discrete equilibrium M(g; Geq(N*)) (conductanceProjection)
  */
 import type { KinfireConfig, ModelKind, ModelParams } from '../config';
 import {
   bernoulli,
+  discreteConductanceEquilibrium,
   firingCellCoefficients,
   firingRateCells,
   gCenter,
@@ -123,6 +126,16 @@ export function conductanceFactor(grid: Grid, params: ModelParams, geq: number, 
   return { forward, upper, invPivot };
 }
 
+/** The ε → 0 limit of the g-step: every v-column becomes its mass times M (Σ_j M_j Δg = 1), in place. */
+export function conductanceProjection(p: Float64Array, grid: Grid, M: Float64Array): void {
+  const { nv, ng, dg } = grid;
+  for (let i = 0; i < nv; i++) {
+    let mass = 0;
+    for (let j = 0; j < ng; j++) mass += p[j * nv + i] * dg;
+    for (let j = 0; j < ng; j++) p[j * nv + i] = mass * M[j];
+  }
+}
+
 /** Solve (I + dt L_G) p_new = p for every v-column, in place. */
 export function conductanceStep(p: Float64Array, grid: Grid, f: ConductanceFactor): void {
   const { nv, ng } = grid;
@@ -199,7 +212,7 @@ export class KineticReference {
     const { nv, ng, dv } = this.grid;
     for (let j = 0; j < ng; j++) {
       const q = Float64Array.from(this.row(src, j));
-      if (this.model === 'vc') this.fireRow(q);
+      if (this.model !== 'vc-threshold') this.fireRow(q);
       const { out, outflow } = transportRow(q, this.transport.c[j], this.transport.gamma[j], nv);
       if (this.model === 'vc-threshold') {
         out[0] += outflow;
@@ -219,7 +232,7 @@ export class KineticReference {
     const { nv, ng, dv } = this.grid;
     for (let j = 0; j < ng; j++) {
       const { out, outflow } = transportRow(this.row(src, j), this.transport.c[j], this.transport.gamma[j], nv);
-      if (this.model === 'vc') {
+      if (this.model !== 'vc-threshold') {
         this.fireRow(out);
         let n = 0;
         for (let i = 0; i < nv; i++) n += this.phi[i] * out[i];
@@ -250,7 +263,9 @@ export class KineticReference {
     const tmp = new Float64Array(this.p.length);
     this.firstHalf(this.p, tmp);
     const nStar = this.midpointActivity();
-    conductanceStep(tmp, this.grid, conductanceFactor(this.grid, this.params, this.conductanceEquilibriumMean(nStar), this.dt));
+    const geq = this.conductanceEquilibriumMean(nStar);
+    if (this.model === 'vc-limit') conductanceProjection(tmp, this.grid, discreteConductanceEquilibrium(this.grid, geq, this.params.a));
+    else conductanceStep(tmp, this.grid, conductanceFactor(this.grid, this.params, geq, this.dt));
     this.secondHalf(tmp, this.p);
     this.t += this.dt;
     let N = 0;
@@ -292,4 +307,21 @@ export function stateDiagnostics(model: ModelKind, params: ModelParams, grid: Gr
     N *= dg;
   }
   return { N, mass: mass * dv * dg };
+}
+
+/** The marginals of a state: n(v_i) = Σ_j p_ij Δg, m(g_j) = Σ_i p_ij Δv, N(t, g_j) = Σ_i φ̄_i p_ij Δv. */
+export function marginals(grid: Grid, phi: Float64Array, p: ArrayLike<number>): { n: Float64Array; m: Float64Array; N: Float64Array } {
+  const { nv, ng, dv, dg } = grid;
+  const n = new Float64Array(nv);
+  const m = new Float64Array(ng);
+  const N = new Float64Array(ng);
+  for (let j = 0; j < ng; j++) {
+    for (let i = 0; i < nv; i++) {
+      const x = p[j * nv + i];
+      n[i] += x * dg;
+      m[j] += x * dv;
+      N[j] += phi[i] * x * dv;
+    }
+  }
+  return { n, m, N };
 }
