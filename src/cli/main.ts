@@ -12,6 +12,9 @@ import { GridTooLargeError } from '../host/kineticSolver';
 import { OutputDirError } from '../io/results';
 import { ConfigError } from '../models/config';
 import { runCommand } from './runCommand';
+import { registerBifurcation } from './bifurcationCommand';
+import { registerSteady } from './steadyCommand';
+import { registerStudy } from './studyCommand';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -61,6 +64,9 @@ export function buildProgram(): Command {
         ].join('\n'),
       );
     });
+  registerSteady(program);
+  registerBifurcation(program);
+  registerStudy(program);
   return program;
 }
 
