@@ -77,16 +77,16 @@ interface KernelSpec {
 }
 
 /** Every kernel of the step: which WGSL files make its module, which entry point and variant. */
-export function kernelSpecs(threshold: boolean): Record<KernelName, KernelSpec> {
+export function kernelSpecs(threshold: boolean, limit = false): Record<KernelName, KernelSpec> {
   const row = ['bindings', 'reduce', 'vTransport', 'rowStep'] as const;
   const conductance = ['bindings', 'reduce', 'conductanceStep'] as const;
   const diag = ['bindings', 'reduce', 'diagnostics'] as const;
   return {
     rowFirstHalf: { files: row, entryPoint: 'rowStep', defines: { FIRST_HALF: true, THRESHOLD: threshold, FIRING_BEFORE_TRANSPORT: !threshold } },
     rowSecondHalf: { files: row, entryPoint: 'rowStep', defines: { FIRST_HALF: false, THRESHOLD: threshold, FIRING_BEFORE_TRANSPORT: false } },
-    conductanceFactor: { files: conductance, entryPoint: 'conductanceFactor', defines: {} },
-    conductanceSolve: { files: conductance, entryPoint: 'conductanceSolve', defines: {} },
-    conductanceProject: { files: conductance, entryPoint: 'conductanceProject', defines: {} },
+    conductanceFactor: { files: conductance, entryPoint: 'conductanceFactor', defines: { EQUILIBRIUM_VECTOR: limit } },
+    conductanceSolve: { files: conductance, entryPoint: 'conductanceSolve', defines: { EQUILIBRIUM_VECTOR: limit } },
+    conductanceProject: { files: conductance, entryPoint: 'conductanceProject', defines: { EQUILIBRIUM_VECTOR: limit } },
     recordDiagnostics: { files: diag, entryPoint: 'recordDiagnostics', defines: { THRESHOLD: threshold } },
     stateRowStats: { files: diag, entryPoint: 'stateRowStats', defines: { THRESHOLD: threshold } },
     voltageMarginal: { files: diag, entryPoint: 'voltageMarginal', defines: { THRESHOLD: threshold } },
@@ -148,7 +148,7 @@ export class KineticSolver {
     const grid = gridOf(config);
     checkGridFits(ctx.limits, grid.nv, grid.ng);
     const threshold = config.model === 'vc-threshold';
-    const specs = kernelSpecs(threshold);
+    const specs = kernelSpecs(threshold, config.model === 'vc-limit');
 
     device.pushErrorScope('validation');
     const modules = new Map<string, GPUShaderModule>();
@@ -366,7 +366,7 @@ export class KineticSolver {
     return new Float32Array(await readBuffer(this.device, this.buffers.stateB, 0, this.grid.nv * this.grid.ng * 4));
   }
 
-  /** Per-row (N_mid, outflow_A, N(t,g_j), m(g_j)) of the last step. */
+  /** Per-row (N_mid, outflow_A, N(t,g_j), m(g_j)) of the last step: .z and .w are N(t,g) and m(g) of the current state. */
   async readRowStats(): Promise<Float32Array> {
     return new Float32Array(await readBuffer(this.device, this.buffers.rowStats, 0, this.grid.ng * 16));
   }

@@ -158,8 +158,9 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
     await emitSnapshots(n);
 
     if (!pileupWarned) {
-      const { m } = await solver.readConductanceMarginals();
-      const fraction = massNearGmax(m);
+      // m(g) of the current state is in rowStats.w already (written by the second row half).
+      const stats = await solver.readRowStats();
+      const fraction = massNearGmax(stats.filter((_, k) => k % 4 === 3));
       if (fraction > GMAX_PILEUP_THRESHOLD) {
         pileupWarned = true;
         warn(`mass piles up near gmax: ${fraction.toExponential(2)} of the mass lies in the top 2% of the g-axis at t = ${(n * dt).toPrecision(4)}; increase grid.gmax (now ${config.grid.gmax.toPrecision(4)})`);

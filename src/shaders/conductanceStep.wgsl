@@ -11,6 +11,7 @@
 // in src/models/reference/kineticReference.ts.
 // conductanceProject is the eps -> 0 limit of the solve (model vc-limit): each column is replaced by its
 // mass times the normalised discrete equilibrium M_j (written by conductanceFactor into factor[j].w).
+// Variant (wgsl-preprocessor): EQUILIBRIUM_VECTOR, whether conductanceFactor also writes M_j (vc-limit).
 // Requires bindings.wgsl, reduce.wgsl.
 
 // B(z) = z / (e^z - 1); Bernoulli series near 0, where e^z - 1 would cancel in f32.
@@ -53,6 +54,7 @@ fn conductanceFactor(@builtin(local_invocation_index) lid: u32) {
     }
     excess = 1.0 + upper * (excess / pivot);
   }
+#if ${EQUILIBRIUM_VECTOR}
   // The discrete equilibrium M_j = exp(-(g_j - Geq)^2 / 2a) / (sum_k ... dg), relative to its peak on
   // the grid so that nothing underflows where it matters; the same vector the solve keeps exactly.
   let invTwoA = 0.5 * params.dgOverA / params.dg;
@@ -68,6 +70,7 @@ fn conductanceFactor(@builtin(local_invocation_index) lid: u32) {
   for (var j = 0u; j < ng; j = j + 1u) {
     factor[j].w = factor[j].w * scale;
   }
+#endif
 }
 
 override WG_COLUMN: u32 = 64u;

@@ -8,11 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { kernelSpecs } from '../../src/host/kineticSolver';
 import { composeWgsl, preprocessWgsl, shaderFiles } from '../../src/host/shaderSource';
 
-const specs = [false, true].flatMap((threshold) => Object.entries(kernelSpecs(threshold)).map(([name, spec]) => ({ name, threshold, spec })));
+const specs = [
+  ...[false, true].flatMap((threshold) => Object.entries(kernelSpecs(threshold)).map(([name, spec]) => ({ name, threshold, limit: false, spec }))),
+  ...Object.entries(kernelSpecs(false, true)).map(([name, spec]) => ({ name, threshold: false, limit: true, spec })),
+];
 
 describe('generated WGSL', () => {
-  for (const { name, threshold, spec } of specs) {
-    it(`${name} (${threshold ? 'vc-threshold' : 'vc'}) composes to directive-free WGSL with its entry point`, () => {
+  for (const { name, threshold, limit, spec } of specs) {
+    it(`${name} (${limit ? 'vc-limit' : threshold ? 'vc-threshold' : 'vc'}) composes to directive-free WGSL with its entry point`, () => {
       const code = composeWgsl(spec.files, spec.defines);
       expect(code).not.toMatch(/#(if|elif|else|endif)|\$\{/);
       expect(code).toContain(`fn ${spec.entryPoint}(`);
