@@ -9,8 +9,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { AdapterSummary } from '../host/gpu';
 import type { RunResult, Snapshot } from '../host/run';
 import type { KinfireConfig } from '../models/config';
-import { type Grid, gridOf } from '../models/discretization';
+import { type Grid, gridOf, voltageMarginalOf } from '../models/discretization';
 import { renderHeatmapPng } from '../render/png/heatmap';
+import { renderLinePlotPng } from '../render/png/lineplot';
 import { writeNpy } from './npy';
 
 export class OutputDirError extends Error {
@@ -50,13 +51,22 @@ export class PendingResults {
 
   writeSnapshot(config: KinfireConfig, s: Snapshot): void {
     const grid = gridOf(config);
+    if (config.model === 'vc-limit') {
+      // The limit state is n(v) times the equilibrium in g: n is what there is to see.
+      const n = Float32Array.from(voltageMarginalOf(grid, s.p));
+      const stem = `n_t${s.t.toFixed(6)}`;
+      writeNpy(join(this.path, `${stem}.npy`), n, [grid.nv]);
+      writeFileSync(join(this.path, `${stem}.png`), voltageDensityPng(config, grid, n, s.t));
+      this.snapshots.push({ t: s.t, step: s.step, npy: `${stem}.npy`, png: `${stem}.png` });
+      return;
+    }
     const stem = `p_t${s.t.toFixed(6)}`;
     writeNpy(join(this.path, `${stem}.npy`), s.p, [grid.ng, grid.nv]);
     writeFileSync(join(this.path, `${stem}.png`), densityPng(config, grid, s.p, s.t));
     this.snapshots.push({ t: s.t, step: s.step, npy: `${stem}.npy`, png: `${stem}.png` });
   }
 
-  write(name: string, content: string): void {
+  write(name: string, content: string | Uint8Array): void {
     writeFileSync(join(this.path, name), content);
   }
 
@@ -82,6 +92,15 @@ export function densityPng(config: KinfireConfig, grid: Grid, p: Float32Array, t
     yRange: [0, grid.gmax],
     colorBarLabel: 'p',
     markers: markers.filter((m) => m.x > grid.vlo && m.x < grid.vhi),
+  });
+}
+
+export function voltageDensityPng(config: KinfireConfig, grid: Grid, n: Float32Array, t: number): Buffer {
+  const v = Array.from({ length: grid.nv }, (_, i) => grid.vlo + (i + 0.5) * grid.dv);
+  return renderLinePlotPng([{ x: v, y: n, label: 'n(v)' }], {
+    title: `n(v, t = ${t.toPrecision(4)})   model ${config.model}, b = ${config.params.b}, VF = ${config.params.VF}`,
+    xLabel: 'v (voltage)',
+    yLabel: 'n',
   });
 }
 

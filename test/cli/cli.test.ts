@@ -50,6 +50,19 @@ describe('kinfire run', () => {
     expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
+  it('writes n(v) snapshots, shape (nv,), for the limit model', () => {
+    const out = join(work, 'limit');
+    const r = kinfire('run', '--out', out, ...small, '--set', 'model="vc-limit"', '--set', 'output.snapshots=[0.1]');
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.model).toBe('vc-limit');
+    const npy = decodeNpy(readFileSync(join(out, summary.snapshots[0].npy)));
+    expect(npy.shape).toEqual([32]);
+    const dv = (14 / 3) / 32;
+    expect(Math.abs(npy.data.reduce((a, b) => a + b, 0) * dv - 1)).toBeLessThan(1e-5);
+    expect(summary.snapshots[0].png).toMatch(/^n_t/);
+  });
+
   it('stops a run that exceeds Nmax with status blowup, exit code 3, and keeps the last good state', () => {
     const out = join(work, 'blowup');
     const r = kinfire('run', '--out', out, ...small, '--set', 'time.T=0.5', '--set', 'time.Nmax=2');
