@@ -77,3 +77,20 @@ describe('the steady-state equation 1/N = I(N) of the limit model', () => {
     for (let k = 0; k < 3; k++) expect(Math.abs(coarse[k].N / fine[k].N - 1)).toBeLessThan(1e-8);
   });
 });
+
+describe('roots next to V*(N) = VF', () => {
+  it('finds the firing state next to V*(N) = VF that the scan misses, so the count has the right parity', () => {
+    for (const gin of [-0.7, -0.6667, -0.65, -0.63]) {
+      const p = paramsOf({ gin, b: 0.5 });
+      const states = findSteadyStates(p);
+      expect(states[0].quiescent).toBe(true); // V*(0) < VF here
+      const firing = states.filter((s) => !s.quiescent);
+      expect(firing.length % 2).toBe(0); // F(0+) = +∞ and F(φ0) ≥ 0: an even number of roots
+      for (const s of firing) {
+        const lo = steadyResidual(p, s.N * (1 - 1e-9));
+        const hi = steadyResidual(p, s.N * (1 + 1e-9));
+        expect(Math.sign(lo), `gin ${gin}, N ${s.N}`).not.toBe(Math.sign(hi));
+      }
+    }
+  });
+});

@@ -157,10 +157,13 @@ export function findSteadyStates(params: ModelParams, options: SteadyScanOptions
   const values = grid.map(F);
   const roots: number[] = [];
   const addRoot = (a: number, b: number, fa: number, fb: number) => roots.push(brent(F, a, b, fa, fb, relTol));
+  // F = +∞ where V*(N) ≤ VF (nobody fires): it counts as positive, so that a root squeezed against
+  // that region (F → +∞ logarithmically as V* → VF) is bracketed; the bracketing then bisects.
+  const signOf = (f: number) => (Number.isNaN(f) ? NaN : Math.sign(f));
   for (let k = 0; k + 1 < grid.length; k++) {
     const [a, b, fa, fb] = [grid[k], grid[k + 1], values[k], values[k + 1]];
     if (fa === 0) roots.push(a);
-    else if (Number.isFinite(fa) && Number.isFinite(fb) && Math.sign(fa) !== Math.sign(fb)) addRoot(a, b, fa, fb);
+    else if (!Number.isNaN(fa) && !Number.isNaN(fb) && signOf(fa) !== signOf(fb)) addRoot(a, b, fa, fb);
     // A local extremum of F near 0 without a sign change in the scan may hide two close roots.
     if (k + 2 < grid.length && Number.isFinite(values[k + 2])) {
       const fc = values[k + 2];

@@ -17,15 +17,46 @@ import {
   fitTickCount,
   lineHeight,
   maxTextWidth,
+  textWidth,
   xAxisHeight,
 } from './figure.js';
-import { Raster, paint, type Clip } from './raster.js';
+import { Raster, paint, type Clip, type Paint } from './raster.js';
 import { formatTickLabels, logTicks, niceTicks } from './ticks.js';
+
+export type MarkerShape = 'dot' | 'diamond' | 'square' | 'triangle';
 
 export interface LineSeries {
   x: ArrayLike<number>;
   y: ArrayLike<number>;
   label: string;
+  /** CSS colour; default: the series' place in SERIES_COLOURS. */
+  colour?: string;
+  /** Draw the polyline (default true); false gives a marker-only series. */
+  line?: boolean;
+  /** Line width in px (default 2). */
+  lineWidth?: number;
+  /** Dash pattern [on, off] in px along the line (default solid); the pattern runs on across vertices. */
+  dash?: [number, number];
+  /**
+   * Marker at each point: 'auto' (default) is a dot for series of at most 30 points and none
+   * otherwise; 'none'; or a shape (drawn with a thin white halo so it stands out on lines).
+   */
+  marker?: 'auto' | 'none' | MarkerShape;
+  /** Marker radius in px (default 3.5 for dots, 6 for the other shapes). */
+  markerSize?: number;
+  /** List the series in the legend (default true). */
+  legend?: boolean;
+}
+
+/** A text note at a data point, offset by (dx, dy) px (default: above, centred). */
+export interface PlotAnnotation {
+  x: number;
+  y: number;
+  text: string;
+  dx?: number;
+  dy?: number;
+  align?: 'left' | 'center' | 'right';
+  colour?: string;
 }
 
 export interface LinePlotOptions {
@@ -37,6 +68,8 @@ export interface LinePlotOptions {
   /** Total image size in px; defaults 900 x 600. */
   width?: number;
   height?: number;
+  /** Notes drawn over the plot, in data coordinates (points outside the axes are skipped). */
+  annotations?: PlotAnnotation[];
 }
 
 export interface LinePlotRender {
@@ -53,6 +86,15 @@ export const SERIES_COLOURS = [
 
 /** Series with at most this many points also get dot markers (e.g. a handful of grid resolutions in a convergence plot). */
 const MARKER_POINT_LIMIT = 30;
+
+/** The marker a series gets ('auto': dots for short series). */
+function markerOf(s: LineSeries): 'none' | MarkerShape {
+  const m = s.marker ?? 'auto';
+  if (m === 'auto') return s.x.length <= MARKER_POINT_LIMIT ? 'dot' : 'none';
+  return m;
+}
+
+const colourOf = (s: LineSeries, index: number): string => s.colour ?? SERIES_COLOURS[index % SERIES_COLOURS.length]!;
 
 export function renderLinePlotPng(series: LineSeries[], opts: LinePlotOptions): Buffer {
   return renderLinePlot(series, opts).png;
@@ -88,7 +130,7 @@ export function renderLinePlot(series: LineSeries[], opts: LinePlotOptions): Lin
     }
   }
   // Time axes read best flush with the data; dot markers and log axes need room so end points are not cut.
-  const hasDotMarkers = series.some((s) => s.x.length <= MARKER_POINT_LIMIT);
+  const hasDotMarkers = series.some((s) => markerOf(s) !== 'none');
   const xAxis = axisRange(xMin, xMax, logX, logX || hasDotMarkers ? 0.04 : 0);
   const yAxis = axisRange(yMin, yMax, logY, 0.05);
 
@@ -140,6 +182,7 @@ export function renderLinePlot(series: LineSeries[], opts: LinePlotOptions): Lin
     opts.yLabel,
     style.pad + labelLine / 2,
   );
+  drawAnnotations(raster, plot, opts.annotations ?? [], usable, toPixelX, toPixelY, style);
   drawLegend(raster, plot, series, polylines, style);
   if (opts.title) drawTitle(raster, opts.title, plot.x + plot.width / 2, style.pad, style);
 
@@ -262,14 +305,128 @@ function seriesPolylines(
 function drawSeries(raster: Raster, plot: PlotRect, series: LineSeries[], polylines: Float64Array[][]): void {
   const clip: Clip = { x0: plot.x, y0: plot.y, x1: plot.x + plot.width, y1: plot.y + plot.height };
   series.forEach((s, seriesIndex) => {
-    const colour = paint(SERIES_COLOURS[seriesIndex % SERIES_COLOURS.length]!);
-    for (const line of polylines[seriesIndex]!) raster.strokePolyline(line, 2, colour, clip);
-    if (s.x.length <= MARKER_POINT_LIMIT) {
+    const colour = paint(colourOf(s, seriesIndex));
+    const width = s.lineWidth ?? 2;
+    if (s.line ?? true) {
       for (const line of polylines[seriesIndex]!) {
-        for (let k = 0; k < line.length; k += 2) raster.fillCircle(line[k]!, line[k + 1]!, 3.5, colour, clip);
+        if (s.dash) for (const dash of dashPieces(line, s.dash)) raster.strokePolyline(dash, width, colour, clip);
+        else raster.strokePolyline(line, width, colour, clip);
+      }
+    }
+    const marker = markerOf(s);
+    if (marker !== 'none') {
+      for (const line of polylines[seriesIndex]!) {
+        for (let k = 0; k < line.length; k += 2) drawMarker(raster, marker, line[k]!, line[k + 1]!, s.markerSize, colour, clip);
       }
     }
   });
+}
+
+/**
+ * The dashes of a pixel polyline: pieces `dash[0]` px long every `dash[0] + dash[1]` px of arc
+ * length, the pattern carried on across vertices (so a dashed curve of many short segments still
+ * reads as evenly dashed).
+ */
+export function dashPieces(line: ArrayLike<number>, dash: [number, number]): Float64Array[] {
+  const [on, off] = dash;
+  const n = line.length >> 1;
+  if (n === 0) return [];
+  if (!(on > 0) || !(off > 0)) return [Float64Array.from(line)];
+  const period = on + off;
+  const pieces: Float64Array[] = [];
+  let current: number[] = [line[0]!, line[1]!];
+  let phase = 0; // arc length into the current period
+  let drawing = true;
+  for (let k = 1; k < n; k++) {
+    let ax = line[2 * k - 2]!, ay = line[2 * k - 1]!;
+    const bx = line[2 * k]!, by = line[2 * k + 1]!;
+    let remaining = Math.hypot(bx - ax, by - ay);
+    while (remaining > 0) {
+      const toSwitch = (drawing ? on : period) - phase;
+      const step = Math.min(toSwitch, remaining);
+      const t = step / remaining;
+      const x = ax + (bx - ax) * t, y = ay + (by - ay) * t;
+      if (drawing) current.push(x, y);
+      phase += step;
+      remaining -= step;
+      [ax, ay] = [x, y];
+      if (step === toSwitch) {
+        if (drawing) {
+          pieces.push(Float64Array.from(current));
+          current = [];
+          drawing = false;
+        } else {
+          phase = 0;
+          drawing = true;
+          current = [x, y];
+        }
+      }
+    }
+  }
+  if (drawing && current.length >= 4) pieces.push(Float64Array.from(current));
+  return pieces;
+}
+
+/** Outline of a marker shape of radius r centred on (x, y), as a closed polygon. */
+function markerPolygon(shape: Exclude<MarkerShape, 'dot'>, x: number, y: number, r: number): Float64Array {
+  if (shape === 'diamond') return Float64Array.of(x, y - r, x + r, y, x, y + r, x - r, y);
+  if (shape === 'square') {
+    const h = r * 0.8;
+    return Float64Array.of(x - h, y - h, x + h, y - h, x + h, y + h, x - h, y + h);
+  }
+  // triangle, pointing up, centred on its centroid
+  return Float64Array.of(x, y - r, x + r * 0.866, y + r * 0.5, x - r * 0.866, y + r * 0.5);
+}
+
+function drawMarker(raster: Raster, shape: MarkerShape, x: number, y: number, size: number | undefined, colour: Paint, clip?: Clip): void {
+  if (shape === 'dot') {
+    raster.fillCircle(x, y, size ?? 3.5, colour, clip);
+    return;
+  }
+  const r = size ?? 6;
+  // a white halo first, so the marker stands out where it sits on a line
+  raster.fillPolygons([markerPolygon(shape, x, y, r + 2)], '#ffffff', clip);
+  raster.fillPolygons([markerPolygon(shape, x, y, r)], colour, clip);
+}
+
+/**
+ * Notes in data coordinates. Each is placed at its offset or, where that box would overlap a note
+ * already placed or leave the plot, at the first free one of: the mirrored vertical offset, one line
+ * higher, one line lower (else at its offset anyway). Earlier notes take precedence.
+ */
+function drawAnnotations(
+  raster: Raster,
+  plot: PlotRect,
+  annotations: PlotAnnotation[],
+  usable: (x: number, y: number) => boolean,
+  toPixelX: (x: number) => number,
+  toPixelY: (y: number) => number,
+  style: FigureStyle,
+): void {
+  const placed: { x0: number; y0: number; x1: number; y1: number }[] = [];
+  const line = lineHeight(style.tickFontPx);
+  for (const a of annotations) {
+    if (!usable(a.x, a.y)) continue;
+    const px = toPixelX(a.x), py = toPixelY(a.y);
+    if (px < plot.x || px > plot.x + plot.width || py < plot.y || py > plot.y + plot.height) continue;
+    const align = a.align ?? 'center';
+    const width = textWidth(style.tickFont, a.text);
+    const dx = a.dx ?? 0;
+    const dy = a.dy ?? -(style.tickFontPx * 0.9 + 4);
+    const box = (offsetY: number) => {
+      const x = px + dx;
+      const x0 = align === 'left' ? x : align === 'right' ? x - width : x - width / 2;
+      const y = py + offsetY;
+      return { x0, y0: y - line / 2, x1: x0 + width, y1: y + line / 2 };
+    };
+    const free = (b: { x0: number; y0: number; x1: number; y1: number }) =>
+      b.x0 >= plot.x && b.x1 <= plot.x + plot.width && b.y0 >= plot.y && b.y1 <= plot.y + plot.height &&
+      !placed.some((q) => b.x0 < q.x1 && q.x0 < b.x1 && b.y0 < q.y1 && q.y0 < b.y1);
+    const candidates = [dy, ...(dy !== 0 ? [-dy] : []), dy - line, dy + line];
+    const chosen = candidates.find((c) => free(box(c))) ?? dy;
+    placed.push(box(chosen));
+    raster.fillText(a.text, px + dx, py + chosen, style.tickFont, a.colour ?? INK, { align, baseline: 'middle' });
+  }
 }
 
 /** Coarse map of which parts of the plot the curves pass through, for placing the legend. */
@@ -320,7 +477,9 @@ function drawLegend(
   polylines: Float64Array[][],
   style: FigureStyle,
 ): void {
-  const entries = series.map((s, k) => ({ label: s.label, colour: SERIES_COLOURS[k % SERIES_COLOURS.length]! }));
+  const entries = series
+    .map((s, k) => ({ series: s, label: s.label, colour: colourOf(s, k) }))
+    .filter((e) => e.series.legend ?? true);
   if (!entries.some((e) => e.label)) return;
   const rowHeight = lineHeight(style.tickFontPx) + 2;
   const swatch = Math.round(style.tickFontPx * 2);
@@ -330,7 +489,12 @@ function drawLegend(
   const boxHeight = Math.ceil(inner * 2 + rowHeight * entries.length);
 
   const occupancy = new Occupancy(plot);
-  for (const lines of polylines) for (const line of lines) occupancy.addPolyline(line);
+  polylines.forEach((lines, k) => {
+    for (const line of lines) {
+      if (series[k]!.line ?? true) occupancy.addPolyline(line);
+      else for (let m = 0; m < line.length; m += 2) occupancy.addPolyline(line.subarray(m, m + 2));
+    }
+  });
   const margin = style.gap;
   const left = plot.x + margin;
   const right = plot.x + plot.width - boxWidth - margin;
@@ -354,7 +518,18 @@ function drawLegend(
   entries.forEach((entry, k) => {
     const centreY = boxY + inner + rowHeight * (k + 0.5);
     const lineY = Math.round(centreY); // a 2 px line centred on a pixel edge stays crisp
-    raster.fillRect(boxX + inner, lineY - 1, swatch, 2, entry.colour);
+    const s = entry.series;
+    if (s.line ?? true) {
+      if (s.dash) {
+        const period = s.dash[0] + s.dash[1];
+        for (let x = 0; x < swatch; x += period) raster.fillRect(boxX + inner + x, lineY - 1, Math.min(s.dash[0], swatch - x), 2, entry.colour);
+      } else raster.fillRect(boxX + inner, lineY - 1, swatch, 2, entry.colour);
+    }
+    const marker = markerOf(s);
+    // an explicit marker is shown on the swatch ('auto' dots are left off, as before)
+    if (marker !== 'none' && (s.marker !== undefined && s.marker !== 'auto')) {
+      drawMarker(raster, marker, boxX + inner + swatch / 2, lineY, s.markerSize, paint(entry.colour));
+    }
     raster.fillText(entry.label, boxX + inner * 2 + swatch, lineY, style.tickFont, INK, { align: 'left', baseline: 'middle' });
   });
 }
