@@ -157,6 +157,13 @@ describe('niceTicks', () => {
     expect(log.labels[6]).toBe('10⁰');
     expect(log.minor).toContain(2e-6);
   });
+
+  it('labels a log axis that spans less than two decades with 1-2-5 mantissas, not linear ticks', () => {
+    const t = logTicks(0.012, 0.8, 6);
+    expect(t.major).toEqual([0.02, 0.05, 0.1, 0.2, 0.5]);
+    expect(t.labels).toEqual(['0.02', '0.05', '0.1', '0.2', '0.5']);
+    expect(logTicks(3, 9, 6).major).toEqual([3, 4, 5, 6, 7, 8, 9]);
+  });
 });
 
 describe('renderHeatmapPng', () => {

@@ -72,11 +72,17 @@ export function powerOfTenLabel(exponent: number): string {
   return '10' + Array.from(String(exponent), (ch) => SUPERSCRIPT_DIGITS[ch] ?? ch).join('');
 }
 
+/** A short label for m·10^k: plain decimals in [1e-4, 1e5), "2e-7" style otherwise. */
+function logMantissaLabel(value: number): string {
+  if (value >= 1e-4 && value < 1e5) return String(Number(value.toPrecision(3)));
+  return value.toExponential(0).replace('e+', 'e');
+}
+
 /**
  * Ticks for a log10 axis over [lo, hi] (both > 0): powers of ten, every
  * 1, 2, 5, ... decades to stay near `approxCount`, labelled 10ⁿ. When the range
- * spans less than two labelled decades, falls back to round linear values
- * (positioned logarithmically by the caller) so the axis is never unlabelled.
+ * spans less than two labelled decades, the ticks are the 1-2-5 mantissas of the decades in range
+ * (positioned logarithmically by the caller), so the axis is never unlabelled.
  */
 export function logTicks(lo: number, hi: number, approxCount: number): LogTicks {
   if (!(lo > 0) || !(hi > 0) || !Number.isFinite(lo) || !Number.isFinite(hi)) {
@@ -89,6 +95,18 @@ export function logTicks(lo: number, hi: number, approxCount: number): LogTicks 
   const lastDecade = Math.floor(logHi + 1e-9);
 
   if (lastDecade - firstDecade + 1 < 2) {
+    // Less than two decades: mantissas 1-2-5 (then 1-2-3-5, then 1..9) of each decade inside the
+    // range, still placed logarithmically; plain round linear values only if even those are too few.
+    for (const mantissas of [[1, 2, 5], [1, 2, 3, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+      const major: number[] = [];
+      for (let k = Math.floor(logLo); k <= Math.ceil(logHi); k++) {
+        for (const m of mantissas) {
+          const value = Number(`${m}e${k}`);
+          if (value >= lo * (1 - 1e-12) && value <= hi * (1 + 1e-12)) major.push(value);
+        }
+      }
+      if (major.length >= 3) return { major, labels: major.map(logMantissaLabel), minor: [] };
+    }
     const major = niceTicks(lo, hi, Math.max(2, Math.min(approxCount, 4))).filter((v) => v > 0);
     return { major, labels: formatTickLabels(major), minor: [] };
   }
