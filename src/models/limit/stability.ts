@@ -6,6 +6,11 @@
  * the second half of both runs. The band must exceed the scheme's own O(Δv) offset from the exact N*
  * (about 0.5% at nv = 400): an unstable state leaves for another attractor or an oscillation, far
  * outside it. A state that leaves more slowly than T would be reported stable: T is a parameter.
+ *
+ * The quiescent state (N = 0, all mass at V*(0) < VF) is decided analytically instead: a perturbation
+ * of size δ fires a transient N = O(δ), which moves V* by O(δ), so for δ small enough nobody is pushed
+ * over VF and the mass drifts back to V*: it is linearly stable whenever V*(0) < VF strictly. (A fixed
+ * finite kick would measure the size of its basin instead, which vanishes as V*(0) → VF.)
  */
 import type { ModelParams } from '../config';
 import { makeGrid } from '../discretization';
@@ -24,14 +29,8 @@ export function classifyStability(params: ModelParams, state: SteadyState, optio
   const dt = (cfl * grid.dv) / speed;
   const steps = Math.ceil(T / dt);
 
-  let base: Float64Array;
-  if (state.quiescent) {
-    // n* = δ(v − V*): the cell holding V*
-    base = new Float64Array(nv);
-    base[Math.min(nv - 1, Math.floor((state.vStar - grid.vlo) / grid.dv))] = 1 / grid.dv;
-  } else {
-    base = steadyDensity(params, state.N, grid.vlo, grid.vhi, nv);
-  }
+  if (state.quiescent) return { stable: state.vStar < params.VF, finalN: [0, 0], deviation: 0 };
+  const base = steadyDensity(params, state.N, grid.vlo, grid.vhi, nv);
   const finalN: number[] = [];
   let deviation = 0;
   const tol = band * Math.max(1, state.N);
@@ -42,12 +41,6 @@ export function classifyStability(params: ModelParams, state: SteadyState, optio
     for (let i = 0; i < nv; i++) {
       const k = Math.min(nv - 1, Math.max(0, i + direction * shift));
       n0[k] += delta * base[i];
-    }
-    if (state.quiescent && direction === 1) {
-      // for the quiescent state the upward perturbation puts δ of the mass above the threshold
-      const above = Math.min(nv - 1, Math.ceil((params.VF - grid.vlo) / grid.dv) + 1);
-      for (let i = 0; i < nv; i++) n0[i] = (1 - delta) * base[i];
-      n0[above] += delta / grid.dv;
     }
     const run = new LimitVoltageReference(params, grid, dt, n0);
     let N = run.activity();
