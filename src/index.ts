@@ -19,3 +19,23 @@ export { KineticReference, conductanceFactor, conductanceStep, stateDiagnostics,
 export { type AdapterSummary, describeAdapter, type GpuContext, GpuUnavailableError, openGpu } from './host/gpu';
 export { type ActivityBlock, checkGridFits, GridTooLargeError, KineticSolver } from './host/kineticSolver';
 export { massNearGmax, type RunHooks, type RunProgress, type RunResult, runSimulation, type RunStatus, type Snapshot } from './host/run';
+export {
+  type NnlifModelParams,
+  type ParticleConfig,
+  type ParticleModelKind,
+  type ParticleSettings,
+  resolveParticleConfig,
+} from './models/config';
+export {
+  checkParticleCountFits,
+  maxParticleCount,
+  PARTICLE_STREAMS,
+  type ParticleBlock,
+  type ParticleHistogram,
+  particleHistogramGrid,
+  ParticleSystem,
+  type ParticleSystemOptions,
+} from './host/particleSystem';
+export { type ParticleRunHooks, type ParticleRunResult, type ParticleRunStatus, type ParticleSnapshot, runParticles } from './host/particleRun';
+export { batchMeans, type BatchMeansResult } from './models/particles/statistics';
+export { nnlifLogMeanInterval, nnlifParticleSteadyRates } from './models/particles/nnlifReference';

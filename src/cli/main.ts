@@ -13,6 +13,7 @@ import { OutputDirError } from '../io/results';
 import { ConfigError } from '../models/config';
 import { runCommand } from './runCommand';
 import { registerBifurcation } from './bifurcationCommand';
+import { registerParticles } from './particlesCommand';
 import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
 
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   registerSteady(program);
   registerBifurcation(program);
   registerStudy(program);
+  registerParticles(program);
   return program;
 }
 

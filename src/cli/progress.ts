@@ -29,7 +29,9 @@ export function progressReporter(label: string, stream: NodeJS.WriteStream = pro
         } else bar.update(p.step, payload);
       },
       stop() {
+        // idempotent: called once the run is over and again on the way out
         if (started) bar.stop();
+        started = false;
       },
     };
   }

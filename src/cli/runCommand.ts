@@ -45,25 +45,23 @@ export async function runCommand(options: RunOptions, version: string, log: (lin
       log(`kinfire ${version}: model ${config.model}, grid ${config.grid.nv} × ${config.grid.ng}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
-    const pending = PendingResults.begin(options.out, !!options.force);
     const progress = progressReporter('run', process.stderr, options.quiet);
     try {
-      const result = await runSimulation(ctx, config, {
-        onProgress: (p) => progress.update(p),
-        onSnapshot: (s) => pending.writeSnapshot(config, s),
-        onWarning: (w) => log(`warning: ${w}`),
+      return await PendingResults.produce(options.out, !!options.force, async (pending) => {
+        const result = await runSimulation(ctx, config, {
+          onProgress: (p) => progress.update(p),
+          onSnapshot: (s) => pending.writeSnapshot(config, s),
+          onWarning: (w) => log(`warning: ${w}`),
+        });
+        progress.stop();
+        const summary = makeSummary(config, result, ctx.adapterInfo, ctx.runtime, pending.snapshots, version);
+        pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+        pending.write('activity.csv', activityCsv(result.activity));
+        if (result.status !== 'ok') log(`run stopped: ${result.status}: ${result.message}`);
+        return summary;
       });
+    } finally {
       progress.stop();
-      const summary = makeSummary(config, result, ctx.adapterInfo, ctx.runtime, pending.snapshots, version);
-      pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
-      pending.write('activity.csv', activityCsv(result.activity));
-      pending.commit();
-      if (result.status !== 'ok') log(`run stopped: ${result.status}: ${result.message}`);
-      return summary;
-    } catch (e) {
-      progress.stop();
-      pending.abandon();
-      throw e;
     }
   } finally {
     ctx.destroy();

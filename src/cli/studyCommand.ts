@@ -96,6 +96,7 @@ export function studyProgress(totalSteps: number, stream: NodeJS.WriteStream = p
       },
       stop() {
         if (started) bar.stop();
+        started = false;
       },
     };
   }
@@ -245,28 +246,26 @@ export async function studyCommand(kind: string | undefined, options: StudyOptio
       for (const p of input.plan.plans) log(`  grid ${gridLabel(p.grid)}: dt = ${p.limit.time.dt.toPrecision(4)}, ${p.limit.time.steps} steps per run (every ε and the limit)`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
-    const pending = PendingResults.begin(out, !!options.force);
     const progress = studyProgress(totalSteps, process.stderr, options.quiet);
     try {
-      const result = await runEpsStudy(ctx, input.raw, {
-        eps: input.eps,
-        grids: input.grids,
-        t0: input.t0,
-        hooks: { ...progress, onWarning: (w) => (options.quiet ? undefined : log(`warning: ${w}`)) },
+      return await PendingResults.produce(out, !!options.force, async (pending) => {
+        const result = await runEpsStudy(ctx, input.raw, {
+          eps: input.eps,
+          grids: input.grids,
+          t0: input.t0,
+          hooks: { ...progress, onWarning: (w) => (options.quiet ? undefined : log(`warning: ${w}`)) },
+        });
+        progress.stop();
+        const json = studyJson(result, input.base, options);
+        writeFileSync(join(pending.path, 'study.json'), `${JSON.stringify(json, null, 2)}\n`);
+        writeFileSync(join(pending.path, 'study.csv'), studyCsv(result));
+        for (const g of result.grids) writeFileSync(join(pending.path, `N_${gridLabel(g.grid)}.csv`), traceCsv(g));
+        for (const [name, png] of Object.entries(studyPlots(result))) writeFileSync(join(pending.path, name), png);
+        if (!result.ok) log('study: some runs stopped early (see study.json → grids[].runs[].status); their errors are left empty');
+        return { out: resolve(out), result };
       });
+    } finally {
       progress.stop();
-      const json = studyJson(result, input.base, options);
-      writeFileSync(join(pending.path, 'study.json'), `${JSON.stringify(json, null, 2)}\n`);
-      writeFileSync(join(pending.path, 'study.csv'), studyCsv(result));
-      for (const g of result.grids) writeFileSync(join(pending.path, `N_${gridLabel(g.grid)}.csv`), traceCsv(g));
-      for (const [name, png] of Object.entries(studyPlots(result))) writeFileSync(join(pending.path, name), png);
-      pending.commit();
-      if (!result.ok) log('study: some runs stopped early (see study.json → grids[].runs[].status); their errors are left empty');
-      return { out: resolve(out), result };
-    } catch (e) {
-      progress.stop();
-      pending.abandon();
-      throw e;
     }
   } finally {
     ctx.destroy();

@@ -22,6 +22,7 @@ import {
   initialDensity,
   transportRowCoefficients,
 } from '../models/discretization';
+import { readBuffer } from './buffers';
 import type { GpuContext } from './gpu';
 import { type StepLayout, stepLayout } from './layout';
 import { composeWgsl, type ShaderFile } from './shaderSource';
@@ -98,18 +99,6 @@ export interface ActivityBlock {
   steps: number[];
   N: Float32Array;
   mass: Float32Array;
-}
-
-async function readBuffer(device: GPUDevice, source: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({ size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(source, offset, staging, 0, size);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const copy = staging.getMappedRange().slice(0);
-  staging.unmap();
-  staging.destroy();
-  return copy;
 }
 
 export class KineticSolver {

@@ -1,7 +1,8 @@
 /**
- * The bind-group layout of the kinetic step, derived from src/shaders/bindings.wgsl rather than
- * written by hand: binding numbers and the uniform struct layout come from webgpu-utils' WGSL
- * reflection, the storage access mode (read vs read_write) from each declaration.
+ * Bind-group layouts derived from a WGSL bindings file rather than written by hand: binding numbers
+ * and the uniform struct layout come from webgpu-utils' WGSL reflection, the storage access mode
+ * (read vs read_write) from each declaration. Used for the kinetic step (bindings.wgsl) and the
+ * particle kernels (particlesBindings.wgsl).
  */
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView } from 'webgpu-utils';
 import { shaderFiles } from './shaderSource';
@@ -15,8 +16,13 @@ export interface StepLayout {
   paramsSize: number;
 }
 
+/** The layout of the kinetic step (src/shaders/bindings.wgsl). */
 export function stepLayout(): StepLayout {
-  const source = shaderFiles.bindings;
+  return bindingLayout(shaderFiles.bindings, 'bindings.wgsl');
+}
+
+/** The layout of a WGSL file that declares one group's bindings and a uniform struct named `params`. */
+export function bindingLayout(source: string, fileName: string): StepLayout {
   const defs = makeShaderDataDefinitions(source);
   const bindingOf: Record<string, number> = {};
   const entries: GPUBindGroupLayoutEntry[] = [];
@@ -26,7 +32,7 @@ export function stepLayout(): StepLayout {
   }
   for (const [name, def] of Object.entries(defs.storages)) {
     const declaration = new RegExp(`var<storage,\\s*(read|read_write)>\\s+${name}\\s*:`).exec(source);
-    if (!declaration) throw new Error(`bindings.wgsl: cannot find the access mode of '${name}'`);
+    if (!declaration) throw new Error(`${fileName}: cannot find the access mode of '${name}'`);
     bindingOf[name] = def.binding;
     entries.push({
       binding: def.binding,

@@ -41,6 +41,22 @@ export class PendingResults {
     }
   }
 
+  /**
+   * Fill a results folder: `fill` writes into the temporary folder, which becomes `target` when it
+   * returns and is removed when it throws.
+   */
+  static async produce<R>(target: string, force: boolean, fill: (pending: PendingResults) => Promise<R>): Promise<R> {
+    const pending = PendingResults.begin(target, force);
+    try {
+      const result = await fill(pending);
+      pending.commit();
+      return result;
+    } catch (e) {
+      pending.abandon();
+      throw e;
+    }
+  }
+
   static begin(target: string, force: boolean): PendingResults {
     PendingResults.check(target, force);
     const pending = new PendingResults(resolve(target), force);

@@ -128,13 +128,58 @@ const outputSchema = z.strictObject({
   snapshots: z.array(num({ min: 0 })).max(10000).optional(),
 });
 
+/**
+ * The particle system (`kinfire particles`, src/host/particleSystem.ts). Ignored by the kinetic solver,
+ * so that one config file can serve both commands.
+ */
+const particlesSchema = z.strictObject({
+  /** number of neurons (particles) */
+  count: num({ min: 1, max: 0xffffffff, integer: true }).default(1e5),
+  /** 64-bit Philox key; a non-negative safe integer */
+  seed: num({ min: 0, max: Number.MAX_SAFE_INTEGER, integer: true }).default(1),
+  /** [t0, t1], the averaging window of N_mean; default the last half of [0, T] */
+  window: z.array(num({ min: 0 }), { error: 'must be an array [t0, t1] of two times' }).length(2, { error: 'must be an array [t0, t1] of two times' }).optional(),
+  /** τ_N ≥ 0 [time]: the feedback is N smoothed by an exponential filter of this time constant; 0 = none */
+  smoothing: num({ min: 0 }).default(0),
+  /** number of batches of the batch-means standard error of N_mean */
+  batches: num({ min: 2, max: 1e6, integer: true }).default(20),
+});
+
+/**
+ * The noisy leaky integrate-and-fire model, dV = (−V + b·N) dt + √(2a(N)) dW, a(N) = a0 + a1·N, V < VF,
+ * reset to VR (model "nnlif", particles only). Its own block, not `params`: b, a, VR and VF mean other
+ * things (and have other defaults) than in the voltage-conductance models.
+ */
+const nnlifSchema = z.strictObject({
+  /** a0 > 0: the noise a(N) = a0 + a1·N (diffusion coefficient; σ² = 2a) */
+  a0: num({ min: 0, minOpen: true }).default(1),
+  /** a1: growth of the noise with the activity; a(N) is clamped at 0 where a0 + a1·N < 0 */
+  a1: num().default(0),
+  /** connectivity: the drift is −V + b·N; > 0 excitatory, < 0 inhibitory */
+  b: num().default(0.5),
+  /** reset potential */
+  VR: num().default(1),
+  /** firing threshold (the centre of the threshold distribution when thresholdSpread > 0) */
+  VF: num().default(2),
+  /** mean refractory time τ ≥ 0 [time]: a neuron that fired waits an Exp(mean τ) time, then re-enters at VR; 0 = none */
+  tau: num({ min: 0 }).default(0),
+  /** s ≥ 0: each neuron's threshold is uniform in [VF − s, VF + s], redrawn at every reset; 0 = fixed VF */
+  thresholdSpread: num({ min: 0 }).default(0),
+  /** Brownian-bridge correction of the threshold crossings between steps */
+  bridge: z.boolean({ error: 'must be true or false' }).default(true),
+  /** bottom of the v axis of the histogram snapshots; default min(VR − 6√a0, v0 − 6·sv) */
+  vmin: num().optional(),
+});
+
 export const configSchema = z.strictObject({
-  model: z.enum(['vc', 'vc-threshold', 'vc-limit']).default('vc'),
+  model: z.enum(['vc', 'vc-threshold', 'vc-limit', 'nnlif']).default('vc'),
   params: paramsSchema.default(() => paramsSchema.parse({})),
   grid: gridSchema.default(() => gridSchema.parse({})),
   time: timeSchema.default(() => timeSchema.parse({})),
   initial: initialSchema.default(() => initialSchema.parse({})),
   output: outputSchema.default(() => outputSchema.parse({})),
+  particles: particlesSchema.optional(),
+  nnlif: nnlifSchema.optional(),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -185,8 +230,7 @@ function issuePath(path: PropertyKey[]): string {
   return path.length ? path.map(String).join('.') : '(root)';
 }
 
-/** Validate and resolve a config (an object parsed from JSON). Throws ConfigError naming the field. */
-export function resolveConfig(input: unknown): KinfireConfig {
+function parseConfig(input: unknown): Parsed {
   const parsed = configSchema.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -197,14 +241,26 @@ export function resolveConfig(input: unknown): KinfireConfig {
     const path = issue.code === 'unrecognized_keys' ? issue.path : issue.path;
     throw new ConfigError(issuePath(path), problem);
   }
-  const c = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * Validate and resolve a config (an object parsed from JSON) for the kinetic solver. Throws ConfigError
+ * naming the field. The `particles` block is validated and ignored; model "nnlif" (and the `nnlif` block)
+ * belong to the particle system, see resolveParticleConfig.
+ */
+export function resolveConfig(input: unknown): KinfireConfig {
+  const c = parseConfig(input);
+  if (c.model === 'nnlif') throw new ConfigError('model', 'model "nnlif" is solved by the particle system only: use `kinfire particles` (the kinetic models are "vc", "vc-threshold", "vc-limit")');
+  if (c.nnlif !== undefined) throw new ConfigError('nnlif', `the nnlif block is only used with model "nnlif" (model is "${c.model}")`);
+  const model = c.model;
   const p = c.params;
   const order = (field: string, ok: boolean, what: string) => {
     if (!ok) throw new ConfigError(field, what);
   };
   order('params.VR', p.VL <= p.VR && p.VR < p.VF, `must satisfy VL ≤ VR < VF (got VL=${p.VL}, VR=${p.VR}, VF=${p.VF})`);
   order('params.VE', p.VF < p.VE, `must satisfy VF < VE (got VF=${p.VF}, VE=${p.VE})`);
-  if (c.model === 'vc-threshold') {
+  if (model === 'vc-threshold') {
     order('params.VR', p.VR === p.VL, `model vc-threshold reinjects at VL: VR must equal VL (got VR=${p.VR}, VL=${p.VL})`);
   }
   const gmax = c.grid.gmax ?? defaultGmax(p, c.initial);
@@ -213,12 +269,12 @@ export function resolveConfig(input: unknown): KinfireConfig {
     Number.isFinite(gmax) && gmax <= 1e6,
     `the default gmax = gin + max(b,0)·phiF.rate + 6√a = ${gmax} (from params.gin, params.b, params.phiF.rate, params.a) must be at most 1e6; set grid.gmax explicitly`,
   );
-  const top = voltageTop(c.model, p);
-  order('initial.v0', c.initial.v0 > p.VL && c.initial.v0 < top, `must lie in (VL, ${c.model === 'vc-threshold' ? 'VF' : 'VE'}) = (${p.VL}, ${top}) (got ${c.initial.v0})`);
+  const top = voltageTop(model, p);
+  order('initial.v0', c.initial.v0 > p.VL && c.initial.v0 < top, `must lie in (VL, ${model === 'vc-threshold' ? 'VF' : 'VE'}) = (${p.VL}, ${top}) (got ${c.initial.v0})`);
   order('initial.g0', c.initial.g0 >= 0 && c.initial.g0 < gmax, `must lie in [0, gmax) = [0, ${gmax}) (got ${c.initial.g0})`);
 
   const dv = (top - p.VL) / c.grid.nv;
-  const dtCfl = (c.time.cfl * dv) / maxVoltageSpeed(c.model, p, gmax);
+  const dtCfl = (c.time.cfl * dv) / maxVoltageSpeed(model, p, gmax);
   const dtWanted = c.time.dt ?? dtCfl;
   // T is hit exactly: the step is shortened so that an integer number of steps reaches T.
   const steps = Math.max(1, Math.ceil(c.time.T / dtWanted - 1e-9));
@@ -229,12 +285,119 @@ export function resolveConfig(input: unknown): KinfireConfig {
   snapshots.forEach((s, k) => order(`output.snapshots.${k}`, s <= c.time.T * (1 + 1e-12), `must lie in [0, T] = [0, ${c.time.T}] (got ${s})`));
 
   return {
-    model: c.model,
+    model: model,
     params: p,
     grid: { nv: c.grid.nv, ng: c.grid.ng, gmax },
     time: { T: c.time.T, dt, cfl: c.time.cfl, Nmax: c.time.Nmax, steps },
     initial: c.initial,
     output: { every: c.output.every, snapshots },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The particle system
+
+export type ParticleModelKind = 'vc' | 'vc-threshold' | 'nnlif';
+export type NnlifModelParams = Omit<z.output<typeof nnlifSchema>, 'vmin'> & { vmin: number };
+
+export interface ParticleSettings {
+  /** number of neurons */
+  count: number;
+  /** 64-bit Philox key */
+  seed: number;
+  /** [t0, t1]: N_mean averages the steps that lie in it */
+  window: [number, number];
+  /** τ_N [time], 0 = no smoothing of the feedback */
+  smoothing: number;
+  /** batches of the batch-means standard error */
+  batches: number;
+}
+
+/** A resolved particle-system config: every default filled in. */
+export interface ParticleConfig {
+  model: ParticleModelKind;
+  /** the voltage-conductance parameters (used by vc and vc-threshold; defaults for nnlif) */
+  params: ModelParams;
+  /** the NNLIF parameters (model nnlif), else null */
+  nnlif: NnlifModelParams | null;
+  /**
+   * the histogram grid. vc, vc-threshold: the kinetic grid, nv × ng cells on (VL, vhi) × (0, gmax).
+   * nnlif: nv cells on [vlo, vhi] = [vmin, VF + thresholdSpread], ng = 1 and gmax = 0 (no g axis).
+   */
+  grid: { nv: number; ng: number; gmax: number; vlo: number; vhi: number };
+  time: { T: number; dt: number; cfl: number; Nmax: number; steps: number };
+  initial: Parsed['initial'];
+  output: { every: number; snapshots: number[] };
+  particles: ParticleSettings;
+}
+
+/** Default dt of the nnlif particles (time units of the membrane time). */
+export const NNLIF_DEFAULT_DT = 1e-3;
+
+/**
+ * Validate and resolve a config for the particle system (`kinfire particles`). Models "vc" and
+ * "vc-threshold" take `params`, `grid` (the histogram grid, the kinetic one) and `initial` as the kinetic
+ * solver does; "nnlif" takes the `nnlif` block (giving `params` is an error), `grid.nv` (histogram cells)
+ * and `initial.v0`, `initial.sv`. Default dt: the kinetic CFL rule for vc and vc-threshold (the same dt as
+ * `kinfire run` on the same grid), 1e-3 for nnlif; shortened so that an integer number of steps reaches T.
+ */
+export function resolveParticleConfig(input: unknown): ParticleConfig {
+  const c = parseConfig(input);
+  const order = (field: string, ok: boolean, what: string) => {
+    if (!ok) throw new ConfigError(field, what);
+  };
+  const raw = (input ?? {}) as Record<string, unknown>;
+  const model = c.model;
+  if (model === 'vc-limit') throw new ConfigError('model', 'model "vc-limit" has no particle system (use "vc" with a small params.eps); particle models: "vc", "vc-threshold", "nnlif"');
+  const parts = c.particles ?? particlesSchema.parse({});
+  const { T } = c.time;
+  let nnlif: NnlifModelParams | null = null;
+  let grid: ParticleConfig['grid'];
+  let dtDefault: number;
+  if (model === 'nnlif') {
+    order('params', raw.params === undefined, 'model "nnlif" takes its parameters from the "nnlif" block (params is for the vc models)');
+    const n = c.nnlif ?? nnlifSchema.parse({});
+    order('nnlif.VF', n.VR < n.VF, `must satisfy VR < VF (got VR=${n.VR}, VF=${n.VF})`);
+    order('nnlif.thresholdSpread', n.thresholdSpread < n.VF - n.VR, `must be < VF − VR = ${n.VF - n.VR}, so that every threshold lies above VR (got ${n.thresholdSpread})`);
+    order('initial.v0', c.initial.v0 < n.VF, `must lie below VF = ${n.VF} (got ${c.initial.v0})`);
+    const vmin = n.vmin ?? Math.min(n.VR - 6 * Math.sqrt(n.a0), c.initial.v0 - 6 * c.initial.sv);
+    const vhi = n.VF + n.thresholdSpread;
+    order('nnlif.vmin', vmin < Math.min(n.VR, vhi), `must lie below VR = ${n.VR} (got ${vmin})`);
+    nnlif = { ...n, vmin };
+    grid = { nv: c.grid.nv, ng: 1, gmax: 0, vlo: vmin, vhi };
+    dtDefault = NNLIF_DEFAULT_DT;
+  } else {
+    order('nnlif', c.nnlif === undefined, `the nnlif block is only used with model "nnlif" (model is "${model}")`);
+    const p = c.params;
+    order('params.VR', p.VL <= p.VR && p.VR < p.VF, `must satisfy VL ≤ VR < VF (got VL=${p.VL}, VR=${p.VR}, VF=${p.VF})`);
+    order('params.VE', p.VF < p.VE, `must satisfy VF < VE (got VF=${p.VF}, VE=${p.VE})`);
+    if (model === 'vc-threshold') order('params.VR', p.VR === p.VL, `model vc-threshold reinjects at VL: VR must equal VL (got VR=${p.VR}, VL=${p.VL})`);
+    const gmax = c.grid.gmax ?? defaultGmax(p, c.initial);
+    order('grid.gmax', Number.isFinite(gmax) && gmax <= 1e6, `the default gmax = ${gmax} must be at most 1e6; set grid.gmax explicitly`);
+    const top = voltageTop(model, p);
+    order('initial.v0', c.initial.v0 > p.VL && c.initial.v0 < top, `must lie in (VL, ${model === 'vc-threshold' ? 'VF' : 'VE'}) = (${p.VL}, ${top}) (got ${c.initial.v0})`);
+    order('initial.g0', c.initial.g0 >= 0 && c.initial.g0 < gmax, `must lie in [0, gmax) = [0, ${gmax}) (got ${c.initial.g0})`);
+    grid = { nv: c.grid.nv, ng: c.grid.ng, gmax, vlo: p.VL, vhi: top };
+    dtDefault = (c.time.cfl * ((top - p.VL) / c.grid.nv)) / maxVoltageSpeed(model, p, gmax);
+  }
+  const steps = Math.max(1, Math.ceil(T / (c.time.dt ?? dtDefault) - 1e-9));
+  order('time.dt', steps <= 0xfffffffe, `gives ${steps} steps to reach T; must give fewer than 2^32 − 1 (the step is a Philox counter word)`);
+  const dt = T / steps;
+
+  const snapshots = (c.output.snapshots ?? [T]).slice().sort((x, y) => x - y);
+  snapshots.forEach((s, k) => order(`output.snapshots.${k}`, s <= T * (1 + 1e-12), `must lie in [0, T] = [0, ${T}] (got ${s})`));
+  const window = (parts.window ?? [T / 2, T]) as [number, number];
+  order('particles.window', window[0] < window[1] && window[1] <= T * (1 + 1e-12), `must be [t0, t1] with 0 ≤ t0 < t1 ≤ T = ${T} (got [${window.join(', ')}])`);
+
+  return {
+    model,
+    params: c.params,
+    nnlif,
+    grid,
+    time: { T, dt, cfl: c.time.cfl, Nmax: c.time.Nmax, steps },
+    initial: c.initial,
+    output: { every: c.output.every, snapshots },
+    particles: { count: parts.count, seed: parts.seed, window: [window[0], Math.min(window[1], T)], smoothing: parts.smoothing, batches: parts.batches },
   };
 }
 

@@ -1,0 +1,249 @@
+/**
+ * `kinfire particles`: the particle system of a config (models vc, vc-threshold, nnlif). Validates the
+ * config, opens the GPU, runs, and writes the results folder atomically (PendingResults):
+ *
+ *   summary.json   model, params, dt, steps, adapter, wall_s, status, count, seed, N_mean ± N_se over
+ *                  the window (batch means), particle_steps_per_s, the snapshots, …
+ *   activity.csv   t,N  (N of the step ending at t; the row t = 0 is the initial feedback N0)
+ *   p_t<time>.npy  vc, vc-threshold: the (v, g) histogram, float32, shape (ng, nv), v fastest, a density
+ *                  (Σ p·Δv·Δg = fraction of the neurons on the grid), as the kinetic snapshots
+ *   n_t<time>.npy  nnlif: the v histogram, float32, shape (nv,), on [vmin, VF + thresholdSpread]
+ *   *.png          a heatmap (vc) or a line plot (nnlif, with the exact steady density when there is one)
+ *
+ * Bad input (config, --out, a count too large for the adapter) is a ConfigError / OutputDirError: exit 2
+ * and no results folder.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { type AdapterSummary, describeAdapter, openGpu } from '../host/gpu';
+import { runParticles, type ParticleRunResult, type ParticleSnapshot } from '../host/particleRun';
+import { checkParticleCountFits, particleHistogramGrid } from '../host/particleSystem';
+import { encodeNpy } from '../io/npy';
+import { PendingResults } from '../io/results';
+import { applyOverrides, type ParticleConfig, resolveParticleConfig } from '../models/config';
+import { nnlifKernelParams, nnlifParticleSteadyRates } from '../models/particles/nnlifReference';
+import { nnlifSteadyDensity } from '../models/nnlif/steadyRate';
+import { renderHeatmapPng } from '../render/png/heatmap';
+import { renderLinePlotPng } from '../render/png/lineplot';
+import { progressReporter } from './progress';
+import { loadConfigFile } from './runCommand';
+
+export interface ParticlesOptions {
+  config?: string;
+  out: string;
+  set?: string[];
+  force?: boolean;
+  quiet?: boolean;
+}
+
+export interface ParticleSnapshotRecord {
+  t: number;
+  step: number;
+  npy: string;
+  png: string;
+  /** Σ density·Δv·Δg: the fraction of the neurons on the grid */
+  mass: number;
+  outside: number;
+  refractory: number;
+}
+
+export interface ParticlesSummary {
+  kinfire: string;
+  kind: 'particles';
+  model: ParticleConfig['model'];
+  params: ParticleConfig['params'] | NonNullable<ParticleConfig['nnlif']>;
+  count: number;
+  seed: number;
+  grid: Record<string, number>;
+  T: number;
+  dt: number;
+  steps: number;
+  t_final: number;
+  adapter: AdapterSummary;
+  runtime: string;
+  workgroup_size: number;
+  wall_s: number;
+  steps_per_s: number;
+  particle_steps_per_s: number;
+  N0: number;
+  N_final: number;
+  window: [number, number];
+  N_mean: number | null;
+  N_se: number | null;
+  batch_means: { batches: number; steps_per_batch: number; steps_used: number; steps_dropped: number; lag1: number | null; rule: string };
+  /** nnlif without threshold spread: every steady rate of the mean-field equation, for comparison */
+  N_exact?: number[];
+  status: ParticleRunResult['status'];
+  message?: string;
+  warnings: string[];
+  snapshots: ParticleSnapshotRecord[];
+  config: ParticleConfig;
+}
+
+export function particlesConfigFromOptions(options: { config?: string; set?: string[] }): ParticleConfig {
+  const raw = options.config ? loadConfigFile(options.config) : {};
+  return resolveParticleConfig(applyOverrides(raw, options.set ?? []));
+}
+
+/** The exact steady rates of an nnlif config (null for the vc models). */
+export function exactSteadyRates(config: ParticleConfig): number[] | null {
+  return config.nnlif ? nnlifParticleSteadyRates(config.nnlif) : null;
+}
+
+/** 10000000 → "1e7", 25000 → "25000" */
+function formatCount(n: number): string {
+  return n >= 1e5 ? n.toExponential().replace('e+', 'e') : String(n);
+}
+
+function snapshotFiles(config: ParticleConfig, s: ParticleSnapshot, exact: number[] | null): { stem: string; npy: Uint8Array; png: Buffer } {
+  const grid = particleHistogramGrid(config);
+  const h = s.histogram;
+  if (config.model === 'nnlif') {
+    const n = config.nnlif!;
+    const stem = `n_t${s.t.toFixed(6)}`;
+    const v = Array.from({ length: grid.nv }, (_, i) => grid.vlo + (i + 0.5) * grid.dv);
+    const series = [{ x: v, y: h.density, label: `particles (${formatCount(config.particles.count)})` }];
+    if (exact && exact.length === 1 && n.tau === 0 && n.thresholdSpread === 0) {
+      const steady = nnlifSteadyDensity(nnlifKernelParams(n), exact[0], grid.vlo, grid.vhi, grid.nv);
+      series.push({ x: v, y: Float32Array.from(steady), label: `steady state, N = ${exact[0].toPrecision(6)}` });
+    }
+    const png = renderLinePlotPng(series, {
+      title: `n(v, t = ${s.t.toPrecision(4)})   nnlif, b = ${n.b}, a0 = ${n.a0}, VR = ${n.VR}, VF = ${n.VF}`,
+      xLabel: 'v (voltage)',
+      yLabel: 'n',
+    });
+    return { stem, npy: encodeNpy(h.density, [grid.nv]), png };
+  }
+  const stem = `p_t${s.t.toFixed(6)}`;
+  const p = config.params;
+  const markers = [{ x: p.VF, label: 'VF' }];
+  if (p.VR > grid.vlo) markers.push({ x: p.VR, label: 'VR' });
+  const png = renderHeatmapPng(h.density, grid.nv, grid.ng, {
+    title: `particles p(v, g, t = ${s.t.toPrecision(4)})   ${config.model}, ${formatCount(config.particles.count)} neurons, ε = ${p.eps}, b = ${p.b}`,
+    xLabel: 'v (voltage)',
+    yLabel: 'g (conductance)',
+    xRange: [grid.vlo, grid.vhi],
+    yRange: [0, grid.gmax],
+    colorBarLabel: 'p',
+    markers: markers.filter((m) => m.x > grid.vlo && m.x < grid.vhi),
+  });
+  return { stem, npy: encodeNpy(h.density, [grid.ng, grid.nv]), png };
+}
+
+export function particlesActivityCsv(activity: ParticleRunResult['activity']): string {
+  const rows = ['t,N'];
+  for (let k = 0; k < activity.t.length; k++) rows.push(`${activity.t[k]},${activity.N[k]}`);
+  return `${rows.join('\n')}\n`;
+}
+
+export function makeParticlesSummary(
+  config: ParticleConfig,
+  result: ParticleRunResult,
+  adapter: AdapterSummary,
+  runtime: string,
+  snapshots: ParticleSnapshotRecord[],
+  exact: number[] | null,
+  version: string,
+): ParticlesSummary {
+  const grid = particleHistogramGrid(config);
+  return {
+    kinfire: version,
+    kind: 'particles',
+    model: config.model,
+    params: config.nnlif ?? config.params,
+    count: config.particles.count,
+    seed: config.particles.seed,
+    grid: config.nnlif ? { nv: grid.nv, vmin: grid.vlo, vmax: grid.vhi, dv: grid.dv } : { nv: grid.nv, ng: grid.ng, gmax: grid.gmax, dv: grid.dv, dg: grid.dg },
+    T: config.time.T,
+    dt: config.time.dt,
+    steps: result.steps,
+    t_final: result.t,
+    adapter,
+    runtime,
+    workgroup_size: result.workgroupSize,
+    wall_s: result.wallSeconds,
+    steps_per_s: result.stepsPerSecond,
+    particle_steps_per_s: result.particleStepsPerSecond,
+    N0: result.N0,
+    N_final: result.N_final,
+    window: config.particles.window,
+    N_mean: result.N_mean,
+    N_se: result.N_se,
+    batch_means: {
+      batches: result.batch.batches,
+      steps_per_batch: result.batch.batchSteps,
+      steps_used: result.batch.used,
+      steps_dropped: result.batch.dropped,
+      lag1: result.batch.lag1,
+      rule: 'the window\'s per-step N cut into B contiguous batches of ⌊M/B⌋ steps (leftover steps dropped at the start); N_mean = mean of the batch means, N_se = their standard deviation / √B',
+    },
+    ...(exact ? { N_exact: exact } : {}),
+    status: result.status,
+    ...(result.message ? { message: result.message } : {}),
+    warnings: result.warnings,
+    snapshots,
+    config,
+  };
+}
+
+export async function particlesCommand(options: ParticlesOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ParticlesSummary> {
+  // Everything that can reject the input happens before the results folder exists.
+  const config = particlesConfigFromOptions(options);
+  PendingResults.check(options.out, !!options.force);
+  const ctx = await openGpu();
+  try {
+    checkParticleCountFits(ctx.limits, config.particles.count);
+    const exact = exactSteadyRates(config);
+    if (!options.quiet) {
+      log(`kinfire ${version}: particles, model ${config.model}, ${config.particles.count} neurons, seed ${config.particles.seed}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
+      log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
+    }
+    const progress = progressReporter('particles', process.stderr, options.quiet);
+    const snapshots: ParticleSnapshotRecord[] = [];
+    try {
+      return await PendingResults.produce(options.out, !!options.force, async (pending) => {
+        const result = await runParticles(ctx, config, {
+          onProgress: (p) => progress.update(p),
+          onSnapshot: (s) => {
+            const files = snapshotFiles(config, s, exact);
+            pending.write(`${files.stem}.npy`, files.npy);
+            pending.write(`${files.stem}.png`, files.png);
+            snapshots.push({ t: s.t, step: s.step, npy: `${files.stem}.npy`, png: `${files.stem}.png`, mass: s.histogram.mass, outside: s.histogram.outside, refractory: s.histogram.refractory });
+          },
+          onWarning: (w) => log(`warning: ${w}`),
+        });
+        progress.stop();
+        const summary = makeParticlesSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, exact, version);
+        pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+        pending.write('activity.csv', particlesActivityCsv(result.activity));
+        if (result.status !== 'ok') log(`run stopped: ${result.status}: ${result.message}`);
+        return summary;
+      });
+    } finally {
+      progress.stop();
+    }
+  } finally {
+    ctx.destroy();
+  }
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerParticles(program: Command): void {
+  program
+    .command('particles')
+    .description('run the particle system (models vc, vc-threshold, nnlif) and write a results folder')
+    .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
+    .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
+    .option('-s, --set <key=value>', 'override one config key, e.g. particles.count=1e6 (repeatable)', collect, [])
+    .option('-f, --force', 'replace an existing results folder')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (opts) => {
+      const summary = await particlesCommand(opts, pkg.version);
+      process.stdout.write(
+        `${JSON.stringify({ out: resolve(opts.out), status: summary.status, model: summary.model, count: summary.count, N_mean: summary.N_mean, N_se: summary.N_se, steps: summary.steps, wall_s: summary.wall_s, particle_steps_per_s: summary.particle_steps_per_s })}\n`,
+      );
+      if (summary.status !== 'ok') process.exitCode = 3;
+    });
+}

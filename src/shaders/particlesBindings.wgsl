@@ -1,0 +1,90 @@
+// Bindings shared by every kernel of the particle system (group 0). One explicit bind-group layout is
+// derived from this file on the host (src/host/layout.ts, bindingLayout), so every particle
+// kernel takes the same bind group. Requires random.wgsl (Philox) for the kernels that draw.
+//
+// Stream ids of the Philox counter (neuron, step, stream, block): one per use of randomness, so that
+// adding or skipping a use never shifts the numbers of another. A draw is made only where it is needed
+// (e.g. the bridge only near the threshold), which changes nothing else: every number is a pure function
+// of (seed, neuron, step, stream, block). Mirrored in src/host/particleSystem.ts (PARTICLE_STREAMS).
+const STREAM_CONDUCTANCE_NOISE: u32 = 0u;  // vc: the Gaussian of the exact OU transition of g
+const STREAM_FIRING: u32 = 1u;             // vc: the firing draws of the two half steps (.x, .y)
+const STREAM_BRIDGE: u32 = 2u;             // nnlif: the Brownian-bridge crossing draw
+const STREAM_REFRACTORY: u32 = 3u;         // nnlif: the exponential refractory time after a spike
+const STREAM_THRESHOLD: u32 = 4u;          // nnlif: the new threshold drawn at a reset
+const STREAM_VOLTAGE_NOISE: u32 = 5u;      // nnlif: the Gaussian of the exact OU transition of V
+const STREAM_REFLECTION: u32 = 6u;         // vc: the accept/reject draw of the folded g proposal
+const STREAM_INIT_VOLTAGE: u32 = 7u;       // t = 0 (step 0): initial v, blocks 0, 1, ... (rejection)
+const STREAM_INIT_CONDUCTANCE: u32 = 8u;   // t = 0 (step 0): initial g, blocks 0, 1, ...
+const STREAM_INIT_THRESHOLD: u32 = 9u;     // t = 0 (step 0): initial thresholds
+
+struct ParticleParams {
+  count: u32,              // neurons
+  historyCapacity: u32,    // length of the history ring
+  seed: vec2u,             // Philox key (seed low, seed high)
+  dt: f32,
+  halfDt: f32,
+  invCountDt: f32,         // 1 / (count dt): N = spikes / (count dt)
+  smoothDecay: f32,        // e^{-dt/tauN} (0 without smoothing)
+  smoothGain: f32,         // 1 - e^{-dt/tauN} (1 without smoothing), computed in f64
+  nv: u32,                 // histogram cells in v
+  ng: u32,                 // histogram cells in g (1 for nnlif)
+  vlo: f32,                // bottom of the histogram's v axis
+  invDv: f32,
+  invDg: f32,              // 0 for nnlif
+  // voltage-conductance models (vc, vc-threshold)
+  gL: f32,
+  VL: f32,
+  VE: f32,
+  VR: f32,                 // reset potential (vc: VR; vc-threshold: VL; nnlif: VR)
+  VF: f32,                 // threshold (nnlif: the centre of the threshold distribution)
+  gin: f32,
+  b: f32,                  // vc: Geq = gin + b N; nnlif: drift -V + b N
+  rho: f32,                // e^{-dt/eps}
+  ouStd: f32,              // sqrt(a (1 - rho^2)), in f64
+  invOuVar: f32,           // 1 / (a (1 - rho^2)), in f64
+  phiKind: u32,            // 0 step, 1 constant, 2 sigmoid
+  phiRate: f32,
+  phiWidth: f32,
+  // nnlif
+  decay: f32,              // e^{-dt}
+  varFactor: f32,          // 1 - e^{-2 dt}, in f64
+  bridgeFactor: f32,       // 2 sinh(dt) = e^{dt} - e^{-dt}, in f64
+  a0: f32,
+  a1: f32,
+  tau: f32,                // mean refractory time
+  spread: f32,             // threshold spread s
+  // initial data: v = v0 + sv z, z standard normal truncated to [alphaV, betaV]; g likewise
+  v0: f32,
+  sv: f32,
+  alphaV: f32,
+  betaV: f32,              // >= 1e30 means +infinity
+  g0: f32,
+  sg: f32,
+  alphaG: f32,
+  betaG: f32,
+}
+
+struct ParticleControl {
+  step: u32,               // the step being taken: its draws use counter word 1 = step
+  spikes: atomic<u32>,     // spikes counted during the step being taken
+  feedback: f32,           // N seen by the next step (smoothed when tauN > 0)
+  _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: ParticleParams;
+// v of each neuron
+@group(0) @binding(1) var<storage, read_write> stateV: array<f32>;
+// vc, vc-threshold: g of each neuron. nnlif with thresholdSpread > 0: the neuron's threshold.
+@group(0) @binding(2) var<storage, read_write> stateG: array<f32>;
+// nnlif with tau > 0: remaining refractory time (0 = active)
+@group(0) @binding(3) var<storage, read_write> stateR: array<f32>;
+@group(0) @binding(4) var<storage, read_write> control: ParticleControl;
+// (spikes, bitcast<u32>(feedback)) of the step ending at t_n, at n % historyCapacity; entry 0 is t = 0
+@group(0) @binding(5) var<storage, read_write> history: array<vec2u>;
+// nv * ng cell counts (v fastest), then [cells] = particles outside the grid, [cells + 1] = refractory
+@group(0) @binding(6) var<storage, read_write> histogram: array<atomic<u32>>;
+
+// The neuron of an invocation in a 2D dispatch of WG-wide workgroups (x fastest).
+fn particleIndex(wid: vec3u, nwg: vec3u, lid: u32, wg: u32) -> u32 {
+  return (wid.y * nwg.x + wid.x) * wg + lid;
+}
