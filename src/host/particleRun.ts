@@ -1,13 +1,13 @@
 /**
- * A whole particle run: blocks of steps with one synchronisation each, activity rows, histogram
- * snapshots, N_mean over the window with its batch-means standard error, and the stop rule (N above
- * time.Nmax: status "blowup"; the block is rolled back to its checkpoint and replayed up to the last good
- * step, bitwise the original since every step is deterministic).
+ * A whole particle run: activity rows, histogram snapshots, N_mean over the window with its
+ * batch-means standard error, and the stop rule (N above time.Nmax: status "blowup"), on the shared
+ * block driver (blockLoop.ts), which rolls a bad block back to the last good step.
  */
 import type { ParticleConfig } from '../models/config';
 import { type BatchMeansResult, batchMeans, windowSteps } from '../models/particles/statistics';
 import type { GpuContext } from './gpu';
-import { PARTICLE_HISTORY_CAPACITY, type ParticleHistogram, ParticleSystem, type ParticleSystemOptions } from './particleSystem';
+import { runBlocks } from './blockLoop';
+import { PARTICLE_HISTORY_CAPACITY, type ParticleBlock, type ParticleHistogram, ParticleSystem, type ParticleSystemOptions } from './particleSystem';
 import type { RunProgress } from './run';
 
 export type ParticleRunStatus = 'ok' | 'blowup';
@@ -51,8 +51,6 @@ export interface ParticleRunResult {
   warnings: string[];
 }
 
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
 /** Step index of each snapshot time: the nearest step, t = step·dt. */
 export function particleSnapshotSteps(config: ParticleConfig): number[] {
   const steps = config.time.steps;
@@ -73,65 +71,44 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
   const Nall = new Float64Array(steps);
   const N0 = system.initialN;
   const activity = { t: [0] as number[], N: [N0] as number[] };
-  const pending = particleSnapshotSteps(config);
-  let status: ParticleRunStatus = 'ok';
-  let message: string | undefined;
 
-  const emitSnapshots = async (step: number) => {
-    while (pending.length && pending[0] === step) {
-      pending.shift();
-      if (hooks.onSnapshot) await hooks.onSnapshot({ t: step * dt, step, histogram: await system.histogram() });
-    }
-  };
-  await emitSnapshots(0);
-
-  const began = now();
-  let blockSteps = 8;
-  let n = 0;
-  while (n < steps) {
-    const target = Math.min(steps, n + blockSteps, pending.length ? Math.max(pending[0], n + 1) : steps);
-    const countSteps = Math.min(target - n, PARTICLE_HISTORY_CAPACITY);
-    system.saveCheckpoint();
-    const t0 = now();
-    const block = await system.advance(countSteps);
-    const blockMs = now() - t0;
-    let bad = -1;
-    for (let k = 0; k < countSteps; k++) {
-      const N = block.N[k];
-      if (N > Nmax) {
-        status = 'blowup';
-        message = `N(t) = ${N.toPrecision(6)} exceeded time.Nmax = ${Nmax} at t = ${((n + k + 1) * dt).toPrecision(6)} (step ${n + k + 1}); kept the last good state, t = ${((n + k) * dt).toPrecision(6)}`;
-        bad = k;
-        break;
-      }
-      const step = n + k + 1;
+  let lastN = N0;
+  const loop = await runBlocks<ParticleBlock, 'blowup'>(system, {
+    steps,
+    dt,
+    T,
+    capacity: PARTICLE_HISTORY_CAPACITY,
+    snapshotSteps: particleSnapshotSteps(config),
+    judge: (block, k, step) =>
+      block.N[k] > Nmax
+        ? {
+            status: 'blowup',
+            message: `N(t) = ${block.N[k].toPrecision(6)} exceeded time.Nmax = ${Nmax} at t = ${(step * dt).toPrecision(6)} (step ${step}); kept the last good state, t = ${((step - 1) * dt).toPrecision(6)}`,
+          }
+        : undefined,
+    accept: (block, k, step) => {
       spikes[step - 1] = block.spikes[k];
-      Nall[step - 1] = N;
+      Nall[step - 1] = block.N[k];
+      lastN = block.N[k];
       if (step % every === 0 || step === steps) {
         activity.t.push(step * dt);
-        activity.N.push(N);
+        activity.N.push(lastN);
       }
-    }
-    if (bad >= 0) {
-      system.restoreCheckpoint();
-      if (bad > 0) system.submitSteps(bad);
-      n += bad;
-      break;
-    }
-    n += countSteps;
-    await emitSnapshots(n);
-    const elapsed = (now() - began) / 1000;
-    hooks.onProgress?.({ step: n, steps, t: n * dt, T, stepsPerSecond: n / Math.max(elapsed, 1e-9) });
-    // Aim at ~0.25 s per block: few synchronisations, yet a responsive progress bar.
-    const perStep = blockMs / countSteps;
-    blockSteps = Math.max(1, Math.min(PARTICLE_HISTORY_CAPACITY, Math.round(250 / Math.max(perStep, 1e-3))));
-  }
-  const wallSeconds = (now() - began) / 1000;
-  if (status !== 'ok') {
+    },
+    onSnapshot: async (step) => {
+      if (hooks.onSnapshot) await hooks.onSnapshot({ t: step * dt, step, histogram: await system.histogram() });
+    },
+    onProgress: hooks.onProgress,
+  });
+  const n = loop.steps;
+  const status: ParticleRunStatus = loop.stop?.status ?? 'ok';
+  const message = loop.stop?.message;
+  const wallSeconds = loop.wallSeconds;
+  if (loop.stop) {
     if (hooks.onSnapshot) await hooks.onSnapshot({ t: n * dt, step: n, histogram: await system.histogram() });
     if (n > 0 && activity.t[activity.t.length - 1] !== n * dt) {
       activity.t.push(n * dt);
-      activity.N.push(Nall[n - 1]);
+      activity.N.push(lastN);
     }
   }
 

@@ -1,22 +1,16 @@
 /**
- * A whole run, for any runtime (Node CLI, browser, tests): blocks of steps with one synchronisation
- * each, activity rows, snapshots, and the stop rules. A block that goes non-finite or above Nmax is
- * rolled back to its checkpoint and replayed up to the last good step (the scheme is deterministic,
- * so the replay is bitwise the original), which is then the state the run keeps.
+ * A whole kinetic or limit run, for any runtime (Node CLI, browser, tests): the stop rules, activity
+ * rows and snapshots of the kinetic solver, on the shared block driver (blockLoop.ts), which rolls a
+ * bad block back to the last good step.
  */
 import type { KinfireConfig } from '../models/config';
 import type { GpuContext } from './gpu';
-import { HISTORY_CAPACITY, KineticSolver } from './kineticSolver';
+import { type BlockProgress, runBlocks } from './blockLoop';
+import { type ActivityBlock, HISTORY_CAPACITY, KineticSolver } from './kineticSolver';
 
 export type RunStatus = 'ok' | 'blowup' | 'nonfinite';
 
-export interface RunProgress {
-  step: number;
-  steps: number;
-  t: number;
-  T: number;
-  stepsPerSecond: number;
-}
+export type RunProgress = BlockProgress;
 
 export interface Snapshot {
   t: number;
@@ -76,8 +70,6 @@ export const GMAX_PILEUP_THRESHOLD = 1e-6;
  */
 export const MASS_BREAKDOWN_TOLERANCE = 1e-3;
 
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
 export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hooks: RunHooks = {}, solverIn?: KineticSolver): Promise<RunResult> {
   const solver = solverIn ?? (await KineticSolver.create(ctx, config));
   const { dt, steps, T, Nmax } = config.time;
@@ -87,94 +79,63 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
     warnings.push(message);
     hooks.onWarning?.(message);
   };
-  const activity = { t: [] as number[], N: [] as number[], mass: [] as number[] };
-  const pending = snapshotSteps(config);
-
   const start = await solver.readHistory(0, 0);
   const massInitial = start.mass[0];
-  activity.t.push(0);
-  activity.N.push(start.N[0]);
-  activity.mass.push(start.mass[0]);
+  const activity = { t: [0], N: [start.N[0]], mass: [start.mass[0]] };
   let lastN = start.N[0];
   let lastMass = start.mass[0];
-  let status: RunStatus = 'ok';
-  let message: string | undefined;
   let pileupWarned = false;
+  const at = (step: number) => (step * dt).toPrecision(6);
 
-  const emitSnapshots = async (step: number) => {
-    while (pending.length && pending[0] === step) {
-      pending.shift();
-      await hooks.onSnapshot?.({ t: step * dt, step, p: await solver.readDensity() });
-    }
-  };
-  await emitSnapshots(0);
-
-  const began = now();
-  let blockSteps = 8;
-  let n = 0;
-  while (n < steps) {
-    const target = Math.min(steps, n + blockSteps, pending.length ? Math.max(pending[0], n + 1) : steps);
-    const count = Math.min(target - n, HISTORY_CAPACITY);
-    solver.saveCheckpoint();
-    const t0 = now();
-    const block = await solver.advance(count);
-    const blockMs = now() - t0;
-
-    let bad = -1;
-    for (let k = 0; k < count; k++) {
+  const loop = await runBlocks<ActivityBlock, Exclude<RunStatus, 'ok'>>(solver, {
+    steps,
+    dt,
+    T,
+    capacity: HISTORY_CAPACITY,
+    snapshotSteps: snapshotSteps(config),
+    judge: (block, k, step) => {
       const N = block.N[k];
       const mass = block.mass[k];
+      const kept = `kept the last good state, t = ${at(step - 1)}`;
       if (!Number.isFinite(N) || !Number.isFinite(mass)) {
-        status = 'nonfinite';
-        message = `N(t) or the mass became non-finite at t = ${((n + k + 1) * dt).toPrecision(6)} (step ${n + k + 1}); kept the last good state, t = ${((n + k) * dt).toPrecision(6)}`;
-      } else if (Math.abs(mass - massInitial) > MASS_BREAKDOWN_TOLERANCE * massInitial) {
-        status = 'nonfinite';
-        message = `mass conservation broke at t = ${((n + k + 1) * dt).toPrecision(6)} (step ${n + k + 1}): mass ${mass.toPrecision(6)} instead of ${massInitial.toPrecision(6)}, the sign of an f32 overflow (check params.b, params.gin, grid.gmax); kept the last good state, t = ${((n + k) * dt).toPrecision(6)}`;
-      } else if (N > Nmax) {
-        status = 'blowup';
-        message = `N(t) = ${N.toPrecision(6)} exceeded time.Nmax = ${Nmax} at t = ${((n + k + 1) * dt).toPrecision(6)} (step ${n + k + 1}); kept the last good state, t = ${((n + k) * dt).toPrecision(6)}`;
-      } else {
-        const step = n + k + 1;
-        if (step % every === 0 || step === steps) {
-          activity.t.push(step * dt);
-          activity.N.push(N);
-          activity.mass.push(mass);
-        }
-        lastN = N;
-        lastMass = mass;
-        continue;
+        return { status: 'nonfinite', message: `N(t) or the mass became non-finite at t = ${at(step)} (step ${step}); ${kept}` };
       }
-      bad = k;
-      break;
-    }
-    if (bad >= 0) {
-      // Replay from the checkpoint to the last good step; the replay is bitwise the same run.
-      solver.restoreCheckpoint();
-      if (bad > 0) solver.submitSteps(bad);
-      n += bad;
-      break;
-    }
-    n += count;
-    await emitSnapshots(n);
-
-    if (!pileupWarned) {
+      if (Math.abs(mass - massInitial) > MASS_BREAKDOWN_TOLERANCE * massInitial) {
+        return {
+          status: 'nonfinite',
+          message: `mass conservation broke at t = ${at(step)} (step ${step}): mass ${mass.toPrecision(6)} instead of ${massInitial.toPrecision(6)}, the sign of an f32 overflow (check params.b, params.gin, grid.gmax); ${kept}`,
+        };
+      }
+      if (N > Nmax) return { status: 'blowup', message: `N(t) = ${N.toPrecision(6)} exceeded time.Nmax = ${Nmax} at t = ${at(step)} (step ${step}); ${kept}` };
+      return undefined;
+    },
+    accept: (block, k, step) => {
+      lastN = block.N[k];
+      lastMass = block.mass[k];
+      if (step % every === 0 || step === steps) {
+        activity.t.push(step * dt);
+        activity.N.push(lastN);
+        activity.mass.push(lastMass);
+      }
+    },
+    onSnapshot: async (step) => {
+      await hooks.onSnapshot?.({ t: step * dt, step, p: await solver.readDensity() });
+    },
+    afterBlock: async (step) => {
+      if (pileupWarned) return;
       // m(g) of the current state is in rowStats.w already (written by the second row half).
       const stats = await solver.readRowStats();
       const fraction = massNearGmax(stats.filter((_, k) => k % 4 === 3));
       if (fraction > GMAX_PILEUP_THRESHOLD) {
         pileupWarned = true;
-        warn(`mass piles up near gmax: ${fraction.toExponential(2)} of the mass lies in the top 2% of the g-axis at t = ${(n * dt).toPrecision(4)}; increase grid.gmax (now ${config.grid.gmax.toPrecision(4)})`);
+        warn(`mass piles up near gmax: ${fraction.toExponential(2)} of the mass lies in the top 2% of the g-axis at t = ${(step * dt).toPrecision(4)}; increase grid.gmax (now ${config.grid.gmax.toPrecision(4)})`);
       }
-    }
-    const elapsed = (now() - began) / 1000;
-    hooks.onProgress?.({ step: n, steps, t: n * dt, T, stepsPerSecond: n / Math.max(elapsed, 1e-9) });
-    // Aim at ~0.25 s per block: few synchronisations, yet a responsive progress bar.
-    const perStep = blockMs / count;
-    blockSteps = Math.max(1, Math.min(HISTORY_CAPACITY, Math.round(250 / Math.max(perStep, 1e-3))));
-  }
-  const wallSeconds = (now() - began) / 1000;
+    },
+    onProgress: hooks.onProgress,
+  });
+  const n = loop.steps;
   const p = await solver.readDensity();
-  if (status !== 'ok') {
+  if (loop.stop) {
     // The last good snapshot: the state the run keeps, under its own time.
     await hooks.onSnapshot?.({ t: n * dt, step: n, p });
     if (activity.t[activity.t.length - 1] !== n * dt) {
@@ -185,13 +146,13 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
   }
   if (!solverIn) solver.destroy();
   return {
-    status,
-    message,
+    status: loop.stop?.status ?? 'ok',
+    message: loop.stop?.message,
     activity,
     steps: n,
     t: n * dt,
-    wallSeconds,
-    stepsPerSecond: n / Math.max(wallSeconds, 1e-9),
+    wallSeconds: loop.wallSeconds,
+    stepsPerSecond: n / Math.max(loop.wallSeconds, 1e-9),
     N_final: lastN,
     mass_initial: massInitial,
     mass_final: lastMass,

@@ -1,0 +1,104 @@
+/**
+ * The driver shared by every run (kinetic, limit, particles): steps are submitted in blocks with one
+ * synchronisation each, snapshot steps end a block, and the stop rules are applied to every step of a
+ * block as it is read back. A block with a bad step is rolled back to the checkpoint taken before it
+ * and replayed up to the last good step; every step is deterministic, so the replay is bitwise the
+ * original and the run keeps exactly its last good state.
+ */
+
+/** What a GPU system must offer the loop. */
+export interface BlockSystem<Block> {
+  saveCheckpoint(): void;
+  restoreCheckpoint(): void;
+  submitSteps(count: number): void;
+  /** take `count` steps and read back their per-step results */
+  advance(count: number): Promise<Block>;
+}
+
+export interface Stop<Status extends string> {
+  status: Status;
+  message: string;
+}
+
+export interface BlockProgress {
+  step: number;
+  steps: number;
+  t: number;
+  T: number;
+  stepsPerSecond: number;
+}
+
+export interface BlockLoopOptions<Block, Status extends string> {
+  steps: number;
+  dt: number;
+  T: number;
+  /** the most steps one block may take (the history ring's length) */
+  capacity: number;
+  /** steps at which to stop a block for a snapshot (ascending); step 0 is emitted before stepping */
+  snapshotSteps: number[];
+  /** entry k of a block (step `step`): undefined when good, else why the run stops before it */
+  judge(block: Block, k: number, step: number): Stop<Status> | undefined;
+  /** record entry k of a block, a good step */
+  accept(block: Block, k: number, step: number): void;
+  onSnapshot(step: number): Promise<void>;
+  /** after each good block (for checks that read the state) */
+  afterBlock?(step: number): Promise<void>;
+  onProgress?(p: BlockProgress): void;
+}
+
+export interface BlockLoopResult<Status extends string> {
+  /** steps taken to the kept state */
+  steps: number;
+  wallSeconds: number;
+  stop?: Stop<Status>;
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export async function runBlocks<Block, Status extends string>(system: BlockSystem<Block>, o: BlockLoopOptions<Block, Status>): Promise<BlockLoopResult<Status>> {
+  const pending = [...o.snapshotSteps];
+  const emitSnapshots = async (step: number) => {
+    while (pending.length && pending[0] === step) {
+      pending.shift();
+      await o.onSnapshot(step);
+    }
+  };
+  await emitSnapshots(0);
+
+  const began = now();
+  let blockSteps = 8;
+  let n = 0;
+  let stop: Stop<Status> | undefined;
+  while (n < o.steps) {
+    const target = Math.min(o.steps, n + blockSteps, pending.length ? Math.max(pending[0], n + 1) : o.steps);
+    const count = Math.min(target - n, o.capacity);
+    system.saveCheckpoint();
+    const t0 = now();
+    const block = await system.advance(count);
+    const blockMs = now() - t0;
+
+    let bad = -1;
+    for (let k = 0; k < count; k++) {
+      stop = o.judge(block, k, n + k + 1);
+      if (stop) {
+        bad = k;
+        break;
+      }
+      o.accept(block, k, n + k + 1);
+    }
+    if (bad >= 0) {
+      system.restoreCheckpoint();
+      if (bad > 0) system.submitSteps(bad);
+      n += bad;
+      break;
+    }
+    n += count;
+    await emitSnapshots(n);
+    await o.afterBlock?.(n);
+    const elapsed = (now() - began) / 1000;
+    o.onProgress?.({ step: n, steps: o.steps, t: n * o.dt, T: o.T, stepsPerSecond: n / Math.max(elapsed, 1e-9) });
+    // Aim at ~0.25 s per block: few synchronisations, yet a responsive progress bar.
+    blockSteps = Math.max(1, Math.min(o.capacity, Math.round(250 / Math.max(blockMs / count, 1e-3))));
+  }
+  return { steps: n, wallSeconds: (now() - began) / 1000, ...(stop ? { stop } : {}) };
+}
