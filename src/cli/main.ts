@@ -13,6 +13,7 @@ import { OutputDirError } from '../io/results';
 import { ConfigError } from '../models/config';
 import { runCommand } from './runCommand';
 import { registerBifurcation } from './bifurcationCommand';
+import { registerCompare } from './compareCommand';
 import { registerParticles } from './particlesCommand';
 import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
   registerBifurcation(program);
   registerStudy(program);
   registerParticles(program);
+  registerCompare(program);
   return program;
 }
 

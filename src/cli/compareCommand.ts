@@ -1,0 +1,189 @@
+/**
+ * `kinfire compare`: the `vc` particle system against the kinetic PDE on the same grid and dt, at several
+ * particle counts (src/host/compare.ts). Writes the results folder atomically (PendingResults):
+ *
+ *   compare.csv   count,L1_hist,L1_N,N_mean_particles,N_mean_pde,wall_s  (one row per count)
+ *   compare.json  the fitted exponents of L1_hist and L1_N against count (least squares in log-log), the
+ *                 rows, the PDE run, the adapter, the resolved config, the definitions and the seed rule
+ *   compare.png   the errors against count (log-log), the fitted power laws and a count^(−1/2) reference
+ *
+ * Bad input (config, model other than vc, --counts, --out, a count too large for the adapter) is a
+ * ConfigError / OutputDirError: exit 2 and no results folder. A run that stops early (blowup) gives exit 3.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { type CompareResult, compareConfigs, runComparison } from '../host/compare';
+import { type AdapterSummary, describeAdapter, openGpu } from '../host/gpu';
+import { checkParticleCountFits, maxParticleCount } from '../host/particleSystem';
+import { PendingResults } from '../io/results';
+import { applyOverrides, ConfigError } from '../models/config';
+import { renderLinePlotPng } from '../render/png/lineplot';
+import { progressReporter, type ProgressReporter } from './progress';
+import { loadConfigFile } from './runCommand';
+
+export const DEFAULT_COUNTS = '1e4,1e5,1e6';
+export const COMPARE_CSV_HEADER = 'count,L1_hist,L1_N,N_mean_particles,N_mean_pde,wall_s';
+
+export interface CompareOptions {
+  config?: string;
+  counts?: string;
+  out?: string;
+  set?: string[];
+  force?: boolean;
+  quiet?: boolean;
+}
+
+/** "1e4,1e5,1e6" → [10000, 100000, 1000000], sorted and without repeats; at least two distinct counts. */
+export function parseCounts(text: string): number[] {
+  const tokens = text.split(',').map((s) => s.trim());
+  const counts = tokens.map((token) => {
+    const n = Number(token);
+    if (!token || !Number.isInteger(n) || n < 1 || n > 0xffffffff) {
+      throw new ConfigError('--counts', `every count must be a positive integer ≤ 4294967295, e.g. 1e4,1e5,1e6 (got ${JSON.stringify(token)})`);
+    }
+    return n;
+  });
+  const unique = [...new Set(counts)].sort((a, b) => a - b);
+  if (unique.length < 2) throw new ConfigError('--counts', `needs at least two distinct counts for the fit (got ${JSON.stringify(text)})`);
+  return unique;
+}
+
+export function parseCompareInput(options: CompareOptions) {
+  if (typeof options.out !== 'string' || !options.out) throw new ConfigError('--out', 'is required: the results folder (must not exist or be empty, unless --force)');
+  const counts = parseCounts(options.counts ?? DEFAULT_COUNTS);
+  const raw = applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? []);
+  const configs = compareConfigs(raw, counts[0]);
+  return { out: options.out, counts, raw, ...configs };
+}
+
+export function compareCsv(result: CompareResult): string {
+  const rows = [COMPARE_CSV_HEADER];
+  for (const r of result.rows) rows.push([r.count, r.L1_hist, r.L1_N, r.N_mean_particles ?? '', r.N_mean_pde, r.wall_s].join(','));
+  return `${rows.join('\n')}\n`;
+}
+
+const fmtExp = (k: number) => (k < 0 ? `−${(-k).toFixed(3)}` : k.toFixed(3));
+
+export function comparePng(result: CompareResult, title: string): Buffer {
+  const counts = result.rows.map((r) => r.count);
+  const lo = counts[0];
+  const hi = counts[counts.length - 1];
+  const ends = [lo, hi];
+  const series: Parameters<typeof renderLinePlotPng>[0] = [];
+  const add = (key: 'L1_hist' | 'L1_N', label: string, colour: string) => {
+    const fit = result.fits[key];
+    series.push({ x: counts, y: result.rows.map((r) => r[key]), label: `${label}${fit ? `, fitted slope ${fmtExp(fit.exponent)}` : ''}`, colour, marker: 'dot' });
+    if (fit) series.push({ x: ends, y: ends.map((c) => fit.prefactor * c ** fit.exponent), label: `${label} fit: ${fit.prefactor.toPrecision(3)}·count^${fmtExp(fit.exponent)}`, colour, dash: [8, 5], lineWidth: 1.5, marker: 'none' });
+  };
+  add('L1_hist', 'L1 histogram Σ|h − p|ΔvΔg', '#1f77b4');
+  add('L1_N', 'L1 of N(t), (1/T)Σ|N_part − N_pde|dt', '#d62728');
+  const y0 = result.rows[0]?.L1_hist;
+  if (y0 > 0) series.push({ x: ends, y: ends.map((c) => y0 * (c / lo) ** -0.5), label: 'reference count^(−1/2)', colour: '#7f7f7f', dash: [3, 4], lineWidth: 1.5, marker: 'none' });
+  return renderLinePlotPng(series, { title, xLabel: 'particle count', yLabel: 'error', logX: true, logY: true });
+}
+
+export function compareJson(result: CompareResult, input: ReturnType<typeof parseCompareInput>, adapter: AdapterSummary, runtime: string, wall_s: number) {
+  const k = input.kinetic;
+  const p = input.particles;
+  return {
+    kinfire: pkg.version,
+    kind: 'compare',
+    model: 'vc',
+    status: result.ok ? 'ok' : 'stopped',
+    counts: input.counts,
+    seed: p.particles.seed,
+    seed_rule: 'every count runs with the config\'s particles.seed: the random numbers are a pure function of (seed, neuron, step, stream), so each run is reproducible; the runs are not nested samples (the feedback differs between counts)',
+    fits: {
+      L1_hist: result.fits.L1_hist,
+      L1_N: result.fits.L1_N,
+      rule: 'least squares of log(error) against log(count) over every count; sampling noise predicts an exponent of −1/2 until the PDE discretisation error is reached',
+    },
+    definitions: {
+      L1_hist: 'Σ|h − p|ΔvΔg at T: h the particle histogram normalised as a density (counts/(count·Δv·Δg)), p the kinetic density, on the kinetic grid',
+      L1_N: '(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n = ½(N(t_{n−1}) + N(t_n)) of the kinetic state',
+      N_mean: 'the mean over particles.window of the per-step N (particles: batch means, with N_se; PDE: N_pde,n over the same steps)',
+    },
+    T: k.time.T,
+    dt: k.time.dt,
+    steps: k.time.steps,
+    grid: { nv: k.grid.nv, ng: k.grid.ng, gmax: k.grid.gmax, dv: (p.grid.vhi - p.grid.vlo) / k.grid.nv, dg: k.grid.gmax / k.grid.ng },
+    window: result.window,
+    rows: result.rows,
+    pde: result.pde,
+    adapter,
+    runtime,
+    wall_s,
+    warnings: result.warnings,
+    config: { model: 'vc', params: k.params, grid: k.grid, time: k.time, initial: k.initial, particles: { ...p.particles, count: undefined } },
+  };
+}
+
+export async function compareCommand(options: CompareOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+  // Everything that can reject the input happens before the results folder exists.
+  const input = parseCompareInput(options);
+  PendingResults.check(input.out, !!options.force);
+  const ctx = await openGpu();
+  try {
+    for (const count of input.counts) {
+      try {
+        checkParticleCountFits(ctx.limits, count);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new ConfigError('--counts', `${count} is more than this adapter holds: at most ${maxParticleCount(ctx.limits)} neurons (${e.problem})`);
+        throw e;
+      }
+    }
+    const { kinetic } = input;
+    if (!options.quiet) {
+      log(`kinfire ${pkg.version}: compare vc particles (counts ${input.counts.join(', ')}, seed ${input.particles.particles.seed}) against the kinetic PDE on ${kinetic.grid.nv} × ${kinetic.grid.ng}, dt = ${kinetic.time.dt.toPrecision(4)}, ${kinetic.time.steps} steps to T = ${kinetic.time.T}`);
+      log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
+    }
+    let progress: ProgressReporter | undefined;
+    const started = performance.now();
+    try {
+      return await PendingResults.produce(input.out, !!options.force, async (pending) => {
+        const result = await runComparison(ctx, input.raw, input.counts, {
+          onStart: (what) => {
+            progress?.stop();
+            progress = progressReporter(what.kind === 'pde' ? 'pde' : `particles ${what.count}`, process.stderr, options.quiet);
+          },
+          onProgress: (p) => progress?.update(p),
+          onWarning: (w) => (options.quiet ? undefined : log(`warning: ${w}`)),
+        });
+        progress?.stop();
+        const wall = (performance.now() - started) / 1000;
+        const json = compareJson(result, input, ctx.adapterInfo, ctx.runtime, wall);
+        pending.write('compare.csv', compareCsv(result));
+        pending.write('compare.json', `${JSON.stringify(json, null, 2)}\n`);
+        pending.write('compare.png', comparePng(result, `vc particles against the kinetic PDE, ${kinetic.grid.nv} × ${kinetic.grid.ng}, T = ${kinetic.time.T}, ε = ${kinetic.params.eps}, b = ${kinetic.params.b}`));
+        if (!result.ok) log('compare: a run stopped early (see compare.json → pde.status, rows[].status); the fits are left empty');
+        return { out: resolve(input.out), result, json };
+      });
+    } finally {
+      progress?.stop();
+    }
+  } finally {
+    ctx.destroy();
+  }
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('cross-check vc particles against the kinetic PDE at several counts: compare.csv, compare.json, compare.png')
+    .option('-c, --config <file>', 'JSON config (model vc; every key has a default; see README)')
+    .option('--counts <list>', 'comma-separated particle counts, positive integers (at least two distinct)', DEFAULT_COUNTS)
+    .option('-o, --out <dir>', 'results folder (required; must not exist or be empty, unless --force)')
+    .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
+    .option('-f, --force', 'replace an existing results folder')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (opts) => {
+      const { out, result, json } = await compareCommand(opts);
+      process.stdout.write(
+        `${JSON.stringify({ out, status: json.status, counts: json.counts, exponent_L1_hist: result.fits.L1_hist?.exponent ?? null, exponent_L1_N: result.fits.L1_N?.exponent ?? null, wall_s: json.wall_s })}\n`,
+      );
+      if (!result.ok) process.exitCode = 3;
+    });
+}

@@ -1,0 +1,221 @@
+/**
+ * Cross-check of the `vc` particle system against the kinetic PDE on the same grid and the same dt, as the
+ * particle count grows (`kinfire compare`):
+ *
+ *   L1_hist   Σ |h − p| Δv Δg at the final time: h the normalised particle histogram (counts/(count·Δv·Δg),
+ *             the `particles` snapshot layout), p the kinetic density (shape (ng, nv), v fastest);
+ *   L1_N      (1/T) Σ_n |N_part,n − N_pde,n| dt over every step n: N_part,n = spikes in [t_{n−1}, t_n]
+ *             /(count·dt), N_pde,n = ½(N(t_{n−1}) + N(t_n)) of the kinetic state (the trapezoid mean over
+ *             the step). The per-step particle N has a Poisson noise of size √(N/(count·dt)), so this is
+ *             the time average of that noise (∝ count^(−1/2)) plus the PDE's discretisation error;
+ *   N_mean    particles: N averaged over particles.window (batch means, with N_se); PDE: the same
+ *             average of N_pde,n over the same steps.
+ *
+ * Both errors decrease like count^(−1/2) while the sampling noise dominates (it stops once the PDE's
+ * O(Δv, Δg, dt) error is reached); `fitPowerLaw` fits the exponent by least squares in log-log.
+ *
+ * Seed rule: every count runs with the config's particles.seed. The random numbers are a pure function
+ * of (seed, neuron, step, stream), so the runs are reproducible one by one; they are not nested samples
+ * (the feedback N differs between counts).
+ */
+import { ConfigError, type KinfireConfig, type ParticleConfig, resolveConfig, resolveParticleConfig } from '../models/config';
+import type { GpuContext } from './gpu';
+import { runParticles, type ParticleRunResult } from './particleRun';
+import type { ParticleHistogram } from './particleSystem';
+import { type RunProgress, type RunResult, runSimulation } from './run';
+
+export interface PowerLawFit {
+  /** the slope of log(y) against log(x) */
+  exponent: number;
+  /** y ≈ prefactor · x^exponent */
+  prefactor: number;
+  /** coefficient of determination of the log-log fit */
+  r2: number;
+  points: number;
+}
+
+/** Least-squares fit of log y = log c + k log x (points with x, y > 0 and finite; null with fewer than two distinct x). */
+export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>): PowerLawFit | null {
+  const lx: number[] = [];
+  const ly: number[] = [];
+  for (let k = 0; k < x.length; k++) {
+    if (x[k] > 0 && y[k] > 0 && Number.isFinite(x[k]) && Number.isFinite(y[k])) {
+      lx.push(Math.log(x[k]));
+      ly.push(Math.log(y[k]));
+    }
+  }
+  const n = lx.length;
+  if (n < 2) return null;
+  const mx = lx.reduce((a, b) => a + b, 0) / n;
+  const my = ly.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let k = 0; k < n; k++) {
+    sxx += (lx[k] - mx) ** 2;
+    sxy += (lx[k] - mx) * (ly[k] - my);
+    syy += (ly[k] - my) ** 2;
+  }
+  if (sxx === 0) return null;
+  const exponent = sxy / sxx;
+  return { exponent, prefactor: Math.exp(my - exponent * mx), r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : 1, points: n };
+}
+
+/** Σ |h − p| Δv Δg over the cells (both of shape (ng, nv)). */
+export function histogramL1(h: ArrayLike<number>, p: ArrayLike<number>, dv: number, dg: number): number {
+  if (h.length !== p.length) throw new Error(`histogramL1: ${h.length} cells against ${p.length}`);
+  let s = 0;
+  for (let k = 0; k < h.length; k++) s += Math.abs(h[k] - p[k]);
+  return s * dv * dg;
+}
+
+/** The kinetic N over each step, ½(N(t_{n−1}) + N(t_n)), from the activity at every step (output.every = 1). */
+export function pdeStepActivity(stateN: ArrayLike<number>, steps: number): Float64Array {
+  const out = new Float64Array(steps);
+  for (let n = 0; n < steps; n++) out[n] = 0.5 * (stateN[n] + stateN[n + 1]);
+  return out;
+}
+
+/** (1/T) Σ_n |a_n − b_n| dt over the common steps, T = (steps)·dt. */
+export function activityL1(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.min(a.length, b.length);
+  if (n === 0) return NaN;
+  let s = 0;
+  for (let k = 0; k < n; k++) s += Math.abs(a[k] - b[k]);
+  return s / n;
+}
+
+export interface CompareConfigs {
+  kinetic: KinfireConfig;
+  /** the particle config at the first count (count is replaced for each run) */
+  particles: ParticleConfig;
+}
+
+/**
+ * The kinetic and particle configs of a comparison: model vc only (another model is a ConfigError on
+ * `model`); the kinetic run records N at every step and p at T; the particles record the histogram at T.
+ */
+export function compareConfigs(raw: unknown, count = 1): CompareConfigs {
+  const r = structuredClone((raw ?? {}) as Record<string, unknown>);
+  if (r.model !== undefined && r.model !== 'vc') throw new ConfigError('model', `compare runs model "vc" only (got ${JSON.stringify(r.model)})`);
+  const output = { ...((r.output as Record<string, unknown>) ?? {}), every: 1 };
+  const particlesIn = { ...((r.particles as Record<string, unknown>) ?? {}), count };
+  const particles = resolveParticleConfig({ ...r, model: 'vc', particles: particlesIn, output: { ...output, snapshots: undefined } });
+  particles.output.snapshots = [particles.time.T];
+  const kineticIn = { ...r, model: 'vc', output: { ...output, snapshots: undefined } };
+  delete (kineticIn as Record<string, unknown>).particles;
+  const kinetic = resolveConfig(kineticIn);
+  kinetic.output.snapshots = [kinetic.time.T];
+  if (Math.abs(kinetic.time.dt - particles.time.dt) > 1e-12 * kinetic.time.dt || kinetic.time.steps !== particles.time.steps) {
+    throw new ConfigError('time.dt', `the kinetic dt ${kinetic.time.dt} and the particle dt ${particles.time.dt} differ`);
+  }
+  return { kinetic, particles };
+}
+
+export interface CountComparison {
+  count: number;
+  seed: number;
+  L1_hist: number;
+  L1_N: number;
+  N_mean_particles: number | null;
+  N_se_particles: number | null;
+  N_mean_pde: number;
+  /** fraction of the neurons outside the histogram grid at T */
+  outside: number;
+  status: ParticleRunResult['status'];
+  steps: number;
+  wall_s: number;
+}
+
+export interface CompareResult {
+  pde: {
+    status: RunResult['status'];
+    message?: string;
+    N_final: number;
+    mass_final: number;
+    steps: number;
+    wall_s: number;
+  };
+  rows: CountComparison[];
+  fits: { L1_hist: PowerLawFit | null; L1_N: PowerLawFit | null };
+  dt: number;
+  steps: number;
+  T: number;
+  window: [number, number];
+  ok: boolean;
+  warnings: string[];
+}
+
+export interface CompareHooks {
+  onStart?(what: { kind: 'pde' } | { kind: 'particles'; count: number; index: number }): void;
+  onProgress?(p: RunProgress): void;
+  onWarning?(message: string): void;
+}
+
+/** Runs the PDE once and the particle system at each count, and compares them (see the file comment). */
+export async function runComparison(ctx: GpuContext, raw: unknown, counts: number[], hooks: CompareHooks = {}): Promise<CompareResult> {
+  const { kinetic } = compareConfigs(raw, counts[0] ?? 1);
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    hooks.onWarning?.(m);
+  };
+  hooks.onStart?.({ kind: 'pde' });
+  const pde = await runSimulation(ctx, kinetic, { onProgress: hooks.onProgress, onWarning: (m) => warn(`pde: ${m}`) });
+  const Npde = pdeStepActivity(pde.activity.N, pde.steps);
+  const rows: CountComparison[] = [];
+  let window: [number, number] = [0, 0];
+  for (const [index, count] of counts.entries()) {
+    const config = compareConfigs(raw, count).particles;
+    window = config.particles.window;
+    hooks.onStart?.({ kind: 'particles', count, index });
+    let last: ParticleHistogram | undefined;
+    const result = await runParticles(ctx, config, {
+      onProgress: hooks.onProgress,
+      onSnapshot: (s) => {
+        last = s.histogram;
+      },
+      onWarning: (m) => warn(`particles ${count}: ${m}`),
+    });
+    const dv = (config.grid.vhi - config.grid.vlo) / config.grid.nv;
+    const dg = config.grid.gmax / config.grid.ng;
+    const { firstStep, lastStep } = result.window;
+    let sum = 0;
+    for (let n = firstStep; n <= lastStep; n++) sum += Npde[n];
+    rows.push({
+      count,
+      seed: config.particles.seed,
+      L1_hist: last ? histogramL1(last.density, pde.p, dv, dg) : NaN,
+      L1_N: activityL1(result.N, Npde),
+      N_mean_particles: result.N_mean,
+      N_se_particles: result.N_se,
+      N_mean_pde: lastStep >= firstStep ? sum / (lastStep - firstStep + 1) : NaN,
+      outside: last?.outside ?? NaN,
+      status: result.status,
+      steps: result.steps,
+      wall_s: result.wallSeconds,
+    });
+  }
+  const ok = pde.status === 'ok' && rows.every((r) => r.status === 'ok');
+  const good = ok ? rows : [];
+  return {
+    pde: { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: pde.N_final, mass_final: pde.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
+    rows,
+    fits: {
+      L1_hist: fitPowerLaw(
+        good.map((r) => r.count),
+        good.map((r) => r.L1_hist),
+      ),
+      L1_N: fitPowerLaw(
+        good.map((r) => r.count),
+        good.map((r) => r.L1_N),
+      ),
+    },
+    dt: kinetic.time.dt,
+    steps: kinetic.time.steps,
+    T: kinetic.time.T,
+    window,
+    ok,
+    warnings,
+  };
+}
