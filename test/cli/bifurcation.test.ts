@@ -3,7 +3,7 @@
  * dist/ first; a dist/ without the command is rebuilt here). Bad input exits 2 with the field named and
  * leaves no results folder.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { decodePNGFromStream } from 'pureimage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashPieces, renderLinePlot } from '../../src/render/png/lineplot';
+import { kinfire } from '../helpers/cli';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const work = mkdtempSync(join(tmpdir(), 'kinfire-bifurcation-'));
@@ -23,11 +24,6 @@ beforeAll(() => {
     execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: root, stdio: 'ignore' });
   }
 });
-
-function kinfire(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Cheaper stability (two perturbed runs of nv = 200 cells for T = 10 per state): about 0.35 s a state. */
 const cheap = ['--stability-time', '10', '--stability-nv', '200'];

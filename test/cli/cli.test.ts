@@ -2,26 +2,15 @@
  * The command line as a user meets it: the built bin/kinfire.js in a child process (npm test builds
  * dist/ first). Bad input exits 2 with the field named and leaves no results folder.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeNpy } from '../../src/io/npy';
+import { kinfire, kinfireWithEnv } from '../helpers/cli';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const work = mkdtempSync(join(tmpdir(), 'kinfire-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function kinfire(...args: string[]) {
-  return kinfireWithEnv({}, ...args);
-}
-
-function kinfireWithEnv(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const small = ['--set', 'grid.nv=32', '--set', 'grid.ng=24', '--set', 'time.T=0.1', '-q'];
 

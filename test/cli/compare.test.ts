@@ -3,21 +3,14 @@
  * first). It writes compare.csv, compare.json and compare.png; bad input exits 2 naming the option and
  * leaves no results folder.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { kinfire } from '../helpers/cli';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const work = mkdtempSync(join(tmpdir(), 'kinfire-compare-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function kinfire(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const small = ['--set', 'grid.nv=32', '--set', 'grid.ng=24', '--set', 'time.T=0.05', '-q'];
 

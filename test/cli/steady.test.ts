@@ -1,17 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/models/config';
 import { inverseRateClosedForm } from '../../src/models/limit/steadyStates';
+import { kinfire } from '../helpers/cli';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const kinfire = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', timeout: 300_000 });
 
 describe('kinfire steady', () => {
   it('prints every steady state with its stability and V*, including the quiescent one', () => {
     const r = kinfire('steady', '--set', 'params.b=1', '--set', 'params.gin=-2', '--stability-time', '15', '--stability-nv', '200');
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const { steady } = JSON.parse(r.stdout);
     expect(steady.map((s: { stable: boolean }) => s.stable)).toEqual([true, false, true]);
     expect(steady[0]).toMatchObject({ N: 0, quiescent: true });
@@ -25,7 +21,7 @@ describe('kinfire steady', () => {
 
   it('rejects bad input with exit code 2 naming the field', () => {
     const r = kinfire('steady', '--set', 'params.a=-1');
-    expect(r.status).toBe(2);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('params.a');
   });
 });

@@ -3,22 +3,15 @@
  * builds dist/ first; alone, run `npx vite build` before this file). Bad input exits 2 with the option
  * named and leaves no results folder.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STUDY_CSV_COLUMNS } from '../../src/cli/studyCommand';
+import { kinfire } from '../helpers/cli';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const work = mkdtempSync(join(tmpdir(), 'kinfire-study-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function kinfire(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const config = join(work, 'study.json');
 writeFileSync(config, JSON.stringify({ params: { b: 0.2, gin: 1, phiF: { rate: 5 } }, grid: { nv: 48, ng: 32 }, initial: { v0: 0.7, prepared: true }, time: { T: 0.1 } }));

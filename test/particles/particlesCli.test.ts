@@ -2,22 +2,15 @@
  * `kinfire particles` as a user meets it: the built bin/kinfire.js in a child process (npm test builds
  * dist/ first; by hand: npx vite build). Bad input exits 2 with the field named and leaves no folder.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeNpy } from '../../src/io/npy';
+import { kinfire } from '../helpers/cli';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const work = mkdtempSync(join(tmpdir(), 'kinfire-particles-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function kinfire(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/kinfire.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('kinfire particles', () => {
   it('nnlif: writes summary.json (N_mean ± SE, the exact rate), activity.csv and n(v) snapshots', () => {
