@@ -17,6 +17,7 @@ import { registerCompare } from './compareCommand';
 import { registerParticles } from './particlesCommand';
 import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
+import { registerView } from './viewCommand';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -71,6 +72,7 @@ export function buildProgram(): Command {
   registerStudy(program);
   registerParticles(program);
   registerCompare(program);
+  registerView(program);
   return program;
 }
 

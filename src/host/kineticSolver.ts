@@ -102,7 +102,7 @@ export interface ActivityBlock {
 }
 
 export class KineticSolver {
-  readonly grid: Grid;
+  private currentGrid: Grid;
   /** steps taken since the initial state */
   stepIndex = 0;
   private readonly device: GPUDevice;
@@ -112,10 +112,11 @@ export class KineticSolver {
   private readonly forward: GPUBindGroup;
   private readonly backward: GPUBindGroup;
   private checkpointStep = 0;
+  private currentConfig: KinfireConfig;
 
   private constructor(
     readonly ctx: GpuContext,
-    readonly config: KinfireConfig,
+    config: KinfireConfig,
     parts: {
       buffers: KineticSolver['buffers'];
       pipelines: KineticSolver['pipelines'];
@@ -124,7 +125,8 @@ export class KineticSolver {
     },
   ) {
     this.device = ctx.device;
-    this.grid = gridOf(config);
+    this.currentConfig = config;
+    this.currentGrid = gridOf(config);
     this.buffers = parts.buffers;
     this.pipelines = parts.pipelines;
     this.forward = parts.forward;
@@ -209,6 +211,40 @@ export class KineticSolver {
     solver.writeParams(stepBindings);
     solver.uploadState(p0 ?? initialDensity(config, grid));
     return solver;
+  }
+
+  /** The grid; setParameters may move the reinjection cell (VR), nothing else. */
+  get grid(): Grid {
+    return this.currentGrid;
+  }
+
+  /** The configuration the solver steps with (setParameters may replace it). */
+  get config(): KinfireConfig {
+    return this.currentConfig;
+  }
+
+  /**
+   * The state p after the last whole step (nv·ng f32, v fastest), for drawing it where it lies. Only
+   * read it between submissions of steps: a step writes it.
+   */
+  get density(): GPUBuffer {
+    return this.buffers.stateA;
+  }
+
+  /**
+   * Step on with other parameters (model constants, ε, coupling, firing rate, dt), keeping the state and
+   * the clock: the uniform block and the per-row and per-cell coefficients are rewritten. The model and
+   * the grid (cells and extent) must stay the same, since they choose the kernels and give p its meaning.
+   */
+  setParameters(config: KinfireConfig): void {
+    const grid = gridOf(config);
+    const keys = ['nv', 'ng', 'vlo', 'vhi', 'gmax'] as const;
+    if (config.model !== this.config.model || keys.some((k) => grid[k] !== this.grid[k])) {
+      throw new Error('setParameters: the model and the grid must stay the same (build a new solver for another one)');
+    }
+    this.currentConfig = config;
+    this.currentGrid = grid;
+    this.writeParams(stepLayout());
   }
 
   private writeParams(layout: StepLayout): void {

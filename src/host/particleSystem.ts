@@ -253,9 +253,12 @@ export class ParticleSystem {
   private checkpointStep = 0;
   private readonly controlCheckpoint: GPUBuffer;
 
+  private currentConfig: ParticleConfig;
+
   private constructor(
     readonly ctx: GpuContext,
-    readonly config: ParticleConfig,
+    config: ParticleConfig,
+    private readonly paramsView: StructuredView,
     private readonly buffers: Record<SharedBufferName, GPUBuffer>,
     private readonly slices: SliceResources[],
     private readonly pipelines: Record<KernelName, GPUComputePipeline>,
@@ -263,9 +266,33 @@ export class ParticleSystem {
     initialN: number,
   ) {
     this.device = ctx.device;
+    this.currentConfig = config;
     this.workgroupSize = workgroupSize;
     this.initialN = initialN;
     this.controlCheckpoint = ctx.device.createBuffer({ label: 'checkpoint control', size: 16, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  }
+
+  /** The configuration the system steps with (setParameters may replace it). */
+  get config(): ParticleConfig {
+    return this.currentConfig;
+  }
+
+  /**
+   * Step on with other model parameters (and dt), keeping every neuron's state and the clock: only the
+   * uniform block is rewritten. The model variant (which kernels) and the population must stay the same.
+   */
+  setParameters(config: ParticleConfig): void {
+    const same = (a: Record<string, boolean>, b: Record<string, boolean>) => Object.keys(a).every((k) => a[k] === b[k]);
+    if (config.particles.count !== this.config.particles.count || !same(particleDefines(config), particleDefines(this.config))) {
+      throw new Error('setParameters: the model variant and the count must stay the same (build a new system for another one)');
+    }
+    this.currentConfig = config;
+    this.device.queue.writeBuffer(this.buffers.params, 0, particleParams(config, this.paramsView, this.initialN));
+  }
+
+  /** The state buffers of each slice (v and the second array: g for vc), for drawing the neurons where they lie. */
+  get stateSlices(): { offset: number; count: number; v: GPUBuffer; g: GPUBuffer }[] {
+    return this.slices.map((s) => ({ offset: s.offset, count: s.count, v: s.state.stateV, g: s.state.stateG }));
   }
 
   /** The state slices: one unless the population exceeds one storage binding (or options.maxSliceNeurons). */
@@ -327,7 +354,7 @@ export class ParticleSystem {
     const { buffers, slices } = state;
 
     const N0 = initialActivity(config);
-    const system = new ParticleSystem(ctx, config, buffers, slices, pipelines, wg, N0);
+    const system = new ParticleSystem(ctx, config, paramsView, buffers, slices, pipelines, wg, N0);
     device.queue.writeBuffer(buffers.params, 0, particleParams(config, paramsView, N0));
     system.initialize();
     return system;

@@ -5,7 +5,7 @@
  */
 import type { KinfireConfig } from '../models/config';
 import type { GpuContext } from './gpu';
-import { type BlockProgress, runBlocks } from './blockLoop';
+import { type BlockProgress, runBlocks, type Stop } from './blockLoop';
 import { type ActivityBlock, HISTORY_CAPACITY, KineticSolver } from './kineticSolver';
 
 export type RunStatus = 'ok' | 'blowup' | 'nonfinite';
@@ -70,6 +70,31 @@ export const GMAX_PILEUP_THRESHOLD = 1e-6;
  */
 export const MASS_BREAKDOWN_TOLERANCE = 1e-3;
 
+/**
+ * The stop rules of a kinetic run, for one step: non-finite N or mass, mass broken beyond
+ * MASS_BREAKDOWN_TOLERANCE (an f32 overflow), or N above Nmax (blow-up). `where` places the step for the
+ * message: its time, its index, and the time of the state that is kept.
+ */
+export function judgeKineticStep(
+  N: number,
+  mass: number,
+  massInitial: number,
+  Nmax: number,
+  where: { t: number; step: number; keptT: number },
+): Stop<Exclude<RunStatus, 'ok'>> | undefined {
+  const at = `t = ${where.t.toPrecision(6)} (step ${where.step})`;
+  const kept = `kept the last good state, t = ${where.keptT.toPrecision(6)}`;
+  if (!Number.isFinite(N) || !Number.isFinite(mass)) return { status: 'nonfinite', message: `N(t) or the mass became non-finite at ${at}; ${kept}` };
+  if (Math.abs(mass - massInitial) > MASS_BREAKDOWN_TOLERANCE * massInitial) {
+    return {
+      status: 'nonfinite',
+      message: `mass conservation broke at ${at}: mass ${mass.toPrecision(6)} instead of ${massInitial.toPrecision(6)}, the sign of an f32 overflow (check params.b, params.gin, grid.gmax); ${kept}`,
+    };
+  }
+  if (N > Nmax) return { status: 'blowup', message: `N(t) = ${N.toPrecision(6)} exceeded time.Nmax = ${Nmax} at ${at}; ${kept}` };
+  return undefined;
+}
+
 export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hooks: RunHooks = {}, solverIn?: KineticSolver): Promise<RunResult> {
   const solver = solverIn ?? (await KineticSolver.create(ctx, config));
   const { dt, steps, T, Nmax } = config.time;
@@ -85,7 +110,6 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
   let lastN = start.N[0];
   let lastMass = start.mass[0];
   let pileupWarned = false;
-  const at = (step: number) => (step * dt).toPrecision(6);
 
   const loop = await runBlocks<ActivityBlock, Exclude<RunStatus, 'ok'>>(solver, {
     steps,
@@ -93,22 +117,7 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
     T,
     capacity: HISTORY_CAPACITY,
     snapshotSteps: snapshotSteps(config),
-    judge: (block, k, step) => {
-      const N = block.N[k];
-      const mass = block.mass[k];
-      const kept = `kept the last good state, t = ${at(step - 1)}`;
-      if (!Number.isFinite(N) || !Number.isFinite(mass)) {
-        return { status: 'nonfinite', message: `N(t) or the mass became non-finite at t = ${at(step)} (step ${step}); ${kept}` };
-      }
-      if (Math.abs(mass - massInitial) > MASS_BREAKDOWN_TOLERANCE * massInitial) {
-        return {
-          status: 'nonfinite',
-          message: `mass conservation broke at t = ${at(step)} (step ${step}): mass ${mass.toPrecision(6)} instead of ${massInitial.toPrecision(6)}, the sign of an f32 overflow (check params.b, params.gin, grid.gmax); ${kept}`,
-        };
-      }
-      if (N > Nmax) return { status: 'blowup', message: `N(t) = ${N.toPrecision(6)} exceeded time.Nmax = ${Nmax} at t = ${at(step)} (step ${step}); ${kept}` };
-      return undefined;
-    },
+    judge: (block, k, step) => judgeKineticStep(block.N[k], block.mass[k], massInitial, Nmax, { t: step * dt, step, keptT: (step - 1) * dt }),
     accept: (block, k, step) => {
       lastN = block.N[k];
       lastMass = block.mass[k];

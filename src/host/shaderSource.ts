@@ -7,9 +7,12 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import bindings from '../shaders/bindings.wgsl?raw';
 import conductanceStep from '../shaders/conductanceStep.wgsl?raw';
+import densityRange from '../shaders/densityRange.wgsl?raw';
+import densityRender from '../shaders/densityRender.wgsl?raw';
 import diagnostics from '../shaders/diagnostics.wgsl?raw';
 import particlesBindings from '../shaders/particlesBindings.wgsl?raw';
 import particlesDiagnostics from '../shaders/particlesDiagnostics.wgsl?raw';
+import particlesRender from '../shaders/particlesRender.wgsl?raw';
 import particlesStep from '../shaders/particlesStep.wgsl?raw';
 import random from '../shaders/random.wgsl?raw';
 import randomFill from '../shaders/randomFill.wgsl?raw';
@@ -17,7 +20,7 @@ import reduce from '../shaders/reduce.wgsl?raw';
 import rowStep from '../shaders/rowStep.wgsl?raw';
 import vTransport from '../shaders/vTransport.wgsl?raw';
 
-export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics } as const;
+export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender } as const;
 export type ShaderFile = keyof typeof shaderFiles;
 export type Defines = Record<string, boolean | number | string>;
 

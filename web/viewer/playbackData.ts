@@ -1,0 +1,350 @@
+/**
+ * Reading a results folder for playback, from a URL (`?data=`) or from a folder the user picked:
+ * what kind of folder it is (a `run` or `particles` summary.json, a `study` study.json), its grid,
+ * markers and titles, N(t) from activity.csv (or the traces N_<grid>.csv of a study), and the
+ * snapshot frames, decoded from .npy with the browser-safe decoder of src/io.
+ */
+import { decodeNpy } from '../../src/io/npyFormat';
+import { truncatedGaussianMean } from '../../src/models/limit/conductanceMean';
+import type { Marker } from '../../src/render/canvas/overlay';
+
+/** The files of a results folder; `bytes` gives null for a file that is not there. */
+export interface FolderReader {
+  /** the folder as the user named it (a URL or the picked folder's name) */
+  label: string;
+  bytes(name: string): Promise<Uint8Array | null>;
+}
+
+export class MissingFileError extends Error {
+  constructor(folder: string, name: string) {
+    super(`${folder}: ${name} is missing`);
+    this.name = 'MissingFileError';
+  }
+}
+
+/** The folder at `url` (relative to the page or absolute; a trailing / is added if absent). */
+export function urlReader(url: string): FolderReader {
+  const base = new URL(url.endsWith('/') ? url : `${url}/`, location.href);
+  return {
+    label: base.href,
+    async bytes(name) {
+      const response = await fetch(new URL(name, base));
+      if (response.status === 404) return null;
+      if (!response.ok) throw new Error(`${new URL(name, base).href}: HTTP ${response.status} ${response.statusText}`);
+      return new Uint8Array(await response.arrayBuffer());
+    },
+  };
+}
+
+/**
+ * The files of an `<input type=file webkitdirectory>`: each has the picked folder's name as the first
+ * segment of its webkitRelativePath, which is dropped so names are relative to the folder.
+ */
+export function fileListReader(files: FileList): FolderReader {
+  const byName = new Map<string, File>();
+  let folder = '';
+  for (const file of Array.from(files)) {
+    const [top, ...rest] = file.webkitRelativePath.split('/');
+    folder ||= top ?? '';
+    byName.set(rest.length ? rest.join('/') : file.name, file);
+  }
+  return {
+    label: folder || 'the chosen folder',
+    async bytes(name) {
+      const file = byName.get(name);
+      return file ? new Uint8Array(await file.arrayBuffer()) : null;
+    },
+  };
+}
+
+export async function readText(reader: FolderReader, name: string): Promise<string> {
+  const bytes = await reader.bytes(name);
+  if (!bytes) throw new MissingFileError(reader.label, name);
+  return new TextDecoder().decode(bytes);
+}
+
+/** Columns of a CSV with a header row; empty cells (non-finite values in kinfire's files) are NaN. */
+export function parseCsv(text: string, name: string): Map<string, Float64Array> {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length === 0) throw new Error(`${name} is empty`);
+  const header = lines[0]!.trim().split(',');
+  const columns = header.map(() => new Float64Array(lines.length - 1));
+  for (let r = 1; r < lines.length; r++) {
+    const cells = lines[r]!.trim().split(',');
+    for (let c = 0; c < header.length; c++) columns[c]![r - 1] = cells[c] === undefined || cells[c] === '' ? Number.NaN : Number(cells[c]);
+  }
+  return new Map(header.map((h, c) => [h, columns[c]!]));
+}
+
+export interface Trace {
+  t: Float64Array;
+  N: Float64Array;
+  label?: string;
+}
+
+/** Snapshot of a summary.json: the file of the frame at time t, step `step`. */
+export interface SnapshotEntry {
+  t: number;
+  step: number;
+  npy: string;
+}
+
+interface Common {
+  reader: FolderReader;
+  activity: Trace;
+  snapshots: SnapshotEntry[];
+  /** v axis: [vlo, vlo + nv·dv] */
+  vlo: number;
+  vhi: number;
+  nv: number;
+  dv: number;
+  /** markers at VR, VF and, when the params define it, V* at the activity N */
+  markers(N: number | null): Marker[];
+  /** the panel's title for the frame at time t */
+  title(t: number): string;
+  /** one line on what the folder holds, for the controls */
+  description: string;
+}
+
+/** Snapshots of p(v, g): runs of vc / vc-threshold and their particle histograms. */
+export interface DensityDataset extends Common {
+  kind: 'density';
+  ng: number;
+  gmax: number;
+  dg: number;
+}
+
+/** Snapshots of n(v): runs of vc-limit and nnlif particle histograms. */
+export interface VoltageDataset extends Common {
+  kind: 'voltage';
+}
+
+/** An ε study: N(t) of the limit and of each ε, on each grid; no snapshots. */
+export interface StudyDataset {
+  kind: 'study';
+  reader: FolderReader;
+  /** per grid (coarsest first, as in study.json), labelled NVxNG as in the N_<grid>.csv file names */
+  grids: { label: string; traces: Trace[] }[];
+  description: string;
+  T: number;
+}
+
+export type Dataset = DensityDataset | VoltageDataset | StudyDataset;
+
+class NotResultsError extends Error {}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+/** A time or rate as the viewer shows it: 4 significant digits, no trailing zeros. */
+export const fixed = (x: number) => String(Number(x.toPrecision(4)));
+
+/** The value of a summary field, or a NotResultsError naming what is missing. */
+function field<T>(record: unknown, path: string, check: (x: unknown) => x is T): T {
+  let value: unknown = record;
+  for (const key of path.split('.')) value = isRecord(value) ? value[key] : undefined;
+  if (!check(value)) throw new NotResultsError(`its summary.json has no valid ${path}`);
+  return value;
+}
+
+/**
+ * V*(N) = (gL·VL + ḡ·VE)/(gL + ḡ), ḡ the mean of the conductance equilibrium N(gin + b·N, a) on [0, gmax]:
+ * the voltage every neuron drifts towards at activity N (the zero of the limit velocity); null when the
+ * params are not those of the vc models.
+ */
+function vStarOf(params: unknown, gmax: number): ((N: number) => number) | null {
+  if (!isRecord(params)) return null;
+  const { gL, VL, VE, gin, b, a } = params;
+  if (![gL, VL, VE, gin, b, a].every(isNumber)) return null;
+  const p = { gL, VL, VE, gin, b, a } as Record<string, number>;
+  return (N) => {
+    const gbar = truncatedGaussianMean(p.gin! + p.b! * N, p.a!, 0, gmax);
+    return (p.gL! * p.VL! + gbar * p.VE!) / (p.gL! + gbar);
+  };
+}
+
+function markersFor(params: unknown, vStar: ((N: number) => number) | null): (N: number | null) => Marker[] {
+  const fixedMarkers: Marker[] = [];
+  if (isRecord(params)) {
+    if (isNumber(params.VR)) fixedMarkers.push({ at: params.VR, label: 'VR' });
+    if (isNumber(params.VF)) fixedMarkers.push({ at: params.VF, label: 'VF' });
+  }
+  return (N) => (vStar && N !== null && Number.isFinite(N) ? [...fixedMarkers, { at: vStar(N), label: 'V*', color: '#ff7f0e' }] : fixedMarkers);
+}
+
+function snapshotsOf(summary: unknown): SnapshotEntry[] {
+  const list = field(summary, 'snapshots', Array.isArray);
+  return list.map((s: unknown, k: number) => {
+    if (!isRecord(s) || !isNumber(s.t) || typeof s.npy !== 'string') throw new NotResultsError(`its summary.json has no valid snapshots[${k}]`);
+    return { t: s.t, step: isNumber(s.step) ? s.step : k, npy: s.npy };
+  });
+}
+
+async function activityOf(reader: FolderReader): Promise<Trace> {
+  const columns = parseCsv(await readText(reader, 'activity.csv'), 'activity.csv');
+  const t = columns.get('t');
+  const N = columns.get('N');
+  if (!t || !N) throw new Error(`${reader.label}: activity.csv has no t and N columns`);
+  return { t, N };
+}
+
+async function datasetFromSummary(reader: FolderReader, summary: unknown, progress: (text: string) => void): Promise<DensityDataset | VoltageDataset> {
+  const model = field(summary, 'model', (x): x is string => typeof x === 'string');
+  const particles = isRecord(summary) && summary.kind === 'particles';
+  const nv = field(summary, 'grid.nv', isNumber);
+  const dv = field(summary, 'grid.dv', isNumber);
+  // A run's v axis starts at VL; a particle histogram's at the vlo of its resolved config.
+  const vlo = particles ? field(summary, 'config.grid.vlo', isNumber) : field(summary, 'params.VL', isNumber);
+  const params = isRecord(summary) ? summary.params : undefined;
+  const snapshots = snapshotsOf(summary);
+  progress('reading activity.csv');
+  const activity = await activityOf(reader);
+  const what = particles ? `particles (${model}, ${isRecord(summary) && isNumber(summary.count) ? summary.count : '?'} neurons)` : `run (${model})`;
+  // ε matters only where the conductance is kinetic: not in the limit model, absent from nnlif.
+  const paramText = isRecord(params) ? (model === 'vc-limit' ? ['b'] : ['eps', 'b']).filter((k) => isNumber(params[k])).map((k) => `${k === 'eps' ? 'ε' : k} = ${params[k]}`).join(', ') : '';
+  const common = { reader, activity, snapshots, vlo, vhi: vlo + nv * dv, nv, dv };
+  const status = isRecord(summary) && typeof summary.status === 'string' && summary.status !== 'ok' ? `, status ${summary.status}` : '';
+
+  // nnlif params have no conductance, so no V*; every vc model's V* uses the equilibrium on the grid's [0, gmax].
+  const gmaxOfGrid = isRecord(summary) && isRecord(summary.grid) && isNumber(summary.grid.gmax) ? summary.grid.gmax : Infinity;
+  const markers = markersFor(params, model === 'nnlif' ? null : vStarOf(params, gmaxOfGrid));
+
+  if (model === 'nnlif' || model === 'vc-limit') {
+    return {
+      kind: 'voltage',
+      ...common,
+      markers,
+      title: (t) => `${particles ? 'particles ' : ''}n(v, t = ${fixed(t)})   ${model}${paramText ? `, ${paramText}` : ''}`,
+      description: `${what}: ${snapshots.length} snapshots of n(v), ${nv} cells${status}`,
+    };
+  }
+  const ng = field(summary, 'grid.ng', isNumber);
+  const gmax = field(summary, 'grid.gmax', isNumber);
+  const dg = field(summary, 'grid.dg', isNumber);
+  return {
+    kind: 'density',
+    ...common,
+    ng,
+    gmax,
+    dg,
+    markers,
+    title: (t) => `${particles ? 'particles ' : ''}p(v, g, t = ${fixed(t)})   ${model}${paramText ? `, ${paramText}` : ''}`,
+    description: `${what}: ${snapshots.length} snapshots of p(v, g) on ${nv} × ${ng} cells${status}`,
+  };
+}
+
+async function datasetFromStudy(reader: FolderReader, study: unknown, progress: (text: string) => void): Promise<StudyDataset> {
+  const grids = field(study, 'grids', Array.isArray);
+  const T = field(study, 'T', isNumber);
+  const traces: StudyDataset['grids'] = [];
+  for (const [k, entry] of grids.entries()) {
+    const label = `${field(entry, 'grid.nv', isNumber)}x${field(entry, 'grid.ng', isNumber)}`;
+    const name = `N_${label}.csv`;
+    progress(`reading ${name} (${k + 1} / ${grids.length})`);
+    const columns = parseCsv(await readText(reader, name), name);
+    const t = columns.get('t');
+    if (!t) throw new Error(`${reader.label}: ${name} has no t column`);
+    const gridTraces = [...columns]
+      .filter(([header]) => header !== 't')
+      .map(([header, N]) => ({ t, N, label: header === 'N_limit' ? 'limit (vc-limit)' : header.replace(/^N_eps=/, 'ε = ') }));
+    traces.push({ label, traces: gridTraces });
+  }
+  const eps = Array.isArray(isRecord(study) ? study.eps : undefined) ? (study as { eps: unknown[] }).eps.length : 0;
+  return { kind: 'study', reader, grids: traces, T, description: `ε study: ${grids.length} grid(s) × (limit + ${eps} ε), N(t) only` };
+}
+
+/**
+ * What the folder holds: summary.json (run, particles) or study.json (study). A folder with neither,
+ * or with one that lacks what playback needs, is reported as not a kinfire results folder.
+ */
+export async function openDataset(reader: FolderReader, progress: (text: string) => void): Promise<Dataset> {
+  const parse = (bytes: Uint8Array, name: string) => {
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    } catch {
+      throw new NotResultsError(`its ${name} is not valid JSON`);
+    }
+  };
+  try {
+    progress('reading summary.json');
+    const summary = await reader.bytes('summary.json');
+    if (summary) return await datasetFromSummary(reader, parse(summary, 'summary.json'), progress);
+    const study = await reader.bytes('study.json');
+    if (study) return await datasetFromStudy(reader, parse(study, 'study.json'), progress);
+    throw new NotResultsError('it has neither summary.json nor study.json');
+  } catch (err) {
+    if (err instanceof NotResultsError) throw new Error(`${reader.label} is not a kinfire results folder: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Frames use at most this much memory; a folder whose frames fit is read whole up front. */
+const FRAME_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The decoded frames of a dataset, read on demand and kept while they fit in FRAME_BUDGET_BYTES (the
+ * least recently shown are dropped first). Each frame is checked against the grid of the summary.
+ */
+export class FrameStore {
+  private readonly cache = new Map<number, Promise<Float32Array>>();
+  private readonly capacity: number;
+  readonly fitsInMemory: boolean;
+
+  constructor(private readonly dataset: DensityDataset | VoltageDataset) {
+    const frameBytes = 4 * dataset.nv * (dataset.kind === 'density' ? dataset.ng : 1);
+    this.capacity = Math.max(2, Math.floor(FRAME_BUDGET_BYTES / frameBytes));
+    this.fitsInMemory = dataset.snapshots.length <= this.capacity;
+  }
+
+  get(index: number): Promise<Float32Array> {
+    let frame = this.cache.get(index);
+    if (frame) {
+      this.cache.delete(index); // re-inserted below: the Map's order is the order of use
+    } else {
+      frame = this.load(index);
+      const loading = frame;
+      // A failed read is forgotten, so that showing the frame again retries it.
+      loading.catch(() => this.cache.get(index) === loading && this.cache.delete(index));
+    }
+    this.cache.set(index, frame);
+    while (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    return frame;
+  }
+
+  /**
+   * Reads every frame (when they all fit), reporting progress, with four reads in flight at a time.
+   * Returns why frames could not be read (a frame that failed is read again when it is shown).
+   */
+  async preload(progress: (done: number, total: number) => void): Promise<string[]> {
+    if (!this.fitsInMemory) return [];
+    const total = this.dataset.snapshots.length;
+    const failures: string[] = [];
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < total) {
+        await this.get(next++).catch((err: unknown) => failures.push(err instanceof Error ? err.message : String(err)));
+        progress(++done, total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, total) }, worker));
+    return failures;
+  }
+
+  private async load(index: number): Promise<Float32Array> {
+    const { reader } = this.dataset;
+    const name = this.dataset.snapshots[index]!.npy;
+    const bytes = await reader.bytes(name);
+    if (!bytes) throw new MissingFileError(reader.label, name);
+    let array;
+    try {
+      array = decodeNpy(bytes);
+    } catch (err) {
+      throw new Error(`${reader.label}: ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const expected = this.dataset.kind === 'density' ? [this.dataset.ng, this.dataset.nv] : [this.dataset.nv];
+    if (array.shape.join(',') !== expected.join(',')) {
+      throw new Error(`${reader.label}: ${name} has shape (${array.shape.join(', ')}) but summary.json's grid needs (${expected.join(', ')})`);
+    }
+    return array.data instanceof Float32Array ? array.data : Float32Array.from(array.data);
+  }
+}
