@@ -1,5 +1,6 @@
 /**
- * Reusable infrastructure for running WebGPU pages in headless Chromium from vitest.
+ * Running WebGPU pages in headless Chromium from Node: used by the browser tests (test/browser, through
+ * test/browser/harness.ts) and by the browser benchmark (bench/, `npm run bench:browser`). Node-only.
  *
  * Typical use:
  *   const outDir = await mkdtemp(join(tmpdir(), 'kinfire-page-'));
