@@ -127,7 +127,7 @@ export function defaultSuiteOptions(quick: boolean, log: (line: string) => void 
         timestamps: true,
         target_s: 0.5,
         reps: 3,
-        maxStepSeconds: 4,
+        maxStepSeconds: 6,
         kineticSides: [],
         kernelSides: [512, 2048],
         particleCounts: [],
