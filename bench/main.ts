@@ -34,6 +34,7 @@ interface CliOptions {
   brian: boolean;
   cpuReference: boolean;
   nodeResults?: string;
+  render?: string;
 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -234,7 +235,7 @@ function baseName(r: BenchResults): string {
 }
 
 function scalingPng(r: BenchResults): Buffer {
-  const series: LineSeries[] = r.scaling.map((s) => ({ x: s.points.map((p) => p.n), y: s.points.map((p) => p.seconds), label: `${s.name} (per ${s.unit === 'cells' ? 'cell count' : 'neuron count'})`, marker: 'dot' }));
+  const series: LineSeries[] = r.scaling.map((s) => ({ x: s.points.map((p) => p.n), y: s.points.map((p) => p.seconds), label: `${s.name} (n = ${s.unit})`, marker: 'dot' }));
   const vc = r.scaling.find((s) => s.name === 'kinetic vc');
   if (vc && vc.points.length) {
     const last = vc.points[vc.points.length - 1];
@@ -275,8 +276,15 @@ export async function main(argv: string[]): Promise<void> {
     .option('--no-brian', 'skip the Brian 2 peer')
     .option('--no-cpu-reference', 'skip the CPU reference peer')
     .option('--node-results <file>', 'browser mode: the Node results to compare with (default: the newest of the same adapter and mode in --out, else a Node run now)')
+    .option('--render <file>', 'redo the analysis (scaling verdicts), the Markdown and the plot of a results JSON from its measurements; no GPU')
     .parse(argv);
   const o = program.opts<CliOptions>();
+  if (o.render) {
+    const old = checkResults(JSON.parse(readFileSync(o.render, 'utf8')));
+    const base = writeResults({ ...old, scaling: scalingOf(old) }, dirname(resolve(o.render)));
+    process.stdout.write(`${JSON.stringify({ results: `${base}.json`, rendered: true })}\n`);
+    return;
+  }
   const results = o.browser ? await runBrowser(o) : await runNode(o);
   const base = writeResults(results, o.out);
   process.stdout.write(`${JSON.stringify({ results: `${base}.json`, runtime: results.runtime, mode: results.mode, timing: results.timing.method, wall_s: Number(results.wall_s.toFixed(2)) })}\n`);

@@ -45,7 +45,7 @@ export async function createCopyKernel(device: GPUDevice, bytes: number): Promis
   if (validation || oom) {
     src.destroy();
     dst.destroy();
-    throw new Error(`copy kernel of ${bytes} bytes: ${(validation ?? oom)!.message}`);
+    throw new Error(`copy kernel of ${bytes} bytes: ${(oom ?? validation)!.message.split('\n')[0]}`);
   }
   // A few workgroups per 256 elements, at most the dispatch limit: every invocation streams several vec4s.
   const elements = bytes / 16;

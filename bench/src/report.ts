@@ -211,7 +211,7 @@ export function scalingSeries(name: string, unit: 'cells' | 'neurons', points: {
           `the time per ${unit.slice(0, -1)} at ${first.n} is ${sci(first.seconds_per_unit / best.seconds_per_unit, 2)}× its best (at ${best.n})`,
       );
     } else {
-      parts.push(`no fixed per-step cost is visible at these sizes (fit: ${seconds(a)})`);
+      parts.push(`the fixed per-step cost (fit: ${seconds(a)}) stays below the proportional cost at every size measured`);
     }
     const rise = lastP.seconds_per_unit / best.seconds_per_unit;
     if (best === lastP) {
@@ -219,9 +219,9 @@ export function scalingSeries(name: string, unit: 'cells' | 'neurons', points: {
     } else if (rise > 1.25) {
       const copyRise = copySecondsPerByte(copy, 4 * lastP.n) / copySecondsPerByte(copy, 4 * best.n);
       const cause =
-        copyRise >= 0.75 * rise
-          ? `the copy kernel slows by ${sci(copyRise, 2)}× between the same state sizes, so it is the memory hierarchy (the working set leaves the caches)`
-          : `the copy kernel slows by only ${sci(copyRise, 2)}× between the same state sizes, so it is the kernels' own access pattern, not the memory`;
+        copyRise > 1.1 && copyRise >= 0.75 * rise
+          ? `the copy kernel's time per byte rises ${sci(copyRise, 2)}× between the same state sizes, so it is the memory hierarchy (the working set leaves the caches)`
+          : `the copy kernel's time per byte changes only ${sci(copyRise, 2)}× between the same state sizes, so it is the kernels themselves, not the memory`;
       parts.push(`above ${best.n} ${unit} the cost grows faster than linearly: the time per ${unit.slice(0, -1)} rises ${sci(rise, 2)}× up to ${lastP.n}; ${cause}`);
     } else {
       parts.push(`from ${best.n} ${unit} up to ${lastP.n} the cost is linear within ${sci(100 * (rise - 1), 2)}%`);
@@ -262,6 +262,7 @@ export function compareRuntimes(browser: SuiteResults, node: SuiteResults, nodeF
 }
 
 // --- Markdown -------------------------------------------------------------------------------------------
+const firstLine = (text: string): string => text.split('\n')[0].trim().replace(/\.$/, '');
 const mib = (b: number): string => (b >= 2 ** 30 ? `${(b / 2 ** 30).toPrecision(3)} GiB` : b >= 2 ** 20 ? `${(b / 2 ** 20).toPrecision(3)} MiB` : `${(b / 2 ** 10).toPrecision(3)} KiB`);
 const pct = (f: number): string => `${(100 * f).toPrecision(3)}%`;
 
@@ -283,11 +284,11 @@ export function markdownReport(r: BenchResults): string {
 
   lines.push('## Copy kernel (the bandwidth reference)', '', '| buffer | time per copy | GB/s (2 × bytes / time) |', '|---|---|---|');
   for (const c of r.copy) lines.push(`| ${mib(c.bytes)} | ${seconds(c.seconds)} | ${c.GBps.toPrecision(3)} |`);
-  if (r.sweeps.copy.stopped) lines.push('', `Stopped before the largest that fits (${mib(r.sweeps.copy.largest_fitting)}): ${r.sweeps.copy.stopped}.`);
+  if (r.sweeps.copy.stopped) lines.push('', `Stopped before the largest that fits (${mib(r.sweeps.copy.largest_fitting)}): ${firstLine(r.sweeps.copy.stopped)}.`);
 
   lines.push('', '## Kinetic step', '', '| model | grid | time per step | cell-updates/s | dispatches/step | bytes/step | GB/s | of copy bandwidth | timing |', '|---|---|---|---|---|---|---|---|---|');
   for (const k of r.kinetic) lines.push(`| ${k.model} | ${k.nv}² | ${seconds(k.seconds_per_step)} | ${sci(k.cell_updates_per_s)} | ${k.dispatches_per_step} | ${mib(k.bytes_per_step)} | ${k.GBps.toPrecision(3)} | ${pct(k.roofline_fraction)} | ${k.method}, ${k.steps} steps × ${k.reps} |`);
-  for (const [model, s] of Object.entries(r.sweeps.kinetic)) lines.push('', `${model}: largest grid that fits one binding ${s.largest_fitting}², measured up to ${s.largest_measured}²${s.stopped ? `; stopped: ${s.stopped}` : ''}.`);
+  for (const [model, s] of Object.entries(r.sweeps.kinetic)) lines.push('', `${model}: largest grid that fits one binding ${s.largest_fitting}², measured up to ${s.largest_measured}²${s.stopped ? `; stopped: ${firstLine(s.stopped)}` : ''}.`);
 
   if (r.kernels.length) {
     lines.push('', '## Kernels and reductions alone (vc)', '', '| grid | kernel | what | time | bytes | GB/s | of copy bandwidth | share of the step |', '|---|---|---|---|---|---|---|---|');
@@ -296,7 +297,7 @@ export function markdownReport(r: BenchResults): string {
 
   lines.push('', '## Particle systems', '', '| model | neurons | time per step | neuron-steps/s | dispatches/step | bytes/step | GB/s | of copy bandwidth | timing |', '|---|---|---|---|---|---|---|---|---|');
   for (const p of r.particles) lines.push(`| ${p.model} | ${p.count} | ${seconds(p.seconds_per_step)} | ${sci(p.neuron_steps_per_s)} | ${p.dispatches_per_step} | ${mib(p.bytes_per_step)} | ${p.GBps.toPrecision(3)} | ${pct(p.roofline_fraction)} | ${p.method}, ${p.steps} steps × ${p.reps} |`);
-  for (const [model, s] of Object.entries(r.sweeps.particles)) lines.push('', `${model}: largest count that fits ${s.largest_fitting}, measured up to ${s.largest_measured}${s.stopped ? `; stopped: ${s.stopped}` : ''}.`);
+  for (const [model, s] of Object.entries(r.sweeps.particles)) lines.push('', `${model}: largest count that fits ${s.largest_fitting}, measured up to ${s.largest_measured}${s.stopped ? `; stopped: ${firstLine(s.stopped)}` : ''}.`);
 
   lines.push('', '## Scaling', '', '| series | size | time per step | time per unit |', '|---|---|---|---|');
   for (const s of r.scaling) for (const p of s.points) lines.push(`| ${s.name} | ${p.n} ${s.unit} | ${seconds(p.seconds)} | ${sci(p.seconds_per_unit)} s |`);
