@@ -27,8 +27,10 @@ export {
   resolveParticleConfig,
 } from './models/config';
 export {
-  checkParticleCountFits,
-  maxParticleCount,
+  checkParticleMemory,
+  maxSliceCount,
+  particleSlices,
+  particleStateBytes,
   PARTICLE_STREAMS,
   type ParticleBlock,
   type ParticleHistogram,

@@ -10,12 +10,13 @@
  * Bad input (config, model other than vc, --counts, --out, a count too large for the adapter) is a
  * ConfigError / OutputDirError: exit 2 and no results folder. A run that stops early (blowup) gives exit 3.
  */
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type CompareResult, compareConfigs, runComparison } from '../host/compare';
 import { type AdapterSummary, describeAdapter, openGpu } from '../host/gpu';
-import { checkParticleCountFits, maxParticleCount } from '../host/particleSystem';
+import { checkParticleMemory } from '../host/particleSystem';
 import { PendingResults } from '../io/results';
 import { applyOverrides, ConfigError } from '../models/config';
 import { renderLinePlotPng } from '../render/png/lineplot';
@@ -125,14 +126,7 @@ export async function compareCommand(options: CompareOptions, log: (line: string
   PendingResults.check(input.out, !!options.force);
   const ctx = await openGpu();
   try {
-    for (const count of input.counts) {
-      try {
-        checkParticleCountFits(ctx.limits, count);
-      } catch (e) {
-        if (e instanceof ConfigError) throw new ConfigError('--counts', `${count} is more than this adapter holds: at most ${maxParticleCount(ctx.limits)} neurons (${e.problem})`);
-        throw e;
-      }
-    }
+    for (const count of input.counts) checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
     const { kinetic } = input;
     if (!options.quiet) {
       log(`kinfire ${pkg.version}: compare vc particles (counts ${input.counts.join(', ')}, seed ${input.particles.particles.seed}) against the kinetic PDE on ${kinetic.grid.nv} × ${kinetic.grid.ng}, dt = ${kinetic.time.dt.toPrecision(4)}, ${kinetic.time.steps} steps to T = ${kinetic.time.T}`);

@@ -13,12 +13,13 @@
  * Bad input (config, --out, a count too large for the adapter) is a ConfigError / OutputDirError: exit 2
  * and no results folder.
  */
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type AdapterSummary, describeAdapter, openGpu } from '../host/gpu';
 import { runParticles, type ParticleRunResult, type ParticleSnapshot } from '../host/particleRun';
-import { checkParticleCountFits, particleHistogramGrid } from '../host/particleSystem';
+import { checkParticleMemory, particleHistogramGrid } from '../host/particleSystem';
 import { encodeNpy } from '../io/npy';
 import { PendingResults } from '../io/results';
 import { applyOverrides, type ParticleConfig, resolveParticleConfig } from '../models/config';
@@ -63,6 +64,8 @@ export interface ParticlesSummary {
   adapter: AdapterSummary;
   runtime: string;
   workgroup_size: number;
+  /** the state slices the population was split into (1 unless it exceeds one storage binding) */
+  state_slices: number;
   wall_s: number;
   steps_per_s: number;
   particle_steps_per_s: number;
@@ -162,6 +165,7 @@ export function makeParticlesSummary(
     adapter,
     runtime,
     workgroup_size: result.workgroupSize,
+    state_slices: result.slices.length,
     wall_s: result.wallSeconds,
     steps_per_s: result.stepsPerSecond,
     particle_steps_per_s: result.particleStepsPerSecond,
@@ -193,7 +197,7 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
   PendingResults.check(options.out, !!options.force);
   const ctx = await openGpu();
   try {
-    checkParticleCountFits(ctx.limits, config.particles.count);
+    checkParticleMemory(config, ctx.cpuAdapter, totalmem());
     const exact = exactSteadyRates(config);
     if (!options.quiet) {
       log(`kinfire ${version}: particles, model ${config.model}, ${config.particles.count} neurons, seed ${config.particles.seed}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);

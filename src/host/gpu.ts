@@ -18,6 +18,8 @@ export interface GpuContext {
   /** the limits granted to the device (the adapter's maxima for buffer sizes) */
   limits: GPUSupportedLimits;
   hasTimestampQuery: boolean;
+  /** a CPU implementation (SwiftShader, lavapipe: the fallback adapter), whose "GPU memory" is the host's RAM */
+  cpuAdapter: boolean;
   destroy(): void;
 }
 
@@ -96,6 +98,7 @@ export async function openGpu(options: { powerPreference?: GPUPowerPreference } 
     runtime: inBrowser ? 'browser' : 'node',
     limits: device.limits,
     hasTimestampQuery,
+    cpuAdapter: !!(info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(describeAdapter(adapterInfo)),
     destroy: () => device.destroy(),
   };
 }

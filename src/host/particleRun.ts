@@ -7,7 +7,7 @@ import type { ParticleConfig } from '../models/config';
 import { type BatchMeansResult, batchMeans, windowSteps } from '../models/particles/statistics';
 import type { GpuContext } from './gpu';
 import { runBlocks } from './blockLoop';
-import { PARTICLE_HISTORY_CAPACITY, type ParticleBlock, type ParticleHistogram, ParticleSystem, type ParticleSystemOptions } from './particleSystem';
+import { PARTICLE_HISTORY_CAPACITY, type ParticleBlock, type ParticleHistogram, type ParticleSlice, ParticleSystem, type ParticleSystemOptions } from './particleSystem';
 import type { RunProgress } from './run';
 
 export type ParticleRunStatus = 'ok' | 'blowup';
@@ -48,6 +48,8 @@ export interface ParticleRunResult {
   window: { t0: number; t1: number; firstStep: number; lastStep: number };
   batch: BatchMeansResult;
   workgroupSize: number;
+  /** the state slices (one unless the population exceeds a storage binding) */
+  slices: ParticleSlice[];
   warnings: string[];
 }
 
@@ -121,6 +123,7 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
     warn(`the batch means of N over the window are correlated (lag-1 autocorrelation ${batch.lag1.toFixed(2)}): the standard error is likely too small; lengthen the window or lower particles.batches`);
   }
   const workgroupSize = system.workgroupSize;
+  const slices = system.sliceLayout;
   if (!options.system) system.destroy();
   return {
     status,
@@ -140,6 +143,7 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
     window: { t0, t1, firstStep: first, lastStep: last },
     batch,
     workgroupSize,
+    slices,
     warnings,
   };
 }

@@ -45,6 +45,8 @@ export const DEFAULT_PARTICLE_WORKGROUP = 64;
 export interface ParticleSystemOptions {
   /** invocations per workgroup of the per-neuron kernels (1 … 256); changes no result, only the speed */
   workgroupSize?: number;
+  /** the most neurons per state slice (default and upper bound: maxSliceCount of the device); changes no result */
+  maxSliceNeurons?: number;
 }
 
 export interface ParticleBlock {
@@ -79,19 +81,51 @@ export function particleHistogramGrid(config: ParticleConfig): { nv: number; ng:
   return { nv, ng: nnlif ? 1 : ng, vlo, vhi, dv: (vhi - vlo) / nv, dg: nnlif ? 1 : gmax / ng, gmax };
 }
 
-/** The largest count whose state arrays fit one storage binding of this device. */
-export function maxParticleCount(limits: GPUSupportedLimits): number {
-  return Math.min(Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 4), 0xffffffff);
+/** A run of neurons whose state lives in one set of buffers: global indices offset … offset + count − 1. */
+export interface ParticleSlice {
+  offset: number;
+  count: number;
 }
 
-/** Refuses a count whose f32 state arrays exceed this adapter's storage binding limit (ConfigError). */
-export function checkParticleCountFits(limits: GPUSupportedLimits, count: number): void {
-  const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-  if (count * 4 > maxBytes) {
+/** The most neurons one slice may hold: each f32 state array of a slice is one storage binding. */
+export function maxSliceCount(limits: GPUSupportedLimits): number {
+  return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 4);
+}
+
+/**
+ * The population cut into slices of at most `maxPerSlice` neurons (the last one may be shorter). A count
+ * whose state does not fit one binding (4 bytes × count > maxStorageBufferBindingSize: 2.7e8 neurons on
+ * SwiftShader's 1 GiB, 5.4e8 on a 2 GiB binding) is split; the randomness is keyed by the global index,
+ * so every split gives bitwise the run of one slice.
+ */
+export function particleSlices(count: number, maxPerSlice: number): ParticleSlice[] {
+  if (!Number.isInteger(maxPerSlice) || maxPerSlice < 1) throw new Error(`particleSlices: maxPerSlice must be a positive integer, got ${maxPerSlice}`);
+  const slices: ParticleSlice[] = [];
+  for (let offset = 0; offset < count; offset += maxPerSlice) slices.push({ offset, count: Math.min(maxPerSlice, count - offset) });
+  return slices;
+}
+
+/** Bytes of GPU memory the state of `count` neurons takes: the f32 arrays and their checkpoint copies. */
+export function particleStateBytes(config: ParticleConfig): number {
+  const d = particleDefines(config);
+  const arrays = 1 + (d.VC || d.SPREAD ? 1 : 0) + (d.REFRACTORY ? 1 : 0);
+  return 2 * arrays * 4 * config.particles.count;
+}
+
+/**
+ * Refuses a population whose state cannot be held: WebGPU does not report a device's memory, so on a GPU an
+ * allocation that fails is caught when the system is built; on a CPU adapter the memory is the host's
+ * RAM (`hostBytes`), and kinfire takes at most half of it rather than drive the host into swap.
+ */
+export function checkParticleMemory(config: ParticleConfig, cpuAdapter: boolean, hostBytes: number, field = 'particles.count'): void {
+  const need = particleStateBytes(config);
+  if (cpuAdapter && need > hostBytes / 2) {
+    const gib = (x: number) => (x / 2 ** 30).toFixed(1);
     throw new ConfigError(
-      'particles.count',
-      `${count} neurons need ${(count * 4) / 2 ** 20} MiB per state array (4 bytes per neuron), but this adapter binds at most ` +
-        `${maxBytes / 2 ** 20} MiB per storage buffer: at most ${maxParticleCount(limits)} neurons (state splitting is not implemented yet)`,
+      field,
+      `${config.particles.count} neurons need ${gib(need)} GiB for their state and its checkpoint, more than this adapter holds: ` +
+        `it is a CPU implementation using the host's ${gib(hostBytes)} GiB of RAM, of which kinfire takes at most half ` +
+        `(at most ${Math.floor((config.particles.count * hostBytes) / 2 / need)} neurons of this model)`,
     );
   }
 }
@@ -124,8 +158,90 @@ export function particleKernelSpecs(config: ParticleConfig): Record<KernelName, 
 }
 
 const INFINITE_BOUND = 1e30;
-type BufferName = 'params' | 'stateV' | 'stateG' | 'stateR' | 'control' | 'history' | 'histogram';
-type CheckpointName = 'stateV' | 'stateG' | 'stateR' | 'control';
+/** Buffers of the whole population (one each). */
+type SharedBufferName = 'params' | 'control' | 'history' | 'histogram';
+/** Buffers of one slice: its offset uniform and its state arrays. */
+type StateName = 'stateV' | 'stateG' | 'stateR';
+
+/** One slice on the GPU: its neurons, state arrays, checkpoint copies, bind group and dispatch size. */
+interface SliceResources extends ParticleSlice {
+  uniform: GPUBuffer;
+  state: Record<StateName, GPUBuffer>;
+  /** copies of the state arrays the model uses */
+  checkpoint: Partial<Record<StateName, GPUBuffer>>;
+  bindGroup: GPUBindGroup;
+  groups: [number, number];
+}
+
+/**
+ * The buffers of a population cut into `layoutSlices`: one set shared by all (params, control, history,
+ * histogram), and per slice its offset uniform, state arrays, checkpoint copies and bind group. When an
+ * allocation fails every buffer made here is destroyed and the driver's message is returned.
+ */
+async function allocateParticleState(
+  ctx: GpuContext,
+  config: ParticleConfig,
+  layout: GPUBindGroupLayout,
+  bindingOf: Record<string, number>,
+  paramsBytes: number,
+  layoutSlices: ParticleSlice[],
+  wg: number,
+): Promise<{ buffers: Record<SharedBufferName, GPUBuffer>; slices: SliceResources[] } | { outOfMemory: string }> {
+  const { device, limits } = ctx;
+  const defines = particleDefines(config);
+  const grid = particleHistogramGrid(config);
+  const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const created: GPUBuffer[] = [];
+  const make = (label: string, size: number, usage = storage) => {
+    const buffer = device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
+    created.push(buffer);
+    return buffer;
+  };
+  const usesG = defines.VC || defines.SPREAD;
+  const usesR = defines.REFRACTORY;
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  const buffers: Record<SharedBufferName, GPUBuffer> = {
+    params: make('particle params', paramsBytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
+    control: make('control', 16),
+    history: make('history', PARTICLE_HISTORY_CAPACITY * 8),
+    histogram: make('histogram', (grid.nv * grid.ng + 2) * 4),
+  };
+  const slices: SliceResources[] = layoutSlices.map((slice, k) => {
+    const bytes = slice.count * 4;
+    const name = `slice ${k} [${slice.offset}, ${slice.offset + slice.count})`;
+    const uniform = make(`${name}: offset`, 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    device.queue.writeBuffer(uniform, 0, new Uint32Array([slice.offset, slice.count, 0, 0]));
+    const state: Record<StateName, GPUBuffer> = {
+      stateV: make(`${name}: v`, bytes),
+      stateG: make(`${name}: ${defines.VC ? 'g' : 'threshold'}`, usesG ? bytes : 16),
+      stateR: make(`${name}: refractory time`, usesR ? bytes : 16),
+    };
+    const checkpoint: Partial<Record<StateName, GPUBuffer>> = { stateV: make(`${name}: checkpoint v`, bytes) };
+    if (usesG) checkpoint.stateG = make(`${name}: checkpoint g`, bytes);
+    if (usesR) checkpoint.stateR = make(`${name}: checkpoint refractory`, bytes);
+    const resources: Record<string, GPUBuffer> = { ...buffers, ...state, slice: uniform };
+    const bindGroup = device.createBindGroup({
+      label: `particles, ${name}`,
+      layout,
+      entries: Object.entries(bindingOf).map(([variable, binding]) => ({ binding, resource: { buffer: resources[variable] } })),
+    });
+    const totalGroups = Math.ceil(slice.count / wg);
+    const gx = Math.min(totalGroups, limits.maxComputeWorkgroupsPerDimension);
+    const gy = Math.ceil(totalGroups / gx);
+    if (gy > limits.maxComputeWorkgroupsPerDimension) throw new Error(`a slice of ${slice.count} neurons needs more than ${limits.maxComputeWorkgroupsPerDimension}² workgroups of ${wg}`);
+    return { ...slice, uniform, state, checkpoint, bindGroup, groups: [gx, gy] as [number, number] };
+  });
+  const outOfMemory = await device.popErrorScope();
+  // a buffer that could not be allocated is invalid, so its bind group fails validation too
+  const invalid = await device.popErrorScope();
+  if (outOfMemory) {
+    for (const b of created) b.destroy();
+    return { outOfMemory: outOfMemory.message };
+  }
+  if (invalid) throw new Error(`WebGPU validation failed while allocating the particle state: ${invalid.message}`);
+  return { buffers, slices };
+}
 
 export class ParticleSystem {
   /** steps taken since the initial state */
@@ -135,21 +251,26 @@ export class ParticleSystem {
   readonly initialN: number;
   private readonly device: GPUDevice;
   private checkpointStep = 0;
+  private readonly controlCheckpoint: GPUBuffer;
 
   private constructor(
     readonly ctx: GpuContext,
     readonly config: ParticleConfig,
-    private readonly buffers: Record<BufferName, GPUBuffer>,
-    private readonly checkpoint: Partial<Record<CheckpointName, GPUBuffer>>,
+    private readonly buffers: Record<SharedBufferName, GPUBuffer>,
+    private readonly slices: SliceResources[],
     private readonly pipelines: Record<KernelName, GPUComputePipeline>,
-    private readonly bindGroup: GPUBindGroup,
-    private readonly groups: [number, number],
     workgroupSize: number,
     initialN: number,
   ) {
     this.device = ctx.device;
     this.workgroupSize = workgroupSize;
     this.initialN = initialN;
+    this.controlCheckpoint = ctx.device.createBuffer({ label: 'checkpoint control', size: 16, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  }
+
+  /** The state slices: one unless the population exceeds one storage binding (or options.maxSliceNeurons). */
+  get sliceLayout(): ParticleSlice[] {
+    return this.slices.map(({ offset, count }) => ({ offset, count }));
   }
 
   /** Compile the kernels, allocate the buffers and draw the initial state (step 0). */
@@ -158,12 +279,10 @@ export class ParticleSystem {
     const wg = options.workgroupSize ?? DEFAULT_PARTICLE_WORKGROUP;
     const wgMax = Math.min(limits.maxComputeWorkgroupSizeX, limits.maxComputeInvocationsPerWorkgroup);
     if (!Number.isInteger(wg) || wg < 1 || wg > wgMax) throw new Error(`workgroupSize must be an integer in [1, ${wgMax}], got ${wg}`);
+    const perSliceMax = maxSliceCount(limits);
+    const perSlice = options.maxSliceNeurons ?? perSliceMax;
+    if (!Number.isInteger(perSlice) || perSlice < 1 || perSlice > perSliceMax) throw new Error(`maxSliceNeurons must be an integer in [1, ${perSliceMax}], got ${perSlice}`);
     const count = config.particles.count;
-    checkParticleCountFits(limits, count);
-    const totalGroups = Math.ceil(count / wg);
-    const gx = Math.min(totalGroups, limits.maxComputeWorkgroupsPerDimension);
-    const gy = Math.ceil(totalGroups / gx);
-    if (gy > limits.maxComputeWorkgroupsPerDimension) throw new ConfigError('particles.count', `${count} neurons need more than ${limits.maxComputeWorkgroupsPerDimension}² workgroups of ${wg}`);
 
     const specs = particleKernelSpecs(config);
     const layoutInfo = bindingLayout(shaderFiles.particlesBindings, 'particlesBindings.wgsl');
@@ -186,38 +305,29 @@ export class ParticleSystem {
       pipelines[name] = await device.createComputePipelineAsync({ label: name, layout: pipelineLayout, compute: { module, entryPoint: spec.entryPoint, constants } });
     }
 
-    const defines = particleDefines(config);
-    const grid = particleHistogramGrid(config);
-    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (label: string, size: number, usage = storage) => device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 4) * 4), usage });
-    const usesG = defines.VC || defines.SPREAD;
-    const usesR = defines.REFRACTORY;
     const paramsView = layoutInfo.makeParamsView();
-    const buffers: Record<BufferName, GPUBuffer> = {
-      params: make('particle params', paramsView.arrayBuffer.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
-      stateV: make('v', count * 4),
-      stateG: make(defines.VC ? 'g' : 'threshold', usesG ? count * 4 : 16),
-      stateR: make('refractory time', usesR ? count * 4 : 16),
-      control: make('control', 16),
-      history: make('history', PARTICLE_HISTORY_CAPACITY * 8),
-      histogram: make('histogram', (grid.nv * grid.ng + 2) * 4),
-    };
-    const checkpoint: Partial<Record<CheckpointName, GPUBuffer>> = {
-      stateV: make('checkpoint v', count * 4),
-      control: make('checkpoint control', 16),
-    };
-    if (usesG) checkpoint.stateG = make('checkpoint g', count * 4);
-    if (usesR) checkpoint.stateR = make('checkpoint refractory', count * 4);
-    const bindGroup = device.createBindGroup({
-      label: 'particles',
-      layout,
-      entries: (Object.keys(buffers) as BufferName[]).map((name) => ({ binding: layoutInfo.bindingOf[name], resource: { buffer: buffers[name] } })),
-    });
-    const error = await device.popErrorScope();
-    if (error) throw new Error(`WebGPU validation failed while building the particle system: ${error.message}`);
+    const validationError = await device.popErrorScope();
+    if (validationError) throw new Error(`WebGPU validation failed while building the particle pipelines: ${validationError.message}`);
+
+    // A driver may refuse an allocation below maxBufferSize (SwiftShader: 1 GiB − 4 KiB is the largest
+    // buffer it allocates, its limit says 1 GiB): then the default slices are halved, at most 4 times,
+    // before the population is declared too large for the device.
+    let sliceNeurons = perSlice;
+    let state = await allocateParticleState(ctx, config, layout, layoutInfo.bindingOf, paramsView.arrayBuffer.byteLength, particleSlices(count, sliceNeurons), wg);
+    for (let retry = 0; 'outOfMemory' in state && options.maxSliceNeurons === undefined && retry < 4 && sliceNeurons < count; retry++) {
+      sliceNeurons = Math.ceil(sliceNeurons / 2);
+      state = await allocateParticleState(ctx, config, layout, layoutInfo.bindingOf, paramsView.arrayBuffer.byteLength, particleSlices(count, sliceNeurons), wg);
+    }
+    if ('outOfMemory' in state) {
+      throw new ConfigError(
+        'particles.count',
+        `${count} neurons need ${(particleStateBytes(config) / 2 ** 30).toFixed(2)} GiB of GPU memory (state and checkpoint), more than this device could allocate (${state.outOfMemory})`,
+      );
+    }
+    const { buffers, slices } = state;
 
     const N0 = initialActivity(config);
-    const system = new ParticleSystem(ctx, config, buffers, checkpoint, pipelines, bindGroup, [gx, gy], wg, N0);
+    const system = new ParticleSystem(ctx, config, buffers, slices, pipelines, wg, N0);
     device.queue.writeBuffer(buffers.params, 0, particleParams(config, paramsView, N0));
     system.initialize();
     return system;
@@ -233,16 +343,18 @@ export class ParticleSystem {
     this.stepIndex = 0;
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass({ label: 'initParticles' });
-    this.dispatch(pass, 'initParticles');
+    this.dispatchSlices(pass, 'initParticles');
     pass.end();
     this.device.queue.submit([encoder.finish()]);
   }
 
-  private dispatch(pass: GPUComputePassEncoder, kernel: KernelName): void {
+  /** One per-neuron kernel over every slice (each slice's dispatch adds to the same spike counter). */
+  private dispatchSlices(pass: GPUComputePassEncoder, kernel: Exclude<KernelName, 'recordActivity'>): void {
     pass.setPipeline(this.pipelines[kernel]);
-    pass.setBindGroup(0, this.bindGroup);
-    if (kernel === 'recordActivity') pass.dispatchWorkgroups(1);
-    else pass.dispatchWorkgroups(this.groups[0], this.groups[1]);
+    for (const slice of this.slices) {
+      pass.setBindGroup(0, slice.bindGroup);
+      pass.dispatchWorkgroups(slice.groups[0], slice.groups[1]);
+    }
   }
 
   /** Submit `count` steps (≤ PARTICLE_HISTORY_CAPACITY) in one command buffer; returns immediately. */
@@ -252,14 +364,16 @@ export class ParticleSystem {
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass({ label: 'particle steps' });
     for (let s = 0; s < count; s++) {
-      this.dispatch(pass, 'stepParticles');
-      this.dispatch(pass, 'recordActivity');
+      this.dispatchSlices(pass, 'stepParticles');
+      // every slice of the step has counted its spikes before N is formed (dispatches of a pass are ordered)
+      pass.setPipeline(this.pipelines.recordActivity);
+      pass.setBindGroup(0, this.slices[0].bindGroup);
+      pass.dispatchWorkgroups(1);
     }
     pass.end();
     this.device.queue.submit([encoder.finish()]);
     this.stepIndex += count;
   }
-
   /** Take `count` steps and read back their activity (one synchronisation). */
   async advance(count: number): Promise<ParticleBlock> {
     const first = this.stepIndex + 1;
@@ -286,15 +400,18 @@ export class ParticleSystem {
     return block;
   }
 
-  /** The state: v, and g (vc) or the thresholds (nnlif with a spread), and the refractory times (nnlif, τ > 0). */
+  /** The state: v, and g (vc) or the thresholds (nnlif with a spread), and the refractory times (nnlif, τ > 0), slices joined. */
   async readState(): Promise<{ v: Float32Array; g?: Float32Array; threshold?: Float32Array; refractory?: Float32Array }> {
-    const bytes = this.config.particles.count * 4;
     const defines = particleDefines(this.config);
-    const v = new Float32Array(await readBuffer(this.device, this.buffers.stateV, 0, bytes));
-    const out: { v: Float32Array; g?: Float32Array; threshold?: Float32Array; refractory?: Float32Array } = { v };
-    if (defines.VC) out.g = new Float32Array(await readBuffer(this.device, this.buffers.stateG, 0, bytes));
-    if (defines.SPREAD) out.threshold = new Float32Array(await readBuffer(this.device, this.buffers.stateG, 0, bytes));
-    if (defines.REFRACTORY) out.refractory = new Float32Array(await readBuffer(this.device, this.buffers.stateR, 0, bytes));
+    const read = async (name: StateName) => {
+      const out = new Float32Array(this.config.particles.count);
+      for (const slice of this.slices) out.set(new Float32Array(await readBuffer(this.device, slice.state[name], 0, slice.count * 4)), slice.offset);
+      return out;
+    };
+    const out: { v: Float32Array; g?: Float32Array; threshold?: Float32Array; refractory?: Float32Array } = { v: await read('stateV') };
+    if (defines.VC) out.g = await read('stateG');
+    if (defines.SPREAD) out.threshold = await read('stateG');
+    if (defines.REFRACTORY) out.refractory = await read('stateR');
     return out;
   }
 
@@ -311,7 +428,7 @@ export class ParticleSystem {
     const encoder = this.device.createCommandEncoder();
     encoder.clearBuffer(this.buffers.histogram);
     const pass = encoder.beginComputePass({ label: 'histogramParticles' });
-    this.dispatch(pass, 'histogramParticles');
+    this.dispatchSlices(pass, 'histogramParticles');
     pass.end();
     this.device.queue.submit([encoder.finish()]);
     const raw = new Uint32Array(await readBuffer(this.device, this.buffers.histogram, 0, (cells + 2) * 4));
@@ -337,7 +454,10 @@ export class ParticleSystem {
   /** Copy the state aside (GPU to GPU), to return to it if a later block goes bad. */
   saveCheckpoint(): void {
     const encoder = this.device.createCommandEncoder();
-    for (const [name, target] of Object.entries(this.checkpoint) as [CheckpointName, GPUBuffer][]) encoder.copyBufferToBuffer(this.buffers[name], 0, target, 0, target.size);
+    encoder.copyBufferToBuffer(this.buffers.control, 0, this.controlCheckpoint, 0, 16);
+    for (const slice of this.slices) {
+      for (const [name, target] of Object.entries(slice.checkpoint) as [StateName, GPUBuffer][]) encoder.copyBufferToBuffer(slice.state[name], 0, target, 0, target.size);
+    }
     this.device.queue.submit([encoder.finish()]);
     this.checkpointStep = this.stepIndex;
   }
@@ -345,13 +465,18 @@ export class ParticleSystem {
   /** Go back to the checkpoint; the history entries after it are stale until rewritten. */
   restoreCheckpoint(): void {
     const encoder = this.device.createCommandEncoder();
-    for (const [name, source] of Object.entries(this.checkpoint) as [CheckpointName, GPUBuffer][]) encoder.copyBufferToBuffer(source, 0, this.buffers[name], 0, source.size);
+    encoder.copyBufferToBuffer(this.controlCheckpoint, 0, this.buffers.control, 0, 16);
+    for (const slice of this.slices) {
+      for (const [name, source] of Object.entries(slice.checkpoint) as [StateName, GPUBuffer][]) encoder.copyBufferToBuffer(source, 0, slice.state[name], 0, source.size);
+    }
     this.device.queue.submit([encoder.finish()]);
     this.stepIndex = this.checkpointStep;
   }
 
   destroy(): void {
-    for (const b of [...Object.values(this.buffers), ...Object.values(this.checkpoint)]) b?.destroy();
+    for (const b of Object.values(this.buffers)) b.destroy();
+    this.controlCheckpoint.destroy();
+    for (const slice of this.slices) for (const b of [slice.uniform, ...Object.values(slice.state), ...Object.values(slice.checkpoint)]) b?.destroy();
   }
 }
 

@@ -64,6 +64,15 @@ struct ParticleParams {
   betaG: f32,
 }
 
+// The neurons of one state slice: global indices offset … offset + count − 1, stored at 0 … count − 1 of
+// this slice's state buffers. A population larger than one storage binding is split into slices, one bind
+// group each (src/host/particleSystem.ts); Philox is keyed by the global index, so a split run draws
+// bitwise the numbers of an unsplit one.
+struct ParticleSlice {
+  offset: u32,
+  count: u32,
+}
+
 struct ParticleControl {
   step: u32,               // the step being taken: its draws use counter word 1 = step
   spikes: atomic<u32>,     // spikes counted during the step being taken
@@ -72,8 +81,9 @@ struct ParticleControl {
 }
 
 @group(0) @binding(0) var<uniform> params: ParticleParams;
-// v of each neuron
+// v of each neuron of the slice
 @group(0) @binding(1) var<storage, read_write> stateV: array<f32>;
+@group(0) @binding(7) var<uniform> slice: ParticleSlice;
 // vc, vc-threshold: g of each neuron. nnlif with thresholdSpread > 0: the neuron's threshold.
 @group(0) @binding(2) var<storage, read_write> stateG: array<f32>;
 // nnlif with tau > 0: remaining refractory time (0 = active)
@@ -84,7 +94,7 @@ struct ParticleControl {
 // nv * ng cell counts (v fastest), then [cells] = particles outside the grid, [cells + 1] = refractory
 @group(0) @binding(6) var<storage, read_write> histogram: array<atomic<u32>>;
 
-// The neuron of an invocation in a 2D dispatch of WG-wide workgroups (x fastest).
+// The slot (index within the slice) of an invocation in a 2D dispatch of WG-wide workgroups (x fastest).
 fn particleIndex(wid: vec3u, nwg: vec3u, lid: u32, wg: u32) -> u32 {
   return (wid.y * nwg.x + wid.x) * wg + lid;
 }

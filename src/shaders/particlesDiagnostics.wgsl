@@ -26,7 +26,7 @@ fn recordActivity() {
 fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                       @builtin(local_invocation_index) lid: u32) {
   let i = particleIndex(wid, nwg, lid, WG);
-  if (i >= params.count) {
+  if (i >= slice.count) {
     return;
   }
   let cells = params.nv * params.ng;

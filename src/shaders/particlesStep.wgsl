@@ -87,15 +87,16 @@ fn thresholdFrom(bits: vec4u) -> f32 {
 fn initParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                  @builtin(local_invocation_index) lid: u32) {
   let i = particleIndex(wid, nwg, lid, WG);
-  if (i >= params.count) {
+  if (i >= slice.count) {
     return;
   }
-  stateV[i] = params.v0 + params.sv * truncatedNormal(i, STREAM_INIT_VOLTAGE, params.alphaV, params.betaV);
+  let neuron = slice.offset + i;
+  stateV[i] = params.v0 + params.sv * truncatedNormal(neuron, STREAM_INIT_VOLTAGE, params.alphaV, params.betaV);
 #if ${VC}
-  stateG[i] = max(params.g0 + params.sg * truncatedNormal(i, STREAM_INIT_CONDUCTANCE, params.alphaG, params.betaG), 0.0);
+  stateG[i] = max(params.g0 + params.sg * truncatedNormal(neuron, STREAM_INIT_CONDUCTANCE, params.alphaG, params.betaG), 0.0);
 #endif
 #if ${SPREAD}
-  stateG[i] = thresholdFrom(philox4x32_10(vec4u(i, 0u, STREAM_INIT_THRESHOLD, 0u), params.seed));
+  stateG[i] = thresholdFrom(philox4x32_10(vec4u(neuron, 0u, STREAM_INIT_THRESHOLD, 0u), params.seed));
 #endif
 #if ${REFRACTORY}
   stateR[i] = 0.0;
@@ -155,9 +156,9 @@ fn transportWithThreshold(v: ptr<function, f32>, g: f32, tau: f32) -> u32 {
 //   r = pi(x) q(x, g) / (pi(g) q(g, x)) = (1 + e^{A}) / (1 + e^{B}),  A = -2 g m(x)/s^2,  B = -2 x m(g)/s^2,
 // q(g, x) = K(g, x) + K(g, -x) the density of the fold. Accept with probability min(1, r), else keep g.
 // r = 1 when Geq = 0 (then the fold is the exact reflected transition) and r = 1 to f32 far from 0.
-fn conductanceStep(i: u32, step: u32, g: f32, geq: f32) -> f32 {
+fn conductanceStep(neuron: u32, step: u32, g: f32, geq: f32) -> f32 {
   let rho = params.rho;
-  let xi = firstNormal(philoxDraw(params.seed, i, step, STREAM_CONDUCTANCE_NOISE));
+  let xi = firstNormal(philoxDraw(params.seed, neuron, step, STREAM_CONDUCTANCE_NOISE));
   let x = abs(geq + (g - geq) * rho + params.ouStd * xi);
   let mx = geq + (x - geq) * rho;
   let mg = geq + (g - geq) * rho;
@@ -171,7 +172,7 @@ fn conductanceStep(i: u32, step: u32, g: f32, geq: f32) -> f32 {
   let d = softplus(B) - softplus(A);
   // reject when -ln u <= d; -ln u >= 5.96e-8 for every uniform01, so below that no draw is needed
   if (d > 5.9e-8) {
-    let u = uniform01(philoxDraw(params.seed, i, step, STREAM_REFLECTION).x);
+    let u = uniform01(philoxDraw(params.seed, neuron, step, STREAM_REFLECTION).x);
     if (negLogUnit(u) <= d) {
       return g;
     }
@@ -181,22 +182,23 @@ fn conductanceStep(i: u32, step: u32, g: f32, geq: f32) -> f32 {
 
 // Strang splitting, as the kinetic scheme: F(dt/2) T(dt/2) G(dt) T(dt/2) F(dt/2) (vc) and
 // T(dt/2) G(dt) T(dt/2) (vc-threshold). F: a neuron fires with probability 1 - e^{-phiF(v) dt/2} and is
-// reset to VR with its g.
-fn stepNeuron(i: u32, step: u32, N: f32) -> u32 {
+// reset to VR with its g. i: the neuron's slot in this slice's state; neuron: its global index, which keys
+// the randomness.
+fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
   var v = stateV[i];
   let g = stateG[i];
   let geq = params.gin + params.b * N;
   var spikes = 0u;
 #if ${THRESHOLD}
   spikes = spikes + transportWithThreshold(&v, g, params.halfDt);
-  let gNew = conductanceStep(i, step, g, geq);
+  let gNew = conductanceStep(neuron, step, g, geq);
   spikes = spikes + transportWithThreshold(&v, gNew, params.halfDt);
 #else
   var fire = vec4u(0u);
   var drawn = false;
   let phiStart = firingRate(v);
   if (phiStart > 0.0) {
-    fire = philoxDraw(params.seed, i, step, STREAM_FIRING);
+    fire = philoxDraw(params.seed, neuron, step, STREAM_FIRING);
     drawn = true;
     // P(-ln u < h) = 1 - e^{-h}
     if (negLogUnit(uniform01(fire.x)) < phiStart * params.halfDt) {
@@ -205,12 +207,12 @@ fn stepNeuron(i: u32, step: u32, N: f32) -> u32 {
     }
   }
   v = transport(v, g, params.halfDt);
-  let gNew = conductanceStep(i, step, g, geq);
+  let gNew = conductanceStep(neuron, step, g, geq);
   v = transport(v, gNew, params.halfDt);
   let phiEnd = firingRate(v);
   if (phiEnd > 0.0) {
     if (!drawn) {
-      fire = philoxDraw(params.seed, i, step, STREAM_FIRING);
+      fire = philoxDraw(params.seed, neuron, step, STREAM_FIRING);
     }
     if (negLogUnit(uniform01(fire.y)) < phiEnd * params.halfDt) {
       spikes = spikes + 1u;
@@ -276,7 +278,8 @@ fn crossingTime(v: f32, v1: f32, theta: f32, f: vec3f, bits: vec4u, a: f32) -> f
 // and every crossing is placed at its sampled time (crossingTime), the neuron restarts at VR there (or
 // enters the refractory state) and moves on for the rest of the step (at most 4 segments per step; a
 // fourth spike in one step ends the neuron's step at VR). Randomness of segment k: block k of each stream.
-fn stepNeuron(i: u32, step: u32, N: f32) -> u32 {
+// i: the slot in this slice's state; neuron: the global index, which keys the randomness.
+fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
   var v = stateV[i];
   var theta = params.VF;
 #if ${SPREAD}
@@ -308,7 +311,7 @@ fn stepNeuron(i: u32, step: u32, N: f32) -> u32 {
     if (t > 0.0) {
       f = ouFactors(dt - t);
     }
-    let z = firstNormal(philox4x32_10(vec4u(i, step, STREAM_VOLTAGE_NOISE, k), params.seed));
+    let z = firstNormal(philox4x32_10(vec4u(neuron, step, STREAM_VOLTAGE_NOISE, k), params.seed));
     let v1 = mu + (v - mu) * f.x + sqrt(a * f.y) * z;
     var crossed = v >= theta || v1 >= theta;
 #if ${BRIDGE}
@@ -317,11 +320,11 @@ fn stepNeuron(i: u32, step: u32, N: f32) -> u32 {
       let x = 2.0 * (theta - v) * (theta - v1) / (a * f.z);
       // crossed with probability e^{-x} = P(-ln u > x); -ln u <= 16.64 for every uniform01: no draw above
       if (x < 16.7) {
-        bits = philox4x32_10(vec4u(i, step, STREAM_BRIDGE, k), params.seed);
+        bits = philox4x32_10(vec4u(neuron, step, STREAM_BRIDGE, k), params.seed);
         crossed = negLogUnit(uniform01(bits.x)) > x;
       }
     } else if (crossed) {
-      bits = philox4x32_10(vec4u(i, step, STREAM_BRIDGE, k), params.seed);
+      bits = philox4x32_10(vec4u(neuron, step, STREAM_BRIDGE, k), params.seed);
     }
     if (!crossed) {
       v = v1;
@@ -343,10 +346,10 @@ fn stepNeuron(i: u32, step: u32, N: f32) -> u32 {
     spikes = spikes + 1u;
     v = params.VR;
 #if ${SPREAD}
-    theta = thresholdFrom(philox4x32_10(vec4u(i, step, STREAM_THRESHOLD, k), params.seed));
+    theta = thresholdFrom(philox4x32_10(vec4u(neuron, step, STREAM_THRESHOLD, k), params.seed));
 #endif
 #if ${REFRACTORY}
-    r = params.tau * negLogUnit(uniform01(philox4x32_10(vec4u(i, step, STREAM_REFRACTORY, k), params.seed).x));
+    r = params.tau * negLogUnit(uniform01(philox4x32_10(vec4u(neuron, step, STREAM_REFRACTORY, k), params.seed).x));
 #endif
     if (t >= dt) {
       break;
@@ -367,10 +370,10 @@ fn stepNeuron(i: u32, step: u32, N: f32) -> u32 {
 fn stepParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                  @builtin(local_invocation_index) lid: u32) {
   let i = particleIndex(wid, nwg, lid, WG);
-  if (i >= params.count) {
+  if (i >= slice.count) {
     return;
   }
-  let spikes = stepNeuron(i, control.step, control.feedback);
+  let spikes = stepNeuron(i, slice.offset + i, control.step, control.feedback);
   if (spikes > 0u) {
     atomicAdd(&control.spikes, spikes);
   }

@@ -48,7 +48,7 @@ describe('kinfire compare', () => {
     [['--counts', '1000.5,2000'], '--counts'],
     [['--counts', '1000'], '--counts'],
     [['--counts', '1000,1e10'], '--counts'],
-    [['--counts', '1000,1e9'], 'more than this adapter holds'],
+    [['--counts', '1000,4e9'], 'more than this adapter holds'],
     [['--counts', '1000,2000', '--set', 'model="nnlif"'], 'model'],
     [['--counts', '1000,2000', '--set', 'params.eps=-1'], 'params.eps'],
     [['--counts', '1000,2000', '--config', '/nonexistent/kinfire.json'], '--config'],

@@ -10,15 +10,26 @@ import { composeWgsl, shaderFiles } from '../../src/host/shaderSource';
 import { type ConfigInput, type ParticleConfig, resolveParticleConfig } from '../../src/models/config';
 import { testGpu } from '../helpers/gpu';
 
-async function runWith(config: ParticleConfig, workgroupSize: number, steps: number) {
+async function runWith(config: ParticleConfig, workgroupSize: number, steps: number, maxSliceNeurons?: number) {
   const ctx = await testGpu();
-  const system = await ParticleSystem.create(ctx, config, { workgroupSize });
+  const system = await ParticleSystem.create(ctx, config, { workgroupSize, maxSliceNeurons });
   const block = await system.advance(steps);
   const state = await system.readState();
   const histogram = await system.histogram();
   const control = await system.readControl();
   system.destroy();
-  return { spikes: block.spikes, feedback: block.feedback, state, counts: histogram.counts, control };
+  return { spikes: block.spikes, feedback: block.feedback, state, counts: histogram.counts, control, slices: system.sliceLayout };
+}
+
+function expectSameRun(other: Awaited<ReturnType<typeof runWith>>, first: Awaited<ReturnType<typeof runWith>>) {
+  expect(Array.from(other.spikes)).toEqual(Array.from(first.spikes));
+  expect(bits(other.feedback)).toEqual(bits(first.feedback));
+  expect(bits(other.state.v)).toEqual(bits(first.state.v));
+  expect(bits(other.state.g)).toEqual(bits(first.state.g));
+  expect(bits(other.state.threshold)).toEqual(bits(first.state.threshold));
+  expect(bits(other.state.refractory)).toEqual(bits(first.state.refractory));
+  expect(Array.from(other.counts)).toEqual(Array.from(first.counts));
+  expect(other.control).toEqual(first.control);
 }
 
 const bits = (x: Float32Array | undefined) => (x ? Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length)) : undefined);
@@ -48,16 +59,37 @@ describe('particles: the same seed gives bitwise the same run', () => {
     let total = 0;
     for (const s of first.spikes) total += s;
     expect(total).toBeGreaterThan(steps); // the runs do fire
-    for (const other of others) {
-      expect(Array.from(other.spikes)).toEqual(Array.from(first.spikes));
-      expect(bits(other.feedback)).toEqual(bits(first.feedback));
-      expect(bits(other.state.v)).toEqual(bits(first.state.v));
-      expect(bits(other.state.g)).toEqual(bits(first.state.g));
-      expect(bits(other.state.threshold)).toEqual(bits(first.state.threshold));
-      expect(bits(other.state.refractory)).toEqual(bits(first.state.refractory));
-      expect(Array.from(other.counts)).toEqual(Array.from(first.counts));
-      expect(other.control).toEqual(first.control);
-    }
+    for (const other of others) expectSameRun(other, first);
+  });
+
+  // A population beyond one storage binding is split into slices with their own buffers; forcing small
+  // slices here (SwiftShader binds 1 GiB, 2.7e8 neurons) runs the same code path as 10^9 neurons on a GPU.
+  it.each([
+    ['nnlif, every option', nnlifAll, 150],
+    ['vc with feedback', vcFeedback, 100],
+    ['vc-threshold', vcThreshold, 60],
+  ] as const)('%s: state split across slices of buffers is bitwise the unsplit run', async (_, input, steps) => {
+    const config = resolveParticleConfig(input);
+    const whole = await runWith(config, 64, steps);
+    expect(whole.slices).toEqual([{ offset: 0, count: 20_001 }]);
+    // 3 slices (7000, 7000, 6001), none a multiple of the workgroup; and 5 slices of 4001 with another workgroup size
+    const split = await runWith(config, 64, steps, 7000);
+    expect(split.slices).toEqual([
+      { offset: 0, count: 7000 },
+      { offset: 7000, count: 7000 },
+      { offset: 14_000, count: 6001 },
+    ]);
+    expectSameRun(split, whole);
+    const five = await runWith(config, 96, steps, 4001);
+    expect(five.slices.length).toBe(5);
+    expectSameRun(five, whole);
+  });
+
+  it('rejects a slice size outside [1, the binding limit]', async () => {
+    const ctx = await testGpu();
+    const config = resolveParticleConfig(vcThreshold);
+    await expect(ParticleSystem.create(ctx, config, { maxSliceNeurons: 0 })).rejects.toThrow(/maxSliceNeurons must be an integer in \[1, \d+\]/);
+    await expect(ParticleSystem.create(ctx, config, { maxSliceNeurons: 2 ** 40 })).rejects.toThrow(/maxSliceNeurons/);
   });
 
   it('the feedback is the exact exponential filter of N: S ← e^{−dt/τN} S + (1 − e^{−dt/τN}) N', async () => {
@@ -86,7 +118,8 @@ describe('particles: the same seed gives bitwise the same run', () => {
     const input: ConfigInput = { model: 'nnlif', nnlif: { b: 3 }, time: { T: 10, dt: 0.02, Nmax: 2 }, particles: { count: 2000, seed: 5 } };
     const config = resolveParticleConfig(input);
     let last: Uint32Array | undefined;
-    const stopped = await runParticles(ctx, config, { onSnapshot: (s) => void (last = s.histogram.counts) });
+    // split into 3 slices: the rollback restores every slice's state
+    const stopped = await runParticles(ctx, config, { onSnapshot: (s) => void (last = s.histogram.counts) }, { maxSliceNeurons: 700 });
     expect(stopped.status).toBe('blowup');
     expect(stopped.message).toContain('time.Nmax');
     expect(stopped.steps).toBeGreaterThan(0);
