@@ -7,7 +7,7 @@
  */
 import type { GpuContext } from '../../src/host/gpu';
 import { type KernelName, KineticSolver } from '../../src/host/kineticSolver';
-import { maxParticleCount, ParticleSystem } from '../../src/host/particleSystem';
+import { ParticleSystem } from '../../src/host/particleSystem';
 import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import { gridOf } from '../../src/models/discretization';
 import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, type ParticleBenchModel, particleStepBytes, stepKernels } from './bytes';
@@ -149,9 +149,13 @@ export function kineticSidesThatFit(limits: GPUSupportedLimits): { sides: number
   return { sides, largest };
 }
 
-/** Neuron counts 1e4, 3e4, 1e5, … that fit, and the largest that fits. */
-export function particleCountsThatFit(limits: GPUSupportedLimits): { counts: number[]; largest: number } {
-  const largest = maxParticleCount(limits);
+/**
+ * Neuron counts 1e4, 3e4, 1e5, … up to 2³² − 1 (the neuron index is a u32). A population larger than a
+ * binding is split into state slices, so the device's memory is the limit: a count it cannot allocate
+ * stops the sweep (ConfigError from ParticleSystem.create), as does the time cap on one step.
+ */
+export function particleCountsThatFit(_limits: GPUSupportedLimits): { counts: number[]; largest: number } {
+  const largest = 0xffffffff;
   const counts: number[] = [];
   for (let decade = 1e4; decade <= largest; decade *= 10) {
     counts.push(decade);
