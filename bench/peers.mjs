@@ -13,14 +13,13 @@
  * Brian 2 runs with /usr/bin/python3 (Debian's python3-brian); where it cannot be imported, its row is
  * skipped with a message, never estimated. KINFIRE_PEERS_PYTHON overrides the interpreter.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { probeBrian, runBrianNnlif } from './peers/brian.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PYTHON = process.env.KINFIRE_PEERS_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = join(here, 'peers', 'brian2_nnlif.py');
 
 const opts = { count: 1e5, dt: 1e-3, T: 5, window: null, a: 1, b: 0.5, VR: 1, VF: 2, seed: 1, write: true };
@@ -84,26 +83,18 @@ const rows = [
 // --- Brian 2 ---------------------------------------------------------------------------------------
 let brian = null;
 let brianSkip = null;
-const probe = spawnSync(PYTHON, ['-c', 'import brian2; print(brian2.__version__)'], { encoding: 'utf8' });
-if (probe.status !== 0) {
-  brianSkip = `Brian 2 not found (${PYTHON} cannot import brian2): apt-get install python3-brian`;
+const probe = probeBrian();
+if (probe.skipped) {
+  brianSkip = probe.skipped;
   console.error(brianSkip);
 } else {
-  console.error(`Brian ${probe.stdout.trim()}: same population (numpy target, Euler–Maruyama) ...`);
-  const args = [SCRIPT, '--count', opts.count, '--dt', opts.dt, '--T', opts.T, '--a', opts.a, '--b', opts.b, '--VR', opts.VR, '--VF', opts.VF, '--window', window[0], window[1], '--seed', opts.seed].map(String);
-  const run = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = run.stdout.trim().split('\n').pop() ?? '';
-  let parsed = null;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    /* reported below */
-  }
-  if (run.status !== 0 || !parsed || parsed.error) {
-    brianSkip = `Brian 2 run failed (exit ${run.status}): ${parsed?.error ?? run.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  console.error(`Brian ${probe.version}: same population (numpy target, Euler–Maruyama) ...`);
+  const run = runBrianNnlif(SCRIPT, { ...opts, window });
+  if (run.skipped) {
+    brianSkip = run.skipped;
     console.error(brianSkip);
   } else {
-    brian = parsed;
+    brian = run.result;
     rows.push({
       simulator: `Brian ${brian.brian_version} (${brian.target}, ${brian.method})`,
       count: brian.count,

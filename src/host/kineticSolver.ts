@@ -69,7 +69,8 @@ export function checkGridFits(limits: GPUSupportedLimits, nv: number, ng: number
   }
 }
 
-type KernelName = 'rowFirstHalf' | 'rowSecondHalf' | 'conductanceFactor' | 'conductanceSolve' | 'conductanceProject' | 'recordDiagnostics' | 'stateRowStats' | 'voltageMarginal';
+/** The kernels of the kinetic step and its reductions, by name (for running or timing one alone). */
+export type KernelName = 'rowFirstHalf' | 'rowSecondHalf' | 'conductanceFactor' | 'conductanceSolve' | 'conductanceProject' | 'recordDiagnostics' | 'stateRowStats' | 'voltageMarginal';
 
 interface KernelSpec {
   files: readonly ShaderFile[];
@@ -316,8 +317,11 @@ export class KineticSolver {
     this.dispatch(pass, 'recordDiagnostics', this.forward, 1);
   }
 
-  /** Run a single kernel on the current state, for the kernel-by-kernel comparisons with the CPU reference. */
-  runKernel(kernel: KernelName): void {
+  /**
+   * Encode one kernel alone into a pass, on the current buffers (the row second half reads the
+   * intermediate state, the others as in a step): for the kernel tests and for timing a kernel by itself.
+   */
+  encodeKernel(pass: GPUComputePassEncoder, kernel: KernelName): void {
     const { nv, ng } = this.grid;
     const workgroups: Record<KernelName, number> = {
       rowFirstHalf: ng,
@@ -329,10 +333,14 @@ export class KineticSolver {
       stateRowStats: ng,
       voltageMarginal: Math.ceil(nv / 64),
     };
-    const group = kernel === 'rowSecondHalf' ? this.backward : this.forward;
+    this.dispatch(pass, kernel, kernel === 'rowSecondHalf' ? this.backward : this.forward, workgroups[kernel]);
+  }
+
+  /** Run a single kernel on the current state, for the kernel-by-kernel comparisons with the CPU reference. */
+  runKernel(kernel: KernelName): void {
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    this.dispatch(pass, kernel, group, workgroups[kernel]);
+    this.encodeKernel(pass, kernel);
     pass.end();
     this.device.queue.submit([encoder.finish()]);
   }

@@ -1,0 +1,415 @@
+/**
+ * The benchmark cases, runtime-agnostic (Node with Dawn, or a browser page): the copy kernel, the
+ * kinetic step (`vc`, `vc-limit`) over grid sizes, the step's kernels and the reductions alone, and the
+ * particle systems (`vc`, `nnlif`) over counts. Sizes grow from the smallest to the largest that fits
+ * the adapter's limits, and stop early, with the reason recorded, where one step would take longer than
+ * `maxStepSeconds` (predicted from the size before: on a CPU adapter the largest sizes would take hours).
+ */
+import type { GpuContext } from '../../src/host/gpu';
+import { type KernelName, KineticSolver } from '../../src/host/kineticSolver';
+import { ParticleSystem } from '../../src/host/particleSystem';
+import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
+import { gridOf } from '../../src/models/discretization';
+import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, type ParticleBenchModel, particleStepBytes, stepKernels } from './bytes';
+import { createCopyKernel } from './copyKernel';
+import { type AdaptiveOptions, GpuTimer, type Measured, measureAdaptive, type TimingMethod } from './timing';
+
+export interface SuiteOptions {
+  quick: boolean;
+  /** use timestamp queries where the device has them (default true) */
+  timestamps: boolean;
+  /** time one measured repetition should take, s */
+  target_s: number;
+  reps: number;
+  /** stop growing a sweep where one step (one copy) is predicted to take longer than this, s */
+  maxStepSeconds: number;
+  kineticSides: number[];
+  /** grid sides at which the step's kernels and the reductions are also timed alone */
+  kernelSides: number[];
+  particleCounts: number[];
+  copySizes: number[];
+  log: (line: string) => void;
+}
+
+export interface CopyCase {
+  bytes: number;
+  seconds: number;
+  GBps: number;
+  method: TimingMethod;
+  runs: number;
+}
+
+export interface KineticCase {
+  model: KineticModel;
+  nv: number;
+  ng: number;
+  cells: number;
+  seconds_per_step: number;
+  wall_seconds_per_step: number;
+  cell_updates_per_s: number;
+  dispatches_per_step: number;
+  bytes_per_step: number;
+  GBps: number;
+  roofline_fraction: number;
+  method: TimingMethod;
+  steps: number;
+  reps: number;
+  timestamp_note?: string;
+}
+
+export interface KernelCase {
+  kernel: KernelName | 'gStep';
+  what: string;
+  nv: number;
+  ng: number;
+  seconds: number;
+  bytes: number;
+  GBps: number;
+  roofline_fraction: number;
+  /** share of the measured vc step at this grid */
+  step_share: number;
+  method: TimingMethod;
+  runs: number;
+}
+
+export interface ParticleCase {
+  model: ParticleBenchModel;
+  count: number;
+  seconds_per_step: number;
+  wall_seconds_per_step: number;
+  neuron_steps_per_s: number;
+  dispatches_per_step: number;
+  bytes_per_step: number;
+  GBps: number;
+  roofline_fraction: number;
+  method: TimingMethod;
+  steps: number;
+  reps: number;
+  timestamp_note?: string;
+}
+
+export interface SweepLimit {
+  /** the largest size the adapter's limits allow (grid side, neuron count, bytes) */
+  largest_fitting: number;
+  largest_measured: number;
+  /** why the sweep stopped before the largest that fits, if it did */
+  stopped?: string;
+}
+
+export interface SuiteResults {
+  timing: { method: TimingMethod; note: string };
+  roofline: { GBps: number; bytes: number; what: string };
+  copy: CopyCase[];
+  kinetic: KineticCase[];
+  kernels: KernelCase[];
+  particles: ParticleCase[];
+  sweeps: { copy: SweepLimit; kinetic: Record<KineticModel, SweepLimit>; particles: Record<ParticleBenchModel, SweepLimit> };
+}
+
+export const KERNEL_WHAT: Record<KernelName | 'gStep', string> = {
+  rowFirstHalf: 'row half F(dt/2)T(dt/2): firing, v-transport, N* row sums',
+  rowSecondHalf: 'row half T(dt/2)F(dt/2), N(t,g) and m(g) row sums',
+  conductanceFactor: 'g-step: N* reduction, Geq, serial tridiagonal factorization (1 invocation)',
+  conductanceSolve: 'g-step: batched tridiagonal solve, one column per invocation',
+  conductanceProject: 'vc-limit: projection on the g-equilibrium',
+  recordDiagnostics: 'reduction N(t), mass: over the ng row sums',
+  stateRowStats: 'reduction N(t,g) and m(g) of the state (row sums)',
+  voltageMarginal: 'reduction n(v) = ∫p dg (column sums)',
+  gStep: 'g-step: factorization + batched solve',
+};
+
+/** Defaults of the two modes. */
+export function defaultSuiteOptions(quick: boolean, log: (line: string) => void = () => {}): SuiteOptions {
+  return quick
+    ? { quick, timestamps: true, target_s: 0.2, reps: 1, maxStepSeconds: 0.5, kineticSides: [128, 256], kernelSides: [256], particleCounts: [1e4, 1e5], copySizes: [2 ** 16, 2 ** 18, 2 ** 20, 2 ** 22, 2 ** 24], log }
+    : {
+        quick,
+        timestamps: true,
+        target_s: 0.5,
+        reps: 3,
+        maxStepSeconds: 6,
+        kineticSides: [],
+        kernelSides: [512, 2048],
+        particleCounts: [],
+        copySizes: [],
+        log,
+      };
+}
+
+const maxBindingBytes = (limits: GPUSupportedLimits): number => Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
+
+/** Grid sides 128·2^k that fit one state buffer in one binding, and the largest square that fits. */
+export function kineticSidesThatFit(limits: GPUSupportedLimits): { sides: number[]; largest: number } {
+  const maxCells = Math.floor(maxBindingBytes(limits) / 4);
+  const largest = Math.min(Math.floor(Math.sqrt(maxCells)), limits.maxComputeWorkgroupsPerDimension);
+  const sides: number[] = [];
+  for (let s = 128; s <= largest; s *= 2) sides.push(s);
+  const top = Math.floor(largest / 64) * 64;
+  if (top > sides[sides.length - 1]) sides.push(top);
+  return { sides, largest };
+}
+
+/**
+ * Neuron counts 1e4, 3e4, 1e5, … up to 2³² − 1 (the neuron index is a u32). A population larger than a
+ * binding is split into state slices, so the device's memory is the limit: a count it cannot allocate
+ * stops the sweep (ConfigError from ParticleSystem.create), as does the time cap on one step.
+ */
+export function particleCountsThatFit(_limits: GPUSupportedLimits): { counts: number[]; largest: number } {
+  const largest = 0xffffffff;
+  const counts: number[] = [];
+  for (let decade = 1e4; decade <= largest; decade *= 10) {
+    counts.push(decade);
+    if (3 * decade <= largest) counts.push(3 * decade);
+  }
+  if (largest > counts[counts.length - 1]) counts.push(largest);
+  return { counts, largest };
+}
+
+/** Copy buffer sizes 64 KiB · 4^k that fit (two buffers), the largest last. */
+export function copySizesThatFit(limits: GPUSupportedLimits): { sizes: number[]; largest: number } {
+  const largest = Math.floor(maxBindingBytes(limits) / 16) * 16;
+  const sizes: number[] = [];
+  for (let b = 2 ** 16; b <= largest; b *= 4) sizes.push(b);
+  return { sizes, largest };
+}
+
+/** A smooth positive density of mass 1 (separable Gaussian in f32), cheap to build for any grid. */
+export function benchDensity(nv: number, ng: number, dv: number, dg: number): Float32Array {
+  const a = new Float64Array(nv);
+  const b = new Float64Array(ng);
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < nv; i++) sa += a[i] = Math.exp(-(((i + 0.5) / nv - 0.18) ** 2) / (2 * 0.08 ** 2));
+  for (let j = 0; j < ng; j++) sb += b[j] = Math.exp(-(((j + 0.5) / ng - 0.25) ** 2) / (2 * 0.1 ** 2));
+  const scale = 1 / (sa * sb * dv * dg);
+  const p = new Float32Array(nv * ng);
+  for (let j = 0; j < ng; j++) {
+    const bj = b[j] * scale;
+    const row = j * nv;
+    for (let i = 0; i < nv; i++) p[row + i] = a[i] * bj;
+  }
+  return p;
+}
+
+export function kineticBenchConfig(model: KineticModel, side: number) {
+  return resolveConfig({ model, grid: { nv: side, ng: side } });
+}
+
+/** The particle configs: vc with the defaults; nnlif as bench:peers (a = 1, b = 0.5, VR = 1, VF = 2, dt = 1e-3). */
+export function particleBenchConfig(model: ParticleBenchModel, count: number) {
+  return model === 'vc'
+    ? resolveParticleConfig({ model: 'vc', particles: { count, seed: 1 }, output: { snapshots: [] } })
+    : resolveParticleConfig({ model: 'nnlif', nnlif: { a0: 1, a1: 0, b: 0.5, VR: 1, VF: 2 }, time: { T: 1, dt: 1e-3 }, particles: { count, seed: 1 }, output: { snapshots: [] } });
+}
+
+/** Steps per compute pass (and per submission): at most 64 submissions for a measured run. */
+const chunkOf = (units: number): number => Math.max(1, Math.ceil(units / 64));
+
+async function withOomScope<T>(device: GPUDevice, make: () => Promise<T>): Promise<T> {
+  device.pushErrorScope('out-of-memory');
+  let value: T;
+  try {
+    value = await make();
+  } finally {
+    const oom = await device.popErrorScope();
+    if (oom) throw new Error(`out of GPU memory: ${oom.message}`);
+  }
+  return value;
+}
+
+export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteResults> {
+  const { device, limits } = ctx;
+  const timer = new GpuTimer(ctx, o.timestamps);
+  const log = o.log;
+  log(`timing: ${timer.method}${timer.note ? ` (${timer.note})` : ''}`);
+  const adaptive = (maxUnits: number, minUnits = o.quick ? 1 : 2): AdaptiveOptions => ({ target_s: o.target_s, reps: o.reps, minUnits, maxUnits });
+
+  // --- copy: the bandwidth reference ------------------------------------------------------------------
+  const copyFit = copySizesThatFit(limits);
+  const copySizes = (o.copySizes.length ? o.copySizes.filter((b) => b <= copyFit.largest) : copyFit.sizes).sort((a, b) => a - b);
+  const copy: CopyCase[] = [];
+  const copySweep: SweepLimit = { largest_fitting: copyFit.largest, largest_measured: 0 };
+  for (const bytes of copySizes) {
+    const last = copy[copy.length - 1];
+    if (last && (last.seconds / last.bytes) * bytes > o.maxStepSeconds) {
+      copySweep.stopped = `${bytes} bytes would take about ${((last.seconds / last.bytes) * bytes).toPrecision(2)} s per copy (limit ${o.maxStepSeconds} s)`;
+      break;
+    }
+    let kernel;
+    try {
+      kernel = await withOomScope(device, () => createCopyKernel(device, bytes));
+    } catch (e) {
+      copySweep.stopped = `${bytes} bytes: ${(e as Error).message}`;
+      break;
+    }
+    const m = await measureAdaptive((n) => timer.timeEncoded((p) => kernel.encode(p), n, chunkOf(n)), adaptive(1_000_000));
+    kernel.destroy();
+    const GBps = copyBytes(bytes) / m.seconds / 1e9;
+    copy.push({ bytes, seconds: m.seconds, GBps, method: m.method, runs: m.units });
+    copySweep.largest_measured = bytes;
+    log(`copy ${(bytes / 2 ** 20).toFixed(2)} MiB: ${GBps.toPrecision(3)} GB/s (${m.method})`);
+  }
+  if (!copy.length) throw new Error('the copy kernel could not run at any size');
+  const ref = copy[copy.length - 1];
+  const roofline = { GBps: ref.GBps, bytes: ref.bytes, what: `copy kernel on ${ref.bytes} bytes (the largest measured): 2 × bytes / time` };
+  const fraction = (bytes: number, seconds: number): number => bytes / seconds / 1e9 / roofline.GBps;
+
+  // --- kinetic step -----------------------------------------------------------------------------------
+  const kineticFit = kineticSidesThatFit(limits);
+  const sides = o.kineticSides.length ? o.kineticSides.filter((s) => s <= kineticFit.largest) : kineticFit.sides;
+  const kinetic: KineticCase[] = [];
+  const kernels: KernelCase[] = [];
+  const kineticSweeps = {} as Record<KineticModel, SweepLimit>;
+  for (const model of ['vc', 'vc-limit'] as const) {
+    const sweep: SweepLimit = { largest_fitting: kineticFit.largest, largest_measured: 0 };
+    kineticSweeps[model] = sweep;
+    let last: KineticCase | undefined;
+    for (const side of sides) {
+      const cells = side * side;
+      if (last) {
+        const predicted = (last.wall_seconds_per_step / last.cells) * cells;
+        if (predicted > o.maxStepSeconds) {
+          sweep.stopped = `${side}² would take about ${predicted.toPrecision(2)} s per step (limit ${o.maxStepSeconds} s)`;
+          break;
+        }
+      }
+      const config = kineticBenchConfig(model, side);
+      const grid = gridOf(config);
+      let solver: KineticSolver;
+      try {
+        solver = await withOomScope(device, () => KineticSolver.create(ctx, config, benchDensity(grid.nv, grid.ng, grid.dv, grid.dg)));
+      } catch (e) {
+        sweep.stopped = `${side}²: ${(e as Error).message}`;
+        break;
+      }
+      try {
+        const m = await measureAdaptive((n) => timer.timeEncoded((p) => solver.encodeStep(p), n, chunkOf(n)), adaptive(100_000));
+        const bytes = kineticStepBytes(model, side, side);
+        last = {
+          model,
+          nv: side,
+          ng: side,
+          cells,
+          seconds_per_step: m.seconds,
+          wall_seconds_per_step: m.wall_seconds,
+          cell_updates_per_s: cells / m.seconds,
+          dispatches_per_step: stepKernels(model).length,
+          bytes_per_step: bytes,
+          GBps: bytes / m.seconds / 1e9,
+          roofline_fraction: fraction(bytes, m.seconds),
+          method: m.method,
+          steps: m.units,
+          reps: m.reps,
+          ...(m.timestamp_note ? { timestamp_note: m.timestamp_note } : {}),
+        };
+        kinetic.push(last);
+        sweep.largest_measured = side;
+        log(`kinetic ${model} ${side}²: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${(cells / m.seconds).toPrecision(3)} cells/s, ${(100 * last.roofline_fraction).toPrecision(3)}% of copy (${m.method})`);
+        if (model === 'vc' && o.kernelSides.includes(side)) kernels.push(...(await timeKernels(solver, timer, o, last, fraction, log)));
+      } finally {
+        solver.destroy();
+      }
+    }
+  }
+
+  // --- particles --------------------------------------------------------------------------------------
+  const particleFit = particleCountsThatFit(limits);
+  const counts = o.particleCounts.length ? o.particleCounts.filter((c) => c <= particleFit.largest) : particleFit.counts;
+  const particles: ParticleCase[] = [];
+  const particleSweeps = {} as Record<ParticleBenchModel, SweepLimit>;
+  for (const model of ['vc', 'nnlif'] as const) {
+    const sweep: SweepLimit = { largest_fitting: particleFit.largest, largest_measured: 0 };
+    particleSweeps[model] = sweep;
+    let last: ParticleCase | undefined;
+    for (const count of counts) {
+      if (last) {
+        const predicted = (last.wall_seconds_per_step / last.count) * count;
+        if (predicted > o.maxStepSeconds) {
+          sweep.stopped = `${count} neurons would take about ${predicted.toPrecision(2)} s per step (limit ${o.maxStepSeconds} s)`;
+          break;
+        }
+      }
+      let system: ParticleSystem;
+      try {
+        system = await withOomScope(device, () => ParticleSystem.create(ctx, particleBenchConfig(model, count)));
+      } catch (e) {
+        sweep.stopped = `${count} neurons: ${(e as Error).message}`;
+        break;
+      }
+      try {
+        const m = await measureAdaptive((n) => timer.timeSubmitted((k) => system.submitSteps(k), n, chunkOf(n), chunkOf(n)), adaptive(100_000));
+        const bytes = particleStepBytes(model, count);
+        last = {
+          model,
+          count,
+          seconds_per_step: m.seconds,
+          wall_seconds_per_step: m.wall_seconds,
+          neuron_steps_per_s: count / m.seconds,
+          dispatches_per_step: 2,
+          bytes_per_step: bytes,
+          GBps: bytes / m.seconds / 1e9,
+          roofline_fraction: fraction(bytes, m.seconds),
+          method: m.method,
+          steps: m.units,
+          reps: m.reps,
+          ...(m.timestamp_note ? { timestamp_note: m.timestamp_note } : {}),
+        };
+        particles.push(last);
+        sweep.largest_measured = count;
+        log(`particles ${model} ${count}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${(count / m.seconds).toPrecision(3)} neuron-steps/s, ${(100 * last.roofline_fraction).toPrecision(3)}% of copy (${m.method})`);
+      } finally {
+        system.destroy();
+      }
+    }
+  }
+
+  return {
+    timing: { method: timer.method, note: timer.note },
+    roofline,
+    copy,
+    kinetic,
+    kernels,
+    particles,
+    sweeps: { copy: copySweep, kinetic: kineticSweeps, particles: particleSweeps },
+  };
+}
+
+/** The vc step's kernels, the g-step (factorization + solve) and the two state reductions, each alone. */
+async function timeKernels(
+  solver: KineticSolver,
+  timer: GpuTimer,
+  o: SuiteOptions,
+  step: KineticCase,
+  fraction: (bytes: number, seconds: number) => number,
+  log: (line: string) => void,
+): Promise<KernelCase[]> {
+  const { nv, ng } = solver.grid;
+  const names: (KernelName | 'gStep')[] = [...stepKernels('vc'), 'gStep', 'stateRowStats', 'voltageMarginal'];
+  const out: KernelCase[] = [];
+  for (const kernel of names) {
+    const encode =
+      kernel === 'gStep'
+        ? (p: GPUComputePassEncoder) => {
+            solver.encodeKernel(p, 'conductanceFactor');
+            solver.encodeKernel(p, 'conductanceSolve');
+          }
+        : (p: GPUComputePassEncoder) => solver.encodeKernel(p, kernel);
+    const m: Measured = await measureAdaptive((n) => timer.timeEncoded(encode, n, chunkOf(n)), { target_s: o.target_s / 2, reps: o.reps, minUnits: 1, maxUnits: 100_000 });
+    const bytes = kernel === 'gStep' ? kernelBytes('conductanceFactor', nv, ng) + kernelBytes('conductanceSolve', nv, ng) : kernelBytes(kernel, nv, ng);
+    out.push({
+      kernel,
+      what: KERNEL_WHAT[kernel],
+      nv,
+      ng,
+      seconds: m.seconds,
+      bytes,
+      GBps: bytes / m.seconds / 1e9,
+      roofline_fraction: fraction(bytes, m.seconds),
+      step_share: m.seconds / step.seconds_per_step,
+      method: m.method,
+      runs: m.units,
+    });
+    log(`  kernel ${kernel} ${nv}²: ${(m.seconds * 1e3).toPrecision(3)} ms, ${(bytes / m.seconds / 1e9).toPrecision(3)} GB/s`);
+  }
+  return out;
+}
