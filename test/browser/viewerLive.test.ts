@@ -62,6 +62,24 @@ describe.skipIf(chrome === null)('the viewer, live mode', () => {
     expect(bar.colours).toBeGreaterThan(50);
   });
 
+  it('draws the neurons of the particle system from its buffers, and their N(t) beside the PDE', async () => {
+    const count = (pixels: Awaited<ReturnType<typeof decodePng>>) => {
+      let n = 0;
+      for (let k = 0; k < pixels.data.length; k += 4) if (pixels.data[k] > 150 && pixels.data[k] - pixels.data[k + 1] > 100) n++;
+      return n; // no viridis entry is this red: the points, and the V* marker (the same in both runs)
+    };
+    const shots = [];
+    for (const particles of [0, 20000]) {
+      const v = await open(`mode=live&${SMALL}&until=0.05&particles=${particles}`);
+      await v.waitFor((p) => !p.playing && p.step > 0);
+      const png = await (await v.page.$('#density'))!.screenshot({ type: 'png' });
+      if (particles) saveScreenshot('live-particles.png', png);
+      shots.push(count(await decodePng(png)));
+      await v.page.close();
+    }
+    expect(shots[1] - shots[0]).toBeGreaterThan(200);
+  });
+
   it('changing b changes N(t) at once, keeping the state and the clock', async () => {
     // two runs to t = 0.05, then 10 single steps, one of them with b = 4 from there on (one tab at a
     // time: a background tab gets no animation frames)
