@@ -15,7 +15,7 @@ const NG = 6;
 const CELL = 10; // pixels per cell side
 
 /** A positive density with zeros, a small positive value and a clear maximum. */
-function testDensity(): Float32Array {
+function testDensity(): Float32Array<ArrayBuffer> {
   const p = new Float32Array(NV * NG);
   for (let j = 0; j < NG; j++) for (let i = 0; i < NV; i++) p[j * NV + i] = Math.exp(-((i - 7) ** 2) / 8 - ((j - 2) ** 2) / 3) * (1 + 0.1 * Math.sin(i * j));
   p[0] = 0;
@@ -24,7 +24,7 @@ function testDensity(): Float32Array {
   return p;
 }
 
-async function render(p: Float32Array, setting: ColorRangeSetting & { colorMap: ColorMapName }) {
+async function render(p: Float32Array<ArrayBuffer>, setting: ColorRangeSetting & { colorMap: ColorMapName }) {
   const { device } = await testGpu();
   const renderer = await DensityRenderer.create(device, 'rgba8unorm');
   const state = device.createBuffer({ size: p.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });

@@ -10,7 +10,8 @@
  *   4. the overlay (axes, markers, colour bar) and the two plots, on 2D canvases.
  *
  * k is the user's steps per frame, lowered so that a frame's steps take about 25 ms of GPU time (timed
- * by waiting for the queue after them): the tab never freezes, whatever the grid. A step that goes non-finite or blows up pauses the run at its last good
+ * by waiting for the queue after them), or as long as the rest of the frame on a slow adapter: the tab
+ * never freezes, whatever the grid. A step that goes non-finite or blows up pauses the run at its last good
  * state (the checkpoint, replayed bitwise to the step before the bad one) and says why.
  */
 import { describeAdapter, GpuUnavailableError, type GpuContext, openGpu } from '../../src/host/gpu';
@@ -83,6 +84,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
   let rebuilding: Promise<void> | null = null;
   const rate = { steps: 0, since: performance.now(), value: 0 };
   let budgetSteps = 1;
+  let overheadMs = 0;
   /** a change that the picture must show; without one a paused view is redrawn 4 times a second */
   let needsDraw = true;
   let lastDraw = 0;
@@ -204,6 +206,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
     }
     if (singleSteps > 0) singleSteps--;
     const began = performance.now();
+    let stepsEnded = began;
     if (steps === 0 && !needsDraw && began - lastDraw < 250) return;
     needsDraw = false;
     lastDraw = began;
@@ -214,9 +217,13 @@ export async function startLive(shell: ViewerShell): Promise<void> {
       solver.submitSteps(steps);
       particles?.submitSteps(steps);
       await device.queue.onSubmittedWorkDone();
-      // the next frame takes as many steps as fit the budget at this frame's cost per step
+      // the next frame takes as many steps as fit the budget at this frame's cost per step; the budget
+      // is 25 ms, or the rest of the frame's work where that is longer (a slow adapter: then at most
+      // half of the frame goes to stepping)
       const stepMs = performance.now() - began;
-      budgetSteps = Math.max(1, Math.min(4096, Math.floor((FRAME_BUDGET_MS * steps) / Math.max(stepMs, 1e-3))));
+      const budget = Math.max(FRAME_BUDGET_MS, overheadMs);
+      budgetSteps = Math.max(1, Math.min(4096, Math.floor((budget * steps) / Math.max(stepMs, 1e-3))));
+      stepsEnded = performance.now();
     }
     // the canvas's backing store follows its CSS size × devicePixelRatio
     const dpr = window.devicePixelRatio || 1;
@@ -266,6 +273,8 @@ export async function startLive(shell: ViewerShell): Promise<void> {
       rate.since = now;
     }
     drawOverlays(current);
+    // the frame's work besides the steps (drawing, readbacks, overlays), smoothed
+    if (steps > 0) overheadMs = 0.8 * overheadMs + 0.2 * (performance.now() - stepsEnded);
     shell.probe.t = t;
     shell.probe.step = solver.stepIndex;
     shell.probe.playing = playing;
