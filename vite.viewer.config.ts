@@ -12,7 +12,6 @@ export default defineConfig({
     emptyOutDir: false,
     target: 'es2022',
     sourcemap: true,
-    rollupOptions: { input: 'web/viewer/index.html' },
   },
   server: { host: '127.0.0.1' },
 });
