@@ -81,6 +81,8 @@ export interface BenchResults extends SuiteResults {
 // --- schema ---------------------------------------------------------------------------------------------
 const pos = z.number().positive();
 const method = z.enum(['timestamp-query', 'wall']);
+/** the fields every stepping case has (StepTiming in suite.ts) */
+const stepTimingFields = { seconds_per_step: pos, dispatches_per_step: pos, bytes_per_step: pos, GBps: pos, roofline_fraction: pos, method, steps: pos };
 const sweep = z.object({ largest_fitting: pos, largest_measured: pos, stopped: z.string().optional() });
 export const resultsSchema = z.object({
   schema: z.literal(RESULTS_SCHEMA_ID),
@@ -103,15 +105,9 @@ export const resultsSchema = z.object({
         nv: pos,
         ng: pos,
         cells: pos,
-        seconds_per_step: pos,
         wall_seconds_per_step: pos,
         cell_updates_per_s: pos,
-        dispatches_per_step: pos,
-        bytes_per_step: pos,
-        GBps: pos,
-        roofline_fraction: pos,
-        method,
-        steps: pos,
+        ...stepTimingFields,
       }),
     )
     .min(2),
@@ -121,14 +117,8 @@ export const resultsSchema = z.object({
       z.object({
         model: z.enum(['vc', 'nnlif']),
         count: pos,
-        seconds_per_step: pos,
         neuron_steps_per_s: pos,
-        dispatches_per_step: pos,
-        bytes_per_step: pos,
-        GBps: pos,
-        roofline_fraction: pos,
-        method,
-        steps: pos,
+        ...stepTimingFields,
       }),
     )
     .min(2),

@@ -39,14 +39,10 @@ export interface CopyCase {
   runs: number;
 }
 
-export interface KineticCase {
-  model: KineticModel;
-  nv: number;
-  ng: number;
-  cells: number;
+/** The timing of a stepping case (kinetic or particles): time per step, bytes moved, roofline share. */
+export interface StepTiming {
   seconds_per_step: number;
   wall_seconds_per_step: number;
-  cell_updates_per_s: number;
   dispatches_per_step: number;
   bytes_per_step: number;
   GBps: number;
@@ -55,6 +51,14 @@ export interface KineticCase {
   steps: number;
   reps: number;
   timestamp_note?: string;
+}
+
+export interface KineticCase extends StepTiming {
+  model: KineticModel;
+  nv: number;
+  ng: number;
+  cells: number;
+  cell_updates_per_s: number;
 }
 
 export interface KernelCase {
@@ -72,20 +76,26 @@ export interface KernelCase {
   runs: number;
 }
 
-export interface ParticleCase {
+export interface ParticleCase extends StepTiming {
   model: ParticleBenchModel;
   count: number;
-  seconds_per_step: number;
-  wall_seconds_per_step: number;
   neuron_steps_per_s: number;
-  dispatches_per_step: number;
-  bytes_per_step: number;
-  GBps: number;
-  roofline_fraction: number;
-  method: TimingMethod;
-  steps: number;
-  reps: number;
-  timestamp_note?: string;
+}
+
+/** The StepTiming of a measurement `m` of steps that move `bytes` each, in `dispatches` dispatches. */
+function stepTiming(m: Measured, bytes: number, dispatches: number, fraction: (bytes: number, seconds: number) => number): StepTiming {
+  return {
+    seconds_per_step: m.seconds,
+    wall_seconds_per_step: m.wall_seconds,
+    dispatches_per_step: dispatches,
+    bytes_per_step: bytes,
+    GBps: bytes / m.seconds / 1e9,
+    roofline_fraction: fraction(bytes, m.seconds),
+    method: m.method,
+    steps: m.units,
+    reps: m.reps,
+    ...(m.timestamp_note ? { timestamp_note: m.timestamp_note } : {}),
+  };
 }
 
 export interface SweepLimit {
@@ -290,17 +300,8 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
           nv: side,
           ng: side,
           cells,
-          seconds_per_step: m.seconds,
-          wall_seconds_per_step: m.wall_seconds,
           cell_updates_per_s: cells / m.seconds,
-          dispatches_per_step: stepKernels(model).length,
-          bytes_per_step: bytes,
-          GBps: bytes / m.seconds / 1e9,
-          roofline_fraction: fraction(bytes, m.seconds),
-          method: m.method,
-          steps: m.units,
-          reps: m.reps,
-          ...(m.timestamp_note ? { timestamp_note: m.timestamp_note } : {}),
+          ...stepTiming(m, bytes, stepKernels(model).length, fraction),
         };
         kinetic.push(last);
         sweep.largest_measured = side;
@@ -342,17 +343,9 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
         last = {
           model,
           count,
-          seconds_per_step: m.seconds,
-          wall_seconds_per_step: m.wall_seconds,
           neuron_steps_per_s: count / m.seconds,
-          dispatches_per_step: 2,
-          bytes_per_step: bytes,
-          GBps: bytes / m.seconds / 1e9,
-          roofline_fraction: fraction(bytes, m.seconds),
-          method: m.method,
-          steps: m.units,
-          reps: m.reps,
-          ...(m.timestamp_note ? { timestamp_note: m.timestamp_note } : {}),
+          // one step dispatch per state slice, then recordActivity
+          ...stepTiming(m, bytes, system.sliceLayout.length + 1, fraction),
         };
         particles.push(last);
         sweep.largest_measured = count;
