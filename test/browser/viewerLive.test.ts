@@ -131,10 +131,21 @@ describe.skipIf(chrome === null)('the viewer, live mode', () => {
   it('the URL carries the parameters: a reload shows the same view', async () => {
     const v = await open(`mode=live&${SMALL}&until=0.03`);
     await v.waitFor((p) => !p.playing && p.step > 0);
-    await v.page.$eval('input[name="eps"]', (el) => {
-      (el as HTMLInputElement).value = '0.002';
-      el.dispatchEvent(new Event('change'));
-    });
+    const setEps = (value: string) =>
+      v.page.$eval(
+        'input[name="eps"]',
+        (el, x) => {
+          (el as HTMLInputElement).value = x;
+          el.dispatchEvent(new Event('change'));
+        },
+        value,
+      );
+    // a value the schema refuses is reported with its allowed range and not applied
+    await setEps('-1');
+    const shown = await v.page.$$eval('.field-error', (lines) => lines.filter((l) => !(l as HTMLElement).hidden).map((l) => l.textContent));
+    expect(shown.join(' ')).toMatch(/\[1e-12, 1000000\]/);
+    expect(new URL(v.page.url()).searchParams.get('eps')).toBe('0.05');
+    await setEps('0.002');
     await v.page.select('select[name="cmap"]', 'magma');
     await v.page.select('select[name="scale"]', 'log');
     const url = v.page.url();

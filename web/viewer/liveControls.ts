@@ -84,8 +84,9 @@ export function liveControls(container: HTMLElement, initial: LiveSettings, on: 
   // model constants
   const sliders = new Map<ParameterKey, { range: HTMLInputElement; number: HTMLInputElement }>();
   const parameterRows = PARAMETERS.map((spec) => {
-    const range = element('input', { type: 'range', name: `${spec.key}-slider`, min: '0', max: String(SLIDER_STEPS), title: spec.hint });
-    const number = element('input', { type: 'number', name: spec.key, step: 'any', title: spec.hint });
+    const title = `${spec.hint}. Slider: ${spec.min} … ${spec.max}${spec.log ? ' (log)' : ''}; allowed: ${spec.allowed}`;
+    const range = element('input', { type: 'range', name: `${spec.key}-slider`, min: '0', max: String(SLIDER_STEPS), title });
+    const number = element('input', { type: 'number', name: spec.key, step: 'any', title });
     sliders.set(spec.key, { range, number });
     range.addEventListener('input', () => {
       settings.values[spec.key] = fromSlider(spec, Number(range.value));
@@ -97,7 +98,7 @@ export function liveControls(container: HTMLElement, initial: LiveSettings, on: 
       range.value = String(toSlider(spec, settings.values[spec.key]));
       emit(spec.field);
     });
-    return [element('label', { title: spec.hint }, element('span', { textContent: spec.label }), range, number), errorLine(spec.field)];
+    return [element('label', { title }, element('span', { textContent: spec.label }), range, number), errorLine(spec.field)];
   });
 
   // grid and particles: applied with a button, since they rebuild the solver
@@ -144,7 +145,16 @@ export function liveControls(container: HTMLElement, initial: LiveSettings, on: 
     showError(field, message) {
       for (const line of errors.values()) line.hidden = true;
       if (field === null) return;
-      const line = errors.get(field) ?? errors.get(field.split('.').slice(0, 2).join('.')) ?? errors.get('grid')!;
+      // the line of the field, else of the nearest enclosing key (initial.v0 → initial), else the grid's
+      const parts = field.split('.');
+      let line = errors.get('grid')!;
+      for (let n = parts.length; n > 0; n--) {
+        const found = errors.get(parts.slice(0, n).join('.'));
+        if (found) {
+          line = found;
+          break;
+        }
+      }
       line.hidden = false;
       line.textContent = message ?? '';
     },

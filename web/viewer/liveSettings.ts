@@ -17,23 +17,25 @@ export interface ParameterSpec {
   max: number;
   log?: boolean;
   hint: string;
+  /** what the config schema accepts (src/models/config.ts), shown with the control */
+  allowed: string;
 }
 
 export type ParameterKey = 'eps' | 'a' | 'gin' | 'b' | 'gL' | 'VL' | 'VR' | 'VF' | 'VE' | 'phi0' | 'width' | 'cfl';
 
 export const PARAMETERS: readonly ParameterSpec[] = [
-  { key: 'eps', field: 'params.eps', label: 'ε', min: 1e-6, max: 10, log: true, hint: 'conductance time scale; ε → 0 is the limit equation' },
-  { key: 'b', field: 'params.b', label: 'b', min: -5, max: 10, hint: 'connectivity: Geq = gin + b·N (b > 0 excitatory)' },
-  { key: 'gin', field: 'params.gin', label: 'g_in', min: -2, max: 5, hint: 'external input conductance' },
-  { key: 'a', field: 'params.a', label: 'a', min: 0.01, max: 3, hint: 'variance of the conductance noise' },
-  { key: 'gL', field: 'params.gL', label: 'g_L', min: 0.1, max: 5, hint: 'leak conductance' },
-  { key: 'VL', field: 'params.VL', label: 'V_L', min: -1, max: 0.9, hint: 'leak potential (bottom of the v axis)' },
-  { key: 'VR', field: 'params.VR', label: 'V_R', min: -1, max: 1, hint: 'reset potential' },
-  { key: 'VF', field: 'params.VF', label: 'V_F', min: 0.2, max: 4, hint: 'firing threshold' },
-  { key: 'VE', field: 'params.VE', label: 'V_E', min: 1.2, max: 10, hint: 'excitatory reversal potential (top of the v axis for vc)' },
-  { key: 'phi0', field: 'params.phiF.rate', label: 'φ₀', min: 0, max: 100, hint: 'firing rate above V_F' },
-  { key: 'width', field: 'params.phiF.width', label: 'width', min: 0.005, max: 1, log: true, hint: 'sigmoid width of φF' },
-  { key: 'cfl', field: 'time.cfl', label: 'Courant', min: 0.05, max: 20, log: true, hint: 'dt = Courant·Δv / max|u|; the scheme is stable for any value' },
+  { key: 'eps', field: 'params.eps', label: 'ε', min: 1e-6, max: 10, log: true, hint: 'conductance time scale; ε → 0 is the limit equation', allowed: '[1e-12, 1e6]' },
+  { key: 'b', field: 'params.b', label: 'b', min: -5, max: 10, hint: 'connectivity: Geq = gin + b·N (b > 0 excitatory)', allowed: 'any finite number' },
+  { key: 'gin', field: 'params.gin', label: 'g_in', min: -2, max: 5, hint: 'external input conductance', allowed: 'any finite number' },
+  { key: 'a', field: 'params.a', label: 'a', min: 0.01, max: 3, hint: 'variance of the conductance noise', allowed: '(0, ∞)' },
+  { key: 'gL', field: 'params.gL', label: 'g_L', min: 0.1, max: 5, hint: 'leak conductance', allowed: '(0, ∞)' },
+  { key: 'VL', field: 'params.VL', label: 'V_L', min: -1, max: 0.9, hint: 'leak potential (bottom of the v axis)', allowed: 'VL ≤ VR' },
+  { key: 'VR', field: 'params.VR', label: 'V_R', min: -1, max: 1, hint: 'reset potential', allowed: 'VL ≤ VR < VF (vc-threshold: VR = VL)' },
+  { key: 'VF', field: 'params.VF', label: 'V_F', min: 0.2, max: 4, hint: 'firing threshold', allowed: 'VR < VF < VE' },
+  { key: 'VE', field: 'params.VE', label: 'V_E', min: 1.2, max: 10, hint: 'excitatory reversal potential (top of the v axis for vc)', allowed: 'VE > VF' },
+  { key: 'phi0', field: 'params.phiF.rate', label: 'φ₀', min: 0, max: 100, hint: 'firing rate above V_F', allowed: '[0, ∞)' },
+  { key: 'width', field: 'params.phiF.width', label: 'width', min: 0.005, max: 1, log: true, hint: 'sigmoid width of φF', allowed: '(0, ∞)' },
+  { key: 'cfl', field: 'time.cfl', label: 'Courant', min: 0.05, max: 20, log: true, hint: 'dt = Courant·Δv / max|u|; the scheme is stable for any value', allowed: '(0, 1000]' },
 ];
 
 /** Initial conditions: kinfire's Gaussian initial data with these keys (config `initial`). */
