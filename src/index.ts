@@ -41,3 +41,5 @@ export {
 export { type ParticleRunHooks, type ParticleRunResult, type ParticleRunStatus, type ParticleSnapshot, runParticles } from './host/particleRun';
 export { batchMeans, type BatchMeansResult } from './models/particles/statistics';
 export { nnlifLogMeanInterval, nnlifParticleSteadyRates } from './models/particles/nnlifReference';
+export { type ColorRangeSetting, type ColorScale, colorScaleRange } from './render/colorScale';
+export { type DensityDrawSettings, DensityRenderer, type ParticlePoints } from './render/webgpu/densityRenderer';
