@@ -20,6 +20,7 @@ import {
   type Grid,
   gridOf,
   initialDensity,
+  sameGridCells,
   transportRowCoefficients,
 } from '../models/discretization';
 import { readBuffer } from './buffers';
@@ -239,8 +240,7 @@ export class KineticSolver {
    */
   setParameters(config: KinfireConfig): void {
     const grid = gridOf(config);
-    const keys = ['nv', 'ng', 'vlo', 'vhi', 'gmax'] as const;
-    if (config.model !== this.config.model || keys.some((k) => grid[k] !== this.grid[k])) {
+    if (config.model !== this.config.model || !sameGridCells(grid, this.grid)) {
       throw new Error('setParameters: the model and the grid must stay the same (build a new solver for another one)');
     }
     this.currentConfig = config;

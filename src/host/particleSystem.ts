@@ -401,6 +401,7 @@ export class ParticleSystem {
     this.device.queue.submit([encoder.finish()]);
     this.stepIndex += count;
   }
+
   /** Take `count` steps and read back their activity (one synchronisation). */
   async advance(count: number): Promise<ParticleBlock> {
     const first = this.stepIndex + 1;

@@ -36,6 +36,11 @@ export function makeGrid(model: ModelKind, params: ModelParams, nv: number, ng: 
 
 export const gridOf = (c: KinfireConfig): Grid => makeGrid(c.model, c.params, c.grid.nv, c.grid.ng, c.grid.gmax);
 
+/** Whether two grids have the same cells and extent, so that a density on one is a density on the other. */
+export function sameGridCells(a: Grid, b: Grid): boolean {
+  return a.nv === b.nv && a.ng === b.ng && a.vlo === b.vlo && a.vhi === b.vhi && a.gmax === b.gmax;
+}
+
 export const vCenter = (grid: Grid, i: number) => grid.vlo + (i + 0.5) * grid.dv;
 export const gCenter = (grid: Grid, j: number) => (j + 0.5) * grid.dg;
 

@@ -19,8 +19,8 @@ import { KineticSolver } from '../../src/host/kineticSolver';
 import { ParticleSystem } from '../../src/host/particleSystem';
 import { judgeKineticStep } from '../../src/host/run';
 import { ConfigError, type KinfireConfig } from '../../src/models/config';
-import { gridOf, vCenter } from '../../src/models/discretization';
-import { discreteConductanceMean } from '../../src/models/limit/conductanceMean';
+import { gridOf, sameGridCells, vCenter } from '../../src/models/discretization';
+import { limitVelocity } from '../../src/models/limit/steadyStates';
 import { densityLayout } from '../../src/render/canvas/layout';
 import { drawLinePlot } from '../../src/render/canvas/linePlot';
 import { drawDensityOverlay } from '../../src/render/canvas/overlay';
@@ -28,7 +28,7 @@ import { colorScaleRange } from '../../src/render/colorScale';
 import { DensityRenderer } from '../../src/render/webgpu/densityRenderer';
 import { type ColorSettings, colorControls, colorSettingsFromUrl, colorSettingsToUrl } from './colorControls';
 import { liveControls } from './liveControls';
-import { type LiveSettings, liveConfig, liveParticleConfig, sameGrid, settingsFromUrl, settingsToUrl } from './liveSettings';
+import { type LiveSettings, liveConfig, liveParticleConfig, settingsFromUrl, settingsToUrl } from './liveSettings';
 import type { ViewerShell } from './shell';
 
 const FRAME_BUDGET_MS = 25;
@@ -42,6 +42,8 @@ interface Simulation {
   solver: KineticSolver;
   particles: ParticleSystem | null;
   massInitial: number;
+  /** the cell centres v_i, the abscissae of n(v) */
+  vCenters: Float64Array;
 }
 
 export async function startLive(shell: ViewerShell): Promise<void> {
@@ -80,7 +82,6 @@ export async function startLive(shell: ViewerShell): Promise<void> {
   let t = 0;
   let activity = { t: [] as number[], N: [] as number[], particlesN: [] as number[] };
   let marginal: { v: Float64Array; n: Float32Array; particles?: Float64Array } | null = null;
-  let vStar: number | null = null;
   let rebuilding: Promise<void> | null = null;
   const rate = { steps: 0, since: performance.now(), value: 0 };
   let budgetSteps = 1;
@@ -108,7 +109,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
       else particles = await ParticleSystem.create(ctx, liveParticleConfig(settings, config));
     }
     const start = await solver.readHistory(0, 0);
-    sim = { config, solver, particles, massInitial: start.mass[0] };
+    sim = { config, solver, particles, massInitial: start.mass[0], vCenters: Float64Array.from({ length: nv }, (_, i) => vCenter(solver.grid, i)) };
     renderer.setSource(solver.density, nv, ng);
     renderer.setParticles(
       particles && config.model !== 'vc-limit'
@@ -141,7 +142,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
     writeUrl();
     if (changed === 'spf' || !sim) return;
     const current = sim;
-    const keepsGrid = sameGrid(current.config, config);
+    const keepsGrid = sameGridCells(gridOf(current.config), gridOf(config));
     const rebuild = changed === 'grid' || changed === 'initial' || !keepsGrid || config.model !== current.config.model || before.particles !== next.particles;
     if (!rebuild) {
       current.solver.setParameters(config);
@@ -168,13 +169,12 @@ export async function startLive(shell: ViewerShell): Promise<void> {
     }
   }
 
-  /** n(v) of the density (and of the particles), and V* of the current coupling. */
+  /** n(v) of the density (and of the particles). */
   async function readState(): Promise<void> {
     if (!sim) return;
-    const { solver, config, particles } = sim;
+    const { solver, particles, vCenters: v } = sim;
     const grid = solver.grid;
     const n = await solver.readVoltageMarginal();
-    const v = Float64Array.from({ length: grid.nv }, (_, i) => vCenter(grid, i));
     let particlesN: Float64Array | undefined;
     if (particles) {
       const h = await particles.histogram();
@@ -182,10 +182,6 @@ export async function startLive(shell: ViewerShell): Promise<void> {
       for (let j = 0; j < h.shape[0]; j++) for (let i = 0; i < grid.nv; i++) particlesN[i] += h.density[j * grid.nv + i] * grid.dg;
     }
     marginal = { v, n, particles: particlesN };
-    const { geq } = await solver.readCoupling();
-    const p = config.params;
-    const gBar = solver.stepIndex > 0 ? discreteConductanceMean(gridOf(config), geq, p.a) : Number.NaN;
-    vStar = Number.isFinite(gBar) ? (p.gL * p.VL + gBar * p.VE) / (p.gL + gBar) : null;
   }
 
   /** One frame: steps (if playing), the picture, the readbacks and checks, the overlays. */
@@ -287,6 +283,9 @@ export async function startLive(shell: ViewerShell): Promise<void> {
     const grid = current.solver.grid;
     const p = current.config.params;
     const range = colorScaleRange(color, renderer.range);
+    // V* = (gL·VL + ḡ·VE)/(gL + ḡ) at the latest N, ḡ the mean of the g-equilibrium on [0, gmax] (as playback)
+    const N = activity.N[activity.N.length - 1];
+    const vStar = N !== undefined && Number.isFinite(N) ? limitVelocity(p, N, grid.gmax).vStar : null;
     if (color.range === 'auto') colors.showAutoRange(range);
     const markers = [
       { at: p.VR, label: 'V_R' },

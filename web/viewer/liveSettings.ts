@@ -147,10 +147,3 @@ export function settingsToUrl(s: LiveSettings): Record<string, string | number> 
     seed: s.seed,
   };
 }
-
-/** Whether two settings give the same grid (cells and extent) and model, so the state carries over. */
-export function sameGrid(a: KinfireConfig, b: KinfireConfig): boolean {
-  return a.grid.nv === b.grid.nv && a.grid.ng === b.grid.ng && a.grid.gmax === b.grid.gmax && a.params.VL === b.params.VL && topOf(a) === topOf(b);
-}
-
-const topOf = (c: KinfireConfig) => (c.model === 'vc-threshold' ? c.params.VF : c.params.VE);

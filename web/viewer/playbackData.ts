@@ -5,7 +5,7 @@
  * snapshot frames, decoded from .npy with the browser-safe decoder of src/io.
  */
 import { decodeNpy } from '../../src/io/npyFormat';
-import { truncatedGaussianMean } from '../../src/models/limit/conductanceMean';
+import { limitVelocity } from '../../src/models/limit/steadyStates';
 import type { Marker } from '../../src/render/canvas/overlay';
 
 /** The files of a results folder; `bytes` gives null for a file that is not there. */
@@ -155,11 +155,8 @@ function vStarOf(params: unknown, gmax: number): ((N: number) => number) | null 
   if (!isRecord(params)) return null;
   const { gL, VL, VE, gin, b, a } = params;
   if (![gL, VL, VE, gin, b, a].every(isNumber)) return null;
-  const p = { gL, VL, VE, gin, b, a } as Record<string, number>;
-  return (N) => {
-    const gbar = truncatedGaussianMean(p.gin! + p.b! * N, p.a!, 0, gmax);
-    return (p.gL! * p.VL! + gbar * p.VE!) / (p.gL! + gbar);
-  };
+  const p = { gL, VL, VE, gin, b, a } as { gL: number; VL: number; VE: number; gin: number; b: number; a: number };
+  return (N) => limitVelocity(p, N, gmax).vStar;
 }
 
 function markersFor(params: unknown, vStar: ((N: number) => number) | null): (N: number | null) => Marker[] {

@@ -25,7 +25,7 @@ export interface LimitVelocity {
 }
 
 /** ḡ, G and V* of the limit velocity at network activity N (equilibrium on [0, gmax], gmax = ∞ by default). */
-export function limitVelocity(params: ModelParams, N: number, gmax = Infinity): LimitVelocity {
+export function limitVelocity(params: Pick<ModelParams, 'gL' | 'VL' | 'VE' | 'gin' | 'b' | 'a'>, N: number, gmax = Infinity): LimitVelocity {
   const gbar = truncatedGaussianMean(params.gin + params.b * N, params.a, 0, gmax);
   const G = params.gL + gbar;
   return { gbar, G, vStar: (params.gL * params.VL + gbar * params.VE) / G };

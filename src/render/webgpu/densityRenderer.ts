@@ -197,14 +197,18 @@ export class DensityRenderer {
     device.queue.writeBuffer(this.viewUniform, 0, this.views.density.arrayBuffer);
 
     const encoder = device.createCommandEncoder({ label: 'density frame' });
-    const compute = encoder.beginComputePass({ label: 'density range' });
-    compute.setPipeline(this.pipelines.rowRanges);
-    compute.setBindGroup(0, source.rangeGroup);
-    compute.dispatchWorkgroups(source.ng);
-    compute.setPipeline(this.pipelines.totalRange);
-    compute.dispatchWorkgroups(1);
-    compute.end();
-    const readRange = !this.rangePending;
+    const autoRange = settings.range === 'auto';
+    // a fixed range needs no reduction (nor its readback: the colour bar states the fixed range)
+    if (autoRange) {
+      const compute = encoder.beginComputePass({ label: 'density range' });
+      compute.setPipeline(this.pipelines.rowRanges);
+      compute.setBindGroup(0, source.rangeGroup);
+      compute.dispatchWorkgroups(source.ng);
+      compute.setPipeline(this.pipelines.totalRange);
+      compute.dispatchWorkgroups(1);
+      compute.end();
+    }
+    const readRange = autoRange && !this.rangePending;
     if (readRange) encoder.copyBufferToBuffer(this.rangeBuffer, 0, this.rangeStaging, 0, 16);
 
     const pass = encoder.beginRenderPass({
