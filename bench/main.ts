@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { type AdapterSummary, describeAdapter, type GpuContext, openGpu } from '../src/host/gpu';
 import { gridOf } from '../src/models/discretization';
 import { KineticReference } from '../src/models/reference/kineticReference';
@@ -31,6 +31,7 @@ interface CliOptions {
   wallTime?: boolean;
   maxStepS?: number;
   targetS?: number;
+  conductanceChunks?: number;
   brian: boolean;
   cpuReference: boolean;
   nodeResults?: string;
@@ -38,6 +39,12 @@ interface CliOptions {
 }
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected an integer ≥ 1, got '${value}'`);
+  return n;
+}
 
 function gitDescribe(): string | undefined {
   const head = spawnSync('git', ['-C', repoRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
@@ -53,6 +60,7 @@ function suiteOptions(o: CliOptions): SuiteOptions {
   s.timestamps = !o.wallTime;
   if (o.maxStepS !== undefined) s.maxStepSeconds = o.maxStepS;
   if (o.targetS !== undefined) s.target_s = o.targetS;
+  if (o.conductanceChunks !== undefined) s.conductanceChunks = o.conductanceChunks;
   return s;
 }
 
@@ -273,6 +281,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('--wall-time', 'do not use timestamp queries: wall time over many steps, one synchronisation')
     .addOption(new Option('--max-step-s <s>', 'stop a size sweep where one step would take longer than this (s)').argParser(Number))
     .addOption(new Option('--target-s <s>', 'time of one measured repetition (s)').argParser(Number))
+    .addOption(new Option('--conductance-chunks <P>', 'column chunks of the g-solve (default: 1 on CPU adapters, else about 65536 / nv)').argParser(positiveInteger))
     .option('--no-brian', 'skip the Brian 2 peer')
     .option('--no-cpu-reference', 'skip the CPU reference peer')
     .option('--node-results <file>', 'browser mode: the Node results to compare with (default: the newest of the same adapter and mode in --out, else a Node run now)')

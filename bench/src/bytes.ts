@@ -12,18 +12,22 @@
  * | kernel (dispatch)    | reads                                           | writes                       |
  * |----------------------|-------------------------------------------------|------------------------------|
  * | rowFirstHalf (ng wg) | src 4C, row coefficients 16ng, cell coeff. 16nv, rowStats 16ng | dst 4C, rowStats 16ng |
- * | conductanceFactor (1)| rowStats 16ng                                   | factor 16ng, diagnostics 16  |
- * | conductanceSolve     | forward sweep: dst 4C, factor 16ng; backward sweep: dst 4C again, factor 16ng | 4C per sweep: 8C |
- * | conductanceProject   | column sums dst 4C, factor 16ng                 | dst 4C                       |
+ * | conductanceFactor (1)| rowStats 16ng                                   | factor 16(ng + P), diagnostics 16 |
+ * | g-solve, P = 1       | forward sweep: dst 4C, factor 16ng; backward sweep: dst 4C again, factor 16ng | 4C per sweep: 8C |
+ * | g-solve, P > 1       | forwardChunkEnds dst 4C; forwardSweep dst 4C, chunkCarry 8nvP; backwardSweep dst 4C, chunkCarry 8nvP; factor 16(ng + P) each | chunkCarry 8nvP twice, dst 4C twice |
+ * | conductanceProject   | P = 1: column sums dst 4C, factor 16ng; P > 1: also chunkCarry 8nvP twice | dst 4C          |
  * | rowSecondHalf (ng wg)| as rowFirstHalf                                 | as rowFirstHalf              |
  * | recordDiagnostics (1)| rowStats 16ng, diagnostics 16                   | history 8, counter 4         |
  * | stateRowStats        | src 4C, cell coefficients 16nv, rowStats 16ng   | rowStats 16ng                |
  * | voltageMarginal      | src 4C                                          | marginal 4nv                 |
  *
- * conductanceSolve sweeps each column forward then backward: each cell is read and written in both
- * sweeps (16C), since a column of ng values cannot stay in registers. conductanceFactor with
- * EQUILIBRIUM_VECTOR (vc-limit) also writes factor.w twice: +32ng.
- * So a `vc` step moves 32C + O(nv + ng) bytes and a `vc-limit` step 24C + O(nv + ng).
+ * P is the number of column chunks of the g-solve (KineticSolver.chunks). With P = 1 the solve sweeps
+ * each column forward then backward: each cell is read and written in both sweeps (16C), since a
+ * column of ng values cannot stay in registers. With P > 1 it reads the state once more (forwardChunkEnds,
+ * 20C in all): forwardSweep's backward pass over its own chunk for B_k re-reads what the same
+ * invocation has just written, counted as a cache hit. conductanceFactor with EQUILIBRIUM_VECTOR
+ * (vc-limit) also writes factor.w twice: +32ng.
+ * So a `vc` step moves 32C (P = 1) or 36C (P > 1) + O(nv·P + ng) bytes and a `vc-limit` step 24C + O(nv·P + ng).
  *
  * Particles (src/shaders/particlesStep.wgsl, stepNeuron): each neuron reads and writes its state, 4
  * bytes per array: vc, vc-threshold v and g (16 bytes per neuron-step); nnlif v (8 bytes), plus the
@@ -31,22 +35,25 @@
  * are computed, not loaded. The spike counter is one atomic per spiking neuron on one word, and
  * recordActivity reads and writes 32 bytes per step.
  */
-import type { KernelName } from '../../src/host/kineticSolver';
+import { type KernelName, stepStagesOf } from '../../src/host/kineticSolver';
 
 export type KineticModel = 'vc' | 'vc-limit';
 
-export function kernelBytes(kernel: KernelName, nv: number, ng: number, limit = false): number {
+/** Bytes of one stage at grid nv × ng with P = `chunks` column chunks of the g-solve. */
+export function kernelBytes(kernel: KernelName, nv: number, ng: number, limit = false, chunks = 1): number {
   const C = nv * ng;
+  const carries = chunks > 1 ? 8 * nv * chunks : 0;
+  const factor = 16 * (ng + chunks);
   switch (kernel) {
     case 'rowFirstHalf':
     case 'rowSecondHalf':
       return 8 * C + 16 * ng + 16 * nv + 32 * ng;
     case 'conductanceFactor':
-      return 16 * ng + 16 * ng + 16 + (limit ? 32 * ng : 0);
+      return 16 * ng + factor + 16 + (limit ? 32 * ng : 0);
     case 'conductanceSolve':
-      return 16 * C + 32 * ng;
+      return chunks > 1 ? 20 * C + 4 * carries + 3 * factor : 16 * C + 2 * factor;
     case 'conductanceProject':
-      return 8 * C + 16 * ng;
+      return 8 * C + 2 * carries + factor;
     case 'recordDiagnostics':
       return 16 * ng + 16 + 12;
     case 'stateRowStats':
@@ -56,13 +63,11 @@ export function kernelBytes(kernel: KernelName, nv: number, ng: number, limit = 
   }
 }
 
-/** The dispatches of one step, in order (KineticSolver.encodeStep). */
-export function stepKernels(model: KineticModel): KernelName[] {
-  return ['rowFirstHalf', 'conductanceFactor', model === 'vc-limit' ? 'conductanceProject' : 'conductanceSolve', 'rowSecondHalf', 'recordDiagnostics'];
-}
+/** The stages of one step, in order. */
+export const stepKernels = (model: KineticModel): KernelName[] => stepStagesOf(model);
 
-export function kineticStepBytes(model: KineticModel, nv: number, ng: number): number {
-  return stepKernels(model).reduce((sum, k) => sum + kernelBytes(k, nv, ng, model === 'vc-limit'), 0);
+export function kineticStepBytes(model: KineticModel, nv: number, ng: number, chunks = 1): number {
+  return stepKernels(model).reduce((sum, k) => sum + kernelBytes(k, nv, ng, model === 'vc-limit', chunks), 0);
 }
 
 export type ParticleBenchModel = 'vc' | 'nnlif';

@@ -107,11 +107,12 @@ export const resultsSchema = z.object({
         cells: pos,
         wall_seconds_per_step: pos,
         cell_updates_per_s: pos,
+        conductance_chunks: pos.optional(),
         ...stepTimingFields,
       }),
     )
     .min(2),
-  kernels: z.array(z.object({ kernel: z.string(), nv: pos, ng: pos, seconds: pos, bytes: pos, GBps: pos, roofline_fraction: pos, step_share: pos, method })),
+  kernels: z.array(z.object({ kernel: z.string(), nv: pos, ng: pos, chunks: pos.optional(), seconds: pos, bytes: pos, GBps: pos, roofline_fraction: pos, step_share: pos, method })),
   particles: z
     .array(
       z.object({
@@ -224,8 +225,10 @@ export function scalingSeries(name: string, unit: 'cells' | 'neurons', points: {
 export function scalingOf(r: SuiteResults): ScalingSeries[] {
   const out: ScalingSeries[] = [];
   for (const model of ['vc', 'vc-limit'] as const) {
-    const pts = r.kinetic.filter((k) => k.model === model).map((k) => ({ n: k.cells, seconds: k.seconds_per_step }));
-    if (pts.length) out.push(scalingSeries(`kinetic ${model}`, 'cells', pts, r.copy, '5 dispatches per step, two of them single-workgroup (the serial factorization, O(ng), and N(t))'));
+    const cases = r.kinetic.filter((k) => k.model === model);
+    const pts = cases.map((k) => ({ n: k.cells, seconds: k.seconds_per_step }));
+    const dispatches = [...new Set(cases.map((k) => k.dispatches_per_step))].join(' or ');
+    if (pts.length) out.push(scalingSeries(`kinetic ${model}`, 'cells', pts, r.copy, `${dispatches} dispatches per step, two of them single-workgroup (the factorization, O(ng/WG + log WG) deep, and N(t))`));
   }
   for (const model of ['vc', 'nnlif'] as const) {
     const pts = r.particles.filter((p) => p.model === model).map((p) => ({ n: p.count, seconds: p.seconds_per_step }));
@@ -276,13 +279,13 @@ export function markdownReport(r: BenchResults): string {
   for (const c of r.copy) lines.push(`| ${mib(c.bytes)} | ${seconds(c.seconds)} | ${c.GBps.toPrecision(3)} |`);
   if (r.sweeps.copy.stopped) lines.push('', `Stopped before the largest that fits (${mib(r.sweeps.copy.largest_fitting)}): ${firstLine(r.sweeps.copy.stopped)}.`);
 
-  lines.push('', '## Kinetic step', '', '| model | grid | time per step | cell-updates/s | dispatches/step | bytes/step | GB/s | of copy bandwidth | timing |', '|---|---|---|---|---|---|---|---|---|');
-  for (const k of r.kinetic) lines.push(`| ${k.model} | ${k.nv}² | ${seconds(k.seconds_per_step)} | ${sci(k.cell_updates_per_s)} | ${k.dispatches_per_step} | ${mib(k.bytes_per_step)} | ${k.GBps.toPrecision(3)} | ${pct(k.roofline_fraction)} | ${k.method}, ${k.steps} steps × ${k.reps} |`);
+  lines.push('', '## Kinetic step', '', '| model | grid | time per step | cell-updates/s | g-chunks | dispatches/step | bytes/step | GB/s | of copy bandwidth | timing |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const k of r.kinetic) lines.push(`| ${k.model} | ${k.nv}² | ${seconds(k.seconds_per_step)} | ${sci(k.cell_updates_per_s)} | ${k.conductance_chunks ?? '—'} | ${k.dispatches_per_step} | ${mib(k.bytes_per_step)} | ${k.GBps.toPrecision(3)} | ${pct(k.roofline_fraction)} | ${k.method}, ${k.steps} steps × ${k.reps} |`);
   for (const [model, s] of Object.entries(r.sweeps.kinetic)) lines.push('', `${model}: largest grid that fits one binding ${s.largest_fitting}², measured up to ${s.largest_measured}²${s.stopped ? `; stopped: ${firstLine(s.stopped)}` : ''}.`);
 
   if (r.kernels.length) {
-    lines.push('', '## Kernels and reductions alone (vc)', '', '| grid | kernel | what | time | bytes | GB/s | of copy bandwidth | share of the step |', '|---|---|---|---|---|---|---|---|');
-    for (const k of r.kernels) lines.push(`| ${k.nv}² | ${k.kernel} | ${k.what} | ${seconds(k.seconds)} | ${mib(k.bytes)} | ${k.GBps.toPrecision(3)} | ${pct(k.roofline_fraction)} | ${pct(k.step_share)} |`);
+    lines.push('', '## Kernels and reductions alone (vc)', '', 'g-chunks: the column chunks P of the g-solve the kernel ran with (the step itself uses the P of the kinetic table).', '', '| grid | kernel | g-chunks | what | time | bytes | GB/s | of copy bandwidth | share of the step |', '|---|---|---|---|---|---|---|---|---|');
+    for (const k of r.kernels) lines.push(`| ${k.nv}² | ${k.kernel} | ${k.chunks ?? '—'} | ${k.what} | ${seconds(k.seconds)} | ${mib(k.bytes)} | ${k.GBps.toPrecision(3)} | ${pct(k.roofline_fraction)} | ${pct(k.step_share)} |`);
   }
 
   lines.push('', '## Particle systems', '', '| model | neurons | time per step | neuron-steps/s | dispatches/step | bytes/step | GB/s | of copy bandwidth | timing |', '|---|---|---|---|---|---|---|---|---|');

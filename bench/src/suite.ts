@@ -6,7 +6,7 @@
  * `maxStepSeconds` (predicted from the size before: on a CPU adapter the largest sizes would take hours).
  */
 import type { GpuContext } from '../../src/host/gpu';
-import { type KernelName, KineticSolver } from '../../src/host/kineticSolver';
+import { conductanceChunks, type KernelName, KineticSolver } from '../../src/host/kineticSolver';
 import { ParticleSystem } from '../../src/host/particleSystem';
 import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import { gridOf } from '../../src/models/discretization';
@@ -28,6 +28,8 @@ export interface SuiteOptions {
   kernelSides: number[];
   particleCounts: number[];
   copySizes: number[];
+  /** column chunks P of the g-solve (default: the solver's choice for the grid and adapter) */
+  conductanceChunks?: number;
   log: (line: string) => void;
 }
 
@@ -59,6 +61,8 @@ export interface KineticCase extends StepTiming {
   ng: number;
   cells: number;
   cell_updates_per_s: number;
+  /** column chunks P of the g-solve */
+  conductance_chunks: number;
 }
 
 export interface KernelCase {
@@ -66,6 +70,8 @@ export interface KernelCase {
   what: string;
   nv: number;
   ng: number;
+  /** column chunks P of the g-solve the kernel ran with */
+  chunks: number;
   seconds: number;
   bytes: number;
   GBps: number;
@@ -119,8 +125,8 @@ export interface SuiteResults {
 export const KERNEL_WHAT: Record<KernelName | 'gStep', string> = {
   rowFirstHalf: 'row half F(dt/2)T(dt/2): firing, v-transport, N* row sums',
   rowSecondHalf: 'row half T(dt/2)F(dt/2), N(t,g) and m(g) row sums',
-  conductanceFactor: 'g-step: N* reduction, Geq, serial tridiagonal factorization (1 invocation)',
-  conductanceSolve: 'g-step: batched tridiagonal solve, one column per invocation',
+  conductanceFactor: 'g-step: N* reduction, Geq, tridiagonal factorization by a workgroup scan (1 workgroup)',
+  conductanceSolve: 'g-step: batched tridiagonal solve, one invocation per column and chunk',
   conductanceProject: 'vc-limit: projection on the g-equilibrium',
   recordDiagnostics: 'reduction N(t), mass: over the ng row sums',
   stateRowStats: 'reduction N(t,g) and m(g) of the state (row sums)',
@@ -287,26 +293,45 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
       const grid = gridOf(config);
       let solver: KineticSolver;
       try {
-        solver = await withOomScope(device, () => KineticSolver.create(ctx, config, benchDensity(grid.nv, grid.ng, grid.dv, grid.dg)));
+        solver = await withOomScope(device, () =>
+          KineticSolver.create(ctx, config, benchDensity(grid.nv, grid.ng, grid.dv, grid.dg), {
+            conductanceChunks: o.conductanceChunks === undefined ? undefined : Math.min(o.conductanceChunks, grid.ng),
+          }),
+        );
       } catch (e) {
         sweep.stopped = `${side}²: ${(e as Error).message}`;
         break;
       }
       try {
         const m = await measureAdaptive((n) => timer.timeEncoded((p) => solver.encodeStep(p), n, chunkOf(n)), adaptive(100_000));
-        const bytes = kineticStepBytes(model, side, side);
+        const chunks = solver.chunks.chunkCount;
+        const bytes = kineticStepBytes(model, side, side, chunks);
         last = {
           model,
           nv: side,
           ng: side,
           cells,
           cell_updates_per_s: cells / m.seconds,
-          ...stepTiming(m, bytes, stepKernels(model).length, fraction),
+          conductance_chunks: chunks,
+          ...stepTiming(m, bytes, solver.dispatchesPerStep, fraction),
         };
         kinetic.push(last);
         sweep.largest_measured = side;
-        log(`kinetic ${model} ${side}²: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${(cells / m.seconds).toPrecision(3)} cells/s, ${(100 * last.roofline_fraction).toPrecision(3)}% of copy (${m.method})`);
-        if (model === 'vc' && o.kernelSides.includes(side)) kernels.push(...(await timeKernels(solver, timer, o, last, fraction, log)));
+        log(`kinetic ${model} ${side}²: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${(cells / m.seconds).toPrecision(3)} cells/s, ${(100 * last.roofline_fraction).toPrecision(3)}% of copy (${m.method}, ${chunks} g-chunks)`);
+        if (model === 'vc' && o.kernelSides.includes(side)) {
+          kernels.push(...(await timeKernels(solver, timer, o, last, fraction, log)));
+          // The g-step with the other chunking too: P = 1 (the serial column sweep) against the GPU default.
+          const gpuChunks = conductanceChunks(side, side, false);
+          const other = chunks === 1 ? gpuChunks : 1;
+          if (other !== chunks) {
+            const alt = await withOomScope(device, () => KineticSolver.create(ctx, config, benchDensity(grid.nv, grid.ng, grid.dv, grid.dg), { conductanceChunks: other }));
+            try {
+              kernels.push(...(await timeKernels(alt, timer, o, last, fraction, log, ['conductanceFactor', 'conductanceSolve', 'gStep'])));
+            } finally {
+              alt.destroy();
+            }
+          }
+        }
       } finally {
         solver.destroy();
       }
@@ -375,9 +400,10 @@ async function timeKernels(
   step: KineticCase,
   fraction: (bytes: number, seconds: number) => number,
   log: (line: string) => void,
+  names: (KernelName | 'gStep')[] = [...stepKernels('vc'), 'gStep', 'stateRowStats', 'voltageMarginal'],
 ): Promise<KernelCase[]> {
   const { nv, ng } = solver.grid;
-  const names: (KernelName | 'gStep')[] = [...stepKernels('vc'), 'gStep', 'stateRowStats', 'voltageMarginal'];
+  const chunks = solver.chunks.chunkCount;
   const out: KernelCase[] = [];
   for (const kernel of names) {
     const encode =
@@ -388,12 +414,16 @@ async function timeKernels(
           }
         : (p: GPUComputePassEncoder) => solver.encodeKernel(p, kernel);
     const m: Measured = await measureAdaptive((n) => timer.timeEncoded(encode, n, chunkOf(n)), { target_s: o.target_s / 2, reps: o.reps, minUnits: 1, maxUnits: 100_000 });
-    const bytes = kernel === 'gStep' ? kernelBytes('conductanceFactor', nv, ng) + kernelBytes('conductanceSolve', nv, ng) : kernelBytes(kernel, nv, ng);
+    const bytes =
+      kernel === 'gStep'
+        ? kernelBytes('conductanceFactor', nv, ng, false, chunks) + kernelBytes('conductanceSolve', nv, ng, false, chunks)
+        : kernelBytes(kernel, nv, ng, false, chunks);
     out.push({
       kernel,
       what: KERNEL_WHAT[kernel],
       nv,
       ng,
+      chunks,
       seconds: m.seconds,
       bytes,
       GBps: bytes / m.seconds / 1e9,
@@ -402,7 +432,7 @@ async function timeKernels(
       method: m.method,
       runs: m.units,
     });
-    log(`  kernel ${kernel} ${nv}²: ${(m.seconds * 1e3).toPrecision(3)} ms, ${(bytes / m.seconds / 1e9).toPrecision(3)} GB/s`);
+    log(`  kernel ${kernel} ${nv}² (${chunks} g-chunks): ${(m.seconds * 1e3).toPrecision(3)} ms, ${(bytes / m.seconds / 1e9).toPrecision(3)} GB/s`);
   }
   return out;
 }

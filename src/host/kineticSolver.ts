@@ -1,16 +1,21 @@
 /**
  * The kinetic solver on the GPU: buffers, pipelines and the encoding of many Strang steps per queue
- * submission. A step is five dispatches in one compute pass, with no readback:
+ * submission. A step is one compute pass of dispatches, with no readback:
  *
  *   rowStep (first half)   ng workgroups     p_A → p_B   F(dt/2)T(dt/2) (vc) | T(dt/2) (threshold)
- *   conductanceFactor      1 workgroup       N* → Geq → LU of I + dt L_G (same for all columns)
- *   conductanceSolve       nv/64 workgroups  p_B in place, one invocation per v-column
- *                                            (vc-limit: conductanceProject, the ε → 0 limit)
+ *   conductanceFactor      1 workgroup       N* → Geq → LU of I + dt L_G (same for all columns), by a
+ *                                            workgroup scan; products over the column chunks
+ *   g-solve, P = 1         nv/64 workgroups  forwardSweep: p_B in place, one invocation per v-column
+ *   g-solve, P > 1         (nv/64) × P       forwardChunkEnds, forwardSweep, backwardSweep: one
+ *                                            invocation per (v-column, chunk of ng/P rows)
+ *                                            (vc-limit: columnMassChunks if P > 1, conductanceProject)
  *   rowStep (second half)  ng workgroups     p_B → p_A   T(dt/2)F(dt/2) (vc) | T(dt/2) (threshold)
  *   recordDiagnostics      1 workgroup       N(t_n), mass → history ring; step counter + 1
  *
- * so the state is always back in p_A after a step. N(t) and the mass are read back in blocks from
- * the history ring.
+ * so the state is always back in p_A after a step: five dispatches with P = 1, seven with P > 1. P (the
+ * column chunks of the g-solve, conductanceChunks) buys parallelism for GPUs whose memory latency nv
+ * invocations cannot cover; see src/shaders/conductanceStep.wgsl. N(t) and the mass are read back in
+ * blocks from the history ring.
  */
 import type { KinfireConfig } from '../models/config';
 import {
@@ -40,6 +45,47 @@ export function reductionWorkgroupSize(cells: number): number {
   return Math.min(256, Math.max(32, want));
 }
 export const COLUMN_WORKGROUP = 64;
+
+/**
+ * Invocations the g-solve aims for on a GPU: enough loads in flight to cover the memory latency of a
+ * large GPU (an H100/H200 keeps about 2.7e5 invocations resident, and a few loads in flight from
+ * each of 6.5e4 saturate its memory system). A choice from the hardware's shape, not a measured optimum.
+ */
+export const CONDUCTANCE_SOLVE_INVOCATIONS = 2 ** 16;
+/** Fewest rows in a chunk: the O(P) combination of the chunk ends stays small against the chunk's own rows. */
+export const MIN_CHUNK_ROWS = 32;
+
+/**
+ * Column chunks P of the g-solve: 1 on CPU adapters (a few cores are already busy with nv columns, and
+ * chunking adds a read of the state), else enough to give nv·P ≈ CONDUCTANCE_SOLVE_INVOCATIONS with at
+ * least MIN_CHUNK_ROWS rows per chunk. A function of the grid and the adapter kind alone, so a run on one
+ * device is bitwise reproducible.
+ */
+export function conductanceChunks(nv: number, ng: number, cpuAdapter: boolean): number {
+  if (cpuAdapter) return 1;
+  return Math.max(1, Math.min(Math.ceil(CONDUCTANCE_SOLVE_INVOCATIONS / nv), Math.floor(ng / MIN_CHUNK_ROWS)));
+}
+
+/** Rows per chunk and the number of (non-empty) chunks for a requested P. */
+export function chunkLayout(ng: number, chunks: number): { chunkRows: number; chunkCount: number } {
+  if (!Number.isInteger(chunks) || chunks < 1 || chunks > ng) throw new Error(`conductanceChunks must be an integer in [1, ng = ${ng}], got ${chunks}`);
+  const chunkRows = Math.ceil(ng / chunks);
+  return { chunkRows, chunkCount: Math.ceil(ng / chunkRows) };
+}
+
+export interface KineticSolverOptions {
+  /** column chunks of the g-solve (default: conductanceChunks for this grid and adapter) */
+  conductanceChunks?: number;
+  /** fewest rows per block of the factorization's scan (default FACTOR_BLOCK_ROWS; ≥ ng is the serial recurrence) */
+  factorBlockRows?: number;
+}
+
+/**
+ * Fewest rows in a block of conductanceFactor's scan: the rows of a block follow the exact recurrence,
+ * and only block starts take their excess from the scan. Grids with ng ≤ 32 are therefore factored
+ * exactly as by the serial recurrence.
+ */
+export const FACTOR_BLOCK_ROWS = 32;
 /** History ring length: the most steps one block may take between readbacks. */
 export const HISTORY_CAPACITY = 4096;
 
@@ -70,8 +116,26 @@ export function checkGridFits(limits: GPUSupportedLimits, nv: number, ng: number
   }
 }
 
-/** The kernels of the kinetic step and its reductions, by name (for running or timing one alone). */
+/**
+ * The stages of the kinetic step and its reductions, by name (for running or timing one alone). Each is
+ * one kernel, except the g-solve (conductanceSolve) and its ε → 0 limit (conductanceProject), whose
+ * dispatches depend on the column chunks.
+ */
 export type KernelName = 'rowFirstHalf' | 'rowSecondHalf' | 'conductanceFactor' | 'conductanceSolve' | 'conductanceProject' | 'recordDiagnostics' | 'stateRowStats' | 'voltageMarginal';
+
+/** The compute pipelines (WGSL entry points and variants). */
+export type PipelineName =
+  | 'rowFirstHalf'
+  | 'rowSecondHalf'
+  | 'conductanceFactor'
+  | 'forwardChunkEnds'
+  | 'forwardSweep'
+  | 'backwardSweep'
+  | 'columnMassChunks'
+  | 'conductanceProject'
+  | 'recordDiagnostics'
+  | 'stateRowStats'
+  | 'voltageMarginal';
 
 interface KernelSpec {
   files: readonly ShaderFile[];
@@ -80,7 +144,7 @@ interface KernelSpec {
 }
 
 /** Every kernel of the step: which WGSL files make its module, which entry point and variant. */
-export function kernelSpecs(threshold: boolean, limit = false): Record<KernelName, KernelSpec> {
+export function kernelSpecs(threshold: boolean, limit = false): Record<PipelineName, KernelSpec> {
   const row = ['bindings', 'reduce', 'vTransport', 'rowStep'] as const;
   const conductance = ['bindings', 'reduce', 'conductanceStep'] as const;
   const diag = ['bindings', 'reduce', 'diagnostics'] as const;
@@ -88,12 +152,20 @@ export function kernelSpecs(threshold: boolean, limit = false): Record<KernelNam
     rowFirstHalf: { files: row, entryPoint: 'rowStep', defines: { FIRST_HALF: true, THRESHOLD: threshold, FIRING_BEFORE_TRANSPORT: !threshold } },
     rowSecondHalf: { files: row, entryPoint: 'rowStep', defines: { FIRST_HALF: false, THRESHOLD: threshold, FIRING_BEFORE_TRANSPORT: false } },
     conductanceFactor: { files: conductance, entryPoint: 'conductanceFactor', defines: { EQUILIBRIUM_VECTOR: limit } },
-    conductanceSolve: { files: conductance, entryPoint: 'conductanceSolve', defines: { EQUILIBRIUM_VECTOR: limit } },
+    forwardChunkEnds: { files: conductance, entryPoint: 'forwardChunkEnds', defines: { EQUILIBRIUM_VECTOR: limit } },
+    forwardSweep: { files: conductance, entryPoint: 'forwardSweep', defines: { EQUILIBRIUM_VECTOR: limit } },
+    backwardSweep: { files: conductance, entryPoint: 'backwardSweep', defines: { EQUILIBRIUM_VECTOR: limit } },
+    columnMassChunks: { files: conductance, entryPoint: 'columnMassChunks', defines: { EQUILIBRIUM_VECTOR: limit } },
     conductanceProject: { files: conductance, entryPoint: 'conductanceProject', defines: { EQUILIBRIUM_VECTOR: limit } },
     recordDiagnostics: { files: diag, entryPoint: 'recordDiagnostics', defines: { THRESHOLD: threshold } },
     stateRowStats: { files: diag, entryPoint: 'stateRowStats', defines: { THRESHOLD: threshold } },
     voltageMarginal: { files: diag, entryPoint: 'voltageMarginal', defines: { THRESHOLD: threshold } },
   };
+}
+
+/** The stages of one step of `model`, in order. */
+export function stepStagesOf(model: KinfireConfig['model']): KernelName[] {
+  return ['rowFirstHalf', 'conductanceFactor', model === 'vc-limit' ? 'conductanceProject' : 'conductanceSolve', 'rowSecondHalf', 'recordDiagnostics'];
 }
 
 export interface ActivityBlock {
@@ -108,8 +180,10 @@ export class KineticSolver {
   /** steps taken since the initial state */
   stepIndex = 0;
   private readonly device: GPUDevice;
-  private readonly buffers: Record<'params' | 'stateA' | 'stateB' | 'coefficients' | 'rowStats' | 'factor' | 'diagnostics' | 'marginal' | 'checkpoint', GPUBuffer>;
-  private readonly pipelines: Record<KernelName, GPUComputePipeline>;
+  private readonly buffers: Record<'params' | 'stateA' | 'stateB' | 'coefficients' | 'rowStats' | 'factor' | 'chunkCarry' | 'diagnostics' | 'marginal' | 'checkpoint', GPUBuffer>;
+  private readonly pipelines: Record<PipelineName, GPUComputePipeline>;
+  /** rows per chunk and chunks per column of the g-solve */
+  readonly chunks: { chunkRows: number; chunkCount: number };
   /** src = A, dst = B (first half, g-step) and src = B, dst = A (second half) */
   private readonly forward: GPUBindGroup;
   private readonly backward: GPUBindGroup;
@@ -124,6 +198,7 @@ export class KineticSolver {
       pipelines: KineticSolver['pipelines'];
       forward: GPUBindGroup;
       backward: GPUBindGroup;
+      chunks: KineticSolver['chunks'];
     },
   ) {
     this.device = ctx.device;
@@ -133,13 +208,15 @@ export class KineticSolver {
     this.pipelines = parts.pipelines;
     this.forward = parts.forward;
     this.backward = parts.backward;
+    this.chunks = parts.chunks;
   }
 
   /** Compile the kernels, allocate the buffers and upload the initial density (or `p0`). */
-  static async create(ctx: GpuContext, config: KinfireConfig, p0?: Float32Array | Float64Array): Promise<KineticSolver> {
+  static async create(ctx: GpuContext, config: KinfireConfig, p0?: Float32Array | Float64Array, options: KineticSolverOptions = {}): Promise<KineticSolver> {
     const { device } = ctx;
     const grid = gridOf(config);
     checkGridFits(ctx.limits, grid.nv, grid.ng);
+    const chunks = chunkLayout(grid.ng, options.conductanceChunks ?? conductanceChunks(grid.nv, grid.ng, ctx.cpuAdapter));
     const threshold = config.model === 'vc-threshold';
     const specs = kernelSpecs(threshold, config.model === 'vc-limit');
 
@@ -161,13 +238,14 @@ export class KineticSolver {
     const layout = device.createBindGroupLayout({ label: 'kinetic step', entries: stepBindings.entries });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
 
-    const pipelines = {} as Record<KernelName, GPUComputePipeline>;
-    for (const [name, spec] of Object.entries(specs) as [KernelName, KernelSpec][]) {
+    const pipelines = {} as Record<PipelineName, GPUComputePipeline>;
+    for (const [name, spec] of Object.entries(specs) as [PipelineName, KernelSpec][]) {
       const code = codeOf(spec);
       // Row kernels reduce over nv cells; the single-workgroup kernels reduce over the ng rows.
       const reducesRows = name === 'conductanceFactor' || name === 'recordDiagnostics';
       const constants: Record<string, number> = { WG: reductionWorkgroupSize(reducesRows ? grid.ng : grid.nv) };
       if (code.includes('override WG_COLUMN')) constants.WG_COLUMN = COLUMN_WORKGROUP;
+      if (name === 'conductanceFactor') constants.FACTOR_BLOCK_ROWS = Math.min(options.factorBlockRows ?? FACTOR_BLOCK_ROWS, grid.ng);
       pipelines[name] = await device.createComputePipelineAsync({
         label: name,
         layout: pipelineLayout,
@@ -185,7 +263,8 @@ export class KineticSolver {
       checkpoint: make('p (last good state)', cells * 4),
       coefficients: make('coefficients', (grid.ng + grid.nv) * 16),
       rowStats: make('rowStats', grid.ng * 16),
-      factor: make('factor', grid.ng * 16),
+      factor: make('factor', (grid.ng + chunks.chunkCount) * 16),
+      chunkCarry: make('chunkCarry', grid.nv * chunks.chunkCount * 8),
       diagnostics: make('diagnostics', 16 + HISTORY_CAPACITY * 8),
       marginal: make('marginal', grid.nv * 4),
     };
@@ -200,6 +279,7 @@ export class KineticSolver {
           ['coefficients', buffers.coefficients],
           ['rowStats', buffers.rowStats],
           ['factor', buffers.factor],
+          ['chunkCarry', buffers.chunkCarry],
           ['diagnostics', buffers.diagnostics],
           ['marginal', buffers.marginal],
         ].map(([name, buffer]) => ({ binding: stepBindings.bindingOf[name as string], resource: { buffer: buffer as GPUBuffer } })),
@@ -209,7 +289,7 @@ export class KineticSolver {
     const error = await device.popErrorScope();
     if (error) throw new Error(`WebGPU validation failed while building the solver: ${error.message}`);
 
-    const solver = new KineticSolver(ctx, config, { buffers, pipelines, forward, backward });
+    const solver = new KineticSolver(ctx, config, { buffers, pipelines, forward, backward, chunks });
     solver.writeParams(stepBindings);
     solver.uploadState(p0 ?? initialDensity(config, grid));
     return solver;
@@ -270,6 +350,8 @@ export class KineticSolver {
       VL: p.VL,
       VE: p.VE,
       vhi: grid.vhi,
+      chunkRows: this.chunks.chunkRows,
+      chunkCount: this.chunks.chunkCount,
     });
     this.device.queue.writeBuffer(this.buffers.params, 0, view.arrayBuffer);
 
@@ -295,45 +377,74 @@ export class KineticSolver {
     this.stepIndex = 0;
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    this.dispatch(pass, 'stateRowStats', this.forward, this.grid.ng);
-    this.dispatch(pass, 'recordDiagnostics', this.forward, 1);
+    this.encodeKernel(pass, 'stateRowStats');
+    this.encodeKernel(pass, 'recordDiagnostics');
     pass.end();
     this.device.queue.submit([encoder.finish()]);
   }
 
-  private dispatch(pass: GPUComputePassEncoder, kernel: KernelName, group: GPUBindGroup, workgroups: number): void {
+  private dispatch(pass: GPUComputePassEncoder, kernel: PipelineName, group: GPUBindGroup, workgroups: number, chunks = 1): void {
     pass.setPipeline(this.pipelines[kernel]);
     pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(workgroups);
+    pass.dispatchWorkgroups(workgroups, chunks);
   }
 
-  /** Encode one step (five dispatches) into a pass. */
-  encodeStep(pass: GPUComputePassEncoder): void {
+  /** The dispatches of a stage, in order: (pipeline, bind group, workgroups in x, in y). */
+  private stageDispatches(stage: KernelName): [PipelineName, GPUBindGroup, number, number][] {
     const { nv, ng } = this.grid;
-    this.dispatch(pass, 'rowFirstHalf', this.forward, ng);
-    this.dispatch(pass, 'conductanceFactor', this.forward, 1);
-    this.dispatch(pass, this.config.model === 'vc-limit' ? 'conductanceProject' : 'conductanceSolve', this.forward, Math.ceil(nv / COLUMN_WORKGROUP));
-    this.dispatch(pass, 'rowSecondHalf', this.backward, ng);
-    this.dispatch(pass, 'recordDiagnostics', this.forward, 1);
+    const { chunkCount } = this.chunks;
+    const columns = Math.ceil(nv / COLUMN_WORKGROUP);
+    const F = this.forward;
+    switch (stage) {
+      case 'conductanceSolve':
+        return chunkCount === 1
+          ? [['forwardSweep', F, columns, 1]]
+          : [
+              ['forwardChunkEnds', F, columns, chunkCount - 1],
+              ['forwardSweep', F, columns, chunkCount],
+              ['backwardSweep', F, columns, chunkCount],
+            ];
+      case 'conductanceProject':
+        return chunkCount === 1
+          ? [['conductanceProject', F, columns, 1]]
+          : [
+              ['columnMassChunks', F, columns, chunkCount],
+              ['conductanceProject', F, columns, chunkCount],
+            ];
+      case 'rowFirstHalf':
+      case 'stateRowStats':
+        return [[stage, F, ng, 1]];
+      case 'rowSecondHalf':
+        return [[stage, this.backward, ng, 1]];
+      case 'conductanceFactor':
+      case 'recordDiagnostics':
+        return [[stage, F, 1, 1]];
+      case 'voltageMarginal':
+        return [[stage, F, Math.ceil(nv / 64), 1]];
+    }
+  }
+
+  /** The stages of one step, in order. */
+  get stepStages(): KernelName[] {
+    return stepStagesOf(this.config.model);
+  }
+
+  /** Dispatches per step (5 with one column chunk, 7 with more). */
+  get dispatchesPerStep(): number {
+    return this.stepStages.reduce((n, stage) => n + this.stageDispatches(stage).length, 0);
+  }
+
+  /** Encode one step into a pass. */
+  encodeStep(pass: GPUComputePassEncoder): void {
+    for (const stage of this.stepStages) this.encodeKernel(pass, stage);
   }
 
   /**
-   * Encode one kernel alone into a pass, on the current buffers (the row second half reads the
+   * Encode one stage alone into a pass, on the current buffers (the row second half reads the
    * intermediate state, the others as in a step): for the kernel tests and for timing a kernel by itself.
    */
   encodeKernel(pass: GPUComputePassEncoder, kernel: KernelName): void {
-    const { nv, ng } = this.grid;
-    const workgroups: Record<KernelName, number> = {
-      rowFirstHalf: ng,
-      conductanceFactor: 1,
-      conductanceSolve: Math.ceil(nv / COLUMN_WORKGROUP),
-      conductanceProject: Math.ceil(nv / COLUMN_WORKGROUP),
-      rowSecondHalf: ng,
-      recordDiagnostics: 1,
-      stateRowStats: ng,
-      voltageMarginal: Math.ceil(nv / 64),
-    };
-    this.dispatch(pass, kernel, kernel === 'rowSecondHalf' ? this.backward : this.forward, workgroups[kernel]);
+    for (const [pipeline, group, x, y] of this.stageDispatches(kernel)) this.dispatch(pass, pipeline, group, x, y);
   }
 
   /** Run a single kernel on the current state, for the kernel-by-kernel comparisons with the CPU reference. */
@@ -404,8 +515,14 @@ export class KineticSolver {
     return new Float32Array(await readBuffer(this.device, this.buffers.rowStats, 0, this.grid.ng * 16));
   }
 
+  /** The g-step's factors: ng rows of (forward multiplier, upper, 1/pivot, M_j). */
   async readFactor(): Promise<Float32Array> {
     return new Float32Array(await readBuffer(this.device, this.buffers.factor, 0, this.grid.ng * 16));
+  }
+
+  /** Per column chunk k: (π_k, ρ_k, 0, 0), the products over the chunk of conductanceStep.wgsl. */
+  async readChunkProducts(): Promise<Float32Array> {
+    return new Float32Array(await readBuffer(this.device, this.buffers.factor, this.grid.ng * 16, this.chunks.chunkCount * 16));
   }
 
   /** N(t, g_j) and m(g_j) = ∫ p dv of the current state. */

@@ -19,6 +19,8 @@ struct Params {
   VL: f32,
   VE: f32,
   vhi: f32,              // top of the v axis: VE (vc) or VF (vc-threshold)
+  chunkRows: u32,        // rows per chunk of the g-step's column solve (the last chunk may be shorter)
+  chunkCount: u32,       // chunks per column: 1 = one invocation sweeps the whole column
 }
 
 // Per row j (first ng entries): (c_j, gamma_j, g_j, 0), see transportRowCoefficients.
@@ -37,10 +39,15 @@ struct Diagnostics {
 @group(0) @binding(3) var<storage, read> coefficients: array<vec4f>;
 // Per row: (N* partial or outflow rate of the first half, outflow of the first half, N_j, mass_j).
 @group(0) @binding(4) var<storage, read_write> rowStats: array<vec4f>;
-// Per row of the g-step factorization: (forward multiplier, upper, 1/pivot, 0).
+// Per row j < ng of the g-step factorization: (forward multiplier, upper, 1/pivot, M_j or scratch);
+// per chunk k after them, at ng + k: (product of the chunk's forward multipliers, product of its
+// backward multipliers, 0, 0). See conductanceStep.wgsl.
 @group(0) @binding(5) var<storage, read_write> factor: array<vec4f>;
 @group(0) @binding(6) var<storage, read_write> diagnostics: Diagnostics;
 @group(0) @binding(7) var<storage, read_write> marginal: array<f32>;
+// Per (chunk k, column i) at k nv + i: (forward sweep's value at the chunk's end when it starts from 0,
+// backward sweep's value at the chunk's start when it starts from 0); vc-limit: (column mass of the chunk, 0).
+@group(0) @binding(8) var<storage, read_write> chunkCarry: array<vec2f>;
 
 fn rowCoefficients(j: u32) -> vec4f { return coefficients[j]; }
 fn cellCoefficients(i: u32) -> vec4f { return coefficients[params.ng + i]; }
