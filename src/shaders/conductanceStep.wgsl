@@ -13,9 +13,9 @@
 // recurrence is a linear-fractional map, e_{j+1} = ((1 + u_j) e_j + l_j) / (e_j + l_j), i.e. the 2x2
 // matrix [[1 + u_j, l_j], [1, l_j]] acting on (e_j, 1) up to scale. Its entries are positive, so products
 // of these matrices have no cancellation either: each invocation composes the maps of its block of rows,
-// a workgroup scan composes the blocks (log2 WG levels), and each invocation then runs the exact serial
-// recurrence over its block from its own e. A serial loop over ng rows on one invocation would cost
-// ng dependent divisions per step; this costs ng/WG + log2 WG.
+// a workgroup scan composes the blocks (log2 of their number levels), and each invocation then runs the
+// exact serial recurrence over its block from its own e. A serial loop over ng rows on one invocation
+// would cost ng dependent divisions per step; this costs a block (>= 32 rows) plus the scan.
 //
 // Column solve. With the factors, a column is two first-order recurrences with positive coefficients,
 //     forward   c_j = b_j + m_j c_{j-1}                  (m_j = lower_{j-1} / pivot_{j-1}, m_0 = 0)
@@ -115,9 +115,10 @@ fn conductanceFactor(@builtin(local_invocation_index) lid: u32) {
     blockMap = composeMaps(excessMap(offDiagonal(j, geq)), blockMap);
   }
   // Inclusive Hillis-Steele scan of the block maps, in a fixed order.
+  let blockCount = (ng + rowsPerBlock - 1u) / rowsPerBlock;
   prefixMaps[lid] = blockMap;
   workgroupBarrier();
-  for (var stride = 1u; stride < WG; stride = stride * 2u) {
+  for (var stride = 1u; stride < blockCount; stride = stride * 2u) {
     var combined = prefixMaps[lid];
     if (lid >= stride) {
       combined = composeMaps(combined, prefixMaps[lid - stride]);
