@@ -187,30 +187,39 @@ struct Chunk {
   valid: bool,
 }
 
-// Invocation (x, y) = (column, chunk).
-fn chunkOf(gid: vec3u) -> Chunk {
-  let first = gid.y * params.chunkRows;
-  return Chunk(gid.x, gid.y, first, min(first + params.chunkRows, params.ng), gid.x < params.nv && gid.y < params.chunkCount);
+// Invocation x = column, workgroup y = chunk. The chunk comes from workgroup_id, which the compiler can
+// see is the same across the workgroup, so the row loops have uniform bounds (global_invocation_id.y
+// would be the same number, but SwiftShader then runs the loops masked, 40% slower).
+fn chunkOf(gid: vec3u, wid: vec3u) -> Chunk {
+  let first = wid.y * params.chunkRows;
+  return Chunk(gid.x, wid.y, first, min(first + params.chunkRows, params.ng), gid.x < params.nv);
 }
 
-// x_start of a backward sweep from x_in at the chunk's end down to its first row; writes x when asked.
-fn backSubstitute(chunk: Chunk, xIn: f32, write: bool) -> f32 {
+// The backward sweep over the chunk from x_in, the x at the row after the chunk, stored in place.
+fn backSubstitute(chunk: Chunk, xIn: f32) {
   var x = xIn;
   for (var j = chunk.end; j > chunk.first; j = j - 1u) {
     let idx = (j - 1u) * params.nv + chunk.column;
     let f = factor[j - 1u];
     x = (dst[idx] + f.y * x) * f.z;
-    if (write) {
-      dst[idx] = x;
-    }
+    dst[idx] = x;
+  }
+}
+
+// B_k: the backward sweep over the chunk from 0, to its first row, not stored.
+fn backwardChunkStart(chunk: Chunk) -> f32 {
+  var x = 0.0;
+  for (var j = chunk.end; j > chunk.first; j = j - 1u) {
+    let f = factor[j - 1u];
+    x = (dst[(j - 1u) * params.nv + chunk.column] + f.y * x) * f.z;
   }
   return x;
 }
 
 // L_k: the forward sweep over chunk k started from 0 (not needed for the last chunk).
 @compute @workgroup_size(WG_COLUMN)
-fn forwardChunkEnds(@builtin(global_invocation_id) gid: vec3u) {
-  let chunk = chunkOf(gid);
+fn forwardChunkEnds(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let chunk = chunkOf(gid, wid);
   if (!chunk.valid) {
     return;
   }
@@ -224,8 +233,8 @@ fn forwardChunkEnds(@builtin(global_invocation_id) gid: vec3u) {
 // The forward sweep over chunk k from its incoming value, stored; then B_k, or with one chunk the whole
 // backward sweep.
 @compute @workgroup_size(WG_COLUMN)
-fn forwardSweep(@builtin(global_invocation_id) gid: vec3u) {
-  let chunk = chunkOf(gid);
+fn forwardSweep(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let chunk = chunkOf(gid, wid);
   if (!chunk.valid) {
     return;
   }
@@ -240,16 +249,26 @@ fn forwardSweep(@builtin(global_invocation_id) gid: vec3u) {
     dst[idx] = carried;
   }
   if (params.chunkCount == 1u) {
-    _ = backSubstitute(chunk, 0.0, true);
+    // The whole backward sweep, on from the forward sweep's last value. (backSubstitute would give the
+    // same numbers, but SwiftShader runs it 40% slower here, measured; the cause was not found.)
+    let last = params.ng - 1u;
+    var x = carried * factor[last].z;
+    dst[last * nv + chunk.column] = x;
+    for (var j = i32(last) - 1; j >= 0; j = j - 1) {
+      let idx = u32(j) * nv + chunk.column;
+      let f = factor[u32(j)];
+      x = (dst[idx] + f.y * x) * f.z;
+      dst[idx] = x;
+    }
   } else if (chunk.index > 0u) {
-    chunkCarry[chunk.index * nv + chunk.column].y = backSubstitute(chunk, 0.0, false);
+    chunkCarry[chunk.index * nv + chunk.column].y = backwardChunkStart(chunk);
   }
 }
 
 // The backward sweep over chunk k from x at the first row of chunk k + 1, stored (chunkCount > 1).
 @compute @workgroup_size(WG_COLUMN)
-fn backwardSweep(@builtin(global_invocation_id) gid: vec3u) {
-  let chunk = chunkOf(gid);
+fn backwardSweep(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let chunk = chunkOf(gid, wid);
   if (!chunk.valid) {
     return;
   }
@@ -257,7 +276,7 @@ fn backwardSweep(@builtin(global_invocation_id) gid: vec3u) {
   for (var k = params.chunkCount - 1u; k > chunk.index; k = k - 1u) {
     x = chunkCarry[k * params.nv + chunk.column].y + factor[params.ng + k].y * x;
   }
-  _ = backSubstitute(chunk, x, true);
+  backSubstitute(chunk, x);
 }
 
 // sum_j p_ij over the chunk's rows, in blocks of 64 rows (as voltageMarginal).
@@ -274,8 +293,8 @@ fn chunkColumnSum(chunk: Chunk) -> f32 {
 }
 
 @compute @workgroup_size(WG_COLUMN)
-fn columnMassChunks(@builtin(global_invocation_id) gid: vec3u) {
-  let chunk = chunkOf(gid);
+fn columnMassChunks(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let chunk = chunkOf(gid, wid);
   if (!chunk.valid) {
     return;
   }
@@ -283,8 +302,8 @@ fn columnMassChunks(@builtin(global_invocation_id) gid: vec3u) {
 }
 
 @compute @workgroup_size(WG_COLUMN)
-fn conductanceProject(@builtin(global_invocation_id) gid: vec3u) {
-  let chunk = chunkOf(gid);
+fn conductanceProject(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let chunk = chunkOf(gid, wid);
   if (!chunk.valid) {
     return;
   }
