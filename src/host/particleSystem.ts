@@ -54,7 +54,7 @@ export interface ParticleBlock {
   steps: number[];
   /** spikes in each step (exact) */
   spikes: Uint32Array;
-  /** N = spikes / (count·dt), in f64 */
+  /** N = spikes / (count·dt), in f64, with the dt of each entry's step */
   N: Float64Array;
   /** the feedback the GPU used for the next step (f32; equals N without smoothing, to f32 rounding) */
   feedback: Float32Array;
@@ -251,6 +251,12 @@ export class ParticleSystem {
   readonly initialN: number;
   private readonly device: GPUDevice;
   private checkpointStep = 0;
+  /**
+   * The time steps in force, as (first step taken with it, dt), in order: the history ring keeps spike
+   * counts, and N = spikes/(count·dt) needs the dt of the step that counted them (setParameters may
+   * change dt between blocks).
+   */
+  private dtSince: { step: number; dt: number }[] = [];
   private readonly controlCheckpoint: GPUBuffer;
 
   private currentConfig: ParticleConfig;
@@ -288,6 +294,21 @@ export class ParticleSystem {
     }
     this.currentConfig = config;
     this.device.queue.writeBuffer(this.buffers.params, 0, particleParams(config, this.paramsView, this.initialN));
+    this.stepsFromNowUse(config.time.dt);
+  }
+
+  /** Record that the steps after stepIndex are taken with `dt`. */
+  private stepsFromNowUse(dt: number): void {
+    const step = this.stepIndex + 1;
+    this.dtSince = this.dtSince.filter((d) => d.step < step);
+    if (this.dtSince.at(-1)?.dt !== dt) this.dtSince.push({ step, dt });
+  }
+
+  /** dt of step n (the step ending at entry n of the history). */
+  private dtOfStep(n: number): number {
+    let dt = this.dtSince[0].dt;
+    for (const d of this.dtSince) if (d.step <= n) dt = d.dt;
+    return dt;
   }
 
   /** The state buffers of each slice (v and the second array: g for vc), for drawing the neurons where they lie. */
@@ -368,6 +389,8 @@ export class ParticleSystem {
     this.device.queue.writeBuffer(this.buffers.control, 0, control);
     this.device.queue.writeBuffer(this.buffers.history, 0, new Uint32Array([0, new Uint32Array(new Float32Array([this.initialN]).buffer)[0]]));
     this.stepIndex = 0;
+    this.dtSince = [];
+    this.stepsFromNowUse(this.config.time.dt);
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass({ label: 'initParticles' });
     this.dispatchSlices(pass, 'initParticles');
@@ -416,13 +439,13 @@ export class ParticleSystem {
     const raw = await readBuffer(this.device, this.buffers.history, 0, PARTICLE_HISTORY_CAPACITY * 8);
     const words = new Uint32Array(raw);
     const floats = new Float32Array(raw);
-    const scale = 1 / (this.config.particles.count * this.config.time.dt);
+    const count = this.config.particles.count;
     const block: ParticleBlock = { steps: [], spikes: new Uint32Array(n), N: new Float64Array(n), feedback: new Float32Array(n) };
     for (let k = 0; k < n; k++) {
       const slot = (first + k) % PARTICLE_HISTORY_CAPACITY;
       block.steps.push(first + k);
       block.spikes[k] = words[2 * slot];
-      block.N[k] = first + k === 0 ? this.initialN : words[2 * slot] * scale;
+      block.N[k] = first + k === 0 ? this.initialN : words[2 * slot] / (count * this.dtOfStep(first + k));
       block.feedback[k] = floats[2 * slot + 1];
     }
     return block;
@@ -499,6 +522,7 @@ export class ParticleSystem {
     }
     this.device.queue.submit([encoder.finish()]);
     this.stepIndex = this.checkpointStep;
+    this.stepsFromNowUse(this.config.time.dt);
   }
 
   destroy(): void {

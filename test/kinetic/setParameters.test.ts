@@ -69,4 +69,19 @@ describe('ParticleSystem.setParameters', () => {
     expect(() => changed.setParameters(resolveParticleConfig({ ...base, particles: { count: 6000 } }))).toThrow(/count must stay the same/);
     for (const s of [same, changed, untouched]) s.destroy();
   });
+
+  it('reads N with the dt of the step that counted the spikes, across a change of dt', async () => {
+    const ctx = await testGpu();
+    const system = await ParticleSystem.create(ctx, resolveParticleConfig({ ...base, particles }));
+    await system.advance(10);
+    system.setParameters(resolveParticleConfig({ ...base, time: { T: 1, dt: 5e-3 }, particles }));
+    await system.advance(10);
+    const block = await system.readHistory(1, 20);
+    for (let k = 0; k < 20; k++) {
+      const dt = k < 10 ? 2e-3 : 5e-3;
+      expect(block.N[k]).toBe(block.spikes[k] / (particles.count * dt));
+    }
+    expect(block.spikes.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    system.destroy();
+  });
 });
