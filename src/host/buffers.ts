@@ -1,12 +1,37 @@
-/** Reading GPU buffers back: one staging copy and one map per call (a synchronisation point). */
-export async function readBuffer(device: GPUDevice, source: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({ size, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+/** Reading GPU buffers back: one staging buffer and one map per call (a synchronisation point). */
+
+/** Copy the given ranges of `source` one after another into a staging buffer, map it, return its bytes. */
+async function readRanges(device: GPUDevice, source: GPUBuffer, ranges: { offset: number; size: number }[]): Promise<ArrayBuffer> {
+  const total = ranges.reduce((sum, r) => sum + r.size, 0);
+  const staging = device.createBuffer({ size: total, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
   const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(source, offset, staging, 0, size);
+  let at = 0;
+  for (const { offset, size } of ranges) {
+    encoder.copyBufferToBuffer(source, offset, staging, at, size);
+    at += size;
+  }
   device.queue.submit([encoder.finish()]);
   await staging.mapAsync(GPUMapMode.READ);
   const copy = staging.getMappedRange().slice(0);
   staging.unmap();
   staging.destroy();
   return copy;
+}
+
+export function readBuffer(device: GPUDevice, source: GPUBuffer, offset: number, size: number): Promise<ArrayBuffer> {
+  return readRanges(device, source, [{ offset, size }]);
+}
+
+/**
+ * Entries first … first + count − 1 of a ring buffer of `capacity` entries of `entryBytes` bytes that
+ * starts at byte `base` of `source`, in order: only those entries travel (one or two copies, one map).
+ */
+export function readRing(device: GPUDevice, source: GPUBuffer, ring: { base: number; entryBytes: number; capacity: number }, first: number, count: number): Promise<ArrayBuffer> {
+  const { base, entryBytes, capacity } = ring;
+  if (count < 1 || count > capacity) throw new Error(`readRing: ${count} entries do not fit a ring of ${capacity}`);
+  const start = first % capacity;
+  const head = Math.min(count, capacity - start);
+  const ranges = [{ offset: base + start * entryBytes, size: head * entryBytes }];
+  if (head < count) ranges.push({ offset: base, size: (count - head) * entryBytes });
+  return readRanges(device, source, ranges);
 }

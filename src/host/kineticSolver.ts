@@ -28,7 +28,7 @@ import {
   sameGridCells,
   transportRowCoefficients,
 } from '../models/discretization';
-import { readBuffer } from './buffers';
+import { readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
 import { type StepLayout, stepLayout } from './layout';
 import { composeWgsl, type ShaderFile } from './shaderSource';
@@ -484,12 +484,11 @@ export class KineticSolver {
     const n = last - first + 1;
     const N = new Float32Array(n);
     const mass = new Float32Array(n);
-    const raw = new Float32Array(await readBuffer(this.device, this.buffers.diagnostics, 0, 16 + HISTORY_CAPACITY * 8));
+    const raw = new Float32Array(await readRing(this.device, this.buffers.diagnostics, { base: 16, entryBytes: 8, capacity: HISTORY_CAPACITY }, first, n));
     const steps: number[] = [];
     for (let k = 0; k < n; k++) {
-      const slot = (first + k) % HISTORY_CAPACITY;
-      N[k] = raw[4 + 2 * slot];
-      mass[k] = raw[4 + 2 * slot + 1];
+      N[k] = raw[2 * k];
+      mass[k] = raw[2 * k + 1];
       steps.push(first + k);
     }
     return { steps, N, mass };

@@ -19,7 +19,7 @@ import { ConfigError, type ParticleConfig } from '../models/config';
 import { initialActivity } from '../models/particles/initial';
 import { seedKey } from '../models/reference/philox';
 import type { StructuredView } from 'webgpu-utils';
-import { readBuffer } from './buffers';
+import { readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
 import { bindingLayout } from './layout';
 import { composeWgsl, type ShaderFile, shaderFiles } from './shaderSource';
@@ -436,17 +436,16 @@ export class ParticleSystem {
   async readHistory(first: number, last: number): Promise<ParticleBlock> {
     const n = last - first + 1;
     if (n < 1 || n > PARTICLE_HISTORY_CAPACITY || last > this.stepIndex || first < 0) throw new Error(`readHistory: [${first}, ${last}] is not within the ring`);
-    const raw = await readBuffer(this.device, this.buffers.history, 0, PARTICLE_HISTORY_CAPACITY * 8);
+    const raw = await readRing(this.device, this.buffers.history, { base: 0, entryBytes: 8, capacity: PARTICLE_HISTORY_CAPACITY }, first, n);
     const words = new Uint32Array(raw);
     const floats = new Float32Array(raw);
     const count = this.config.particles.count;
     const block: ParticleBlock = { steps: [], spikes: new Uint32Array(n), N: new Float64Array(n), feedback: new Float32Array(n) };
     for (let k = 0; k < n; k++) {
-      const slot = (first + k) % PARTICLE_HISTORY_CAPACITY;
       block.steps.push(first + k);
-      block.spikes[k] = words[2 * slot];
-      block.N[k] = first + k === 0 ? this.initialN : words[2 * slot] / (count * this.dtOfStep(first + k));
-      block.feedback[k] = floats[2 * slot + 1];
+      block.spikes[k] = words[2 * k];
+      block.N[k] = first + k === 0 ? this.initialN : words[2 * k] / (count * this.dtOfStep(first + k));
+      block.feedback[k] = floats[2 * k + 1];
     }
     return block;
   }
