@@ -39,6 +39,10 @@ describe('npm run bench -- --quick', () => {
     expect(results.kinetic.map((k) => k.model)).toEqual(expect.arrayContaining(['vc', 'vc-limit']));
     expect(results.particles.map((p) => p.model)).toEqual(expect.arrayContaining(['vc', 'nnlif']));
     expect(results.kernels.map((k) => k.kernel)).toEqual(expect.arrayContaining(['conductanceSolve', 'stateRowStats', 'voltageMarginal', 'recordDiagnostics', 'gStep']));
+    // the g-solve is timed with one column chunk and with the GPU default, whichever the step used
+    const solveChunks = results.kernels.filter((k) => k.kernel === 'conductanceSolve').map((k) => k.chunks);
+    expect(solveChunks).toContain(1);
+    expect(solveChunks.some((c) => (c ?? 1) > 1)).toBe(true);
     const md = readFileSync(join(out, `${base}.md`), 'utf8');
     expect(md).toContain('## Kinetic step');
     expect(md).toContain(results.timing.method === 'timestamp-query' ? 'timestamp queries' : 'wall time');
