@@ -34,13 +34,16 @@ import { type StepLayout, stepLayout } from './layout';
 import { composeWgsl, type ShaderFile } from './shaderSource';
 
 /**
- * Workgroup size of the kernels that reduce over a row (or over the rows): about eight cells per
- * invocation, a power of two in [32, 256]. Barriers cost more the larger the workgroup (on SwiftShader
- * a 256-wide row reduction of a 64-cell row is 20x slower than a 32-wide one), and idle invocations
- * only add barrier work. The size is a function of the grid alone, so the reduction tree, and with it
- * every rounding, is the same on every run of the same grid.
+ * Workgroup size of the kernels that reduce over a row (or over the rows). On a GPU: about eight cells
+ * per invocation, a power of two in [32, 256], so that a row's loads are spread over enough
+ * invocations. On a CPU adapter: 32 whatever the row. SwiftShader runs a workgroup's invocations as
+ * coroutines and every barrier switches through all of them, so barriers cost more the larger the
+ * workgroup: the whole 1024² `vc` step took 524 ms with 256-wide row workgroups and 226 ms with 32-wide
+ * ones (measured there, 2 cores). The size is a function of the grid and the adapter kind only, so the
+ * reduction tree, and with it every rounding, is the same on every run of the same grid on one device.
  */
-export function reductionWorkgroupSize(cells: number): number {
+export function reductionWorkgroupSize(cells: number, cpuAdapter = false): number {
+  if (cpuAdapter) return 32;
   const want = 2 ** Math.ceil(Math.log2(Math.max(1, cells / 8)));
   return Math.min(256, Math.max(32, want));
 }
@@ -243,7 +246,7 @@ export class KineticSolver {
       const code = codeOf(spec);
       // Row kernels reduce over nv cells; the single-workgroup kernels reduce over the ng rows.
       const reducesRows = name === 'conductanceFactor' || name === 'recordDiagnostics';
-      const constants: Record<string, number> = { WG: reductionWorkgroupSize(reducesRows ? grid.ng : grid.nv) };
+      const constants: Record<string, number> = { WG: reductionWorkgroupSize(reducesRows ? grid.ng : grid.nv, ctx.cpuAdapter) };
       if (code.includes('override WG_COLUMN')) constants.WG_COLUMN = COLUMN_WORKGROUP;
       if (name === 'conductanceFactor') constants.FACTOR_BLOCK_ROWS = Math.min(options.factorBlockRows ?? FACTOR_BLOCK_ROWS, grid.ng);
       pipelines[name] = await device.createComputePipelineAsync({
