@@ -228,7 +228,7 @@ export function scalingOf(r: SuiteResults): ScalingSeries[] {
     const cases = r.kinetic.filter((k) => k.model === model);
     const pts = cases.map((k) => ({ n: k.cells, seconds: k.seconds_per_step }));
     const dispatches = [...new Set(cases.map((k) => k.dispatches_per_step))].join(' or ');
-    if (pts.length) out.push(scalingSeries(`kinetic ${model}`, 'cells', pts, r.copy, `${dispatches} dispatches per step, two of them single-workgroup (the factorization, O(ng/WG + log WG) deep, and N(t))`));
+    if (pts.length) out.push(scalingSeries(`kinetic ${model}`, 'cells', pts, r.copy, `${dispatches} dispatches per step, two of them single-workgroup (the factorization: a block of at least 32 rows, then a scan; and N(t))`));
   }
   for (const model of ['vc', 'nnlif'] as const) {
     const pts = r.particles.filter((p) => p.model === model).map((p) => ({ n: p.count, seconds: p.seconds_per_step }));
