@@ -42,6 +42,8 @@ export interface RunResult {
   /** the final state, or the last good one */
   p: Float32Array;
   warnings: string[];
+  /** column chunks of the g-solve the run used (KineticSolver.chunks; it depends on the adapter kind) */
+  conductanceChunks: number;
 }
 
 /** Step index of each snapshot time: the nearest step, t = step·dt. */
@@ -168,5 +170,6 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
     mass_drift: (lastMass - massInitial) / massInitial,
     p,
     warnings,
+    conductanceChunks: solver.chunks.chunkCount,
   };
 }

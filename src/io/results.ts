@@ -137,6 +137,8 @@ export interface Summary {
   t_final: number;
   adapter: AdapterSummary;
   runtime: string;
+  /** column chunks of the g-solve (1 on CPU adapters): with the adapter, what makes a run bitwise reproducible */
+  g_solve_chunks: number;
   wall_s: number;
   steps_per_s: number;
   N_final: number;
@@ -163,6 +165,7 @@ export function makeSummary(config: KinfireConfig, result: RunResult, adapter: A
     t_final: result.t,
     adapter,
     runtime,
+    g_solve_chunks: result.conductanceChunks,
     wall_s: result.wallSeconds,
     steps_per_s: result.stepsPerSecond,
     N_final: result.N_final,

@@ -25,6 +25,7 @@ describe('kinfire run', () => {
     expect(summary).toMatchObject({ model: 'vc', status: 'ok', grid: { nv: 32, ng: 24 }, params: { b: 0.7 } });
     for (const key of ['dt', 'steps', 'wall_s', 'steps_per_s', 'N_final', 'mass_initial', 'mass_final', 'mass_drift']) expect(typeof summary[key]).toBe('number');
     expect(Object.keys(summary.adapter).sort()).toEqual(['architecture', 'description', 'vendor']);
+    expect(summary.g_solve_chunks).toBe(1); // ng = 24 < 32 rows: one chunk on any adapter
     expect(Math.abs(summary.mass_drift)).toBeLessThan(1e-5);
     const csv = readFileSync(join(out, 'activity.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('t,N,mass');
