@@ -21,6 +21,7 @@ import { judgeKineticStep } from '../../src/host/run';
 import { ConfigError, type KinfireConfig } from '../../src/models/config';
 import { gridOf, sameGridCells, vCenter } from '../../src/models/discretization';
 import { limitVelocity } from '../../src/models/limit/steadyStates';
+import { voltageMarkers } from '../../src/render/canvas/axes';
 import { densityLayout } from '../../src/render/canvas/layout';
 import { drawLinePlot } from '../../src/render/canvas/linePlot';
 import { drawDensityOverlay } from '../../src/render/canvas/overlay';
@@ -287,11 +288,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
     const N = activity.N[activity.N.length - 1];
     const vStar = N !== undefined && Number.isFinite(N) ? limitVelocity(p, N, grid.gmax).vStar : null;
     if (color.range === 'auto') colors.showAutoRange(range);
-    const markers = [
-      { at: p.VR, label: 'V_R' },
-      { at: p.VF, label: 'V_F' },
-      ...(vStar !== null && vStar >= grid.vlo && vStar <= grid.vhi ? [{ at: vStar, label: 'V*', color: '#d62728' }] : []),
-    ];
+    const markers = voltageMarkers(p, vStar);
     drawDensityOverlay(shell.overlay, {
       x: { min: grid.vlo, max: grid.vhi, label: 'v' },
       y: { min: 0, max: grid.gmax, label: 'g' },

@@ -6,7 +6,7 @@
  */
 import { decodeNpy } from '../../src/io/npyFormat';
 import { limitVelocity } from '../../src/models/limit/steadyStates';
-import type { Marker } from '../../src/render/canvas/overlay';
+import { type Marker, voltageMarkers } from '../../src/render/canvas/axes';
 
 /** The files of a results folder; `bytes` gives null for a file that is not there. */
 export interface FolderReader {
@@ -160,12 +160,8 @@ function vStarOf(params: unknown, gmax: number): ((N: number) => number) | null 
 }
 
 function markersFor(params: unknown, vStar: ((N: number) => number) | null): (N: number | null) => Marker[] {
-  const fixedMarkers: Marker[] = [];
-  if (isRecord(params)) {
-    if (isNumber(params.VR)) fixedMarkers.push({ at: params.VR, label: 'VR' });
-    if (isNumber(params.VF)) fixedMarkers.push({ at: params.VF, label: 'VF' });
-  }
-  return (N) => (vStar && N !== null && Number.isFinite(N) ? [...fixedMarkers, { at: vStar(N), label: 'V*', color: '#ff7f0e' }] : fixedMarkers);
+  const known = isRecord(params) ? params : {};
+  return (N) => voltageMarkers(known, vStar && N !== null && Number.isFinite(N) ? vStar(N) : null);
 }
 
 function snapshotsOf(summary: unknown): SnapshotEntry[] {

@@ -20,6 +20,19 @@ export interface Marker {
   color?: string;
 }
 
+/**
+ * The markers of a voltage axis, the same in every view: VR and VF where the params have them, and V*,
+ * the voltage the limit velocity drives neurons towards at the current N, where it is known. Markers
+ * off the axis are left out when drawn (drawMarkers).
+ */
+export function voltageMarkers(params: { VR?: unknown; VF?: unknown }, vStar: number | null): Marker[] {
+  const markers: Marker[] = [];
+  if (typeof params.VR === 'number') markers.push({ at: params.VR, label: 'VR' });
+  if (typeof params.VF === 'number') markers.push({ at: params.VF, label: 'VF' });
+  if (vStar !== null && Number.isFinite(vStar)) markers.push({ at: vStar, label: 'V*', color: '#d62728' });
+  return markers;
+}
+
 export const FONT_PX = 12;
 export const FONT = `${FONT_PX}px system-ui, "DejaVu Sans", sans-serif`;
 export const TITLE_FONT = `600 13px system-ui, "DejaVu Sans", sans-serif`;
