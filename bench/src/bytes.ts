@@ -63,11 +63,8 @@ export function kernelBytes(kernel: KernelName, nv: number, ng: number, limit = 
   }
 }
 
-/** The stages of one step, in order. */
-export const stepKernels = (model: KineticModel): KernelName[] => stepStagesOf(model);
-
 export function kineticStepBytes(model: KineticModel, nv: number, ng: number, chunks = 1): number {
-  return stepKernels(model).reduce((sum, k) => sum + kernelBytes(k, nv, ng, model === 'vc-limit', chunks), 0);
+  return stepStagesOf(model).reduce((sum, k) => sum + kernelBytes(k, nv, ng, model === 'vc-limit', chunks), 0);
 }
 
 export type ParticleBenchModel = 'vc' | 'nnlif';

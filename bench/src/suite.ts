@@ -6,11 +6,11 @@
  * `maxStepSeconds` (predicted from the size before: on a CPU adapter the largest sizes would take hours).
  */
 import type { GpuContext } from '../../src/host/gpu';
-import { conductanceChunks, type KernelName, KineticSolver } from '../../src/host/kineticSolver';
+import { conductanceChunks, type KernelName, KineticSolver, stepStagesOf } from '../../src/host/kineticSolver';
 import { ParticleSystem } from '../../src/host/particleSystem';
 import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import { gridOf } from '../../src/models/discretization';
-import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, type ParticleBenchModel, particleStepBytes, stepKernels } from './bytes';
+import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
 import { createCopyKernel } from './copyKernel';
 import { type AdaptiveOptions, GpuTimer, type Measured, measureAdaptive, type TimingMethod } from './timing';
 
@@ -400,7 +400,7 @@ async function timeKernels(
   step: KineticCase,
   fraction: (bytes: number, seconds: number) => number,
   log: (line: string) => void,
-  names: (KernelName | 'gStep')[] = [...stepKernels('vc'), 'gStep', 'stateRowStats', 'voltageMarginal'],
+  names: (KernelName | 'gStep')[] = [...stepStagesOf('vc'), 'gStep', 'stateRowStats', 'voltageMarginal'],
 ): Promise<KernelCase[]> {
   const { nv, ng } = solver.grid;
   const chunks = solver.chunks.chunkCount;

@@ -432,14 +432,21 @@ export class KineticSolver {
     return stepStagesOf(this.config.model);
   }
 
+  /** The dispatches of one step, fixed once the solver exists (setParameters keeps model and grid). */
+  private stepDispatchList?: [PipelineName, GPUBindGroup, number, number][];
+  private get stepDispatches(): [PipelineName, GPUBindGroup, number, number][] {
+    this.stepDispatchList ??= this.stepStages.flatMap((stage) => this.stageDispatches(stage));
+    return this.stepDispatchList;
+  }
+
   /** Dispatches per step (5 with one column chunk, 7 with more). */
   get dispatchesPerStep(): number {
-    return this.stepStages.reduce((n, stage) => n + this.stageDispatches(stage).length, 0);
+    return this.stepDispatches.length;
   }
 
   /** Encode one step into a pass. */
   encodeStep(pass: GPUComputePassEncoder): void {
-    for (const stage of this.stepStages) this.encodeKernel(pass, stage);
+    for (const [pipeline, group, x, y] of this.stepDispatches) this.dispatch(pass, pipeline, group, x, y);
   }
 
   /**
