@@ -68,10 +68,7 @@ export async function viewCommand(dir: string, options: ViewOptions, out: (line:
       serveData(req, res, () => notFound(res, path));
     } else if (path === '/' || path === '/index.html' || path.startsWith('/assets/')) {
       serveSite(req, res, () => notFound(res, path));
-    } else if (path === '/favicon.ico') {
-      res.statusCode = 204; // the page has no icon; a 404 would be a console error in the browser
-      res.end();
-    } else notFound(res, path);
+    } else notFound(res, path); // the page declares no icon (a data: URL), so browsers ask for no /favicon.ico
   });
 
   await new Promise<void>((resolveListen, rejectListen) => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebPage, chromiumPath, launchBrowser, runPage, serveDirectory, type Browser } from './harness';
+import { buildWebPage, CHROMIUM_WEBGPU_FLAGS, checkWebGpuCanvas, chromiumPath, launchBrowser, runPage, serveDirectory, type Browser } from './harness';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const chrome = chromiumPath();
@@ -73,5 +73,24 @@ describe.skipIf(chrome === null)(title, () => {
     // in[i] = i / 2  =>  out[i] = i + 1 (exact in f32).
     expect(result.values).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(result.sum).toBe((N * (N + 1)) / 2);
+  }, 120_000);
+
+  it('presents a WebGPU canvas frame with the flags in use (the viewer needs the GPU process, not only compute)', async () => {
+    const check = await checkWebGpuCanvas(browser!);
+    expect(check, JSON.stringify(check)).toMatchObject({ ok: true, stage: 'presented', adapter: 'swiftshader' });
+    expect(check.pixel).toEqual([255, 128, 0, 255]);
+  }, 120_000);
+
+  it('the canvas check fails, naming what to change, where the GPU process cannot present', async () => {
+    // ANGLE on SwiftShader without Dawn on SwiftShader Vulkan: measured to fail on machines with and without lavapipe.
+    const flags = CHROMIUM_WEBGPU_FLAGS.filter((f) => !f.startsWith('--use-vulkan='));
+    const broken = await launchBrowser({ flags });
+    try {
+      const check = await checkWebGpuCanvas(broken, 30_000);
+      expect(check.ok).toBe(false);
+      expect(check.remedy).toMatch(/--use-angle=swiftshader --use-vulkan=swiftshader/);
+    } finally {
+      await broken.close();
+    }
   }, 120_000);
 });

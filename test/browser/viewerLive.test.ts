@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { densityLayout } from '../../src/render/canvas/layout';
 import { repoRoot } from '../helpers/cli';
-import { type Browser, chromiumPath, launchBrowser, serveDirectory } from './harness';
+import { type Browser, chromiumPath, serveDirectory } from './harness';
 import { decodePng, regionStats, saveScreenshot } from './pixels';
-import { openViewer, type ViewerPage } from './viewerPage';
+import { launchViewerBrowser, openViewer, type ViewerPage } from './viewerPage';
 
 const chrome = chromiumPath();
 const SMALL = 'nv=64&ng=48';
@@ -29,7 +29,7 @@ describe.skipIf(chrome === null)('the viewer, live mode', () => {
   beforeAll(async () => {
     if (!existsSync(join(repoRoot, 'dist/index.html'))) throw new Error('dist/index.html is missing: npm run build builds the viewer');
     server = await serveDirectory(join(repoRoot, 'dist'));
-    browser = await launchBrowser();
+    browser = await launchViewerBrowser();
   });
 
   afterAll(async () => {

@@ -4,6 +4,7 @@
  * from window.__kinfireViewer (web/viewer/shell.ts, ViewerProbe).
  */
 import type { Browser, Page } from 'puppeteer-core';
+import { canvasCheckMessage, checkWebGpuCanvas, launchBrowser } from './harness';
 import type { ViewerProbe } from '../../web/viewer/shell';
 
 export interface ViewerPage {
@@ -15,6 +16,20 @@ export interface ViewerPage {
   waitFor(ready: (p: ViewerProbe) => boolean, timeoutMs?: number): Promise<ViewerProbe>;
 }
 
+/**
+ * Launches the browser for the viewer tests, after checking that a WebGPU canvas presents frames with
+ * its flags: a machine where it cannot gets one message naming the missing piece, not failures of every test.
+ */
+export async function launchViewerBrowser(): Promise<Browser> {
+  const browser = await launchBrowser();
+  const check = await checkWebGpuCanvas(browser);
+  if (!check.ok) {
+    await browser.close();
+    throw new Error(canvasCheckMessage(check));
+  }
+  return browser;
+}
+
 export async function openViewer(browser: Browser, url: string, viewport = { width: 1280, height: 860 }): Promise<ViewerPage> {
   const page = await browser.newPage();
   await page.setViewport(viewport);
@@ -24,7 +39,7 @@ export async function openViewer(browser: Browser, url: string, viewport = { wid
   });
   page.on('pageerror', (err: unknown) => errors.push(`[pageerror] ${err instanceof Error ? err.message : String(err)}`));
   page.on('response', (res) => {
-    if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) errors.push(`[http ${res.status()}] ${res.url()}`);
+    if (res.status() >= 400) errors.push(`[http ${res.status()}] ${res.url()}`);
   });
   await page.goto(url, { waitUntil: 'load' });
   const probe = () => page.evaluate(() => structuredClone((window as unknown as { __kinfireViewer: ViewerProbe }).__kinfireViewer));

@@ -61,7 +61,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
   }
   const { device } = ctx;
   device.addEventListener('uncapturederror', (e) => shell.showMessage(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`, 'error'));
-  void device.lost.then((info) => shell.showMessage(`The WebGPU device was lost (${info.reason}): ${info.message}. Reload the page.`, 'error'));
+  void device.lost.then((info) => shell.showMessage(`The WebGPU device was lost (${info.reason}): ${info.message}. Reload the page; if it happens again, the browser's GPU process cannot start (README, "When live mode cannot start"). Playback of a results folder works without WebGPU (Playback tab).`, 'error'));
   shell.setStatus('adapter', describeAdapter(ctx.adapterInfo));
   shell.densityGpu.hidden = false;
   const canvas = shell.densityGpu;
