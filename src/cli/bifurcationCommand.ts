@@ -20,7 +20,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
-import { PendingResults } from '../io/results';
+import { PendingResults } from '../io/resultsFolder';
 import { ConfigError, type ModelParams, resolveConfig } from '../models/config';
 import {
   BIFURCATION_PARAMS,
@@ -235,59 +235,55 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
   const bisections = numberOption('--bisections', opts.bisections ?? String(BIFURCATION_DEFAULTS.bisections), { integer: true, min: 1, max: 100 });
   const width = numberOption('--width', opts.width ?? String(BIFURCATION_DEFAULTS.width), { integer: true, min: 200, max: 16384 });
   const height = numberOption('--height', opts.height ?? String(BIFURCATION_DEFAULTS.height), { integer: true, min: 150, max: 16384 });
-  PendingResults.check(opts.out, !!opts.force);
-  const values = linspace(from, to, n);
-  for (const v of values) withParam(config.params, param, v); // ConfigError naming the field and the value
+  const reservation = PendingResults.reserve(opts.out, { force: !!opts.force, command: 'bifurcation', version: pkg.version });
+  // The folder is written only when the diagram is complete; a failure or a signal removes the partial one.
+  const { diagram, wall_s } = await reservation.produce((pending) => {
+    const values = linspace(from, to, n);
+    for (const v of values) withParam(config.params, param, v); // ConfigError naming the field and the value
 
-  if (!opts.quiet) log(`kinfire ${pkg.version} bifurcation: ${param} from ${from} to ${to}, ${n} values; stability by perturbed evolution, nv = ${nv}, T = ${T}`);
-  const progress = countReporter('bifurcation', 'values', process.stderr, opts.quiet);
-  const start = performance.now();
-  let diagram: BifurcationDiagram;
-  try {
-    diagram = bifurcationDiagram(config.params, param, values, {
-      stability: { nv, T },
-      bisections,
-      onProgress: (p) => progress.update(p.done, p.total, `${param} = ${short(p.value)}: ${p.states} state${p.states === 1 ? '' : 's'}`),
-    });
-  } finally {
-    progress.stop();
-  }
-  const wall_s = (performance.now() - start) / 1000;
+    if (!opts.quiet) log(`kinfire ${pkg.version} bifurcation: ${param} from ${from} to ${to}, ${n} values; stability by perturbed evolution, nv = ${nv}, T = ${T}`);
+    const progress = countReporter('bifurcation', 'values', process.stderr, opts.quiet);
+    const start = performance.now();
+    let diagram: BifurcationDiagram;
+    try {
+      diagram = bifurcationDiagram(config.params, param, values, {
+        stability: { nv, T },
+        bisections,
+        onProgress: (p) => progress.update(p.done, p.total, `${param} = ${short(p.value)}: ${p.states} state${p.states === 1 ? '' : 's'}`),
+      });
+    } finally {
+      progress.stop();
+    }
+    const wall_s = (performance.now() - start) / 1000;
 
-  const json = {
-    kinfire: pkg.version,
-    param,
-    from,
-    to,
-    n,
-    values,
-    params: config.params,
-    method: {
-      model: 'ε → 0 limit (voltage) equation; its steady states do not depend on ε',
-      roots: 'scan of F(N) = N·I(N) − 1 on (0, max φF], polished to 1e-12 relative; closed form of I for the step φF, quadrature otherwise; quiescent state N = 0 when V*(0) ≤ VF (step φF)',
-      gbar: 'mean of N(gin + bN, a) truncated to [0, ∞)',
-      stability: `perturbed time evolution of the 1D limit scheme (nv = ${nv}, T = ${T}): stable when N stays within 2% of N* (absolute 0.02 for N* < 1)`,
-      folds: `where the number of firing states changes by two between consecutive values: ${bisections} bisections on ${param}; reported at the end that still has the merging pair, N = their mean`,
-      quiescent: `where V*(0) − VF changes sign: ${bisections} bisections on ${param}; reported at the end where the quiescent state exists`,
-      branches: 'plot: states ordered by N at each value, joined rank by rank; the pair that appears or disappears is joined to its fold or quiescent point',
-    },
-    folds: diagram.folds,
-    states: diagram.slices.map((s) => ({ value: s.value, N: s.states.map((x) => x.N), stable: s.states.map((x) => x.stable), quiescent: s.states.map((x) => x.quiescent) })),
-    wall_s,
-  };
-  const png = bifurcationPng(diagram, config.params, { width, height });
-
-  const pending = PendingResults.begin(opts.out, !!opts.force);
-  try {
+    const json = {
+      kinfire: pkg.version,
+      param,
+      from,
+      to,
+      n,
+      values,
+      params: config.params,
+      method: {
+        model: 'ε → 0 limit (voltage) equation; its steady states do not depend on ε',
+        roots: 'scan of F(N) = N·I(N) − 1 on (0, max φF], polished to 1e-12 relative; closed form of I for the step φF, quadrature otherwise; quiescent state N = 0 when V*(0) ≤ VF (step φF)',
+        gbar: 'mean of N(gin + bN, a) truncated to [0, ∞)',
+        stability: `perturbed time evolution of the 1D limit scheme (nv = ${nv}, T = ${T}): stable when N stays within 2% of N* (absolute 0.02 for N* < 1)`,
+        folds: `where the number of firing states changes by two between consecutive values: ${bisections} bisections on ${param}; reported at the end that still has the merging pair, N = their mean`,
+        quiescent: `where V*(0) − VF changes sign: ${bisections} bisections on ${param}; reported at the end where the quiescent state exists`,
+        branches: 'plot: states ordered by N at each value, joined rank by rank; the pair that appears or disappears is joined to its fold or quiescent point',
+      },
+      folds: diagram.folds,
+      states: diagram.slices.map((s) => ({ value: s.value, N: s.states.map((x) => x.N), stable: s.states.map((x) => x.stable), quiescent: s.states.map((x) => x.quiescent) })),
+      wall_s,
+    };
+    const png = bifurcationPng(diagram, config.params, { width, height });
     pending.write('bifurcation.csv', bifurcationCsv(diagram));
     pending.write('folds.csv', foldsCsv(diagram));
     pending.write('bifurcation.json', `${JSON.stringify(json, null, 2)}\n`);
     pending.write('bifurcation.png', png);
-    pending.commit();
-  } catch (e) {
-    pending.abandon();
-    throw e;
-  }
+    return { diagram, wall_s };
+  });
   if (!opts.quiet) {
     const way = to > from ? 'increases' : 'decreases';
     for (const f of diagram.folds) {

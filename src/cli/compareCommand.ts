@@ -17,7 +17,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { type CompareResult, compareConfigs, runComparison } from '../host/compare';
 import { type AdapterSummary, describeAdapter, openGpu } from '../host/gpu';
 import { checkParticleMemory } from '../host/particleSystem';
-import { PendingResults } from '../io/results';
+import { PendingResults } from '../io/resultsFolder';
 import { applyOverrides, ConfigError } from '../models/config';
 import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter, type ProgressReporter } from './progress';
@@ -123,8 +123,11 @@ export function compareJson(result: CompareResult, input: ReturnType<typeof pars
 export async function compareCommand(options: CompareOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   // Everything that can reject the input happens before the results folder exists.
   const input = parseCompareInput(options);
-  PendingResults.check(input.out, !!options.force);
-  const ctx = await openGpu();
+  const reservation = PendingResults.reserve(input.out, { force: !!options.force, command: 'compare', version: pkg.version });
+  const ctx = await openGpu().catch((e: unknown) => {
+    reservation.release();
+    throw e;
+  });
   try {
     for (const count of input.counts) checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
     const { kinetic } = input;
@@ -135,7 +138,7 @@ export async function compareCommand(options: CompareOptions, log: (line: string
     let progress: ProgressReporter | undefined;
     const started = performance.now();
     try {
-      return await PendingResults.produce(input.out, !!options.force, async (pending) => {
+      return await reservation.produce(async (pending) => {
         const result = await runComparison(ctx, input.raw, input.counts, {
           onStart: (what) => {
             progress?.stop();
@@ -157,6 +160,7 @@ export async function compareCommand(options: CompareOptions, log: (line: string
       progress?.stop();
     }
   } finally {
+    reservation.release();
     ctx.destroy();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The `kinfire` command line. Exit codes: 0 ok; 1 a failure of the run or the GPU; 2 bad input
  * (config, options, output folder, grid too large for the adapter); 3 the run stopped early with
- * status "blowup" or "nonfinite" (its results folder is written).
+ * status "blowup" or "nonfinite" (its results folder is written); 130 / 143 stopped by SIGINT / SIGTERM
+ * (the partial results folder is removed, nothing is written).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +10,10 @@ import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { GpuUnavailableError } from '../host/gpu';
 import { GridTooLargeError } from '../host/kineticSolver';
-import { OutputDirError } from '../io/results';
+import { RunInterrupted } from '../host/interrupt';
+import { OutputDirError, signalExitCode } from '../io/resultsFolder';
 import { ConfigError } from '../models/config';
+import { LONG_RUN_STEPS } from './longRuns';
 import { runCommand } from './runCommand';
 import { registerBifurcation } from './bifurcationCommand';
 import { registerCompare } from './compareCommand';
@@ -42,6 +45,7 @@ export function buildProgram(): Command {
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
     .option('-f, --force', 'replace an existing results folder')
     .option('-q, --quiet', 'no progress output')
+    .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
     .action(async (opts) => {
       const summary = await runCommand(opts, pkg.version);
       process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
@@ -51,10 +55,10 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('run the shipped demo (examples/demo.json) and say where its results are')
-    .option('-o, --out <dir>', 'results folder', 'runs/demo')
+    .option('-o, --out <dir>', 'results folder (replaced if a demo wrote it; any other non-empty folder is refused)', 'runs/demo')
     .action(async (opts) => {
       const config = demoConfigPath();
-      const summary = await runCommand({ config, out: opts.out, force: true }, pkg.version);
+      const summary = await runCommand({ config, out: opts.out, demo: true }, pkg.version);
       const out = resolve(opts.out);
       process.stdout.write(
         [
@@ -77,6 +81,15 @@ export function buildProgram(): Command {
 }
 
 const INPUT_ERRORS = [ConfigError, OutputDirError, GridTooLargeError];
+/** Errors of the file system during a run: one line, exit 1. */
+const FILE_SYSTEM_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EIO: 'input/output error',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
 
 export async function main(argv = process.argv): Promise<number> {
   try {
@@ -87,6 +100,16 @@ export async function main(argv = process.argv): Promise<number> {
     if (INPUT_ERRORS.some((E) => e instanceof E)) {
       process.stderr.write(`kinfire: ${(e as Error).message}\n`);
       return 2;
+    }
+    if (e instanceof RunInterrupted) {
+      process.stderr.write(`\nkinfire: stopped by ${e.signal}; the partial results were removed and nothing was written\n`);
+      return signalExitCode(e.signal);
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && FILE_SYSTEM_ERRORS[code]) {
+      // The partial folder is already removed (PendingResults.produce); a stack trace would say nothing more.
+      process.stderr.write(`kinfire: cannot write the results: ${FILE_SYSTEM_ERRORS[code]} (${code}${(e as NodeJS.ErrnoException).path ? `, ${(e as NodeJS.ErrnoException).path}` : ''}); no results folder was written\n`);
+      return 1;
     }
     if (e instanceof GpuUnavailableError) {
       process.stderr.write(`kinfire: ${e.message}\n`);

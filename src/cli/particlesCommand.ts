@@ -21,13 +21,14 @@ import { type AdapterSummary, describeAdapter, openGpu } from '../host/gpu';
 import { runParticles, type ParticleRunResult, type ParticleSnapshot } from '../host/particleRun';
 import { checkParticleMemory, particleHistogramGrid } from '../host/particleSystem';
 import { encodeNpy } from '../io/npy';
-import { PendingResults } from '../io/results';
+import { PendingResults } from '../io/resultsFolder';
 import { applyOverrides, type ParticleConfig, resolveParticleConfig } from '../models/config';
 import { nnlifKernelParams, nnlifParticleSteadyRates } from '../models/particles/nnlifReference';
 import { nnlifSteadyDensity } from '../models/nnlif/steadyRate';
 import { renderHeatmapPng } from '../render/png/heatmap';
 import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter } from './progress';
+import { calibrationConfig, LONG_RUN_STEPS, refuseLongRun } from './longRuns';
 import { loadConfigFile } from './runCommand';
 
 export interface ParticlesOptions {
@@ -36,6 +37,8 @@ export interface ParticlesOptions {
   set?: string[];
   force?: boolean;
   quiet?: boolean;
+  /** run more than LONG_RUN_STEPS steps */
+  allowLong?: boolean;
 }
 
 export interface ParticleSnapshotRecord {
@@ -194,10 +197,14 @@ export function makeParticlesSummary(
 export async function particlesCommand(options: ParticlesOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ParticlesSummary> {
   // Everything that can reject the input happens before the results folder exists.
   const config = particlesConfigFromOptions(options);
-  PendingResults.check(options.out, !!options.force);
-  const ctx = await openGpu();
+  const reservation = PendingResults.reserve(options.out, { force: !!options.force, command: 'particles', version: version });
+  const ctx = await openGpu().catch((e: unknown) => {
+    reservation.release();
+    throw e;
+  });
   try {
     checkParticleMemory(config, ctx.cpuAdapter, totalmem());
+    await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runParticles(ctx, calibrationConfig(config))).stepsPerSecond);
     const exact = exactSteadyRates(config);
     if (!options.quiet) {
       log(`kinfire ${version}: particles, model ${config.model}, ${config.particles.count} neurons, seed ${config.particles.seed}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
@@ -206,7 +213,7 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
     const progress = progressReporter('particles', process.stderr, options.quiet);
     const snapshots: ParticleSnapshotRecord[] = [];
     try {
-      return await PendingResults.produce(options.out, !!options.force, async (pending) => {
+      return await reservation.produce(async (pending) => {
         const result = await runParticles(ctx, config, {
           onProgress: (p) => progress.update(p),
           onSnapshot: (s) => {
@@ -228,6 +235,7 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
       progress.stop();
     }
   } finally {
+    reservation.release();
     ctx.destroy();
   }
 }
@@ -243,6 +251,7 @@ export function registerParticles(program: Command): void {
     .option('-s, --set <key=value>', 'override one config key, e.g. particles.count=1e6 (repeatable)', collect, [])
     .option('-f, --force', 'replace an existing results folder')
     .option('-q, --quiet', 'no progress output')
+    .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
     .action(async (opts) => {
       const summary = await particlesCommand(opts, pkg.version);
       process.stdout.write(

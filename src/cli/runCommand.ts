@@ -1,10 +1,13 @@
 /** `kinfire run`: validate the config, open the GPU, run, write the results folder atomically. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeAdapter, openGpu } from '../host/gpu';
 import { checkGridFits } from '../host/kineticSolver';
 import { runSimulation } from '../host/run';
-import { activityCsv, makeSummary, PendingResults, type Summary } from '../io/results';
+import { activityCsv, makeSummary, type SnapshotFile, type Summary, writeDensitySnapshot } from '../io/results';
+import { PendingResults, type ResultsMarker } from '../io/resultsFolder';
 import { applyOverrides, ConfigError, type KinfireConfig, resolveConfig } from '../models/config';
+import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
 
 export interface RunOptions {
@@ -13,6 +16,22 @@ export interface RunOptions {
   set?: string[];
   force?: boolean;
   quiet?: boolean;
+  /** run more than LONG_RUN_STEPS steps */
+  allowLong?: boolean;
+  /** the shipped demo: replaces, without --force, only a folder a demo wrote */
+  demo?: boolean;
+}
+
+/** A demo's folder: its marker says demo, or (written before markers) its summary.json has the demo's config. */
+function isDemoFolder(marker: ResultsMarker, dir: string, config: KinfireConfig): boolean {
+  if (marker.command === 'demo') return true;
+  if (marker.command !== 'legacy:summary.json') return false;
+  try {
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { config?: unknown };
+    return JSON.stringify(summary.config) === JSON.stringify(config);
+  } catch {
+    return false;
+  }
 }
 
 export function loadConfigFile(path: string): unknown {
@@ -37,24 +56,34 @@ export function configFromOptions(options: { config?: string; set?: string[] }):
 export async function runCommand(options: RunOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Summary> {
   // Everything that can reject the input happens before the results folder exists.
   const config = configFromOptions(options);
-  PendingResults.check(options.out, !!options.force);
-  const ctx = await openGpu();
+  const reservation = PendingResults.reserve(options.out, {
+    force: !!options.force,
+    command: options.demo ? 'demo' : 'run',
+    version,
+    ...(options.demo ? { replaceWithoutForce: true, replaces: (marker: ResultsMarker, dir: string) => isDemoFolder(marker, dir, config) } : {}),
+  });
+  const ctx = await openGpu().catch((e: unknown) => {
+    reservation.release();
+    throw e;
+  });
   try {
     checkGridFits(ctx.limits, config.grid.nv, config.grid.ng);
+    await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runSimulation(ctx, calibrationConfig(config))).stepsPerSecond);
     if (!options.quiet) {
       log(`kinfire ${version}: model ${config.model}, grid ${config.grid.nv} × ${config.grid.ng}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('run', process.stderr, options.quiet);
+    const snapshots: SnapshotFile[] = [];
     try {
-      return await PendingResults.produce(options.out, !!options.force, async (pending) => {
+      return await reservation.produce(async (pending) => {
         const result = await runSimulation(ctx, config, {
           onProgress: (p) => progress.update(p),
-          onSnapshot: (s) => pending.writeSnapshot(config, s),
+          onSnapshot: (s) => writeDensitySnapshot(pending, snapshots, config, s),
           onWarning: (w) => log(`warning: ${w}`),
         });
         progress.stop();
-        const summary = makeSummary(config, result, ctx.adapterInfo, ctx.runtime, pending.snapshots, version);
+        const summary = makeSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, version);
         pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
         pending.write('activity.csv', activityCsv(result.activity));
         if (result.status !== 'ok') log(`run stopped: ${result.status}: ${result.message}`);
@@ -64,6 +93,7 @@ export async function runCommand(options: RunOptions, version: string, log: (lin
       progress.stop();
     }
   } finally {
+    reservation.release();
     ctx.destroy();
   }
 }

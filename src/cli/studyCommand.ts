@@ -28,7 +28,7 @@ import {
   type StudyRunRecord,
 } from '../host/epsStudy';
 import { checkGridFits } from '../host/kineticSolver';
-import { PendingResults } from '../io/results';
+import { PendingResults } from '../io/resultsFolder';
 import { applyOverrides, ConfigError, type KinfireConfig, resolveConfig } from '../models/config';
 import { type LineSeries, renderLinePlotPng } from '../render/png/lineplot';
 import { loadConfigFile } from './runCommand';
@@ -236,8 +236,11 @@ export function studyJson(result: EpsStudyResult, base: KinfireConfig, options: 
 export async function studyCommand(kind: string | undefined, options: StudyOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   const input = parseStudyInput(kind, options);
   const out = input.out;
-  PendingResults.check(out, !!options.force);
-  const ctx = await openGpu();
+  const reservation = PendingResults.reserve(out, { force: !!options.force, command: 'study', version: pkg.version });
+  const ctx = await openGpu().catch((e: unknown) => {
+    reservation.release();
+    throw e;
+  });
   try {
     for (const g of input.grids) checkGridFits(ctx.limits, g.nv, g.ng);
     const totalSteps = input.plan.plans.reduce((s, p) => s + p.limit.time.steps * (1 + p.kinetic.length), 0);
@@ -248,7 +251,7 @@ export async function studyCommand(kind: string | undefined, options: StudyOptio
     }
     const progress = studyProgress(totalSteps, process.stderr, options.quiet);
     try {
-      return await PendingResults.produce(out, !!options.force, async (pending) => {
+      return await reservation.produce(async (pending) => {
         const result = await runEpsStudy(ctx, input.raw, {
           eps: input.eps,
           grids: input.grids,
@@ -257,10 +260,10 @@ export async function studyCommand(kind: string | undefined, options: StudyOptio
         });
         progress.stop();
         const json = studyJson(result, input.base, options);
-        writeFileSync(join(pending.path, 'study.json'), `${JSON.stringify(json, null, 2)}\n`);
-        writeFileSync(join(pending.path, 'study.csv'), studyCsv(result));
-        for (const g of result.grids) writeFileSync(join(pending.path, `N_${gridLabel(g.grid)}.csv`), traceCsv(g));
-        for (const [name, png] of Object.entries(studyPlots(result))) writeFileSync(join(pending.path, name), png);
+        pending.write('study.json', `${JSON.stringify(json, null, 2)}\n`);
+        pending.write('study.csv', studyCsv(result));
+        for (const g of result.grids) pending.write(`N_${gridLabel(g.grid)}.csv`, traceCsv(g));
+        for (const [name, png] of Object.entries(studyPlots(result))) pending.write(name, png);
         if (!result.ok) log('study: some runs stopped early (see study.json → grids[].runs[].status); their errors are left empty');
         return { out: resolve(out), result };
       });
@@ -268,6 +271,7 @@ export async function studyCommand(kind: string | undefined, options: StudyOptio
       progress.stop();
     }
   } finally {
+    reservation.release();
     ctx.destroy();
   }
 }

@@ -2,18 +2,20 @@
  * `kinfire view DIR`: serves the viewer (the static site `npm run build` puts in dist/) at / and the
  * results folder DIR at /data/, prints the playback URL, and serves until SIGINT or SIGTERM.
  *
+ * Only regular files inside DIR are served (links are resolved, and one leading out of DIR is not served);
+ * a --host that is not a loopback address is warned about, since DIR becomes readable by the network.
  * DIR must be a kinfire results folder (summary.json from run/particles, or study.json from study):
  * otherwise an OutputDirError (exit code 2) names it. A bad --port or --host is a ConfigError (exit 2).
  * Without a built viewer (dist/index.html) it says to run npm run build (exit code 1).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import sirv from 'sirv';
-import { OutputDirError } from '../io/results';
+import { OutputDirError } from '../io/resultsFolder';
 import { ConfigError } from '../models/config';
 
 export interface ViewOptions {
@@ -46,6 +48,32 @@ function viewerUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/?mode=playback&data=data/`;
 }
 
+/**
+ * Whether /data/<relative> may be served: a regular file whose real path (links resolved) lies inside
+ * the results folder. A link out of the folder (to /etc/passwd, say) is not served.
+ */
+export function servableDataFile(dataRoot: string, relative: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(relative);
+  } catch {
+    return false;
+  }
+  if (decoded.includes('\0')) return false;
+  try {
+    const real = realpathSync(join(dataRoot, decoded));
+    return (real === dataRoot || real.startsWith(dataRoot + sep)) && statSync(real).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
 function notFound(res: ServerResponse, url: string | undefined) {
   res.statusCode = 404;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
@@ -60,10 +88,15 @@ export async function viewCommand(dir: string, options: ViewOptions, out: (line:
   // dev: no cached file list, so a results folder rewritten (--force) while it is viewed is served fresh.
   const serveSite = sirv(site, { dev: true, etag: false });
   const serveData = sirv(input.dir, { dev: true, etag: false, dotfiles: false });
+  const dataRoot = realpathSync(input.dir);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('Cache-Control', 'no-store');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path.startsWith('/data/')) {
+      if (!servableDataFile(dataRoot, path.slice('/data/'.length))) {
+        notFound(res, path);
+        return;
+      }
       req.url = req.url!.slice('/data'.length);
       serveData(req, res, () => notFound(res, path));
     } else if (path === '/' || path === '/index.html' || path.startsWith('/assets/')) {
@@ -80,6 +113,9 @@ export async function viewCommand(dir: string, options: ViewOptions, out: (line:
   const { port } = server.address() as AddressInfo;
   out(`kinfire viewer: ${viewerUrl(input.host, port)}`);
   out(`serving ${input.dir} at /data/; stop with Ctrl+C`);
+  if (!isLoopback(input.host)) {
+    process.stderr.write(`kinfire: warning: --host ${input.host} is not a loopback address: every machine that can reach this one on port ${port} can read ${input.dir}\n`);
+  }
 
   await new Promise<void>((resolveClosed) => {
     const stop = () => {

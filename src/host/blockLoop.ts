@@ -3,8 +3,10 @@
  * synchronisation each, snapshot steps end a block, and the stop rules are applied to every step of a
  * block as it is read back. A block with a bad step is rolled back to the checkpoint taken before it
  * and replayed up to the last good step; every step is deterministic, so the replay is bitwise the
- * original and the run keeps exactly its last good state.
+ * original and the run keeps exactly its last good state. A stop asked for by a signal (interrupt.ts)
+ * ends the loop between two blocks with RunInterrupted.
  */
+import { throwIfInterrupted } from './interrupt';
 
 /** What a GPU system must offer the loop. */
 export interface BlockSystem<Block> {
@@ -64,6 +66,7 @@ export async function runBlocks<Block, Status extends string>(system: BlockSyste
     }
   };
   await emitSnapshots(0);
+  throwIfInterrupted();
 
   const began = now();
   let blockSteps = 8;
@@ -95,6 +98,7 @@ export async function runBlocks<Block, Status extends string>(system: BlockSyste
     n += count;
     await emitSnapshots(n);
     await o.afterBlock?.(n);
+    throwIfInterrupted(); // between blocks: the GPU is idle and the state consistent
     const elapsed = (now() - began) / 1000;
     o.onProgress?.({ step: n, steps: o.steps, t: n * o.dt, T: o.T, stepsPerSecond: n / Math.max(elapsed, 1e-9) });
     // Aim at ~0.25 s per block: few synchronisations, yet a responsive progress bar.

@@ -99,11 +99,18 @@ export class GridTooLargeError extends Error {
   }
 }
 
+/** GPU memory of the kinetic solver's buffers that grow with the grid, in bytes (three copies of p dominate). */
+export function kineticStateBytes(nv: number, ng: number): number {
+  return 3 * nv * ng * 4 + (ng + nv) * 16 + ng * 16 + nv * 4;
+}
+
 /** The largest cell count one state buffer may hold on this device, and the check of a grid against it. */
 export function checkGridFits(limits: GPUSupportedLimits, nv: number, ng: number): void {
   const maxBytes = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
   const maxCells = Math.floor(maxBytes / 4);
-  const side = Math.floor(Math.sqrt(maxCells));
+  // A driver may refuse a buffer of exactly its limit (SwiftShader: 1 GiB − 4 KiB is the largest it
+  // allocates): the example grid stays a page below, on a multiple of 64 cells.
+  const side = Math.floor(Math.sqrt((maxBytes - 4096) / 4) / 64) * 64;
   if (nv * ng > maxCells) {
     throw new GridTooLargeError(
       `grid: nv × ng = ${nv} × ${ng} = ${nv * ng} cells needs ${(nv * ng * 4) / 2 ** 20} MiB per state buffer, ` +
@@ -258,7 +265,15 @@ export class KineticSolver {
 
     const cells = grid.nv * grid.ng;
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const make = (label: string, size: number, usage = storage) => device.createBuffer({ label, size: Math.max(16, size), usage });
+    const created: GPUBuffer[] = [];
+    const make = (label: string, size: number, usage = storage) => {
+      const buffer = device.createBuffer({ label, size: Math.max(16, size), usage });
+      created.push(buffer);
+      return buffer;
+    };
+    // WebGPU does not report a device's free memory: an allocation that fails is caught here and
+    // reported as bad input (the grid), instead of surfacing later as an uncaptured error.
+    device.pushErrorScope('out-of-memory');
     const buffers = {
       params: make('params', stepBindings.paramsSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
       stateA: make('p (state A)', cells * 4),
@@ -271,6 +286,15 @@ export class KineticSolver {
       diagnostics: make('diagnostics', 16 + HISTORY_CAPACITY * 8),
       marginal: make('marginal', grid.nv * 4),
     };
+    const outOfMemory = await device.popErrorScope();
+    if (outOfMemory) {
+      for (const b of created) b.destroy();
+      await device.popErrorScope();
+      throw new GridTooLargeError(
+        `grid: nv × ng = ${grid.nv} × ${grid.ng} needs ${(kineticStateBytes(grid.nv, grid.ng) / 2 ** 30).toFixed(2)} GiB of GPU memory ` +
+          `(p twice and its last good state, ${((cells * 4) / 2 ** 20).toFixed(0)} MiB each), more than this device could allocate (${outOfMemory.message.split('\n')[0]}); use a smaller grid`,
+      );
+    }
     const bindGroup = (src: GPUBuffer, dst: GPUBuffer, label: string) =>
       device.createBindGroup({
         label,

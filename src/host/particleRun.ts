@@ -75,6 +75,12 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
   const activity = { t: [0] as number[], N: [N0] as number[] };
 
   let lastN = N0;
+  const written = new Set<number>();
+  const writeSnapshot = async (step: number) => {
+    if (written.has(step) || !hooks.onSnapshot) return; // the kept state of a stopped run may be a snapshot already
+    written.add(step);
+    await hooks.onSnapshot({ t: step * dt, step, histogram: await system.histogram() });
+  };
   const loop = await runBlocks<ParticleBlock, 'blowup'>(system, {
     steps,
     dt,
@@ -97,9 +103,7 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
         activity.N.push(lastN);
       }
     },
-    onSnapshot: async (step) => {
-      if (hooks.onSnapshot) await hooks.onSnapshot({ t: step * dt, step, histogram: await system.histogram() });
-    },
+    onSnapshot: async (step) => writeSnapshot(step),
     onProgress: hooks.onProgress,
   });
   const n = loop.steps;
@@ -107,7 +111,7 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
   const message = loop.stop?.message;
   const wallSeconds = loop.wallSeconds;
   if (loop.stop) {
-    if (hooks.onSnapshot) await hooks.onSnapshot({ t: n * dt, step: n, histogram: await system.histogram() });
+    await writeSnapshot(n);
     if (n > 0 && activity.t[activity.t.length - 1] !== n * dt) {
       activity.t.push(n * dt);
       activity.N.push(lastN);

@@ -3,7 +3,7 @@
  * rows and snapshots of the kinetic solver, on the shared block driver (blockLoop.ts), which rolls a
  * bad block back to the last good step.
  */
-import type { KinfireConfig } from '../models/config';
+import { ConfigError, type KinfireConfig } from '../models/config';
 import type { GpuContext } from './gpu';
 import { type BlockProgress, runBlocks, type Stop } from './blockLoop';
 import { type ActivityBlock, HISTORY_CAPACITY, KineticSolver } from './kineticSolver';
@@ -107,7 +107,18 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
     hooks.onWarning?.(message);
   };
   const start = await solver.readHistory(0, 0);
+  if (!Number.isFinite(start.N[0]) || !Number.isFinite(start.mass[0])) {
+    if (!solverIn) solver.destroy();
+    // Nothing good to keep: the config itself overflows f32 (the kernels' arithmetic).
+    throw new ConfigError('initial', `the initial state is not finite in f32: N(0) = ${start.N[0]}, mass = ${start.mass[0]}; check params.phiF.rate, initial.sv and initial.sg`);
+  }
   const massInitial = start.mass[0];
+  const written = new Set<number>();
+  const writeSnapshot = async (step: number, p: Float32Array) => {
+    if (written.has(step)) return; // the kept state of a run stopped early may be a snapshot already
+    written.add(step);
+    await hooks.onSnapshot?.({ t: step * dt, step, p });
+  };
   const activity = { t: [0], N: [start.N[0]], mass: [start.mass[0]] };
   let lastN = start.N[0];
   let lastMass = start.mass[0];
@@ -129,9 +140,7 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
         activity.mass.push(lastMass);
       }
     },
-    onSnapshot: async (step) => {
-      await hooks.onSnapshot?.({ t: step * dt, step, p: await solver.readDensity() });
-    },
+    onSnapshot: async (step) => writeSnapshot(step, await solver.readDensity()),
     afterBlock: async (step) => {
       if (pileupWarned) return;
       // m(g) of the current state is in rowStats.w already (written by the second row half).
@@ -148,7 +157,7 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
   const p = await solver.readDensity();
   if (loop.stop) {
     // The last good snapshot: the state the run keeps, under its own time.
-    await hooks.onSnapshot?.({ t: n * dt, step: n, p });
+    await writeSnapshot(n, p);
     if (activity.t[activity.t.length - 1] !== n * dt) {
       activity.t.push(n * dt);
       activity.N.push(lastN);

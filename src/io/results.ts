@@ -1,11 +1,9 @@
 /**
- * The results folder of a run: summary.json, activity.csv and, per snapshot, p_t<time>.npy (float32,
- * shape (ng, nv), C order: p[j, i] = p(v_i, g_j)) and p_t<time>.png. Files are written into a
- * temporary sibling folder that is renamed to the requested name only when the run has finished, so
- * an interrupted or rejected run leaves no half-written DIR behind.
+ * The results folder of a kinetic run: summary.json, activity.csv and, per snapshot, p_t<time>.npy
+ * (float32, shape (ng, nv), C order: p[j, i] = p(v_i, g_j)) and p_t<time>.png. How a folder is reserved,
+ * written and committed safely is resultsFolder.ts.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { AdapterSummary } from '../host/gpu';
 import type { RunResult, Snapshot } from '../host/run';
 import type { KinfireConfig } from '../models/config';
@@ -13,88 +11,32 @@ import { type Grid, gridOf, voltageMarginalOf } from '../models/discretization';
 import { renderHeatmapPng } from '../render/png/heatmap';
 import { renderLinePlotPng } from '../render/png/lineplot';
 import { writeNpy } from './npy';
+import type { PendingResults } from './resultsFolder';
 
-export class OutputDirError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OutputDirError';
+/** Writes a snapshot of a kinetic run (p, or n for vc-limit) as .npy and .png, and lists it in `snapshots`. */
+export function writeDensitySnapshot(pending: PendingResults, snapshots: SnapshotFile[], config: KinfireConfig, s: Snapshot): void {
+  const grid = gridOf(config);
+  if (config.model === 'vc-limit') {
+    // The limit state is n(v) times the equilibrium in g: n is what there is to see.
+    const n = Float32Array.from(voltageMarginalOf(grid, s.p));
+    const stem = `n_t${s.t.toFixed(6)}`;
+    writeNpy(join(pending.path, `${stem}.npy`), n, [grid.nv]);
+    pending.write(`${stem}.png`, voltageDensityPng(config, grid, n, s.t));
+    snapshots.push({ t: s.t, step: s.step, npy: `${stem}.npy`, png: `${stem}.png` });
+    return;
   }
+  const stem = `p_t${s.t.toFixed(6)}`;
+  writeNpy(join(pending.path, `${stem}.npy`), s.p, [grid.ng, grid.nv]);
+  pending.write(`${stem}.png`, densityPng(config, grid, s.p, s.t));
+  snapshots.push({ t: s.t, step: s.step, npy: `${stem}.npy`, png: `${stem}.png` });
 }
 
-/** A results folder being written: `path` is the temporary folder until commit(). */
-export class PendingResults {
-  readonly path: string;
-  readonly snapshots: { t: number; step: number; npy: string; png: string }[] = [];
-
-  private constructor(
-    readonly target: string,
-    private readonly force: boolean,
-  ) {
-    this.path = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
-  }
-
-  /** Refuse a non-empty existing DIR (unless force) before any work is done. */
-  static check(target: string, force: boolean): void {
-    const dir = resolve(target);
-    if (existsSync(dir) && readdirSync(dir).length > 0 && !force) {
-      throw new OutputDirError(`--out ${target}: the folder exists and is not empty; choose another or pass --force to replace it`);
-    }
-  }
-
-  /**
-   * Fill a results folder: `fill` writes into the temporary folder, which becomes `target` when it
-   * returns and is removed when it throws.
-   */
-  static async produce<R>(target: string, force: boolean, fill: (pending: PendingResults) => Promise<R>): Promise<R> {
-    const pending = PendingResults.begin(target, force);
-    try {
-      const result = await fill(pending);
-      pending.commit();
-      return result;
-    } catch (e) {
-      pending.abandon();
-      throw e;
-    }
-  }
-
-  static begin(target: string, force: boolean): PendingResults {
-    PendingResults.check(target, force);
-    const pending = new PendingResults(resolve(target), force);
-    rmSync(pending.path, { recursive: true, force: true });
-    mkdirSync(pending.path, { recursive: true });
-    return pending;
-  }
-
-  writeSnapshot(config: KinfireConfig, s: Snapshot): void {
-    const grid = gridOf(config);
-    if (config.model === 'vc-limit') {
-      // The limit state is n(v) times the equilibrium in g: n is what there is to see.
-      const n = Float32Array.from(voltageMarginalOf(grid, s.p));
-      const stem = `n_t${s.t.toFixed(6)}`;
-      writeNpy(join(this.path, `${stem}.npy`), n, [grid.nv]);
-      writeFileSync(join(this.path, `${stem}.png`), voltageDensityPng(config, grid, n, s.t));
-      this.snapshots.push({ t: s.t, step: s.step, npy: `${stem}.npy`, png: `${stem}.png` });
-      return;
-    }
-    const stem = `p_t${s.t.toFixed(6)}`;
-    writeNpy(join(this.path, `${stem}.npy`), s.p, [grid.ng, grid.nv]);
-    writeFileSync(join(this.path, `${stem}.png`), densityPng(config, grid, s.p, s.t));
-    this.snapshots.push({ t: s.t, step: s.step, npy: `${stem}.npy`, png: `${stem}.png` });
-  }
-
-  write(name: string, content: string | Uint8Array): void {
-    writeFileSync(join(this.path, name), content);
-  }
-
-  commit(): void {
-    if (this.force) rmSync(this.target, { recursive: true, force: true });
-    else if (existsSync(this.target)) rmSync(this.target, { recursive: true }); // empty, checked at begin
-    renameSync(this.path, this.target);
-  }
-
-  abandon(): void {
-    rmSync(this.path, { recursive: true, force: true });
-  }
+/** A snapshot as listed in summary.json. */
+export interface SnapshotFile {
+  t: number;
+  step: number;
+  npy: string;
+  png: string;
 }
 
 export function densityPng(config: KinfireConfig, grid: Grid, p: Float32Array, t: number): Buffer {
@@ -148,7 +90,7 @@ export interface Summary {
   status: RunResult['status'];
   message?: string;
   warnings: string[];
-  snapshots: PendingResults['snapshots'];
+  snapshots: SnapshotFile[];
   config: KinfireConfig;
 }
 

@@ -37,9 +37,16 @@ function describeRange({ min, max, minOpen, integer }: RangeSpec): string {
   return `must be ${kind} in ${lo}, ${hi}`;
 }
 
-/** A number schema whose error message states the allowed range. */
-function num(spec: RangeSpec = {}) {
-  const message = describeRange(spec);
+/** Largest finite f32: every real-valued key reaches the GPU as f32, so larger magnitudes are bad input. */
+export const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * A number schema whose error message states the allowed range. Real-valued keys without a bound of
+ * their own are bounded by the f32 range (±3.4028235e38), since the kernels read them as f32.
+ */
+function num(given: RangeSpec = {}) {
+  const spec: RangeSpec = given.integer ? given : { ...given, min: given.min ?? -F32_MAX, max: given.max ?? F32_MAX };
+  const message = describeRange(spec).replace(/-?3\.4028234663852886e\+38/g, (m) => (m.startsWith('-') ? '-3.4028235e38' : '3.4028235e38')) + (spec.max === F32_MAX || spec.min === -F32_MAX ? ' (the f32 range)' : '');
   return z
     .number({ error: (issue) => `${message} (got ${formatInput(issue.input)})` })
     .refine(
@@ -405,12 +412,20 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
  * Apply `--set path=value` overrides to a raw config object. The value is parsed as JSON when it
  * can be (numbers, booleans, arrays), else kept as a string, so that the schema reports a wrong type.
  */
+/** Keys that would reach Object.prototype through a plain object: never config keys. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function applyOverrides(raw: unknown, assignments: string[]): unknown {
-  const root: Record<string, unknown> = structuredClone((raw ?? {}) as Record<string, unknown>);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('--config', `the config must be a JSON object (got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw})`);
+  }
+  const root: Record<string, unknown> = structuredClone(raw as Record<string, unknown>);
   for (const assignment of assignments) {
     const eq = assignment.indexOf('=');
     if (eq <= 0) throw new ConfigError(assignment, 'a --set override must look like path.to.key=value');
     const path = assignment.slice(0, eq).split('.');
+    const bad = path.find((key) => FORBIDDEN_KEYS.has(key) || key === '');
+    if (bad !== undefined) throw new ConfigError(assignment.slice(0, eq), `${bad === '' ? 'an empty key' : `the key ${JSON.stringify(bad)}`} is not a config key`);
     const text = assignment.slice(eq + 1);
     let value: unknown;
     try {
@@ -420,7 +435,7 @@ export function applyOverrides(raw: unknown, assignments: string[]): unknown {
     }
     let node = root;
     for (const key of path.slice(0, -1)) {
-      const next = node[key];
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
       if (next === undefined) node[key] = {};
       else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
         throw new ConfigError(path.join('.'), `cannot set a key inside ${key}, which is not an object`);

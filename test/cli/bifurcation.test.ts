@@ -121,19 +121,26 @@ describe('kinfire bifurcation', () => {
     expect(r.stderr).toContain('--param VF = 5');
   });
 
-  it('refuses a non-empty folder without --force and replaces it with --force', () => {
+  it('refuses a folder of other files even with --force; replaces its own results only with --force', () => {
     const out = join(work, 'taken');
     mkdirSync(out);
     writeFileSync(join(out, 'keep.txt'), 'mine');
-    const args = ['bifurcation', '--param', 'gin', '--from', '0', '--to', '1', '--n', '2', '--out', out, '-q', ...cheap];
-    const refused = kinfire(...args);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('--force');
-    expect(readdirSync(out)).toEqual(['keep.txt']);
-    const replaced = kinfire(...args, '--force');
+    const args = ['bifurcation', '--param', 'gin', '--from', '0', '--to', '1', '--n', '2', '-q', ...cheap];
+    for (const force of [[], ['--force']]) {
+      const refused = kinfire(...args, '--out', out, ...force);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('--out');
+      expect(readdirSync(out)).toEqual(['keep.txt']);
+    }
+    const own = join(work, 'own');
+    expect(kinfire(...args, '--out', own).code).toBe(0);
+    const again = kinfire(...args, '--out', own);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+    const replaced = kinfire(...args, '--out', own, '--force');
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(replaced.stderr).toBe(''); // --quiet
-    expect(readdirSync(out).sort()).toEqual(['bifurcation.csv', 'bifurcation.json', 'bifurcation.png', 'folds.csv']);
+    expect(readdirSync(own).sort()).toEqual(['.kinfire-results', 'bifurcation.csv', 'bifurcation.json', 'bifurcation.png', 'folds.csv']);
   });
 });
 

@@ -73,6 +73,11 @@ describe('kinfire run', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('nonfinite');
     expect(Math.abs(summary.mass_drift)).toBeLessThan(1e-5);
+    // The kept state is finite, and a snapshot is listed once even when it is also the kept state.
+    expect(Number.isFinite(summary.N_final)).toBe(true);
+    const times = summary.snapshots.map((x: { t: number }) => x.t);
+    expect(new Set(times).size).toBe(times.length);
+    for (const snap of summary.snapshots) expect(decodeNpy(readFileSync(join(out, snap.npy))).data.every((x: number) => Number.isFinite(x))).toBe(true);
   });
 
   it.each([
@@ -81,6 +86,10 @@ describe('kinfire run', () => {
     [['--set', 'grid.bogus=1'], 'unknown key'],
     [['--set', 'grid.nv=65536', '--set', 'grid.ng=65535'], 'at most 268435456 cells'],
     [['--config', '/nonexistent/kinfire.json'], '--config'],
+    [['--set', '__proto__.polluted=1'], 'the key "__proto__" is not a config key'],
+    [['--set', 'constructor.prototype.polluted=1'], 'the key "constructor" is not a config key'],
+    [['--set', 'params.phiF.rate=1e39'], 'params.phiF.rate: must be a finite number in [0, 3.4028235e38] (the f32 range)'],
+    [['--set', 'params.gin=-1e39'], 'params.gin: must be a finite number in [-3.4028235e38, 3.4028235e38] (the f32 range)'],
   ])('rejects %j with exit code 2, a message naming the problem, and no results folder', (args, text) => {
     const out = join(work, 'rejected');
     const r = kinfire('run', '--out', out, ...args);
@@ -88,6 +97,40 @@ describe('kinfire run', () => {
     expect(r.stderr).toContain(text);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('refuses a config file that is not an object (null, an array, a number)', () => {
+    for (const [text, what] of [['null', 'null'], ['[1]', 'an array'], ['3', 'number']]) {
+      const config = join(work, 'not-an-object.json');
+      writeFileSync(config, text);
+      const r = kinfire('run', '--config', config, '--out', join(work, 'rejected'), ...small);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--config: the config must be a JSON object (got ${what})`);
+    }
+  });
+
+  it('a grid the device cannot allocate is bad input: exit 2 with the GiB needed, nothing on stdout', () => {
+    // 16384² passes the binding-size check (2^28 cells) but SwiftShader allocates at most 1 GiB − 4 KiB.
+    const r = kinfire('run', '--out', join(work, 'huge'), '--set', 'grid.nv=16384', '--set', 'grid.ng=16384', '--set', 'time.T=0.001', '-q');
+    if (r.code === 0) return; // a device that holds 3 GiB: nothing to refuse
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/grid: nv × ng = 16384 × 16384 needs 3\.00 GiB of GPU memory .*more than this device could allocate/);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(work, 'huge'))).toBe(false);
+  });
+
+  it('refuses a run of more than 1e7 steps without --allow-long, with its wall time measured on this adapter', () => {
+    const r = kinfire('run', '--out', join(work, 'long'), '--set', 'grid.nv=16', '--set', 'grid.ng=16', '--set', 'time.T=1000', '--set', 'time.dt=1e-6', '-q');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/time\.dt: T \/ dt gives 1\.000e\+9 steps, more than the 1e\+7 a run takes without --allow-long: at [\d.e+]+ steps\/s \(measured over 64 steps/);
+    expect(r.stderr).toMatch(/it would take about [\d.]+ (days|h)/);
+    expect(existsSync(join(work, 'long'))).toBe(false);
+  });
+
+  it('prints the estimated wall time after the first block', () => {
+    const r = kinfire('run', '--out', join(work, 'estimate'), '--set', 'grid.nv=32', '--set', 'grid.ng=24', '--set', 'time.T=1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/run: estimated wall time [\d.]+ (s|min) for \d+ more steps at [\d.e+]+ steps\/s/);
   });
 
   it('fails clearly, with the install hint, where no WebGPU adapter exists', () => {

@@ -3,6 +3,7 @@
  * package.json "exports" to the built dist/ (npm test builds it first), and runs a small simulation.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -39,5 +40,19 @@ describe("import from 'kinfire'", () => {
     expect(out).toMatchObject({ status: 'ok', block: [1, 2, 3], nLength: 32, steps: 5 });
     expect(out.rangeMax).toBe(out.densityMax); // the renderer's GPU range is the state's max
     expect(Math.abs(out.drift)).toBeLessThan(1e-5);
+  });
+
+  it('runs examples/library.mjs, the README example, as written; the README shows that file', () => {
+    const file = readFileSync(resolve(root, 'examples/library.mjs'), 'utf8');
+    const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
+    expect(readme).toContain('```js\n' + file + '```');
+    const r = spawnSync(process.execPath, ['examples/library.mjs'], { cwd: root, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    const [status, N, drift] = lines[lines.length - 2]!.split(' ');
+    expect(status).toBe('ok');
+    expect(Number(N)).toBeGreaterThan(0);
+    expect(Math.abs(Number(drift))).toBeLessThan(1e-5);
+    expect(lines[lines.length - 1]!.split(' ').slice(1).map(Number)).toEqual([64, 32, 32, 110]);
   });
 });

@@ -91,19 +91,27 @@ describe('kinfire study eps', () => {
     noPartials();
   });
 
-  it('refuses a non-empty --out without --force, and replaces it with --force', () => {
+  it('refuses a folder of other files even with --force; replaces its own results only with --force', () => {
     const out = join(work, 'taken');
     mkdirSync(out);
     writeFileSync(join(out, 'keep.txt'), 'mine');
-    const args = ['study', 'eps', '--config', config, '--eps', '0.01', '--grids', '16', '--set', 'time.T=0.05', '--out', out, '-q'];
-    const refused = kinfire(...args);
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('--force');
-    expect(readdirSync(out)).toEqual(['keep.txt']);
-    const forced = kinfire(...args, '--force');
+    const args = ['study', 'eps', '--config', config, '--eps', '0.01', '--grids', '16', '--set', 'time.T=0.05', '-q'];
+    for (const force of [[], ['--force']]) {
+      const refused = kinfire(...args, '--out', out, ...force);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('--out');
+      expect(readdirSync(out)).toEqual(['keep.txt']);
+    }
+    const own = join(work, 'own');
+    expect(kinfire(...args, '--out', own).code).toBe(0);
+    const again = kinfire(...args, '--out', own);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--force');
+    writeFileSync(join(own, 'stale.txt'), 'from the first study');
+    const forced = kinfire(...args, '--out', own, '--force');
     expect(forced.code, forced.stderr).toBe(0);
-    expect(readdirSync(out)).toContain('study.csv');
-    expect(readdirSync(out)).not.toContain('keep.txt');
+    expect(readdirSync(own)).toContain('study.csv');
+    expect(readdirSync(own)).not.toContain('stale.txt');
     noPartials();
   });
 });

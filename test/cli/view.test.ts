@@ -2,7 +2,7 @@
  * `kinfire view DIR`: serves the built viewer at / and the results folder at /data/, prints the
  * playback URL, stops cleanly on SIGTERM; refuses a folder that is not a results folder (exit 2).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,39 @@ describe('kinfire view', () => {
       expect((await fetch(new URL('data/activity.csv', view.origin))).status).toBe(200);
       // Only the viewer is served from dist/, not the CLI or the library beside it.
       expect((await fetch(new URL('cli.js', view.origin))).status).toBe(404);
+    } finally {
+      expect(await view.stop()).toBe(0);
+    }
+  });
+
+  it('serves only regular files inside DIR: a link out of it is not followed', async () => {
+    const secret = join(work, 'secret.txt');
+    writeFileSync(secret, 'not for the network');
+    symlinkSync(secret, join(results, 'leak.txt'));
+    symlinkSync('/etc', join(results, 'etc'));
+    symlinkSync(join(results, 'activity.csv'), join(results, 'inside.csv'));
+    const view = await startView(results);
+    try {
+      for (const path of ['data/leak.txt', 'data/etc/passwd', 'data/..%2fsecret.txt', 'data/%2e%2e/secret.txt', 'data/']) {
+        const r = await fetch(new URL(path, view.origin));
+        expect(r.status, path).toBe(404);
+        expect(await r.text()).not.toContain('not for the network');
+      }
+      const inside = await fetch(new URL('data/inside.csv', view.origin)); // a link that stays inside DIR
+      expect(inside.status).toBe(200);
+      expect(await inside.text()).toBe(readFileSync(join(results, 'activity.csv'), 'utf8'));
+      expect(view.stderr()).toBe('');
+    } finally {
+      expect(await view.stop()).toBe(0);
+      for (const link of ['leak.txt', 'etc', 'inside.csv']) rmSync(join(results, link));
+    }
+  });
+
+  it('warns that a non-loopback --host makes DIR readable by the network', async () => {
+    const view = await startView(results, '--host', '0.0.0.0');
+    try {
+      expect((await fetch(`http://127.0.0.1:${new URL(view.url).port}/`)).status).toBe(200);
+      expect(view.stderr()).toContain('--host 0.0.0.0 is not a loopback address');
     } finally {
       expect(await view.stop()).toBe(0);
     }

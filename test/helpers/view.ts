@@ -11,6 +11,8 @@ export interface ViewServer {
   child: ChildProcessWithoutNullStreams;
   /** SIGTERM, then the exit code (null if it died of a signal) */
   stop(): Promise<number | null>;
+  /** what it has written to stderr so far */
+  stderr(): string;
 }
 
 export async function startView(dir: string, ...args: string[]): Promise<ViewServer> {
@@ -42,5 +44,6 @@ export async function startView(dir: string, ...args: string[]): Promise<ViewSer
       child.kill('SIGTERM');
       return exited;
     },
+    stderr: () => stderr,
   };
 }

@@ -37,11 +37,11 @@ describe('config', () => {
     [{ params: { eps: -0.1 } }, 'params.eps', '[1e-12, 1000000]'],
     [{ params: { eps: 0 } }, 'params.eps', '[1e-12'],
     [{ params: { b: 'strong' } }, 'params.b', 'finite number'],
-    [{ params: { a: 0 } }, 'params.a', '(0, ∞)'],
+    [{ params: { a: 0 } }, 'params.a', '(0, 3.4028235e38] (the f32 range)'],
     [{ params: { phiF: { kind: 'tanh' } } }, 'params.phiF.kind', ''],
     [{ grid: { nv: 100.5 } }, 'grid.nv', 'integer'],
     [{ grid: { ng: 4 } }, 'grid.ng', '[8, 65535]'],
-    [{ time: { T: -1 } }, 'time.T', '(0, ∞)'],
+    [{ time: { T: -1 } }, 'time.T', '(0, 3.4028235e38] (the f32 range)'],
     [{ model: 'lif' }, 'model', ''],
     [{ params: { VR: 2 } }, 'params.VR', 'VL ≤ VR < VF'],
     [{ params: { VE: 0.5 } }, 'params.VE', 'VF < VE'],
@@ -72,5 +72,23 @@ describe('config', () => {
   it('default gmax leaves six standard deviations above the largest equilibrium mean', () => {
     const c = resolveConfig({ params: { b: -2 } });
     expect(defaultGmax(c.params, c.initial)).toBeCloseTo(Math.max(0.8 + 6 * Math.sqrt(0.3), 0.8 + 6 * 0.3), 12);
+  });
+
+  it('refuses --set paths through __proto__, constructor or prototype, and leaves Object.prototype alone', () => {
+    for (const path of ['__proto__.polluted', 'constructor.prototype.polluted', 'params.__proto__.polluted', 'params.prototype']) {
+      expect(() => applyOverrides({}, [`${path}=1`])).toThrow(ConfigError);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it('refuses a config that is not an object', () => {
+    for (const raw of [null, [], 3, 'x']) expect(() => applyOverrides(raw, [])).toThrow(/must be a JSON object/);
+  });
+
+  it('bounds real-valued keys by the f32 range, naming it', () => {
+    expect(rejection({ params: { phiF: { rate: 1e39 } } }).message).toContain('params.phiF.rate: must be a finite number in [0, 3.4028235e38] (the f32 range)');
+    expect(rejection({ params: { VE: 3.5e38 } }).field).toBe('params.VE');
+    expect(() => resolveConfig({ params: { phiF: { rate: 3e38 }, b: 0 }, grid: { gmax: 10 } })).not.toThrow();
   });
 });

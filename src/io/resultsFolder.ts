@@ -1,0 +1,446 @@
+/**
+ * Results folders, written so that kinfire never destroys what it did not write.
+ *
+ * A command first *reserves* its `--out DIR`, before the GPU is opened or any work is done:
+ * - the path is checked: DIR, if it exists, is a folder; its parent can be created and written (each
+ *   missing folder is made by one plain mkdir, so a path like /proc/x fails at once instead of looping);
+ * - DIR is locked by `.DIR.lock` beside it, created exclusively (O_EXCL) and holding the pid, so a second
+ *   command on the same DIR is refused at once whatever the timing; a lock of a dead process is stale;
+ * - leftovers of dead processes beside DIR (`.DIR.partial-PID`, `.DIR.old-PID`) are removed, or an
+ *   `.old` copy is put back where DIR is missing (a replacement killed between its two renames);
+ * - an existing non-empty DIR is refused unless `--force`, and `--force` replaces only a kinfire results
+ *   folder (the marker file `.kinfire-results`, or, from earlier versions, a summary.json / study.json /
+ *   compare.json / bifurcation.json carrying a "kinfire" version), never the working directory, one of
+ *   its ancestors, the home folder or a filesystem root.
+ * The files are then written into `.DIR.partial-PID` and committed by renames: the old DIR aside to
+ * `.DIR.old-PID`, the new one in, then the old one deleted. A run that fails, or is stopped by SIGINT or
+ * SIGTERM, removes its partial folder and its lock; after SIGKILL the next run on DIR cleans up.
+ */
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, parse, resolve, sep } from 'node:path';
+import { clearInterrupt, requestInterrupt } from '../host/interrupt';
+
+export class OutputDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputDirError';
+  }
+}
+
+/** The file that marks a folder as kinfire's: JSON {kinfire, command, written}. */
+export const RESULTS_MARKER = '.kinfire-results';
+/** Files by which earlier versions' results folders are recognised (each holds a "kinfire" version). */
+const LEGACY_RESULT_FILES = ['summary.json', 'study.json', 'compare.json', 'bifurcation.json'];
+
+export interface ResultsMarker {
+  kinfire: string;
+  command: string;
+  written: string;
+}
+
+function readJsonObject(path: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What kinfire wrote into `dir`: its marker, or for a folder of an earlier version the command its
+ * result file belongs to ('legacy:summary.json', …); null when nothing says the folder is kinfire's.
+ */
+export function resultsFolderMarker(dir: string): ResultsMarker | null {
+  const marker = readJsonObject(join(dir, RESULTS_MARKER));
+  if (marker && typeof marker.kinfire === 'string' && typeof marker.command === 'string') {
+    return { kinfire: marker.kinfire, command: marker.command, written: String(marker.written ?? '') };
+  }
+  for (const name of LEGACY_RESULT_FILES) {
+    const json = readJsonObject(join(dir, name));
+    if (json && typeof json.kinfire === 'string') return { kinfire: json.kinfire, command: `legacy:${name}`, written: '' };
+  }
+  return null;
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** Real path of the deepest existing ancestor of `path` (itself included), and the missing rest. */
+function existingPrefix(path: string): { existing: string; missing: string[] } {
+  const missing: string[] = [];
+  let at = path;
+  // Bounded by the number of path components.
+  for (;;) {
+    try {
+      lstatSync(at);
+      return { existing: at, missing };
+    } catch (e) {
+      const code = errCode(e);
+      if (code !== 'ENOENT') throw new OutputDirError(`--out ${path}: cannot look at ${at} (${code})`);
+    }
+    const up = dirname(at);
+    if (up === at) return { existing: at, missing };
+    missing.unshift(basename(at));
+    at = up;
+  }
+}
+
+/** Why `dir` may never be replaced (a filesystem root, the home folder, the working directory or an ancestor of it), or null. */
+export function protectedFolder(dir: string): string | null {
+  const real = (() => {
+    try {
+      return realpathSync(dir);
+    } catch {
+      return resolve(dir);
+    }
+  })();
+  if (parse(real).root === real) return 'it is a filesystem root';
+  const home = (() => {
+    try {
+      return realpathSync(homedir());
+    } catch {
+      return resolve(homedir());
+    }
+  })();
+  if (real === home) return 'it is the home folder';
+  const cwd = (() => {
+    try {
+      return realpathSync(process.cwd());
+    } catch {
+      return process.cwd();
+    }
+  })();
+  if (cwd === real) return 'it is the working directory';
+  if (cwd.startsWith(real + sep)) return 'it contains the working directory';
+  if (home.startsWith(real + sep)) return 'it contains the home folder';
+  return null;
+}
+
+export interface ReserveOptions {
+  /** replace an existing kinfire results folder */
+  force?: boolean;
+  /** the command writing the folder (recorded in the marker) */
+  command: string;
+  /** kinfire's version (recorded in the marker) */
+  version: string;
+  /**
+   * Which existing kinfire folders this command may replace (default: any). `demo` replaces only a
+   * demo's folder, and does so without --force.
+   */
+  replaces?: (marker: ResultsMarker, dir: string) => boolean;
+  /** replace a matching folder without --force (demo) */
+  replaceWithoutForce?: boolean;
+}
+
+/** Reservations held by this process: released at exit. */
+const held = new Set<PendingResults>();
+/** Reservations whose partial folder exists: removed on SIGINT / SIGTERM. */
+const writing = new Set<PendingResults>();
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+/** Exit code of a command stopped by `signal`. */
+export const signalExitCode = (signal: string): number => SIGNAL_EXIT[signal] ?? 1;
+/** How long a run may take to reach the end of its block after a signal before it is stopped hard. */
+const GRACE_MS = 10_000;
+let signalled = false;
+
+/**
+ * SIGINT / SIGTERM while results are being written: the run is asked to stop after its current block
+ * (its GPU work finished, so the process can leave cleanly), and its partial folder is then removed by
+ * produce(). A second signal, or a run that has not stopped within GRACE_MS, removes the partial
+ * folders at once and exits.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (signalled) hardStop(signal);
+  signalled = true;
+  requestInterrupt(signal);
+  setTimeout(() => hardStop(signal), GRACE_MS).unref();
+}
+
+function hardStop(signal: NodeJS.Signals): never {
+  const targets = [...writing].map((p) => p.target);
+  releaseAll();
+  process.stderr.write(`\nkinfire: stopped by ${signal}; the partial results were removed, ${targets.join(', ') || 'nothing'} not written\n`);
+  process.exit(signalExitCode(signal));
+}
+
+function releaseAll(): void {
+  for (const p of [...held]) p.abandon();
+}
+
+let exitHook = false;
+function holdLock(p: PendingResults): void {
+  held.add(p);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', releaseAll);
+  }
+}
+
+function startWriting(p: PendingResults): void {
+  if (writing.size === 0) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  writing.add(p);
+}
+
+function stopWriting(p: PendingResults): void {
+  if (!writing.delete(p) || writing.size > 0) return;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (!signalled) clearInterrupt();
+}
+
+/** A results folder reserved, then being written: `path` is the partial folder the files go to. */
+export class PendingResults {
+  readonly target: string;
+  readonly path: string;
+  private readonly lockPath: string;
+  private readonly parent: string;
+  private readonly name: string;
+  private replacing = false;
+  private created = false;
+  private done = false;
+
+  private constructor(
+    target: string,
+    private readonly options: ReserveOptions,
+  ) {
+    this.target = target;
+    this.parent = dirname(target);
+    this.name = basename(target);
+    this.path = join(this.parent, `.${this.name}.partial-${process.pid}`);
+    this.lockPath = join(this.parent, `.${this.name}.lock`);
+  }
+
+  /**
+   * Checks `--out` and locks it, before any work (see the file comment). Throws OutputDirError (exit 2)
+   * naming `--out` and why; nothing is left behind by a refusal but the parent folders it made.
+   */
+  static reserve(out: string, options: ReserveOptions): PendingResults {
+    if (typeof out !== 'string' || out.trim() === '') throw new OutputDirError('--out: must name a folder');
+    const target = resolve(out);
+    if (parse(target).root === target) throw new OutputDirError(`--out ${out}: it is a filesystem root`);
+    const pending = new PendingResults(target, options);
+    pending.prepareParent(out);
+    pending.lock(out);
+    try {
+      pending.cleanLeftovers();
+      pending.checkTarget(out);
+    } catch (e) {
+      pending.unlock();
+      throw e;
+    }
+    holdLock(pending);
+    return pending;
+  }
+
+  /** The folder's parent exists (made one level at a time) and takes new entries. */
+  private prepareParent(out: string): void {
+    const { existing, missing } = existingPrefix(this.target);
+    const existingStat = statSync(existing, { throwIfNoEntry: false });
+    if (missing.length === 0) {
+      // DIR itself exists.
+      if (!existingStat?.isDirectory()) throw new OutputDirError(`--out ${out}: exists and is not a folder`);
+    } else if (!existingStat?.isDirectory()) {
+      throw new OutputDirError(`--out ${out}: ${existing} is not a folder`);
+    }
+    let at = existing;
+    for (const part of missing.slice(0, -1)) {
+      at = join(at, part);
+      try {
+        mkdirSync(at); // one level, never recursive: no retry loops on special filesystems
+      } catch (e) {
+        throw new OutputDirError(`--out ${out}: cannot create the folder ${at} (${errCode(e)})`);
+      }
+    }
+    // A probe folder: the parent must take new entries (the partial folder and the lock go there).
+    const probe = join(this.parent, `.${this.name}.probe-${process.pid}`);
+    try {
+      mkdirSync(probe);
+      rmdirSync(probe);
+    } catch (e) {
+      throw new OutputDirError(`--out ${out}: cannot write in ${this.parent} (${errCode(e)})`);
+    }
+  }
+
+  private lock(out: string): void {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = openSync(this.lockPath, 'wx');
+        try {
+          writeSync(fd, `${process.pid}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      } catch (e) {
+        if (errCode(e) !== 'EEXIST') throw new OutputDirError(`--out ${out}: cannot create the lock ${this.lockPath} (${errCode(e)})`);
+      }
+      const owner = Number.parseInt(readFileSafe(this.lockPath), 10);
+      if (isAlive(owner)) {
+        throw new OutputDirError(`--out ${out}: another kinfire process (pid ${owner}) is writing this folder (lock ${this.lockPath}); wait for it or choose another folder`);
+      }
+      // Stale: move it aside atomically, and make sure what was moved is the stale lock, not a fresh one.
+      const aside = `${this.lockPath}.stale-${process.pid}`;
+      try {
+        renameSync(this.lockPath, aside);
+      } catch {
+        continue; // someone else moved it: try again
+      }
+      const moved = Number.parseInt(readFileSafe(aside), 10);
+      if (isAlive(moved)) {
+        try {
+          renameSync(aside, this.lockPath);
+        } catch {
+          /* the other process will find its lock gone; it holds the folder through its partial name */
+        }
+        throw new OutputDirError(`--out ${out}: another kinfire process (pid ${moved}) is writing this folder; wait for it or choose another folder`);
+      }
+      rmSync(aside, { force: true });
+    }
+    throw new OutputDirError(`--out ${out}: could not lock the folder (${this.lockPath} keeps changing)`);
+  }
+
+  private unlock(): void {
+    try {
+      if (Number.parseInt(readFileSafe(this.lockPath), 10) === process.pid) unlinkSync(this.lockPath);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** Removes `.DIR.partial-PID` and `.DIR.old-PID` of dead processes; puts a lone `.old` back. */
+  private cleanLeftovers(): void {
+    const partial = new RegExp(`^\\.${escapeRegExp(this.name)}\\.(partial|old)-(\\d+)$`);
+    let entries: string[];
+    try {
+      entries = readdirSync(this.parent);
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const m = partial.exec(entry);
+      if (!m || isAlive(Number(m[2]))) continue;
+      const path = join(this.parent, entry);
+      if (m[1] === 'old' && !existsSync(this.target)) renameSync(path, this.target);
+      else rmSync(path, { recursive: true, force: true });
+    }
+  }
+
+  private checkTarget(out: string): void {
+    const stat = statSync(this.target, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (!stat.isDirectory()) throw new OutputDirError(`--out ${out}: exists and is not a folder`);
+    const why = protectedFolder(this.target);
+    if (why) throw new OutputDirError(`--out ${out}: ${why}; kinfire never writes there, choose a new folder`);
+    if (readdirSync(this.target).length === 0) return;
+    const marker = resultsFolderMarker(this.target);
+    const replaceable = marker !== null && (this.options.replaces?.(marker, this.target) ?? true);
+    if (replaceable && (this.options.force || this.options.replaceWithoutForce)) {
+      this.replacing = true;
+      return;
+    }
+    if (marker === null) {
+      throw new OutputDirError(`--out ${out}: the folder is not empty and is not a kinfire results folder (no ${RESULTS_MARKER}); kinfire replaces only its own folders, even with --force: choose another folder`);
+    }
+    if (!replaceable) {
+      throw new OutputDirError(`--out ${out}: holds results of \`kinfire ${marker.command}\`, which \`kinfire ${this.options.command}\` does not replace; choose another folder`);
+    }
+    throw new OutputDirError(`--out ${out}: the folder holds kinfire results; choose another or pass --force to replace them`);
+  }
+
+  /** Creates the partial folder, with its marker. */
+  begin(): void {
+    if (this.created) return;
+    rmSync(this.path, { recursive: true, force: true });
+    mkdirSync(this.path);
+    this.created = true;
+    startWriting(this);
+    const marker: ResultsMarker = { kinfire: this.options.version, command: this.options.command, written: new Date().toISOString() };
+    this.write(RESULTS_MARKER, `${JSON.stringify(marker)}\n`);
+  }
+
+  /**
+   * Fill the folder: `fill` writes into `path`, which becomes the target when it returns; it is removed,
+   * and the lock released, when it throws.
+   */
+  async produce<R>(fill: (pending: PendingResults) => Promise<R> | R): Promise<R> {
+    try {
+      this.begin();
+      const result = await fill(this);
+      this.commit();
+      return result;
+    } catch (e) {
+      this.abandon();
+      throw e;
+    }
+  }
+
+  write(name: string, content: string | Uint8Array): void {
+    writeFileSync(join(this.path, name), content);
+  }
+
+  /** The renames: old DIR aside, new DIR in, old deleted. The lock is released. */
+  commit(): void {
+    const old = join(this.parent, `.${this.name}.old-${process.pid}`);
+    const stat = statSync(this.target, { throwIfNoEntry: false });
+    if (stat) {
+      // Re-checked: what was reserved as absent, empty or kinfire's must still be so.
+      if (!stat.isDirectory() || (readdirSync(this.target).length > 0 && !(this.replacing && resultsFolderMarker(this.target)))) {
+        const kept = join(this.parent, `${this.name}.kinfire-${process.pid}`);
+        renameSync(this.path, kept);
+        this.release();
+        throw new OutputDirError(`--out ${this.target}: something else was written there during the run; it was left alone and the results are in ${kept}`);
+      }
+      renameSync(this.target, old);
+    }
+    renameSync(this.path, this.target);
+    if (stat) rmSync(old, { recursive: true, force: true });
+    this.release();
+  }
+
+  /** Removes the partial folder (if any) and releases the lock. */
+  abandon(): void {
+    if (this.created) rmSync(this.path, { recursive: true, force: true });
+    this.created = false;
+    this.release();
+  }
+
+  private finishWriting(): void {
+    stopWriting(this);
+  }
+
+  /** Releases the lock without writing anything (a command that fails before producing). */
+  release(): void {
+    if (this.done) return;
+    this.done = true;
+    this.unlock();
+    held.delete(this);
+    this.finishWriting();
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

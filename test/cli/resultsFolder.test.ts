@@ -1,0 +1,272 @@
+/**
+ * Results folders never destroy what kinfire did not write (src/io/resultsFolder.ts), tried with real
+ * folders through the built CLI, as a user (or an attacker of its input) would: --force on the working
+ * directory, its ancestors, the home folder and foreign folders; demo; two runs on one --out; paths that
+ * cannot be written; a full disk; signals; leftovers of killed runs.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type CliResult, kinfire, repoRoot } from '../helpers/cli';
+
+const work = mkdtempSync(join(tmpdir(), 'kinfire-folders-'));
+chmodSync(work, 0o755);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const tiny = ['--set', 'grid.nv=16', '--set', 'grid.ng=16', '--set', 'time.T=0.01', '-q'];
+/** long enough to be signalled mid-run (tens of seconds on SwiftShader), short blocks */
+const long = ['--set', 'grid.nv=64', '--set', 'grid.ng=64', '--set', 'time.T=20', '-q'];
+const bin = join(repoRoot, 'bin/kinfire.js');
+const env = { ...process.env, XDG_RUNTIME_DIR: '/tmp' };
+
+function kinfireAt(cwd: string, extraEnv: Record<string, string>, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function userFolder(name: string): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'thesis.tex'), 'years of work');
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'raw.csv'), '1,2,3');
+  return dir;
+}
+
+const intact = (dir: string) => {
+  expect(readFileSync(join(dir, 'thesis.tex'), 'utf8')).toBe('years of work');
+  expect(readFileSync(join(dir, 'data', 'raw.csv'), 'utf8')).toBe('1,2,3');
+};
+
+/** Entries beside `dir` that kinfire keeps while it works: none may be left. */
+const leftovers = (parent: string) => readdirSync(parent).filter((f) => /\.(partial|old|lock|probe)/.test(f));
+
+/** Stderr must be short lines, never a stack trace. */
+const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
+
+describe('--force replaces only what kinfire wrote', () => {
+  it('refuses the working directory, with or without --force, and touches nothing', () => {
+    const dir = userFolder('cwd');
+    for (const force of [[], ['--force']]) {
+      const r = kinfireAt(dir, {}, 'run', ...tiny, '--out', '.', ...force);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--out .: it is the working directory');
+      intact(dir);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['data', 'thesis.tex']);
+  });
+
+  it('refuses an ancestor of the working directory and the home folder', () => {
+    const top = userFolder('ancestor');
+    const inner = join(top, 'data');
+    const up = kinfireAt(inner, {}, 'run', ...tiny, '--out', '..', '--force');
+    expect(up.code).toBe(2);
+    expect(up.stderr).toContain('contains the working directory');
+    intact(top);
+    const home = userFolder('home');
+    writeFileSync(join(home, RESULTS_MARKER_NAME), JSON.stringify({ kinfire: '0', command: 'run', written: '' })); // even marked
+    const r = kinfireAt(work, { HOME: home }, 'run', ...tiny, '--out', home, '--force');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('it is the home folder');
+    intact(home);
+    const root = kinfireAt(work, {}, 'run', ...tiny, '--out', '/', '--force');
+    expect(root.code).toBe(2);
+    expect(root.stderr).toContain('filesystem root');
+  });
+
+  it('refuses a non-empty folder kinfire did not write, even with --force', () => {
+    const dir = userFolder('foreign');
+    const r = kinfire('run', ...tiny, '--out', dir, '--force');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--out .*foreign: the folder is not empty and is not a kinfire results folder/);
+    intact(dir);
+    expect(leftovers(work)).toEqual([]);
+  });
+
+  it('replaces its own folder with --force, atomically, and one written before markers existed', () => {
+    const out = join(work, 'own');
+    expect(kinfire('run', ...tiny, '--out', out).code).toBe(0);
+    const marker = JSON.parse(readFileSync(join(out, '.kinfire-results'), 'utf8'));
+    expect(marker).toMatchObject({ command: 'run' });
+    writeFileSync(join(out, 'note-from-last-run.txt'), 'x');
+    const again = kinfire('run', ...tiny, '--out', out);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('pass --force');
+    const forced = kinfire('run', ...tiny, '--out', out, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readdirSync(out)).not.toContain('note-from-last-run.txt');
+    expect(readdirSync(out)).toContain('summary.json');
+    expect(leftovers(work)).toEqual([]);
+    // An earlier version's folder: summary.json with a "kinfire" version, no marker.
+    rmSync(join(out, '.kinfire-results'));
+    const legacy = kinfire('run', ...tiny, '--out', out, '--force');
+    expect(legacy.code, legacy.stderr).toBe(0);
+    // A summary.json that is not kinfire's does not make a folder kinfire's.
+    const fake = userFolder('fake-summary');
+    writeFileSync(join(fake, 'summary.json'), '{"mine": true}');
+    expect(kinfire('run', ...tiny, '--out', fake, '--force').code).toBe(2);
+    intact(fake);
+  });
+
+  it('demo refuses a non-empty folder that is not a demo\'s, and replaces its own', () => {
+    const dir = userFolder('demo-foreign');
+    const r = kinfire('demo', '--out', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a kinfire results folder');
+    intact(dir);
+    const run = join(work, 'a-run');
+    expect(kinfire('run', ...tiny, '--out', run).code).toBe(0);
+    const overRun = kinfire('demo', '--out', run);
+    expect(overRun.code).toBe(2);
+    expect(overRun.stderr).toContain('does not replace');
+    // A demo's folder (its marker says so), with a file of the last demo: replaced without --force.
+    const demo = join(work, 'demo');
+    mkdirSync(demo);
+    writeFileSync(join(demo, RESULTS_MARKER_NAME), JSON.stringify({ kinfire: '0.1.0', command: 'demo', written: '' }));
+    writeFileSync(join(demo, 'old.txt'), 'x');
+    const again = kinfire('demo', '--out', demo);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(demo)).not.toContain('old.txt');
+    expect(JSON.parse(readFileSync(join(demo, RESULTS_MARKER_NAME), 'utf8')).command).toBe('demo');
+  }, 300_000);
+});
+
+describe('one writer per folder', () => {
+  it('of two runs started together on one --out, one writes it and the other is refused at once', async () => {
+    const out = join(work, 'contended');
+    const start = () =>
+      new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
+        const t0 = Date.now();
+        const child = spawn(process.execPath, [bin, 'run', ...tiny, '--set', 'time.T=0.5', '--out', out], { env });
+        let stderr = '';
+        child.stderr.on('data', (c) => (stderr += c));
+        child.on('exit', (code) => resolve({ code, stderr, ms: Date.now() - t0 }));
+      });
+    const results = await Promise.all([start(), start()]);
+    const codes = results.map((r) => r.code).sort();
+    expect(codes, results.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+    const refused = results.find((r) => r.code === 2)!;
+    expect(refused.stderr).toMatch(/another kinfire process \(pid \d+\) is writing this folder/);
+    expect(readdirSync(out)).toContain('summary.json');
+    expect(leftovers(work)).toEqual([]);
+  });
+
+  it('a lock left by a dead process is stale and taken over', () => {
+    const out = join(work, 'stale-lock');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(work, '.stale-lock.lock'), `${dead.stdout}\n`);
+    const r = kinfire('run', ...tiny, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(leftovers(work)).toEqual([]);
+  });
+});
+
+describe('paths that cannot be written: exit 2 naming --out, before any work', () => {
+  it('a regular file, a path through a file, /sys and /proc (no hang)', () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'x');
+    const cases: [string, RegExp][] = [
+      [file, /exists and is not a folder/],
+      [join(file, 'sub'), /ENOTDIR|not a folder/],
+      ['/proc/kinfire-x', /cannot write in \/proc/],
+      ['/proc/kinfire-x/y', /cannot create the folder \/proc\/kinfire-x/],
+    ];
+    if (existsSync('/sys/kernel')) cases.push(['/sys/kinfire-x', /cannot write in \/sys/]);
+    for (const [out, why] of cases) {
+      const t0 = Date.now();
+      const r = kinfire('run', ...tiny, '--out', out);
+      expect(r.code, `${out}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/^kinfire: --out /);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).not.toContain('adapter'); // the GPU was never opened
+      noStackTrace(r.stderr);
+      expect(Date.now() - t0).toBeLessThan(60_000);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  it.skipIf(!root)('a read-only folder, as a user who may not write it (EACCES)', () => {
+    const ro = join(work, 'read-only');
+    mkdirSync(ro);
+    chmodSync(ro, 0o555);
+    const r = spawnSync(process.execPath, [bin, 'run', ...tiny, '--out', join(ro, 'out')], { encoding: 'utf8', env, uid: 65534, gid: 65534, cwd: '/tmp', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--out .*cannot write in .*read-only \(EACCES\)/);
+    expect(readdirSync(ro)).toEqual([]);
+  });
+
+  it.skipIf(!root)('a full disk during a run: one line, exit 1, no partial folder', () => {
+    const mnt = join(work, 'small-disk');
+    mkdirSync(mnt);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=200k', 'tmpfs', mnt]);
+    if (mounted.status !== 0) return; // no mount here (a container without the capability): nothing to test
+    try {
+      const r = kinfire('run', '--set', 'grid.nv=256', '--set', 'grid.ng=256', '--set', 'time.T=0.01', '-q', '--out', join(mnt, 'out'));
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain('no space left on the device (ENOSPC)');
+      expect(readdirSync(mnt)).toEqual([]);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+});
+
+describe('signals', () => {
+  const runUntilSignalled = (out: string, signal: NodeJS.Signals) =>
+    new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'run', ...long, '--out', out], { env });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      // Signal once the partial folder exists: the run is under way.
+      const poll = setInterval(() => {
+        if (readdirSync(work).some((f) => f.startsWith(`.${out.split('/').pop()}.partial-`))) {
+          clearInterval(poll);
+          setTimeout(() => child.kill(signal), 500);
+        }
+      }, 100);
+      child.on('exit', (code, sig) => {
+        clearInterval(poll);
+        resolve({ code, signal: sig, stderr });
+      });
+    });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s: the run stops after its block, removes its partial folder and lock, says so, exits %i', async (signal, code) => {
+    const out = join(work, `sig-${signal}`);
+    const r = await runUntilSignalled(out, signal);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr).toContain(`stopped by ${signal}`);
+    noStackTrace(r.stderr);
+    expect(existsSync(out)).toBe(false);
+    expect(leftovers(work)).toEqual([]);
+  });
+
+  it('SIGKILL leaves a partial folder and a lock; the next run on that --out removes them', async () => {
+    const out = join(work, 'killed');
+    const r = await runUntilSignalled(out, 'SIGKILL');
+    expect(r.signal).toBe('SIGKILL');
+    expect(leftovers(work).sort()).toEqual([expect.stringMatching(/^\.killed\.lock$/), expect.stringMatching(/^\.killed\.partial-\d+$/)]);
+    const next = kinfire('run', ...tiny, '--out', out);
+    expect(next.code, next.stderr).toBe(0);
+    expect(leftovers(work)).toEqual([]);
+  });
+
+  it('a replacement killed between its two renames is put back by the next run', () => {
+    const out = join(work, 'half-replaced');
+    expect(kinfire('run', ...tiny, '--out', out).code).toBe(0);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    renameSync(out, join(work, `.half-replaced.old-${dead}`)); // the old folder aside, the new one never renamed in
+    const r = kinfire('run', ...tiny, '--out', out);
+    expect(r.code).toBe(2); // the restored folder holds results: refused without --force
+    expect(readdirSync(out)).toContain('summary.json');
+    expect(leftovers(work)).toEqual([]);
+  });
+});
+
+const RESULTS_MARKER_NAME = '.kinfire-results';
