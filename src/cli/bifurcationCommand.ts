@@ -322,7 +322,7 @@ export function registerBifurcation(program: Command): void {
     .option('--bisections <k>', 'bisections on the parameter that locate each fold', String(d.bisections))
     .option('--width <px>', 'width of bifurcation.png', String(d.width))
     .option('--height <px>', 'height of bifurcation.png', String(d.height))
-    .option('-f, --force', 'replace an existing results folder')
+    .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts: BifurcationCommandOptions) => {
       const summary = await bifurcationCommand(opts);

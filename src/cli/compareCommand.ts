@@ -175,7 +175,7 @@ export function registerCompare(program: Command): void {
     .option('--counts <list>', 'comma-separated particle counts, positive integers (at least two distinct)', DEFAULT_COUNTS)
     .option('-o, --out <dir>', 'results folder (required; must not exist or be empty, unless --force)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
-    .option('-f, --force', 'replace an existing results folder')
+    .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts) => {
       const { out, result, json } = await compareCommand(opts);

@@ -249,7 +249,7 @@ export function registerParticles(program: Command): void {
     .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
     .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
     .option('-s, --set <key=value>', 'override one config key, e.g. particles.count=1e6 (repeatable)', collect, [])
-    .option('-f, --force', 'replace an existing results folder')
+    .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
     .option('-q, --quiet', 'no progress output')
     .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
     .action(async (opts) => {

@@ -287,7 +287,7 @@ export function registerStudy(program: Command): void {
     .option('--grids <list>', "grid sizes: s means nv = s, ng = round(s·ng/nv) of the config; or NVxNG (default: the config's grid)")
     .option('--t0 <time>', 'errors without the initial layer are taken over [t0, T] (default T/4)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
-    .option('-f, --force', 'replace an existing results folder')
+    .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
     .option('-q, --quiet', 'no progress output')
     .action(async (kind: string | undefined, opts: StudyOptions) => {
       const { out, result } = await studyCommand(kind, opts);
