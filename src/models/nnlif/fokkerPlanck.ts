@@ -1,0 +1,287 @@
+/**
+ * The NNLIF Fokker–Planck equation and its discretization (docs/nnlif-scheme.md), with the f64 CPU
+ * reference of that discretization, step for step what the GPU kernel (src/shaders/nnlifStep.wgsl) does:
+ *
+ *   ∂t n + ∂v[(−v + b·N(t−d)) n] − a(N(t−d)) ∂²v n + loss = S(t) δ(v − VR),   a(N) = a0 + a1·N,
+ *   S = N (no refractory state), or dR/dt = N − R/τ and S = R/τ;
+ *   hard threshold: v ∈ (vmin, VF), zero flux at vmin, n(VF) = 0, N = −a ∂v n(VF), no loss term;
+ *   soft threshold: v ∈ (vmin, vmax), zero flux at both ends, loss = rate·n·1{v > VF}, N = rate·∫_{v>VF} n.
+ *
+ * Finite volumes on nodes (vertex-centred): v_i = vmin + i·h. Node i owns the control volume
+ * [v_i − h/2, v_i + h/2] ∩ domain, of width w_i (h, or h/2 at an end); the mass is Σ w_i n_i.
+ *   hard: h = (VF − vmin)/nv, unknowns n_0 … n_{nv−1}, and the node v_nv = VF holds n = 0;
+ *   soft: h = (vmax − vmin)/(nv − 1), unknowns n_0 … n_{nv−1}, the last node at vmax.
+ * The flux between nodes i and i+1 is Scharfetter–Gummel (exponentially fitted), with the velocity at
+ * the midpoint, u = V − v_{i+½}, V = b·N_c:
+ *
+ *   F_{i+½} = (a/h)·[B(−P) n_i − B(P) n_{i+1}],   P = u·h/a,   B(x) = x / (eᣟ − 1),
+ *
+ * exact for a constant flux through a cell with constant u (second order in h for the steady state,
+ * measured), exact for the local equilibrium n ∝ exp(∫u/a), and upwind as |P| → ∞. The pair B(P), B(−P)
+ * comes from one exponential t = e^{−|P|} ≤ 1 (bernoulliPair), so nothing overflows for any |b·N| and
+ * neither value is a difference of large numbers (both stay positive). With the hard threshold the last face is the outflux: n_nv = 0, F_F = γ·n_{nv−1}, γ = (a/h)·B(−P_F),
+ * the discrete −a ∂v n(VF).
+ *
+ * Time: backward Euler in the linear operator with the coefficients frozen at N_c = N(t_k − d) (for
+ * d = 0, N_c = N^k): dt is limited by neither h² nor |u|. The loss (soft) is implicit, the rate of the
+ * step is its outflux at the new state, and the reinjection is implicit too, so the step solves
+ *
+ *   A n^{k+1} = n^k + S^{k+1}·(dt·e_R/w),
+ *
+ * with e_R the delta at VR split between its two nodes (hat functions). W·A (W = diag w) has unit column
+ * sums but for the outflux (hard) or the loss (soft): an M-matrix by columns, so Thomas' algorithm needs
+ * no pivoting and A⁻¹ ≥ 0. With y = A⁻¹ n^k and z = A⁻¹ (dt·e_R/w) (one factorization, two right-hand
+ * sides), n^{k+1} = y + S·z, and the rate N = ℓ(n^{k+1}) is a positive linear functional (γ·n_L, or
+ * rate·Σ f_i w_i n_i with f_i the fraction of control volume i above VF): Y = ℓ(y), Z = ℓ(z), and
+ *   no refractory state (S = N):   N = Y / (1 − Z),
+ *   refractory (S = (R^k + dt·N)/(τ + dt), the backward Euler step of R, q = 1/(τ + dt)):
+ *                                  N = (Y + Z·R^k·q) / (1 − Z·dt·q).
+ * Then Σ w n^{k+1} + R^{k+1} = Σ w n^k + R^k exactly (to rounding), and every term is positive (Z < 1:
+ * the part of a unit injection that leaves within the same step is less than all of it).
+ *
+ * History before t = 0: N(s) = N^0 for s ≤ 0, the rate ℓ(n^0) of the initial data with the coefficients
+ * of the uncoupled network (V = 0, a = a0).
+ */
+import erf from '@stdlib/math-base-special-erf';
+
+/** B(x) = x / (eᣟ − 1), the Bernoulli function, with B(0) = 1. */
+export function bernoulli(x: number): number {
+  return bernoulliPair(x)[0];
+}
+
+/**
+ * [B(P), B(−P)] from one exponential t = e^{−|P|} ∈ (0, 1]: for P ≥ 0, B(P) = P·t/(1 − t) and
+ * B(−P) = P/(1 − t); for P < 0 the roles swap. Below |P| = 0.1 the series 1 ∓ P/2 + P²/12 − P⁴/720 + P⁶/30240
+ * (truncation < 1e-14). The same branches as the WGSL (nnlifStep.wgsl).
+ */
+export function bernoulliPair(P: number): [number, number] {
+  if (Math.abs(P) < 0.1) {
+    const p2 = P * P;
+    const even = 1 + p2 * (1 / 12 - p2 * (1 / 720 - p2 / 30240));
+    return [even - P / 2, even + P / 2];
+  }
+  const x = Math.abs(P);
+  const t = Math.exp(-x);
+  const small = (x * t) / (1 - t); // B(|P|)
+  const large = x / (1 - t); // B(−|P|)
+  return P >= 0 ? [small, large] : [large, small];
+}
+
+export type NnlifFiring = { kind: 'hard' } | { kind: 'soft'; rate: number; vmax: number };
+
+export interface NnlifGrid {
+  /** unknown nodes v_0 … v_{nv−1} */
+  nv: number;
+  vmin: number;
+  /** the threshold (the loss starts above it when soft) */
+  VF: number;
+  /** top of the domain: VF (hard, a node with n = 0) or vmax (soft, the last unknown node) */
+  vtop: number;
+  h: number;
+  firing: NnlifFiring;
+}
+
+export function nnlifGrid(nv: number, vmin: number, VF: number, firing: NnlifFiring = { kind: 'hard' }): NnlifGrid {
+  const vtop = firing.kind === 'hard' ? VF : firing.vmax;
+  const h = firing.kind === 'hard' ? (VF - vmin) / nv : (vtop - vmin) / (nv - 1);
+  return { nv, vmin, VF, vtop, h, firing };
+}
+
+/** The node v_i. */
+export const nodeOf = (grid: NnlifGrid, i: number): number => grid.vmin + i * grid.h;
+
+/** The width of node i's control volume: h/2 at an end of the domain, h elsewhere. */
+export function widthOf(grid: NnlifGrid, i: number): number {
+  return i === 0 || (grid.firing.kind === 'soft' && i === grid.nv - 1) ? grid.h / 2 : grid.h;
+}
+
+/** Soft threshold: the fraction of node i's control volume above VF (where neurons fire); 0 when hard. */
+export function lossFraction(grid: NnlifGrid, i: number): number {
+  if (grid.firing.kind === 'hard') return 0;
+  const v = nodeOf(grid, i);
+  const lo = Math.max(grid.vmin, v - grid.h / 2);
+  const hi = Math.min(grid.vtop, v + grid.h / 2);
+  return Math.min(1, Math.max(0, (hi - Math.max(lo, grid.VF)) / (hi - lo)));
+}
+
+/** One member's parameters (a batch varies them per member). */
+export interface NnlifMember {
+  b: number;
+  a0: number;
+  a1: number;
+  VR: number;
+  /** refractory time τ ≥ 0; 0 = none */
+  tau: number;
+}
+
+/** The delta at VR on the nodes (hat functions): nodes j and j + 1 take the fractions 1 − θ and θ of the mass. */
+export function reinjectionWeights(grid: NnlifGrid, VR: number): { cell: number; theta: number } {
+  const x = (VR - grid.vmin) / grid.h; // VR in units of h from vmin
+  if (x <= 0) return { cell: 0, theta: 0 };
+  if (x >= grid.nv - 1) return { cell: grid.nv - 2, theta: 1 };
+  const cell = Math.floor(x);
+  return { cell, theta: x - cell };
+}
+
+/** The Gaussian (v0, sv) as node values: its mass per control volume over the width, total `mass`. */
+export function nnlifInitialDensity(grid: NnlifGrid, v0: number, sv: number, mass = 1): Float64Array {
+  const n = new Float64Array(grid.nv);
+  const cdf = (v: number) => 0.5 * erf((v - v0) / (Math.SQRT2 * sv));
+  let total = 0;
+  for (let i = 0; i < grid.nv; i++) {
+    const v = nodeOf(grid, i);
+    const w = widthOf(grid, i);
+    n[i] = Math.max(0, cdf(Math.min(grid.vtop, v + grid.h / 2)) - cdf(Math.max(grid.vmin, v - grid.h / 2))) / w;
+    total += n[i] * w;
+  }
+  if (!(total > 0)) throw new Error('the initial Gaussian has no mass on the grid');
+  for (let i = 0; i < grid.nv; i++) n[i] *= mass / total;
+  return n;
+}
+
+/** The coefficients of one step: the tridiagonal A (lower, diag, upper), rows divided by w_i. */
+export interface StepMatrix {
+  lower: Float64Array;
+  diag: Float64Array;
+  upper: Float64Array;
+  /** hard threshold: N = gamma·n_{nv−1}; 0 when soft */
+  gamma: number;
+}
+
+/** The matrix A of the step for drift offset V = b·N_c and noise a = a(N_c). */
+export function stepMatrix(grid: NnlifGrid, V: number, a: number, dt: number): StepMatrix {
+  const { nv, h, vmin } = grid;
+  const lower = new Float64Array(nv);
+  const diag = new Float64Array(nv).fill(1);
+  const upper = new Float64Array(nv);
+  const k = a / h; // F = k·(B(−P) n_i − B(P) n_{i+1})
+  const faces = grid.firing.kind === 'hard' ? nv : nv - 1;
+  let gamma = 0;
+  for (let i = 0; i < faces; i++) {
+    const P = ((V - (vmin + (i + 0.5) * h)) * h) / a;
+    const [bp, bm] = bernoulliPair(P); // B(P), B(−P)
+    diag[i] += (dt / widthOf(grid, i)) * k * bm; // F leaves node i …
+    if (i + 1 < nv) {
+      upper[i] = -(dt / widthOf(grid, i)) * k * bp;
+      diag[i + 1] += (dt / widthOf(grid, i + 1)) * k * bp; // … and enters node i+1
+      lower[i + 1] = -(dt / widthOf(grid, i + 1)) * k * bm;
+    } else gamma = k * bm; // the last face of the hard threshold: out of the domain, n_nv = 0
+  }
+  if (grid.firing.kind === 'soft') for (let i = 0; i < nv; i++) diag[i] += dt * grid.firing.rate * lossFraction(grid, i);
+  return { lower, diag, upper, gamma };
+}
+
+/** Thomas' algorithm for A x = r (A an M-matrix by columns: no pivoting needed). */
+export function solveTridiagonal(m: StepMatrix, r: Float64Array): Float64Array {
+  const n = r.length;
+  const c = new Float64Array(n);
+  const x = new Float64Array(n);
+  let denom = m.diag[0];
+  c[0] = m.upper[0] / denom;
+  x[0] = r[0] / denom;
+  for (let i = 1; i < n; i++) {
+    denom = m.diag[i] - m.lower[i] * c[i - 1];
+    c[i] = m.upper[i] / denom;
+    x[i] = (r[i] - m.lower[i] * x[i - 1]) / denom;
+  }
+  for (let i = n - 2; i >= 0; i--) x[i] -= c[i] * x[i + 1];
+  return x;
+}
+
+/** ℓ(n), the firing rate of a state under matrix m: γ·n_L (hard) or rate·Σ f_i w_i n_i (soft). */
+export function firingRateOf(grid: NnlifGrid, m: StepMatrix, n: ArrayLike<number>): number {
+  if (grid.firing.kind === 'hard') return m.gamma * n[grid.nv - 1];
+  let s = 0;
+  for (let i = 0; i < grid.nv; i++) {
+    const f = lossFraction(grid, i);
+    if (f > 0) s += f * widthOf(grid, i) * n[i];
+  }
+  return grid.firing.rate * s;
+}
+
+export type NnlifStatus = 'running' | 'blowup' | 'nonfinite';
+
+/** The f64 reference of one member: the same step as the GPU kernel, in double precision. */
+export class NnlifReference {
+  n: Float64Array;
+  R = 0;
+  /** N^k, the rate of the latest step (N^0 before the first) */
+  N: number;
+  step = 0;
+  status: NnlifStatus = 'running';
+  /** N^j at slot j mod (D + 1), D = delay in steps */
+  private readonly ring: Float64Array;
+  private readonly weights: { cell: number; theta: number };
+
+  constructor(
+    readonly grid: NnlifGrid,
+    readonly member: NnlifMember,
+    readonly dt: number,
+    readonly delaySteps: number,
+    n0: Float64Array,
+    readonly Nmax = Infinity,
+  ) {
+    this.n = Float64Array.from(n0);
+    this.weights = reinjectionWeights(grid, member.VR);
+    this.N = initialRate(grid, member.a0, this.n, dt);
+    this.ring = new Float64Array(delaySteps + 1).fill(this.N);
+  }
+
+  /** Σ w n + R */
+  mass(): number {
+    let s = 0;
+    for (let i = 0; i < this.n.length; i++) s += widthOf(this.grid, i) * this.n[i];
+    return s + this.R;
+  }
+
+  /** One step; a step whose N is not finite or exceeds Nmax is not taken, and the status says why. */
+  advance(): void {
+    if (this.status !== 'running') return;
+    const { grid, member, dt } = this;
+    const D = this.delaySteps;
+    const Nc = this.ring[(this.step + 1) % (D + 1)]; // N^{k−D}, or N^0 before t = d
+    const a = member.a0 + member.a1 * Nc;
+    const V = member.b * Nc;
+    if (!(a > 0) || !Number.isFinite(a) || !Number.isFinite(V)) {
+      this.status = 'nonfinite';
+      return;
+    }
+    const m = stepMatrix(grid, V, a, dt);
+    const y = solveTridiagonal(m, this.n);
+    const e = new Float64Array(grid.nv);
+    const { cell, theta } = this.weights;
+    e[cell] += ((1 - theta) * dt) / widthOf(grid, cell);
+    e[cell + 1] += (theta * dt) / widthOf(grid, cell + 1);
+    const z = solveTridiagonal(m, e);
+    const Y = firingRateOf(grid, m, y);
+    const Z = firingRateOf(grid, m, z);
+    let N: number;
+    let S: number;
+    if (member.tau > 0) {
+      const q = 1 / (member.tau + dt);
+      N = (Y + Z * this.R * q) / (1 - Z * dt * q);
+      S = (this.R + dt * N) * q;
+    } else {
+      N = Y / (1 - Z);
+      S = N;
+    }
+    if (!Number.isFinite(N) || N < 0) {
+      this.status = 'nonfinite';
+      return;
+    }
+    if (N > this.Nmax) {
+      this.status = 'blowup';
+      return;
+    }
+    for (let i = 0; i < grid.nv; i++) this.n[i] = y[i] + S * z[i];
+    if (member.tau > 0) this.R = member.tau * S;
+    this.N = N;
+    this.step++;
+    this.ring[this.step % (D + 1)] = N;
+  }
+}
+
+/** N^0: the rate of n with the uncoupled coefficients (V = 0, a = a0). */
+export function initialRate(grid: NnlifGrid, a0: number, n: ArrayLike<number>, dt: number): number {
+  return firingRateOf(grid, stepMatrix(grid, 0, a0, dt), n);
+}

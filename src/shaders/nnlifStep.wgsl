@@ -1,0 +1,187 @@
+// One backward-Euler step of the NNLIF Fokker–Planck equation for every member: Scharfetter–Gummel
+// fluxes with the coefficients frozen at N_c = N(t − d), the implicit reinjection at VR (and the
+// refractory compartment), solved by one Thomas factorization with two right-hand sides. The scheme,
+// its conservation and positivity: src/models/nnlif/fokkerPlanck.ts (the f64 twin, line for line) and
+// docs/nnlif-scheme.md. Requires nnlifBindings.wgsl.
+
+const STATUS_RUNNING: u32 = 0u;
+const STATUS_BLOWUP: u32 = 1u;
+const STATUS_NONFINITE: u32 = 2u;
+const F32_MAX: f32 = 3.4028234e38;
+
+// [B(P), B(−P)], B(x) = x/(e^x − 1), from one exponential t = e^{−|P|} ≤ 1: never overflows, and
+// neither value is a difference of large numbers.
+fn bernoulliPair(P: f32) -> vec2f {
+  if (abs(P) < 0.1) {
+    let p2 = P * P;
+    let even = 1.0 + p2 * (1.0 / 12.0 - p2 * (1.0 / 720.0 - p2 / 30240.0));
+    return vec2f(even - 0.5 * P, even + 0.5 * P);
+  }
+  let x = abs(P);
+  let t = exp(-x);
+  let small = x * t / (1.0 - t);
+  let large = x / (1.0 - t);
+  return select(vec2f(large, small), vec2f(small, large), P >= 0.0);
+}
+
+fn widthOf(i: u32) -> f32 {
+  let end = i == 0u || (params.soft == 1u && i == params.nv - 1u);
+  return select(params.h, 0.5 * params.h, end);
+}
+
+// Soft threshold: the fraction of node i's control volume above VF.
+fn lossFraction(i: u32) -> f32 {
+  if (params.soft == 0u) { return 0.0; }
+  let v = params.vmin + f32(i) * params.h;
+  let lo = max(params.vmin, v - 0.5 * params.h);
+  let hi = min(params.vtop, v + 0.5 * params.h);
+  return clamp((hi - max(lo, params.VF)) / (hi - lo), 0.0, 1.0);
+}
+
+// (dt/w_i)·(reinjection weight of node i): the right-hand side e of the second solve.
+fn injection(i: u32, cell: u32, theta: f32) -> f32 {
+  var e = 0.0;
+  if (i == cell) { e = (1.0 - theta) * params.dt / widthOf(i); }
+  if (i == cell + 1u) { e = theta * params.dt / widthOf(i); }
+  return e;
+}
+
+fn isFinite(x: f32) -> bool {
+  return abs(x) <= F32_MAX;
+}
+
+@compute @workgroup_size(64)
+fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
+  let m = gid.x;
+  if (m >= params.members) { return; }
+  var st = memberState[m];
+  let slot = st.clock % params.capacity;
+  st.clock += 1u;
+  if (st.status != STATUS_RUNNING) {
+    history[slot * params.members + m] = vec2f(st.N, st.mass);
+    memberState[m] = st;
+    return;
+  }
+  let mem = members[m];
+  let nv = params.nv;
+  let dt = params.dt;
+  let h = params.h;
+  let slots = params.delaySlots;
+  let Nc = delayRing[m * slots + (st.taken + 1u) % slots];   // N^{k−D}, or N^0 before t = d
+  let a = mem.a0 + mem.a1 * Nc;
+  let V = mem.b * Nc;
+  if (!(a > 0.0) || !isFinite(a) || !isFinite(V)) {
+    st.status = STATUS_NONFINITE;
+    history[slot * params.members + m] = vec2f(st.N, st.mass);
+    memberState[m] = st;
+    return;
+  }
+  let k = a / h;
+  let faces = select(nv - 1u, nv, params.soft == 0u);
+  let base = m * nv;
+  let sc = m * nv * 3u;   // scratch: c at sc + i, y at sc + nv + i, z at sc + 2 nv + i
+
+  // Forward sweep. Row i: lower = −(dt/w_i) k B(−P_{i−½}), diag = 1 + (dt/w_i) k (B(−P_{i+½}) + B(P_{i−½}))
+  // [+ dt·rate·f_i], upper = −(dt/w_i) k B(P_{i+½}); face i+½ is computed once, at row i.
+  var bmPrev = 0.0;   // B(−P_{i−½})
+  var bpPrev = 0.0;   // B(P_{i−½})
+  var cPrev = 0.0;
+  var yPrev = 0.0;
+  var zPrev = 0.0;
+  var gamma = 0.0;
+  for (var i = 0u; i < nv; i++) {
+    let s = dt / widthOf(i);
+    var bp = 0.0;
+    var bm = 0.0;
+    if (i < faces) {
+      let P = (V - (params.vmin + (f32(i) + 0.5) * h)) * h / a;
+      let pair = bernoulliPair(P);
+      bp = pair.x;
+      bm = pair.y;
+    }
+    let lower = -s * k * bmPrev;
+    let upper = select(0.0, -s * k * bp, i + 1u < nv);
+    let diag = 1.0 + s * k * (bm + bpPrev) + dt * params.softRate * lossFraction(i);
+    if (i + 1u == nv && params.soft == 0u) { gamma = k * bm; }
+    let denom = diag - lower * cPrev;
+    let c = upper / denom;
+    let y = (density[base + i] - lower * yPrev) / denom;
+    let z = (injection(i, mem.cell, mem.theta) - lower * zPrev) / denom;
+    scratch[sc + i] = c;
+    scratch[sc + nv + i] = y;
+    scratch[sc + 2u * nv + i] = z;
+    cPrev = c;
+    yPrev = y;
+    zPrev = z;
+    bmPrev = bm;
+    bpPrev = bp;
+  }
+
+  // Back substitution, and the rate functional ℓ on y and z: γ·x_L (hard) or rate·Σ f w x (soft).
+  var Y = gamma * yPrev;
+  var Z = gamma * zPrev;
+  var yNext = yPrev;
+  var zNext = zPrev;
+  if (params.soft == 1u) {
+    let f = lossFraction(nv - 1u) * widthOf(nv - 1u) * params.softRate;
+    Y = f * yNext;
+    Z = f * zNext;
+  }
+  for (var j = 1u; j < nv; j++) {
+    let i = nv - 1u - j;
+    let c = scratch[sc + i];
+    let y = scratch[sc + nv + i] - c * yNext;
+    let z = scratch[sc + 2u * nv + i] - c * zNext;
+    scratch[sc + nv + i] = y;
+    scratch[sc + 2u * nv + i] = z;
+    if (params.soft == 1u) {
+      let f = lossFraction(i) * widthOf(i) * params.softRate;
+      Y += f * y;
+      Z += f * z;
+    }
+    yNext = y;
+    zNext = z;
+  }
+
+  var N: f32;
+  var S: f32;
+  if (mem.tau > 0.0) {
+    let q = 1.0 / (mem.tau + dt);
+    N = (Y + Z * st.R * q) / (1.0 - Z * dt * q);
+    S = (st.R + dt * N) * q;
+  } else {
+    N = Y / (1.0 - Z);
+    S = N;
+  }
+  if (!isFinite(N) || N < 0.0 || !isFinite(S)) {
+    st.status = STATUS_NONFINITE;
+  } else if (N > params.Nmax) {
+    st.status = STATUS_BLOWUP;
+  }
+  if (st.status != STATUS_RUNNING) {
+    // The step is not taken: the member keeps its last good state.
+    history[slot * params.members + m] = vec2f(st.N, st.mass);
+    memberState[m] = st;
+    return;
+  }
+
+  // Commit n = y + S z, and the mass Σ w n + R summed in blocks of 32 (two levels, fixed order).
+  var mass = 0.0;
+  var block = 0.0;
+  for (var i = 0u; i < nv; i++) {
+    let n = scratch[sc + nv + i] + S * scratch[sc + 2u * nv + i];
+    density[base + i] = n;
+    block += widthOf(i) * n;
+    if ((i & 31u) == 31u) {
+      mass += block;
+      block = 0.0;
+    }
+  }
+  if (mem.tau > 0.0) { st.R = mem.tau * S; }
+  st.mass = mass + block + st.R;
+  st.N = N;
+  st.taken += 1u;
+  delayRing[m * slots + st.taken % slots] = N;
+  history[slot * params.members + m] = vec2f(N, st.mass);
+  memberState[m] = st;
+}
