@@ -14,7 +14,8 @@ import { RunInterrupted } from '../host/interrupt';
 import { OutputDirError, signalExitCode } from '../io/resultsFolder';
 import { ConfigError } from '../models/config';
 import { LONG_RUN_STEPS } from './longRuns';
-import { runCommand } from './runCommand';
+import { nnlifRunCommand } from './nnlifRunCommand';
+import { rawConfigFromOptions, runCommand } from './runCommand';
 import { registerBifurcation } from './bifurcationCommand';
 import { registerCompare } from './compareCommand';
 import { registerParticles } from './particlesCommand';
@@ -32,22 +33,25 @@ export function demoConfigPath(): string {
 export function buildProgram(): Command {
   const program = new Command()
     .name('kinfire')
-    .description('WebGPU solvers for the voltage-conductance kinetic equation of integrate-and-fire networks')
+    .description('WebGPU solvers for the kinetic and population-density equations of integrate-and-fire networks')
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
 
   program
     .command('run')
-    .description('run the kinetic model and write a results folder')
+    .description('run a PDE model (vc, vc-threshold, vc-limit, nnlif) and write a results folder')
     .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
     .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
     .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
     .option('-q, --quiet', 'no progress output')
     .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
+    .option('-b, --batch <key=values>', 'model nnlif: solve many members at once, e.g. nnlif.b=0:3:64 (start:stop:count) or nnlif.tau=0,0.1; several --batch make a product', collect, [])
     .action(async (opts) => {
-      const summary = await runCommand(opts, pkg.version);
+      const raw = rawConfigFromOptions(opts);
+      if (raw.model !== 'nnlif' && opts.batch.length) throw new ConfigError('--batch', `batches are solved for model "nnlif" (the config's model is ${JSON.stringify(raw.model ?? 'vc')})`);
+      const summary = raw.model === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
       process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
       if (summary.status !== 'ok') process.exitCode = 3;
     });

@@ -48,9 +48,14 @@ export function loadConfigFile(path: string): unknown {
   }
 }
 
-export function configFromOptions(options: { config?: string; set?: string[] }): KinfireConfig {
+/** The config file with the --set overrides applied, before any model's schema has seen it. */
+export function rawConfigFromOptions(options: { config?: string; set?: string[] }): Record<string, unknown> {
   const raw = options.config ? loadConfigFile(options.config) : {};
-  return resolveConfig(applyOverrides(raw, options.set ?? []));
+  return applyOverrides(raw, options.set ?? []) as Record<string, unknown>;
+}
+
+export function configFromOptions(options: { config?: string; set?: string[] }): KinfireConfig {
+  return resolveConfig(rawConfigFromOptions(options));
 }
 
 export async function runCommand(options: RunOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Summary> {

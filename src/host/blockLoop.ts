@@ -46,6 +46,11 @@ export interface BlockLoopOptions<Block, Status extends string> {
   /** after each good block (for checks that read the state) */
   afterBlock?(step: number): Promise<void>;
   onProgress?(p: BlockProgress): void;
+  /**
+   * The system refuses bad steps by itself (the NNLIF kernel: a member whose step would be bad does not
+   * take it), so a stop needs no rollback: the loop ends at the bad step with the state as it is.
+   */
+  refusesBadSteps?: boolean;
 }
 
 export interface BlockLoopResult<Status extends string> {
@@ -90,8 +95,10 @@ export async function runBlocks<Block, Status extends string>(system: BlockSyste
       o.accept(block, k, n + k + 1);
     }
     if (bad >= 0) {
-      system.restoreCheckpoint();
-      if (bad > 0) system.submitSteps(bad);
+      if (!o.refusesBadSteps) {
+        system.restoreCheckpoint();
+        if (bad > 0) system.submitSteps(bad);
+      }
       n += bad;
       break;
     }

@@ -27,7 +27,10 @@ export interface NnlifProblem {
 export interface NnlifBlock {
   steps: number[];
   N: Float32Array;
+  /** Σ w n + R */
   mass: Float32Array;
+  /** the refractory mass R */
+  R: Float32Array;
   /** 0 running, 1 blowup, 2 nonfinite, after the step */
   status: Uint32Array;
 }
@@ -50,10 +53,11 @@ const STATE_BYTES = 32;
 /** the history ring holds at most this many slots, and at most 64 MiB */
 export const NNLIF_HISTORY_SLOTS = 4096;
 const HISTORY_BYTES_MAX = 64 * 2 ** 20;
+const HISTORY_ENTRY_BYTES = 16;
 
-/** Slots of the history ring for M members (each slot holds M entries of 8 bytes). */
+/** Slots of the history ring for M members (each slot holds M entries of 16 bytes). */
 export function nnlifHistoryCapacity(members: number): number {
-  return Math.max(1, Math.min(NNLIF_HISTORY_SLOTS, Math.floor(HISTORY_BYTES_MAX / (8 * members))));
+  return Math.max(1, Math.min(NNLIF_HISTORY_SLOTS, Math.floor(HISTORY_BYTES_MAX / (HISTORY_ENTRY_BYTES * members))));
 }
 
 type BufferName = 'params' | 'members' | 'memberState' | 'density' | 'scratch' | 'delayRing' | 'history';
@@ -125,7 +129,7 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
       density: make('nnlif density', M * nv * 4),
       scratch: make('nnlif scratch', M * nv * 3 * 4),
       delayRing: make('nnlif delay ring', M * slots * 4),
-      history: make('nnlif history', capacity * M * 8),
+      history: make('nnlif history', capacity * M * HISTORY_ENTRY_BYTES),
     };
     const oom = await device.popErrorScope();
     if (oom) {
@@ -212,12 +216,14 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
   /** History of dispatches first … first + count − 1 (steps first + 1 … first + count). */
   async readHistory(first: number, count: number): Promise<NnlifBlock> {
     const M = this.members;
-    const raw = new Float32Array(await readRing(this.ctx.device, this.buffers.history, { base: 0, entryBytes: M * 8, capacity: this.capacity }, first, count));
+    const raw = new Float32Array(await readRing(this.ctx.device, this.buffers.history, { base: 0, entryBytes: M * HISTORY_ENTRY_BYTES, capacity: this.capacity }, first, count));
     const N = new Float32Array(count * M);
     const mass = new Float32Array(count * M);
+    const R = new Float32Array(count * M);
     for (let k = 0; k < count * M; k++) {
-      N[k] = raw[2 * k];
-      mass[k] = raw[2 * k + 1];
+      N[k] = raw[4 * k];
+      mass[k] = raw[4 * k + 1];
+      R[k] = raw[4 * k + 2];
     }
     // The status after each step follows from the members' stop steps.
     const states = await this.readStates();
@@ -229,7 +235,7 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
         status[k * M + m] = s.status !== 'running' && step > s.taken ? NNLIF_STATUS.indexOf(s.status) : 0;
       }
     }
-    return { steps: Array.from({ length: count }, (_, k) => first + k + 1), N, mass, status };
+    return { steps: Array.from({ length: count }, (_, k) => first + k + 1), N, mass, R, status };
   }
 
   async readStates(): Promise<NnlifMemberState[]> {

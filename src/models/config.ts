@@ -7,67 +7,13 @@
  * gin = 0.8, b = 0.5, φ0 = 20, ε = 0.05.
  */
 import { z } from 'zod';
+import { nnlifSchema } from './nnlif/config';
+import { ConfigError, num, parseWith } from './schema';
+
+export { ConfigError, F32_MAX } from './schema';
 
 export type ModelKind = 'vc' | 'vc-threshold' | 'vc-limit';
 export type FiringRateKind = 'step' | 'constant' | 'sigmoid';
-
-/** A config error names the offending field (dotted path) and the allowed range. */
-export class ConfigError extends Error {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-  ) {
-    super(`config error: ${field}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
-
-interface RangeSpec {
-  min?: number;
-  max?: number;
-  /** min is excluded (a strict lower bound, e.g. ε > 0) */
-  minOpen?: boolean;
-  integer?: boolean;
-}
-
-function describeRange({ min, max, minOpen, integer }: RangeSpec): string {
-  const kind = integer ? 'an integer' : 'a finite number';
-  const lo = min === undefined ? '(-∞' : `${minOpen ? '(' : '['}${min}`;
-  const hi = max === undefined ? '∞)' : `${max}]`;
-  return `must be ${kind} in ${lo}, ${hi}`;
-}
-
-/** Largest finite f32: every real-valued key reaches the GPU as f32, so larger magnitudes are bad input. */
-export const F32_MAX = 3.4028234663852886e38;
-
-/**
- * A number schema whose error message states the allowed range. Real-valued keys without a bound of
- * their own are bounded by the f32 range (±3.4028235e38), since the kernels read them as f32.
- */
-function num(given: RangeSpec = {}) {
-  const spec: RangeSpec = given.integer ? given : { ...given, min: given.min ?? -F32_MAX, max: given.max ?? F32_MAX };
-  const message = describeRange(spec).replace(/-?3\.4028234663852886e\+38/g, (m) => (m.startsWith('-') ? '-3.4028235e38' : '3.4028235e38')) + (spec.max === F32_MAX || spec.min === -F32_MAX ? ' (the f32 range)' : '');
-  return z
-    .number({ error: (issue) => `${message} (got ${formatInput(issue.input)})` })
-    .refine(
-      (x) =>
-        Number.isFinite(x) &&
-        (!spec.integer || Number.isInteger(x)) &&
-        (spec.min === undefined || (spec.minOpen ? x > spec.min : x >= spec.min)) &&
-        (spec.max === undefined || x <= spec.max),
-      { error: (issue) => `${message} (got ${formatInput(issue.input)})` },
-    );
-}
-
-function formatInput(x: unknown): string {
-  if (typeof x === 'string') return JSON.stringify(x);
-  if (x === undefined) return 'nothing';
-  try {
-    return typeof x === 'number' ? String(x) : JSON.stringify(x);
-  } catch {
-    return String(x);
-  }
-}
 
 const firingRateSchema = z.strictObject({
   /** φF(v): 'step' φ0·1{v > VF}, 'constant' φ0, 'sigmoid' φ0 / (1 + exp(−(v − VF)/w)) */
@@ -152,32 +98,6 @@ const particlesSchema = z.strictObject({
   batches: num({ min: 2, max: 1e6, integer: true }).default(20),
 });
 
-/**
- * The noisy leaky integrate-and-fire model, dV = (−V + b·N) dt + √(2a(N)) dW, a(N) = a0 + a1·N, V < VF,
- * reset to VR (model "nnlif", particles only). Its own block, not `params`: b, a, VR and VF mean other
- * things (and have other defaults) than in the voltage-conductance models.
- */
-const nnlifSchema = z.strictObject({
-  /** a0 > 0: the noise a(N) = a0 + a1·N (diffusion coefficient; σ² = 2a) */
-  a0: num({ min: 0, minOpen: true }).default(1),
-  /** a1: growth of the noise with the activity; a(N) is clamped at 0 where a0 + a1·N < 0 */
-  a1: num().default(0),
-  /** connectivity: the drift is −V + b·N; > 0 excitatory, < 0 inhibitory */
-  b: num().default(0.5),
-  /** reset potential */
-  VR: num().default(1),
-  /** firing threshold (the centre of the threshold distribution when thresholdSpread > 0) */
-  VF: num().default(2),
-  /** mean refractory time τ ≥ 0 [time]: a neuron that fired waits an Exp(mean τ) time, then re-enters at VR; 0 = none */
-  tau: num({ min: 0 }).default(0),
-  /** s ≥ 0: each neuron's threshold is uniform in [VF − s, VF + s], redrawn at every reset; 0 = fixed VF */
-  thresholdSpread: num({ min: 0 }).default(0),
-  /** Brownian-bridge correction of the threshold crossings between steps */
-  bridge: z.boolean({ error: 'must be true or false' }).default(true),
-  /** bottom of the v axis of the histogram snapshots; default min(VR − 6√a0, v0 − 6·sv) */
-  vmin: num().optional(),
-});
-
 export const configSchema = z.strictObject({
   model: z.enum(['vc', 'vc-threshold', 'vc-limit', 'nnlif']).default('vc'),
   params: paramsSchema.default(() => paramsSchema.parse({})),
@@ -233,22 +153,8 @@ export function maxVoltageSpeed(model: ModelKind, params: ModelParams, gmax: num
   return Math.max(u(params.VL, 0), u(params.VL, gmax), u(top, 0), u(top, gmax));
 }
 
-function issuePath(path: PropertyKey[]): string {
-  return path.length ? path.map(String).join('.') : '(root)';
-}
-
 function parseConfig(input: unknown): Parsed {
-  const parsed = configSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    let problem = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      problem = `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-    }
-    const path = issue.code === 'unrecognized_keys' ? issue.path : issue.path;
-    throw new ConfigError(issuePath(path), problem);
-  }
-  return parsed.data;
+  return parseWith(configSchema, input);
 }
 
 /**
@@ -258,7 +164,7 @@ function parseConfig(input: unknown): Parsed {
  */
 export function resolveConfig(input: unknown): KinfireConfig {
   const c = parseConfig(input);
-  if (c.model === 'nnlif') throw new ConfigError('model', 'model "nnlif" is solved by the particle system only: use `kinfire particles` (the kinetic models are "vc", "vc-threshold", "vc-limit")');
+  if (c.model === 'nnlif') throw new ConfigError('model', 'model "nnlif" is not taken by this command: `kinfire run` solves its Fokker–Planck PDE and `kinfire particles` its neurons (the models here are "vc", "vc-threshold", "vc-limit")');
   if (c.nnlif !== undefined) throw new ConfigError('nnlif', `the nnlif block is only used with model "nnlif" (model is "${c.model}")`);
   const model = c.model;
   const p = c.params;
@@ -365,6 +271,8 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     order('params', raw.params === undefined, 'model "nnlif" takes its parameters from the "nnlif" block (params is for the vc models)');
     const n = c.nnlif ?? nnlifSchema.parse({});
     order('nnlif.VF', n.VR < n.VF, `must satisfy VR < VF (got VR=${n.VR}, VF=${n.VF})`);
+    order('nnlif.firing', n.firing.kind === 'hard', 'the soft threshold is solved by the PDE (kinfire run) only so far; the particle system fires at VF (or at a random threshold, nnlif.thresholdSpread)');
+    order('nnlif.delay', n.delay === 0, 'the synaptic delay is solved by the PDE (kinfire run) only so far');
     order('nnlif.thresholdSpread', n.thresholdSpread < n.VF - n.VR, `must be < VF − VR = ${n.VF - n.VR}, so that every threshold lies above VR (got ${n.thresholdSpread})`);
     order('initial.v0', c.initial.v0 < n.VF, `must lie below VF = ${n.VF} (got ${c.initial.v0})`);
     const vmin = n.vmin ?? Math.min(n.VR - 6 * Math.sqrt(n.a0), c.initial.v0 - 6 * c.initial.sv);

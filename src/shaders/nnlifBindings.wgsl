@@ -49,4 +49,4 @@ struct NnlifMemberState {
 @group(0) @binding(3) var<storage, read_write> density: array<f32>;      // M × nv, member-major
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;      // M × nv × 3: c, y, z of the solve
 @group(0) @binding(5) var<storage, read_write> delayRing: array<f32>;    // M × (D + 1): N^j at slot j mod (D + 1)
-@group(0) @binding(6) var<storage, read_write> history: array<vec2f>;    // capacity × M: (N, mass) per slot
+@group(0) @binding(6) var<storage, read_write> history: array<vec4f>;    // capacity × M: (N, Σ w n + R, R, 0) per slot

@@ -58,7 +58,7 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
   let slot = st.clock % params.capacity;
   st.clock += 1u;
   if (st.status != STATUS_RUNNING) {
-    history[slot * params.members + m] = vec2f(st.N, st.mass);
+    history[slot * params.members + m] = vec4f(st.N, st.mass, st.R, 0.0);
     memberState[m] = st;
     return;
   }
@@ -72,7 +72,7 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
   let V = mem.b * Nc;
   if (!(a > 0.0) || !isFinite(a) || !isFinite(V)) {
     st.status = STATUS_NONFINITE;
-    history[slot * params.members + m] = vec2f(st.N, st.mass);
+    history[slot * params.members + m] = vec4f(st.N, st.mass, st.R, 0.0);
     memberState[m] = st;
     return;
   }
@@ -160,7 +160,7 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
   }
   if (st.status != STATUS_RUNNING) {
     // The step is not taken: the member keeps its last good state.
-    history[slot * params.members + m] = vec2f(st.N, st.mass);
+    history[slot * params.members + m] = vec4f(st.N, st.mass, st.R, 0.0);
     memberState[m] = st;
     return;
   }
@@ -182,6 +182,6 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
   st.N = N;
   st.taken += 1u;
   delayRing[m * slots + st.taken % slots] = N;
-  history[slot * params.members + m] = vec2f(N, st.mass);
+  history[slot * params.members + m] = vec4f(N, st.mass, st.R, 0.0);
   memberState[m] = st;
 }

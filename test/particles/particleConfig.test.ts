@@ -32,7 +32,7 @@ describe('particle config', () => {
 
   it('nnlif: its own block with a0 = 1, a1 = 0, b = 0.5, VR = 1, VF = 2, no refractory, fixed threshold, bridge on; dt 1e-3', () => {
     const c = resolveParticleConfig({ model: 'nnlif', time: { T: 1 } });
-    expect(c.nnlif).toEqual({ a0: 1, a1: 0, b: 0.5, VR: 1, VF: 2, tau: 0, thresholdSpread: 0, bridge: true, vmin: -5 });
+    expect(c.nnlif).toEqual({ a0: 1, a1: 0, b: 0.5, VR: 1, VF: 2, tau: 0, thresholdSpread: 0, bridge: true, vmin: -5, firing: { kind: 'hard' }, delay: 0 });
     expect(c.time.dt).toBeCloseTo(NNLIF_DEFAULT_DT, 15);
     expect(c.grid).toMatchObject({ nv: 256, ng: 1, gmax: 0, vlo: -5, vhi: 2 });
     const s = resolveParticleConfig({ model: 'nnlif', nnlif: { thresholdSpread: 0.25, vmin: -3 }, grid: { nv: 70 } });
