@@ -40,7 +40,7 @@ describe('kinfire bifurcation', () => {
     const summary = JSON.parse(r.stdout.trim());
     expect(summary).toMatchObject({ out, param: 'b', from: 0.4, to: 0.56, n: 5, states: 7 });
     expect(summary.folds.map((f: { kind: string }) => f.kind)).toEqual(['fold', 'fold']);
-    expect(readdirSync(out).sort()).toEqual(['bifurcation.csv', 'bifurcation.json', 'bifurcation.png', 'folds.csv']);
+    expect(readdirSync(out).sort()).toEqual(['.kinfire-results', 'bifurcation.csv', 'bifurcation.json', 'bifurcation.png', 'folds.csv']);
 
     const csv = readFileSync(join(out, 'bifurcation.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe('param,N,stable,Vstar,gbar,quiescent');

@@ -28,7 +28,7 @@ describe('kinfire study eps', () => {
     expect(line).toMatchObject({ out, ok: true, runs: 6 });
     expect(typeof line.rates['24x16'].n_L1_T).toBe('number');
 
-    expect(readdirSync(out).sort()).toEqual(['N_24x16.csv', 'N_48x32.csv', 'N_t.png', 'error_N.png', 'error_n.png', 'error_p.png', 'study.csv', 'study.json']);
+    expect(readdirSync(out).sort()).toEqual(['.kinfire-results', 'N_24x16.csv', 'N_48x32.csv', 'N_t.png', 'error_N.png', 'error_n.png', 'error_p.png', 'study.csv', 'study.json']);
     const csv = readFileSync(join(out, 'study.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe(STUDY_CSV_COLUMNS.join(','));
     expect(csv[0]).toContain('n_L1(T),N_err(T/4)');
