@@ -1,6 +1,6 @@
 // One backward-Euler step of the NNLIF Fokker–Planck equation for every member: Scharfetter–Gummel
 // fluxes with the coefficients frozen at N_c = N(t − d), the implicit reinjection at VR (and the
-// refractory compartment), solved by one Thomas factorization with two right-hand sides. The scheme,
+// refractory compartment), solved by one GTH-pivoted elimination with two right-hand sides. The scheme,
 // its conservation and positivity: src/models/nnlif/fokkerPlanck.ts (the f64 twin, line for line) and
 // docs/nnlif-scheme.md. Requires nnlifBindings.wgsl.
 
@@ -38,11 +38,11 @@ fn lossFraction(i: u32) -> f32 {
   return clamp((hi - max(lo, params.VF)) / (hi - lo), 0.0, 1.0);
 }
 
-// (dt/w_i)·(reinjection weight of node i): the right-hand side e of the second solve.
+// The reinjection weight of node i (the mass fraction of the delta at VR it takes).
 fn injection(i: u32, cell: u32, theta: f32) -> f32 {
   var e = 0.0;
-  if (i == cell) { e = (1.0 - theta) * params.dt / widthOf(i); }
-  if (i == cell + 1u) { e = theta * params.dt / widthOf(i); }
+  if (i == cell) { e = 1.0 - theta; }
+  if (i == cell + 1u) { e = theta; }
   return e;
 }
 
@@ -81,43 +81,50 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
   let base = m * nv;
   let sc = m * nv * 3u;   // scratch: c at sc + i, y at sc + nv + i, z at sc + 2 nv + i
 
-  // Forward sweep. Row i: lower = −(dt/w_i) k B(−P_{i−½}), diag = 1 + (dt/w_i) k (B(−P_{i+½}) + B(P_{i−½}))
-  // [+ dt·rate·f_i], upper = −(dt/w_i) k B(P_{i+½}); face i+½ is computed once, at row i.
-  var bmPrev = 0.0;   // B(−P_{i−½})
-  var bpPrev = 0.0;   // B(P_{i−½})
-  var cPrev = 0.0;
+  // Forward elimination of B = W·A with GTH pivots (fokkerPlanck.ts, factorStep and solveStep): only sums
+  // and products of positive numbers. Row j: lower_j = dt k B(−P_{j−½}), upper_j = dt k B(P_{j+½}),
+  // column sum s_j = w_j (1 + dt·rate·f_j) [+ dt γ at the last node, hard]; s'_j = s_j + upper_{j−1} s'_{j−1}/d'_{j−1},
+  // d'_j = s'_j + lower_{j+1}. Face j+½ is computed once, at row j.
+  var lowerHere = 0.0;   // lower_j = |B_{j,j−1}|, from the face below
+  var upperPrev = 0.0;   // upper_{j−1}
+  var sPrev = 0.0;
+  var dPrev = 1.0;
   var yPrev = 0.0;
   var zPrev = 0.0;
   var gamma = 0.0;
-  for (var i = 0u; i < nv; i++) {
-    let s = dt / widthOf(i);
-    var bp = 0.0;
-    var bm = 0.0;
-    if (i < faces) {
-      let P = (V - (params.vmin + (f32(i) + 0.5) * h)) * h / a;
-      let pair = bernoulliPair(P);
-      bp = pair.x;
-      bm = pair.y;
+  for (var j = 0u; j < nv; j++) {
+    let w = widthOf(j);
+    var sum = w * (1.0 + dt * params.softRate * lossFraction(j));
+    var upper = 0.0;
+    var lowerNext = 0.0;
+    if (j < faces) {
+      let P = (V - (params.vmin + (f32(j) + 0.5) * h)) * h / a;
+      let pair = bernoulliPair(P);   // B(P), B(−P)
+      if (j + 1u < nv) {
+        upper = dt * k * pair.x;
+        lowerNext = dt * k * pair.y;
+      } else {
+        gamma = k * pair.y;          // the outflux face of the hard threshold, n_nv = 0
+        sum += dt * gamma;
+      }
     }
-    let lower = -s * k * bmPrev;
-    let upper = select(0.0, -s * k * bp, i + 1u < nv);
-    let diag = 1.0 + s * k * (bm + bpPrev) + dt * params.softRate * lossFraction(i);
-    if (i + 1u == nv && params.soft == 0u) { gamma = k * bm; }
-    let denom = diag - lower * cPrev;
-    let c = upper / denom;
-    let y = (density[base + i] - lower * yPrev) / denom;
-    let z = (injection(i, mem.cell, mem.theta) - lower * zPrev) / denom;
-    scratch[sc + i] = c;
-    scratch[sc + nv + i] = y;
-    scratch[sc + 2u * nv + i] = z;
-    cPrev = c;
+    let s = sum + upperPrev * sPrev / dPrev;
+    let d = s + lowerNext;
+    let y = (w * density[base + j] + lowerHere * yPrev) / d;
+    let z = (dt * injection(j, mem.cell, mem.theta) + lowerHere * zPrev) / d;
+    scratch[sc + j] = upper / d;
+    scratch[sc + nv + j] = y;
+    scratch[sc + 2u * nv + j] = z;
     yPrev = y;
     zPrev = z;
-    bmPrev = bm;
-    bpPrev = bp;
+    sPrev = s;
+    dPrev = d;
+    upperPrev = upper;
+    lowerHere = lowerNext;
   }
 
-  // Back substitution, and the rate functional ℓ on y and z: γ·x_L (hard) or rate·Σ f w x (soft).
+  // Back substitution x_j = y'_j + c_j x_{j+1} (positive terms), and the rate functional ℓ on y and z:
+  // γ·x_L (hard) or rate·Σ f w x (soft).
   var Y = gamma * yPrev;
   var Z = gamma * zPrev;
   var yNext = yPrev;
@@ -127,11 +134,11 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
     Y = f * yNext;
     Z = f * zNext;
   }
-  for (var j = 1u; j < nv; j++) {
-    let i = nv - 1u - j;
+  for (var i1 = 1u; i1 < nv; i1++) {
+    let i = nv - 1u - i1;
     let c = scratch[sc + i];
-    let y = scratch[sc + nv + i] - c * yNext;
-    let z = scratch[sc + 2u * nv + i] - c * zNext;
+    let y = scratch[sc + nv + i] + c * yNext;
+    let z = scratch[sc + 2u * nv + i] + c * zNext;
     scratch[sc + nv + i] = y;
     scratch[sc + 2u * nv + i] = z;
     if (params.soft == 1u) {

@@ -28,10 +28,11 @@
  *
  *   A n^{k+1} = n^k + S^{k+1}·(dt·e_R/w),
  *
- * with e_R the delta at VR split between its two nodes (hat functions). W·A (W = diag w) has unit column
- * sums but for the outflux (hard) or the loss (soft): an M-matrix by columns, so Thomas' algorithm needs
- * no pivoting and A⁻¹ ≥ 0. With y = A⁻¹ n^k and z = A⁻¹ (dt·e_R/w) (one factorization, two right-hand
- * sides), n^{k+1} = y + S·z, and the rate N = ℓ(n^{k+1}) is a positive linear functional (γ·n_L, or
+ * with e_R the delta at VR split between its two nodes (hat functions). In conservation form B = W·A
+ * (W = diag w) has unit column sums but for the outflux (hard) or the loss (soft): an M-matrix given by
+ * positive numbers, factored by Gaussian elimination with GTH pivots (no subtraction anywhere, see
+ * factorStep), so A⁻¹ ≥ 0 holds in floating point too. With y = A⁻¹ n^k and z = A⁻¹ (dt·e_R/w) (one
+ * factorization, two right-hand sides), n^{k+1} = y + S·z, and the rate N = ℓ(n^{k+1}) is a positive linear functional (γ·n_L, or
  * rate·Σ f_i w_i n_i with f_i the fraction of control volume i above VF): Y = ℓ(y), Z = ℓ(z), and
  *   no refractory state (S = N):   N = Y / (1 − Z),
  *   refractory (S = (R^k + dt·N)/(τ + dt), the backward Euler step of R, q = 1/(τ + dt)):
@@ -139,58 +140,94 @@ export function nnlifInitialDensity(grid: NnlifGrid, v0: number, sv: number, mas
   return n;
 }
 
-/** The coefficients of one step: the tridiagonal A (lower, diag, upper), rows divided by w_i. */
-export interface StepMatrix {
+/**
+ * The operator of one step in conservation form, B = W·A (rows times the widths w_i): a tridiagonal
+ * M-matrix given by positive numbers only, the column sums s_j and the off-diagonal magnitudes:
+ *   B_{j,j+1} = −upper_j = −dt·k·B(P_{j+½}),   B_{j+1,j} = −lower_{j+1} = −dt·k·B(−P_{j+½}),   k = a/h,
+ *   B_jj = s_j + upper_{j−1} + lower_{j+1},   s_j = w_j (+ dt·rate·f_j·w_j soft) (+ dt·γ for the last node, hard).
+ */
+export interface StepOperator {
+  /** column sums s_j */
+  sums: Float64Array;
+  /** lower[j] = |B_{j,j−1}| (lower[0] = 0) */
   lower: Float64Array;
-  diag: Float64Array;
+  /** upper[j] = |B_{j,j+1}| (upper[nv−1] = 0) */
   upper: Float64Array;
   /** hard threshold: N = gamma·n_{nv−1}; 0 when soft */
   gamma: number;
 }
 
-/** The matrix A of the step for drift offset V = b·N_c and noise a = a(N_c). */
-export function stepMatrix(grid: NnlifGrid, V: number, a: number, dt: number): StepMatrix {
+/** The operator of the step for drift offset V = b·N_c and noise a = a(N_c). */
+export function stepOperator(grid: NnlifGrid, V: number, a: number, dt: number): StepOperator {
   const { nv, h, vmin } = grid;
+  const sums = new Float64Array(nv);
   const lower = new Float64Array(nv);
-  const diag = new Float64Array(nv).fill(1);
   const upper = new Float64Array(nv);
   const k = a / h; // F = k·(B(−P) n_i − B(P) n_{i+1})
   const faces = grid.firing.kind === 'hard' ? nv : nv - 1;
   let gamma = 0;
+  for (let i = 0; i < nv; i++) sums[i] = widthOf(grid, i) * (1 + (grid.firing.kind === 'soft' ? dt * grid.firing.rate * lossFraction(grid, i) : 0));
   for (let i = 0; i < faces; i++) {
     const P = ((V - (vmin + (i + 0.5) * h)) * h) / a;
     const [bp, bm] = bernoulliPair(P); // B(P), B(−P)
-    diag[i] += (dt / widthOf(grid, i)) * k * bm; // F leaves node i …
     if (i + 1 < nv) {
-      upper[i] = -(dt / widthOf(grid, i)) * k * bp;
-      diag[i + 1] += (dt / widthOf(grid, i + 1)) * k * bp; // … and enters node i+1
-      lower[i + 1] = -(dt / widthOf(grid, i + 1)) * k * bm;
-    } else gamma = k * bm; // the last face of the hard threshold: out of the domain, n_nv = 0
+      upper[i] = dt * k * bp;
+      lower[i + 1] = dt * k * bm;
+    } else {
+      gamma = k * bm; // the last face of the hard threshold: out of the domain, n_nv = 0
+      sums[i] += dt * gamma;
+    }
   }
-  if (grid.firing.kind === 'soft') for (let i = 0; i < nv; i++) diag[i] += dt * grid.firing.rate * lossFraction(grid, i);
-  return { lower, diag, upper, gamma };
+  return { sums, lower, upper, gamma };
 }
 
-/** Thomas' algorithm for A x = r (A an M-matrix by columns: no pivoting needed). */
-export function solveTridiagonal(m: StepMatrix, r: Float64Array): Float64Array {
-  const n = r.length;
-  const c = new Float64Array(n);
-  const x = new Float64Array(n);
-  let denom = m.diag[0];
-  c[0] = m.upper[0] / denom;
-  x[0] = r[0] / denom;
-  for (let i = 1; i < n; i++) {
-    denom = m.diag[i] - m.lower[i] * c[i - 1];
-    c[i] = m.upper[i] / denom;
-    x[i] = (r[i] - m.lower[i] * x[i - 1]) / denom;
+/** The factorization of B by Gaussian elimination with GTH pivots (positive terms only). */
+export interface StepFactors {
+  /** pivots d'_j */
+  pivot: Float64Array;
+  /** c_j = upper_j / d'_j */
+  c: Float64Array;
+}
+
+/**
+ * Gaussian elimination without a single subtraction (Grassmann–Taksar–Heyman): the trailing column sums
+ * s'_j = s_j + upper_{j−1}·s'_{j−1}/d'_{j−1} stay positive and the pivots are d'_j = s'_j + lower_{j+1},
+ * so every pivot, and every entry of the solution, is computed to a few rounding errors of its own size
+ * (positivity holds in floating point too, and the mass Σ s_j x_j is kept to rounding).
+ */
+export function factorStep(op: StepOperator): StepFactors {
+  const nv = op.sums.length;
+  const pivot = new Float64Array(nv);
+  const c = new Float64Array(nv);
+  let sPrev = 0;
+  let dPrev = 1;
+  for (let j = 0; j < nv; j++) {
+    const s = op.sums[j] + (j > 0 ? (op.upper[j - 1] * sPrev) / dPrev : 0);
+    const d = s + (j + 1 < nv ? op.lower[j + 1] : 0);
+    pivot[j] = d;
+    c[j] = op.upper[j] / d;
+    sPrev = s;
+    dPrev = d;
   }
-  for (let i = n - 2; i >= 0; i--) x[i] -= c[i] * x[i + 1];
+  return { pivot, c };
+}
+
+/** Solves B x = r (r in mass units: w_i times the density), every operation on positive numbers. */
+export function solveStep(op: StepOperator, f: StepFactors, r: Float64Array): Float64Array {
+  const nv = r.length;
+  const x = new Float64Array(nv);
+  let prev = 0;
+  for (let j = 0; j < nv; j++) {
+    prev = (r[j] + op.lower[j] * prev) / f.pivot[j];
+    x[j] = prev; // y'_j = (r_j + lower_j·y'_{j−1}) / d'_j
+  }
+  for (let j = nv - 2; j >= 0; j--) x[j] += f.c[j] * x[j + 1];
   return x;
 }
 
-/** ℓ(n), the firing rate of a state under matrix m: γ·n_L (hard) or rate·Σ f_i w_i n_i (soft). */
-export function firingRateOf(grid: NnlifGrid, m: StepMatrix, n: ArrayLike<number>): number {
-  if (grid.firing.kind === 'hard') return m.gamma * n[grid.nv - 1];
+/** ℓ(n), the firing rate of a state: γ·n_L (hard) or rate·Σ f_i w_i n_i (soft). */
+export function firingRateOf(grid: NnlifGrid, op: StepOperator, n: ArrayLike<number>): number {
+  if (grid.firing.kind === 'hard') return op.gamma * n[grid.nv - 1];
   let s = 0;
   for (let i = 0; i < grid.nv; i++) {
     const f = lossFraction(grid, i);
@@ -246,15 +283,18 @@ export class NnlifReference {
       this.status = 'nonfinite';
       return;
     }
-    const m = stepMatrix(grid, V, a, dt);
-    const y = solveTridiagonal(m, this.n);
+    const op = stepOperator(grid, V, a, dt);
+    const factors = factorStep(op);
+    const mass = new Float64Array(grid.nv);
+    for (let i = 0; i < grid.nv; i++) mass[i] = widthOf(grid, i) * this.n[i];
+    const y = solveStep(op, factors, mass);
     const e = new Float64Array(grid.nv);
     const { cell, theta } = this.weights;
-    e[cell] += ((1 - theta) * dt) / widthOf(grid, cell);
-    e[cell + 1] += (theta * dt) / widthOf(grid, cell + 1);
-    const z = solveTridiagonal(m, e);
-    const Y = firingRateOf(grid, m, y);
-    const Z = firingRateOf(grid, m, z);
+    e[cell] += (1 - theta) * dt;
+    e[cell + 1] += theta * dt;
+    const z = solveStep(op, factors, e);
+    const Y = firingRateOf(grid, op, y);
+    const Z = firingRateOf(grid, op, z);
     let N: number;
     let S: number;
     if (member.tau > 0) {
@@ -283,5 +323,5 @@ export class NnlifReference {
 
 /** N^0: the rate of n with the uncoupled coefficients (V = 0, a = a0). */
 export function initialRate(grid: NnlifGrid, a0: number, n: ArrayLike<number>, dt: number): number {
-  return firingRateOf(grid, stepMatrix(grid, 0, a0, dt), n);
+  return firingRateOf(grid, stepOperator(grid, 0, a0, dt), n);
 }
