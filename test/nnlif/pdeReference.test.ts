@@ -36,6 +36,7 @@ describe('NNLIF PDE, f64 reference', () => {
     const params = { a: 1, b: 0.5, VR: 1, VF: 2 };
     const [Nstar] = nnlifSteadyRates(params);
     const errors: number[] = [];
+    const l1s: number[] = [];
     for (const nv of [90, 180, 360, 720]) {
       const grid = nnlifGrid(nv, -7, 2);
       const ref = new NnlifReference(grid, { b: 0.5, a0: 1, a1: 0, VR: 1, tau: 0 }, 0.01, 0, nnlifInitialDensity(grid, 0, 0.5));
@@ -43,8 +44,37 @@ describe('NNLIF PDE, f64 reference', () => {
       let l1 = 0;
       for (let i = 0; i < nv; i++) l1 += Math.abs(ref.n[i]! - nnlifSteadyDensityAt(params, Nstar!, nodeOf(grid, i))) * widthOf(grid, i);
       errors.push(Math.abs(ref.N - Nstar!) / Nstar!);
+      l1s.push(l1);
       console.log(`nv = ${nv}: N = ${ref.N}, N* = ${Nstar}, rel. error ${errors[errors.length - 1]!.toExponential(2)}, L1 ${l1.toExponential(2)}`);
     }
     console.log(`orders: ${errors.slice(1).map((e, k) => Math.log2(errors[k]! / e).toFixed(2)).join(', ')}`);
+    for (const list of [errors, l1s]) for (let k = 1; k < list.length; k++) expect(Math.log2(list[k - 1]! / list[k]!)).toBeGreaterThan(1.9);
+    expect(errors[3]).toBeLessThan(2e-5);
+  });
+
+  it('is first order in time (backward Euler with lagged coefficients)', () => {
+    const grid = nnlifGrid(120, -5, 2);
+    const n0 = nnlifInitialDensity(grid, 0.5, 0.3);
+    const NT = (dt: number) => {
+      const ref = new NnlifReference(grid, { b: 1, a0: 1, a1: 0.2, VR: 1, tau: 0.1 }, dt, 0, n0);
+      for (let k = 0; k < Math.round(0.5 / dt); k++) ref.advance();
+      return ref.N;
+    };
+    const fine = NT(0.5 / 4096);
+    const errors = [0.5 / 32, 0.5 / 64, 0.5 / 128, 0.5 / 256].map((dt) => Math.abs(NT(dt) - fine));
+    const orders = errors.slice(1).map((e, k) => Math.log2(errors[k]! / e));
+    console.log(`time: errors ${errors.map((e) => e.toExponential(2)).join(', ')}; orders ${orders.map((o) => o.toFixed(2)).join(', ')}`);
+    for (const o of orders) expect(o).toBeGreaterThan(0.9);
+    for (const o of orders) expect(o).toBeLessThan(1.2);
+  });
+
+  it('the steady rate is reached whatever dt (the discrete steady state does not depend on dt)', () => {
+    const grid = nnlifGrid(90, -7, 2);
+    const run = (dt: number) => {
+      const ref = new NnlifReference(grid, { b: 0.5, a0: 1, a1: 0, VR: 1, tau: 0 }, dt, 0, nnlifInitialDensity(grid, 0, 0.5));
+      for (let k = 0; k < Math.round(60 / dt); k++) ref.advance();
+      return ref.N;
+    };
+    expect(Math.abs(run(0.5) - run(0.01)) / run(0.01)).toBeLessThan(1e-9);
   });
 });
