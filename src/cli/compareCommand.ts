@@ -15,13 +15,13 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type CompareResult, compareConfigs, runComparison } from '../host/compare';
-import { type AdapterSummary, describeAdapter, openGpu } from '../host/gpu';
+import { type AdapterSummary, describeAdapter } from '../host/gpu';
 import { checkParticleMemory } from '../host/particleSystem';
-import { PendingResults } from '../io/resultsFolder';
 import { applyOverrides, ConfigError } from '../models/config';
 import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter, type ProgressReporter } from './progress';
 import { loadConfigFile } from './runCommand';
+import { withGpuAndFolder } from './gpuCommand';
 
 export const DEFAULT_COUNTS = '1e4,1e5,1e6';
 export const COMPARE_CSV_HEADER = 'count,L1_hist,L1_N,N_mean_particles,N_mean_pde,wall_s';
@@ -123,12 +123,7 @@ export function compareJson(result: CompareResult, input: ReturnType<typeof pars
 export async function compareCommand(options: CompareOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   // Everything that can reject the input happens before the results folder exists.
   const input = parseCompareInput(options);
-  const reservation = PendingResults.reserve(input.out, { force: !!options.force, command: 'compare', version: pkg.version });
-  const ctx = await openGpu().catch((e: unknown) => {
-    reservation.release();
-    throw e;
-  });
-  try {
+  return withGpuAndFolder(input.out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
     for (const count of input.counts) checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
     const { kinetic } = input;
     if (!options.quiet) {
@@ -159,10 +154,7 @@ export async function compareCommand(options: CompareOptions, log: (line: string
     } finally {
       progress?.stop();
     }
-  } finally {
-    reservation.release();
-    ctx.destroy();
-  }
+  });
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

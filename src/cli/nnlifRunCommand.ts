@@ -3,15 +3,15 @@
  * one run or, with `--batch key=values`, many members solved in the same dispatches. Everything that can
  * reject the input (the config, every member's values, --out) is checked before the GPU is opened.
  */
-import { describeAdapter, openGpu } from '../host/gpu';
+import { describeAdapter } from '../host/gpu';
 import { memberOf, nnlifRunGrid, runNnlif } from '../host/nnlifRun';
 import { makeNnlifSummary, type NnlifBatch, nnlifActivityCsv, nnlifBatchCsv, nnlifBatchNpy, nnlifBatchPng, nnlifRunFigure, type NnlifSnapshotFile, type NnlifSummary, writeNnlifSnapshot } from '../io/nnlifResults';
-import { PendingResults } from '../io/resultsFolder';
 import { ConfigError } from '../models/config';
 import { type NnlifRunConfig, resolveNnlifRunConfig } from '../models/nnlif/config';
 import type { NnlifMember } from '../models/nnlif/fokkerPlanck';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
+import { withGpuAndFolder } from './gpuCommand';
 
 /** Keys a batch may vary: the per-member parameters of the kernel. Grid, VF, delay, dt and firing are shared. */
 export const BATCH_KEYS = ['nnlif.b', 'nnlif.a0', 'nnlif.a1', 'nnlif.VR', 'nnlif.tau'] as const;
@@ -106,12 +106,7 @@ export async function nnlifRunCommand(raw: Record<string, unknown>, options: Nnl
   const M = members.length;
   const samples = Math.floor(config.time.steps / config.output.every) + 2;
   if (M * samples > 1e8) throw new ConfigError('output.every', `${M} members × ${samples} samples of N exceed 1e8 values; record every k-th step with a larger output.every (now ${config.output.every})`);
-  const reservation = PendingResults.reserve(options.out, { force: !!options.force, command: 'run', version });
-  const ctx = await openGpu().catch((e: unknown) => {
-    reservation.release();
-    throw e;
-  });
-  try {
+  return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version }, async (ctx, reservation) => {
     await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runNnlif(ctx, calibrationConfig(config), {}, members)).stepsPerSecond);
     if (!options.quiet) {
       log(`kinfire ${version}: model nnlif (Fokker–Planck PDE), ${M === 1 ? 'one member' : `${M} members (${batch!.keys.join(' × ')})`}, ${config.grid.nv} nodes on [${config.nnlif.vmin.toPrecision(4)}, ${config.nnlif.firing.kind === 'soft' ? config.nnlif.firing.vmax : config.nnlif.VF}], dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
@@ -150,8 +145,5 @@ export async function nnlifRunCommand(raw: Record<string, unknown>, options: Nnl
     } finally {
       progress.stop();
     }
-  } finally {
-    reservation.release();
-    ctx.destroy();
-  }
+  });
 }

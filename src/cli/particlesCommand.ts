@@ -17,11 +17,10 @@ import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { type AdapterSummary, describeAdapter, openGpu } from '../host/gpu';
+import { type AdapterSummary, describeAdapter } from '../host/gpu';
 import { runParticles, type ParticleRunResult, type ParticleSnapshot } from '../host/particleRun';
 import { checkParticleMemory, particleHistogramGrid } from '../host/particleSystem';
 import { encodeNpy } from '../io/npy';
-import { PendingResults } from '../io/resultsFolder';
 import { applyOverrides, type ParticleConfig, resolveParticleConfig } from '../models/config';
 import { nnlifKernelParams, nnlifParticleSteadyRates } from '../models/particles/nnlifReference';
 import { nnlifSteadyDensity } from '../models/nnlif/steadyRate';
@@ -30,6 +29,7 @@ import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter } from './progress';
 import { calibrationConfig, LONG_RUN_STEPS, refuseLongRun } from './longRuns';
 import { loadConfigFile } from './runCommand';
+import { withGpuAndFolder } from './gpuCommand';
 
 export interface ParticlesOptions {
   config?: string;
@@ -197,12 +197,7 @@ export function makeParticlesSummary(
 export async function particlesCommand(options: ParticlesOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ParticlesSummary> {
   // Everything that can reject the input happens before the results folder exists.
   const config = particlesConfigFromOptions(options);
-  const reservation = PendingResults.reserve(options.out, { force: !!options.force, command: 'particles', version: version });
-  const ctx = await openGpu().catch((e: unknown) => {
-    reservation.release();
-    throw e;
-  });
-  try {
+  return withGpuAndFolder(options.out, { force: !!options.force, command: 'particles', version: version }, async (ctx, reservation) => {
     checkParticleMemory(config, ctx.cpuAdapter, totalmem());
     await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runParticles(ctx, calibrationConfig(config))).stepsPerSecond);
     const exact = exactSteadyRates(config);
@@ -234,10 +229,7 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
     } finally {
       progress.stop();
     }
-  } finally {
-    reservation.release();
-    ctx.destroy();
-  }
+  });
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

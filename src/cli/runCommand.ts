@@ -1,14 +1,15 @@
 /** `kinfire run`: validate the config, open the GPU, run, write the results folder atomically. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeAdapter, openGpu } from '../host/gpu';
+import { describeAdapter } from '../host/gpu';
 import { checkGridFits } from '../host/kineticSolver';
 import { runSimulation } from '../host/run';
 import { activityCsv, makeSummary, type SnapshotFile, type Summary, writeDensitySnapshot } from '../io/results';
-import { PendingResults, type ResultsMarker } from '../io/resultsFolder';
+import type { ResultsMarker } from '../io/resultsFolder';
 import { applyOverrides, ConfigError, type KinfireConfig, resolveConfig } from '../models/config';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
+import { withGpuAndFolder } from './gpuCommand';
 
 export interface RunOptions {
   config?: string;
@@ -61,17 +62,12 @@ export function configFromOptions(options: { config?: string; set?: string[] }):
 export async function runCommand(options: RunOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Summary> {
   // Everything that can reject the input happens before the results folder exists.
   const config = configFromOptions(options);
-  const reservation = PendingResults.reserve(options.out, {
+  return withGpuAndFolder(options.out, {
     force: !!options.force,
     command: options.demo ? 'demo' : 'run',
     version,
     ...(options.demo ? { replaceWithoutForce: true, replaces: (marker: ResultsMarker, dir: string) => isDemoFolder(marker, dir, config) } : {}),
-  });
-  const ctx = await openGpu().catch((e: unknown) => {
-    reservation.release();
-    throw e;
-  });
-  try {
+  }, async (ctx, reservation) => {
     checkGridFits(ctx.limits, config.grid.nv, config.grid.ng);
     await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runSimulation(ctx, calibrationConfig(config))).stepsPerSecond);
     if (!options.quiet) {
@@ -97,8 +93,5 @@ export async function runCommand(options: RunOptions, version: string, log: (lin
     } finally {
       progress.stop();
     }
-  } finally {
-    reservation.release();
-    ctx.destroy();
-  }
+  });
 }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { describeAdapter, openGpu } from '../host/gpu';
+import { describeAdapter } from '../host/gpu';
 import {
   ERROR_NOISE_FLOOR,
   type EpsStudyHooks,
@@ -28,10 +28,10 @@ import {
   type StudyRunRecord,
 } from '../host/epsStudy';
 import { checkGridFits } from '../host/kineticSolver';
-import { PendingResults } from '../io/resultsFolder';
 import { applyOverrides, ConfigError, type KinfireConfig, resolveConfig } from '../models/config';
 import { type LineSeries, renderLinePlotPng } from '../render/png/lineplot';
 import { loadConfigFile } from './runCommand';
+import { withGpuAndFolder } from './gpuCommand';
 
 export const STUDY_KINDS = ['eps'] as const;
 export const DEFAULT_EPS = '0.1,0.05,0.02,0.01,0.005,0.001';
@@ -236,12 +236,7 @@ export function studyJson(result: EpsStudyResult, base: KinfireConfig, options: 
 export async function studyCommand(kind: string | undefined, options: StudyOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   const input = parseStudyInput(kind, options);
   const out = input.out;
-  const reservation = PendingResults.reserve(out, { force: !!options.force, command: 'study', version: pkg.version });
-  const ctx = await openGpu().catch((e: unknown) => {
-    reservation.release();
-    throw e;
-  });
-  try {
+  return withGpuAndFolder(out, { force: !!options.force, command: 'study', version: pkg.version }, async (ctx, reservation) => {
     for (const g of input.grids) checkGridFits(ctx.limits, g.nv, g.ng);
     const totalSteps = input.plan.plans.reduce((s, p) => s + p.limit.time.steps * (1 + p.kinetic.length), 0);
     if (!options.quiet) {
@@ -270,10 +265,7 @@ export async function studyCommand(kind: string | undefined, options: StudyOptio
     } finally {
       progress.stop();
     }
-  } finally {
-    reservation.release();
-    ctx.destroy();
-  }
+  });
 }
 
 export function registerStudy(program: Command): void {
