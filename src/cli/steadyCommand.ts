@@ -1,12 +1,17 @@
 /**
  * `kinfire steady`: every steady state of the limit (voltage) model for a config's parameters, with its
- * stability (by perturbed time evolution of the limit model, see src/models/limit/stability.ts).
+ * stability (by perturbed time evolution of the limit model, see src/models/limit/stability.ts); for model
+ * nnlif, every steady rate of the NNLIF network (src/models/nnlif/steadyRate.ts, stability.ts).
  */
 import type { Command } from 'commander';
 import type { ModelParams } from '../models/config';
 import { classifyStability } from '../models/limit/stability';
 import { findSteadyStates } from '../models/limit/steadyStates';
-import { configFromOptions } from './runCommand';
+import { ConfigError } from '../models/config';
+import { type NnlifRunConfig, resolveNnlifRunConfig } from '../models/nnlif/config';
+import { classifyNnlifStability } from '../models/nnlif/stability';
+import { nnlifNoise, type NnlifParams, nnlifSteadyRates } from '../models/nnlif/steadyRate';
+import { configFromOptions, rawConfigFromOptions } from './runCommand';
 
 export interface SteadyReportEntry {
   N: number;
@@ -26,15 +31,36 @@ export function steadyReport(params: ModelParams, stability: { T?: number; nv?: 
   }));
 }
 
+/** Every steady state of the NNLIF network (hard threshold; a1 and τ allowed), with its stability. */
+export function nnlifSteadyReport(config: NnlifRunConfig, stability: { T?: number; nv?: number } = {}) {
+  const n = config.nnlif;
+  if (n.firing.kind !== 'hard') throw new ConfigError('nnlif.firing', 'kinfire steady has the steady states of the hard threshold only so far');
+  const params: NnlifParams = { a: n.a0, a1: n.a1, b: n.b, VR: n.VR, VF: n.VF, tau: n.tau };
+  const T = stability.T ?? 30;
+  const nv = stability.nv ?? 300;
+  return {
+    steady: nnlifSteadyRates(params).map((N) => ({ N, a: nnlifNoise(params, N), R: n.tau * N, ...classifyNnlifStability(params, N, { T, nv, delay: n.delay }) })),
+    method: {
+      roots: 'every zero of ln N + ln(I(N) + τ), I(N) = √π ∫ erfcx(−z) dz from zR = (VR − bN)/√(2a(N)) to zF = (VF − bN)/√(2a(N)) (the Siegert form), by a scan in ln N and Brent polishing (src/models/nnlif/steadyRate.ts)',
+      stability: `time evolution of the discrete PDE (the f64 twin of the GPU scheme, ${nv} nodes, dt = 0.01, T = ${T}, the config's delay) from the exact profile with 1% of the mass moved up and down in v: stable when N(T) stays within 2% of N* (absolute 0.02 for N* < 1) in both (N_up, N_down: N(T) of the two runs; null where a run blew up)`,
+    },
+  };
+}
+
 export function registerSteady(program: Command): void {
   program
     .command('steady')
-    .description('list every steady state of the ε → 0 limit model, with its stability, as JSON')
+    .description('list every steady state, with its stability, as JSON: the ε → 0 limit of the vc models, or the NNLIF network (model nnlif)')
     .option('-c, --config <file>', 'JSON config (its params are used)')
     .option('-s, --set <key=value>', 'override one config key (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--stability-time <T>', 'observation time of the perturbed evolutions', '30')
-    .option('--stability-nv <cells>', 'cells of the 1D limit scheme used for stability', '400')
+    .option('--stability-nv <cells>', 'cells of the 1D scheme used for stability (400 for vc-limit; 300 recommended for nnlif)', '400')
     .action((opts) => {
+      const raw = rawConfigFromOptions(opts);
+      if (raw.model === 'nnlif') {
+        process.stdout.write(`${JSON.stringify(nnlifSteadyReport(resolveNnlifRunConfig(raw), { T: Number(opts.stabilityTime), nv: Number(opts.stabilityNv) }))}\n`);
+        return;
+      }
       const config = configFromOptions(opts);
       const T = Number(opts.stabilityTime);
       const nv = Number(opts.stabilityNv);

@@ -45,18 +45,40 @@ describe('kinfire run, model nnlif', () => {
     expect(existsSync(join(out, 'run.png'))).toBe(true);
   });
 
-  it('with τ > 0: activity has R, n + R is conserved, and N solves N·(I(N) + τ) = 1 (b = 0)', () => {
+  it('with τ > 0: activity has R, n + R is conserved, and N relaxes to the root of N·(I(N) + τ) = 1', () => {
     const out = join(work, 'tau');
-    const r = kinfire('run', ...nnlif, '--set', 'nnlif.b=0', '--set', 'nnlif.tau=0.5', '--set', 'time.T=15', '--set', 'time.dt=0.01', '--set', 'nnlif.vmin=-6', '--out', out);
+    const r = kinfire('run', ...nnlif, '--set', 'nnlif.b=0.5', '--set', 'nnlif.tau=0.5', '--set', 'time.T=15', '--set', 'time.dt=0.01', '--set', 'nnlif.vmin=-6', '--out', out);
     expect(r.code, r.stderr).toBe(0);
     const s = summaryOf(out);
+    const roots = nnlifSteadyRates({ a: 1, b: 0.5, VR: 1, VF: 2, tau: 0.5 });
+    expect(roots).toHaveLength(1);
+    // b = 0: the relation is explicit, N = 1/(I + τ); the root finder must agree with it there
     const I = nnlifInverseRate({ a: 1, b: 0, VR: 1, VF: 2 }, 0);
-    const exact = 1 / (I + 0.5);
+    expect(nnlifSteadyRates({ a: 1, b: 0, VR: 1, VF: 2, tau: 0.5 })[0]).toBeCloseTo(1 / (I + 0.5), 12);
+    const exact = roots[0]!;
     expect(Math.abs(s.N_final - exact) / exact).toBeLessThan(2e-4);
     expect(Math.abs(s.R_final - 0.5 * exact) / (0.5 * exact)).toBeLessThan(2e-4); // R = τN at the steady state
     const rows = csv(join(out, 'activity.csv'));
     expect(rows[0]).toEqual(['t', 'N', 'mass', 'R']);
     for (const row of rows.slice(1)) expect(Math.abs(Number(row[2]) - 1)).toBeLessThan(3e-5); // f32: a random walk of about an ulp per step
+  });
+
+  it('kinfire steady lists every steady rate with its stability: one for b = 0.5, a stable and an unstable one for b = 1.5, none for b = 3', () => {
+    const steady = (b: number, ...more: string[]) => {
+      const r = kinfire('steady', '--set', 'model="nnlif"', '--set', `nnlif.b=${b}`, '--stability-nv', '200', '--stability-time', '20', ...more);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).steady as { N: number; stable: boolean; R: number; N_up: number | null }[];
+    };
+    const one = steady(0.5);
+    expect(one).toHaveLength(1);
+    expect(one[0]!.stable).toBe(true);
+    expect(one[0]!.N).toBeCloseTo(nnlifSteadyRates({ a: 1, b: 0.5, VR: 1, VF: 2 })[0]!, 12);
+    const two = steady(1.5);
+    expect(two.map((x) => x.stable)).toEqual([true, false]);
+    expect(two[1]!.N_up).toBeNull(); // pushed up, the upper state blows up
+    expect(steady(3)).toEqual([]); // b > VF − VR: no steady state at all
+    const tau = steady(0.5, '--set', 'nnlif.tau=0.2');
+    expect(tau[0]!.R).toBeCloseTo(0.2 * tau[0]!.N, 14);
   });
 
   it('b > 0 with the mass near VF blows up: status blowup, exit 3, t_blowup, the last good state kept', () => {

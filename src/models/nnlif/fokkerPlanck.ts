@@ -257,10 +257,13 @@ export class NnlifReference {
     readonly delaySteps: number,
     n0: Float64Array,
     readonly Nmax = Infinity,
+    /** the refractory mass at t = 0, and the rate that the history before t = 0 holds (default: ℓ(n0) uncoupled) */
+    start: { R?: number; N?: number } = {},
   ) {
     this.n = Float64Array.from(n0);
+    this.R = start.R ?? 0;
     this.weights = reinjectionWeights(grid, member.VR);
-    this.N = initialRate(grid, member.a0, this.n, dt);
+    this.N = start.N ?? initialRate(grid, member.a0, this.n, dt);
     this.ring = new Float64Array(delaySteps + 1).fill(this.N);
   }
 

@@ -51,6 +51,8 @@ export interface NnlifParams {
   VR: number;
   /** firing threshold, VF > VR */
   VF: number;
+  /** refractory time τ ≥ 0 (default 0): the steady rates solve N·(I(N) + τ) = 1 */
+  tau?: number;
 }
 
 const SQRT_PI = Math.sqrt(Math.PI);
@@ -193,9 +195,19 @@ export function nnlifInverseRate(params: NnlifParams, N: number): number {
   return Math.exp(nnlifLogInverseRate(params, N));
 }
 
-/** r(N) = ln(N·I(N)): the steady rates are its zeros (r < 0 ⇔ the fixed-point map N ↦ 1/I(N) lies above N). */
+/** ln(I(N) + τ), finite where I overflows: ln I + log1p(τ/I). */
+export function nnlifLogCycleTime(params: NnlifParams, N: number): number {
+  const lnI = nnlifLogInverseRate(params, N);
+  const tau = params.tau ?? 0;
+  return tau > 0 ? lnI + Math.log1p(tau * Math.exp(-lnI)) : lnI;
+}
+
+/**
+ * r(N) = ln(N·(I(N) + τ)): the steady rates are its zeros (r < 0 ⇔ the fixed-point map N ↦ 1/(I(N) + τ)
+ * lies above N). With a refractory state the mass outside it is 1 − τN = N·I(N).
+ */
 export function nnlifSteadyResidual(params: NnlifParams, N: number): number {
-  return Math.log(N) + nnlifLogInverseRate(params, N);
+  return Math.log(N) + nnlifLogCycleTime(params, N);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -286,8 +298,8 @@ export function nnlifSteadyLogRates(params: NnlifParams, options: NnlifScanOptio
   const perDecade = options.pointsPerDecade ?? 40;
   const tol = options.tol ?? 1e-15;
   // r in x = ln N, written so that it stays finite where N = e^x underflows
-  const r = (x: number) => x + nnlifLogInverseRate(params, Math.exp(x));
-  const x0 = -nnlifLogInverseRate(params, 0); // ln N0
+  const r = (x: number) => x + nnlifLogCycleTime(params, Math.exp(x));
+  const x0 = -nnlifLogCycleTime(params, 0); // ln N0
   // upper end of the scan
   let xhi = options.Nmax !== undefined ? Math.log(options.Nmax) : Math.max(12 * Math.LN10, x0 + 6 * Math.LN10);
   if (a1 < 0) xhi = Math.min(xhi, Math.log(params.a / -a1) - 1e-12);
