@@ -82,3 +82,12 @@ export function particleStepBytes(model: ParticleBenchModel, count: number): num
 export function copyBytes(bufferBytes: number): number {
   return 2 * bufferBytes;
 }
+
+/**
+ * Bytes one NNLIF PDE step moves per member and node (nnlifStep.wgsl): the elimination reads n and writes
+ * c, y', z' (16 B); the back substitution reads c, y', z' and writes y, z (20 B); the commit reads y, z and
+ * writes n (12 B): 48 B per node. The member's parameters, state and history entry are noise beside it.
+ */
+export function nnlifStepBytes(members: number, nv: number): number {
+  return members * (48 * nv + 32 + 32 + 16);
+}

@@ -123,6 +123,7 @@ export const resultsSchema = z.object({
       }),
     )
     .min(2),
+  nnlif_pde: z.array(z.object({ members: pos, nv: pos, node_updates_per_s: pos, cpu_reference_seconds_per_step: pos.optional(), ...stepTimingFields })).optional(),
   sweeps: z.object({ copy: sweep, kinetic: z.record(z.string(), sweep), particles: z.record(z.string(), sweep) }),
   scaling: z.array(z.object({ name: z.string(), unit: z.string(), points: z.array(z.object({ n: pos, seconds: pos, seconds_per_unit: pos })).min(1), verdict: z.string().min(1) })).min(1),
   peers: z.object({
@@ -291,6 +292,11 @@ export function markdownReport(r: BenchResults): string {
   lines.push('', '## Particle systems', '', '| model | neurons | time per step | neuron-steps/s | dispatches/step | bytes/step | GB/s | of copy bandwidth | timing |', '|---|---|---|---|---|---|---|---|---|');
   for (const p of r.particles) lines.push(`| ${p.model} | ${p.count} | ${seconds(p.seconds_per_step)} | ${sci(p.neuron_steps_per_s)} | ${p.dispatches_per_step} | ${mib(p.bytes_per_step)} | ${p.GBps.toPrecision(3)} | ${pct(p.roofline_fraction)} | ${p.method}, ${p.steps} steps × ${p.reps} |`);
   for (const [model, s] of Object.entries(r.sweeps.particles)) lines.push('', `${model}: largest count that fits ${s.largest_fitting}, measured up to ${s.largest_measured}${s.stopped ? `; stopped: ${firstLine(s.stopped)}` : ''}.`);
+
+  if (r.nnlif_pde?.length) {
+    lines.push('', '## NNLIF PDE (nnlifStep.wgsl, one invocation per member)', '', '| members | nodes | time per step | node-updates/s | bytes/step | GB/s | of copy bandwidth | f64 CPU twin per step | GPU speed-up | timing |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const c of r.nnlif_pde) lines.push(`| ${c.members} | ${c.nv} | ${seconds(c.seconds_per_step)} | ${sci(c.node_updates_per_s)} | ${mib(c.bytes_per_step)} | ${c.GBps.toPrecision(3)} | ${pct(c.roofline_fraction)} | ${c.cpu_reference_seconds_per_step !== undefined ? seconds(c.cpu_reference_seconds_per_step) : '—'} | ${c.cpu_reference_seconds_per_step !== undefined ? `${(c.cpu_reference_seconds_per_step / c.seconds_per_step).toPrecision(3)}×` : '—'} | ${c.method}, ${c.steps} steps × ${c.reps} |`);
+  }
 
   lines.push('', '## Scaling', '', '| series | size | time per step | time per unit |', '|---|---|---|---|');
   for (const s of r.scaling) for (const p of s.points) lines.push(`| ${s.name} | ${p.n} ${s.unit} | ${seconds(p.seconds)} | ${sci(p.seconds_per_unit)} s |`);

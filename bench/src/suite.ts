@@ -7,15 +7,19 @@
  */
 import type { GpuContext } from '../../src/host/gpu';
 import { conductanceChunks, type KernelName, KineticSolver, stepStagesOf } from '../../src/host/kineticSolver';
+import { type NnlifProblem, NnlifSolver } from '../../src/host/nnlifSolver';
 import { ParticleSystem } from '../../src/host/particleSystem';
+import { NnlifReference, nnlifGrid, nnlifInitialDensity } from '../../src/models/nnlif/fokkerPlanck';
 import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import { gridOf } from '../../src/models/discretization';
-import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
+import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, nnlifStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
 import { createCopyKernel } from './copyKernel';
 import { type AdaptiveOptions, GpuTimer, type Measured, measureAdaptive, type TimingMethod } from './timing';
 
 export interface SuiteOptions {
   quick: boolean;
+  /** NNLIF PDE sizes (members × nodes); default 1×256 … 4096×1024 */
+  nnlifSizes?: [number, number][];
   /** use timestamp queries where the device has them (default true) */
   timestamps: boolean;
   /** time one measured repetition should take, s */
@@ -82,6 +86,15 @@ export interface KernelCase {
   runs: number;
 }
 
+/** The NNLIF Fokker–Planck step (nnlifStep.wgsl) for `members` members of `nv` nodes. */
+export interface NnlifPdeCase extends StepTiming {
+  members: number;
+  nv: number;
+  node_updates_per_s: number;
+  /** the f64 CPU twin (fokkerPlanck.ts) on the same size, per step (one member timed, times the members); omitted where too slow */
+  cpu_reference_seconds_per_step?: number;
+}
+
 export interface ParticleCase extends StepTiming {
   model: ParticleBenchModel;
   count: number;
@@ -119,6 +132,7 @@ export interface SuiteResults {
   kinetic: KineticCase[];
   kernels: KernelCase[];
   particles: ParticleCase[];
+  nnlif_pde?: NnlifPdeCase[];
   sweeps: { copy: SweepLimit; kinetic: Record<KineticModel, SweepLimit>; particles: Record<ParticleBenchModel, SweepLimit> };
 }
 
@@ -133,6 +147,28 @@ export const KERNEL_WHAT: Record<KernelName | 'gStep', string> = {
   voltageMarginal: 'reduction n(v) = ∫p dg (column sums)',
   gStep: 'g-step: factorization + batched solve',
 };
+
+/** The NNLIF PDE sizes of a full run: members × nodes, from one member to a batch of 4096. */
+export const NNLIF_BENCH_SIZES: [number, number][] = [[1, 256], [1, 1024], [64, 256], [64, 1024], [1024, 256], [1024, 1024], [4096, 256], [4096, 1024]];
+
+/** A batch of `members` members over b ∈ [−1, 1] (none blows up) on `nv` nodes. */
+export function nnlifBenchProblem(members: number, nv: number): NnlifProblem {
+  const grid = nnlifGrid(nv, -5, 2);
+  const list = Array.from({ length: members }, (_, m) => ({ b: members === 1 ? 0.5 : -1 + (2 * m) / (members - 1), a0: 1, a1: 0, VR: 1, tau: 0 }));
+  return { grid, members: list, dt: 1e-3, delaySteps: 0, Nmax: 1e6, initial: nnlifInitialDensity(grid, 0.5, 0.3) };
+}
+
+/** Seconds per step of the f64 twin for one member of the problem (its first), over about 0.2 s. */
+function cpuNnlifSecondsPerStep(problem: NnlifProblem): number {
+  const ref = new NnlifReference(problem.grid, problem.members[0]!, problem.dt, problem.delaySteps, Float64Array.from(problem.initial.subarray(0, problem.grid.nv)));
+  let steps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 200) {
+    for (let k = 0; k < 10; k++) ref.advance();
+    steps += 10;
+  }
+  return (performance.now() - t0) / 1000 / steps;
+}
 
 /** Defaults of the two modes. */
 export function defaultSuiteOptions(quick: boolean, log: (line: string) => void = () => {}): SuiteOptions {
@@ -381,6 +417,31 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
   }
 
+  // --- the NNLIF PDE: batches of members on one grid ---------------------------------------------------
+  const nnlifPde: NnlifPdeCase[] = [];
+  const sizes = o.nnlifSizes ?? (o.quick ? ([[1, 256], [64, 256]] as [number, number][]) : NNLIF_BENCH_SIZES);
+  for (const [members, nv] of sizes) {
+    const problem = nnlifBenchProblem(members, nv);
+    let solver: NnlifSolver;
+    try {
+      solver = await withOomScope(device, () => NnlifSolver.create(ctx, problem));
+    } catch (e) {
+      log(`nnlif PDE ${members} × ${nv}: ${(e as Error).message}`);
+      break;
+    }
+    try {
+      const chunk = Math.min(solver.capacity, 256);
+      const m = await measureAdaptive((n) => timer.timeSubmitted((k) => solver.submitSteps(k), n, chunk, Math.min(chunk, 4)), adaptive(100_000));
+      const bytes = nnlifStepBytes(members, nv);
+      const cpu = members * nv <= (o.quick ? 2 ** 14 : 2 ** 18) ? cpuNnlifSecondsPerStep(problem) * members : undefined;
+      const c: NnlifPdeCase = { members, nv, node_updates_per_s: (members * nv) / m.seconds, ...stepTiming(m, bytes, 1, fraction), ...(cpu !== undefined ? { cpu_reference_seconds_per_step: cpu } : {}) };
+      nnlifPde.push(c);
+      log(`nnlif PDE ${members} × ${nv}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${c.node_updates_per_s.toPrecision(3)} node-updates/s, ${(100 * c.roofline_fraction).toPrecision(3)}% of copy${cpu !== undefined ? `, f64 CPU ${(cpu * 1e3).toPrecision(3)} ms/step` : ''} (${m.method})`);
+    } finally {
+      solver.destroy();
+    }
+  }
+
   return {
     timing: { method: timer.method, note: timer.note },
     roofline,
@@ -388,6 +449,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     kinetic,
     kernels,
     particles,
+    nnlif_pde: nnlifPde,
     sweeps: { copy: copySweep, kinetic: kineticSweeps, particles: particleSweeps },
   };
 }
