@@ -7,9 +7,9 @@
  */
 import type { GpuContext } from '../../src/host/gpu';
 import { conductanceChunks, type KernelName, KineticSolver, stepStagesOf } from '../../src/host/kineticSolver';
-import { type NnlifProblem, NnlifSolver } from '../../src/host/nnlifSolver';
+import { type NnlifProblem, NnlifSolver, singlePopulationProblem } from '../../src/host/nnlifSolver';
 import { ParticleSystem } from '../../src/host/particleSystem';
-import { NnlifReference, nnlifGrid, nnlifInitialDensity } from '../../src/models/nnlif/fokkerPlanck';
+import { NnlifNetworkReference, nnlifGrid, nnlifInitialDensity } from '../../src/models/nnlif/fokkerPlanck';
 import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import { gridOf } from '../../src/models/discretization';
 import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, nnlifStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
@@ -155,12 +155,19 @@ export const NNLIF_BENCH_SIZES: [number, number][] = [[1, 256], [1, 1024], [64, 
 export function nnlifBenchProblem(members: number, nv: number): NnlifProblem {
   const grid = nnlifGrid(nv, -5, 2);
   const list = Array.from({ length: members }, (_, m) => ({ b: members === 1 ? 0.5 : -1 + (2 * m) / (members - 1), a0: 1, a1: 0, VR: 1, tau: 0 }));
-  return { grid, members: list, dt: 1e-3, delaySteps: 0, Nmax: 1e6, initial: nnlifInitialDensity(grid, 0.5, 0.3) };
+  return singlePopulationProblem(grid, list, 1e-3, 0, 1e6, nnlifInitialDensity(grid, 0.5, 0.3));
 }
 
 /** Seconds per step of the f64 twin for one member of the problem (its first), over about 0.2 s. */
 function cpuNnlifSecondsPerStep(problem: NnlifProblem): number {
-  const ref = new NnlifReference(problem.grid, problem.members[0]!, problem.dt, problem.delaySteps, Float64Array.from(problem.initial.subarray(0, problem.grid.nv)));
+  const member = problem.members[0]!;
+  const ref = new NnlifNetworkReference(
+    problem.populations.map((p, a) => ({ ...p, ...member.populations[a]! })),
+    member.coupling,
+    problem.dt,
+    problem.delaySteps,
+    problem.initial.map((x) => Float64Array.from(x)),
+  );
   let steps = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < 200) {

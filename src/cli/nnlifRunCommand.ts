@@ -4,18 +4,18 @@
  * reject the input (the config, every member's values, --out) is checked before the GPU is opened.
  */
 import { describeAdapter } from '../host/gpu';
-import { memberOf, nnlifRunGrid, runNnlif } from '../host/nnlifRun';
+import { memberOf, nnlifRunGrids, runNnlif } from '../host/nnlifRun';
+import type { NnlifNetworkMember } from '../host/nnlifSolver';
 import { makeNnlifSummary, type NnlifBatch, nnlifActivityCsv, nnlifBatchCsv, nnlifBatchNpy, nnlifBatchPng, nnlifRunFigure, type NnlifSnapshotFile, type NnlifSummary, writeNnlifSnapshot } from '../io/nnlifResults';
 import { ConfigError } from '../models/config';
 import { type NnlifRunConfig, resolveNnlifRunConfig } from '../models/nnlif/config';
-import type { NnlifMember } from '../models/nnlif/fokkerPlanck';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
 import { withGpuAndFolder } from './gpuCommand';
 
-/** Keys a batch may vary: the per-member parameters of the kernel. Grid, VF, delay, dt and firing are shared. */
-export const BATCH_KEYS = ['nnlif.b', 'nnlif.a0', 'nnlif.a1', 'nnlif.VR', 'nnlif.tau'] as const;
-type BatchKey = (typeof BATCH_KEYS)[number];
+/** The member parameters one population varies in a batch; the grid, VF, delay, dt and firing are shared by all members. */
+const SINGLE_KEYS = ['nnlif.b', 'nnlif.a0', 'nnlif.a1', 'nnlif.VR', 'nnlif.tau'] as const;
+const POPULATION_KEYS = ['a0', 'VR', 'tau'] as const;
 /** At most this many members in one run. */
 export const MAX_BATCH_MEMBERS = 1 << 20;
 
@@ -27,64 +27,113 @@ export interface NnlifRunOptions {
   batch?: string[];
 }
 
+/** A batch key: where it lives in the raw config (for checking each value) and in a member. */
+interface BatchKey {
+  key: string;
+  /** the path in the raw config */
+  path: (string | number)[];
+  set(member: NnlifNetworkMember, value: number): void;
+}
+
+/** The keys a batch of a K-population network may vary. */
+export function batchKeyOf(key: string, K: number): BatchKey {
+  if (K === 1) {
+    const one = (SINGLE_KEYS as readonly string[]).includes(key);
+    if (!one) throw new ConfigError('--batch', `${key} cannot vary within a batch; batch keys: ${SINGLE_KEYS.join(', ')} (grid, VF, delay, dt and firing are shared by all members)`);
+    const name = key.slice('nnlif.'.length);
+    return {
+      key,
+      path: ['nnlif', name],
+      set: (m, v) => {
+        if (name === 'b') m.coupling.b[0]![0] = v;
+        else if (name === 'a1') m.coupling.a1[0]![0] = v;
+        else m.populations[0]![name as 'a0' | 'VR' | 'tau'] = v;
+      },
+    };
+  }
+  const matrix = /^nnlif\.(b|a1)\.(\d+)\.(\d+)$/.exec(key);
+  if (matrix && Number(matrix[2]) < K && Number(matrix[3]) < K) {
+    const [alpha, beta] = [Number(matrix[2]), Number(matrix[3])];
+    const which = matrix[1] as 'b' | 'a1';
+    return { key, path: ['nnlif', which, alpha, beta], set: (m, v) => (m.coupling[which][alpha]![beta] = v) };
+  }
+  const population = /^nnlif\.populations\.(\d+)\.(a0|VR|tau)$/.exec(key);
+  if (population && Number(population[1]) < K) {
+    const alpha = Number(population[1]);
+    const name = population[2] as (typeof POPULATION_KEYS)[number];
+    return { key, path: ['nnlif', 'populations', alpha, name], set: (m, v) => (m.populations[alpha]![name] = v) };
+  }
+  throw new ConfigError('--batch', `${key} cannot vary within a batch of ${K} populations; batch keys: nnlif.b.α.β, nnlif.a1.α.β and nnlif.populations.α.{${POPULATION_KEYS.join(',')}} with α, β < ${K}`);
+}
+
 /** `key=start:stop:count` (count ≥ 2 values from start to stop), `key=[v, …]` or `key=v,v,…`. */
-export function parseBatch(specs: string[]): { key: BatchKey; values: number[] }[] {
+export function parseBatch(specs: string[], K: number): { key: BatchKey; values: number[] }[] {
   const seen = new Set<string>();
   return specs.map((spec) => {
     const eq = spec.indexOf('=');
-    const key = spec.slice(0, Math.max(eq, 0)).trim();
     if (eq <= 0) throw new ConfigError('--batch', `must look like key=start:stop:count or key=v1,v2,… (got ${JSON.stringify(spec)})`);
-    if (!(BATCH_KEYS as readonly string[]).includes(key)) throw new ConfigError('--batch', `${key} cannot vary within a batch; batch keys: ${BATCH_KEYS.join(', ')} (grid, VF, delay, dt and firing are shared by all members)`);
-    if (seen.has(key)) throw new ConfigError('--batch', `${key} is given twice`);
-    seen.add(key);
+    const name = spec.slice(0, eq).trim();
+    const key = batchKeyOf(name, K);
+    if (seen.has(name)) throw new ConfigError('--batch', `${name} is given twice`);
+    seen.add(name);
     const text = spec.slice(eq + 1).trim();
     let values: number[];
     const range = /^([^:]+):([^:]+):([^:]+)$/.exec(text);
     if (range) {
       const [start, stop, count] = [Number(range[1]), Number(range[2]), Number(range[3])];
-      if (![start, stop].every(Number.isFinite) || !Number.isInteger(count) || count < 2) throw new ConfigError('--batch', `${key}=${text}: start:stop:count needs finite start and stop and an integer count ≥ 2`);
+      if (![start, stop].every(Number.isFinite) || !Number.isInteger(count) || count < 2) throw new ConfigError('--batch', `${name}=${text}: start:stop:count needs finite start and stop and an integer count ≥ 2`);
       values = Array.from({ length: count }, (_, k) => start + ((stop - start) * k) / (count - 1));
     } else {
-      const items = text.startsWith('[') ? (() => {
-        try {
-          return JSON.parse(text) as unknown[];
-        } catch {
-          return [NaN];
-        }
-      })() : text.split(',');
+      let items: unknown[];
+      try {
+        items = text.startsWith('[') ? (JSON.parse(text) as unknown[]) : text.split(',');
+      } catch {
+        items = [NaN];
+      }
       values = (Array.isArray(items) ? items : [NaN]).map(Number);
-      if (!values.length || !values.every(Number.isFinite)) throw new ConfigError('--batch', `${key}=${text}: the values must be finite numbers`);
+      if (!values.length || !values.every(Number.isFinite)) throw new ConfigError('--batch', `${name}=${text}: the values must be finite numbers`);
     }
-    return { key: key as BatchKey, values };
+    return { key, values };
   });
 }
 
-/** The members of a product of batch keys over a base config, each validated as a config of its own. */
-export function batchMembers(raw: Record<string, unknown>, base: NnlifRunConfig, specs: { key: BatchKey; values: number[] }[]): { members: NnlifMember[]; batch: NnlifBatch } {
+/** `raw` with the value at `path` replaced (a deep copy; the arrays and objects on the way are copied). */
+function withValue(raw: Record<string, unknown>, path: (string | number)[], value: number): Record<string, unknown> {
+  const copy = structuredClone(raw);
+  let node: Record<string | number, unknown> = copy;
+  for (const [k, part] of path.entries()) {
+    if (k === path.length - 1) node[part] = value;
+    else {
+      if (typeof node[part] !== 'object' || node[part] === null) node[part] = typeof path[k + 1] === 'number' ? [] : {};
+      node = node[part] as Record<string | number, unknown>;
+    }
+  }
+  return copy;
+}
+
+/** The members of a product of batch keys over a base config, each value checked as a config of its own. */
+export function batchMembers(raw: Record<string, unknown>, base: NnlifRunConfig, specs: { key: BatchKey; values: number[] }[]): { members: NnlifNetworkMember[]; batch: NnlifBatch } {
   const total = specs.reduce((p, s) => p * s.values.length, 1);
   if (total > MAX_BATCH_MEMBERS) throw new ConfigError('--batch', `gives ${total} members; at most ${MAX_BATCH_MEMBERS}`);
-  // Each distinct value of each key is checked once, as a whole config (ranges, VR < VF, …).
   for (const s of specs) {
     for (const v of s.values) {
-      const name = s.key.slice('nnlif.'.length);
-      const trial = { ...raw, nnlif: { ...((raw.nnlif as object | undefined) ?? {}), [name]: v } };
       try {
-        resolveNnlifRunConfig(trial);
+        resolveNnlifRunConfig(withValue(raw, s.key.path, v));
       } catch (e) {
-        if (e instanceof ConfigError) throw new ConfigError(`--batch ${s.key}=${v}`, e.message.replace(/^config error: /, ''));
+        if (e instanceof ConfigError) throw new ConfigError(`--batch ${s.key.key}=${v}`, e.message.replace(/^config error: /, ''));
         throw e;
       }
     }
   }
-  const members: NnlifMember[] = [];
+  const members: NnlifNetworkMember[] = [];
   const values: number[][] = [];
   const index = new Array<number>(specs.length).fill(0);
   for (let k = 0; k < total; k++) {
-    const member = { ...memberOf(base) };
+    const member = memberOf(base);
     const row: number[] = [];
     specs.forEach((s, j) => {
       const v = s.values[index[j]!]!;
-      member[s.key.slice('nnlif.'.length) as keyof NnlifMember] = v;
+      s.key.set(member, v);
       row.push(v);
     });
     members.push(member);
@@ -96,33 +145,35 @@ export function batchMembers(raw: Record<string, unknown>, base: NnlifRunConfig,
       index[j] = 0;
     }
   }
-  return { members, batch: { keys: specs.map((s) => s.key), values } };
+  return { members, batch: { keys: specs.map((s) => s.key.key), values } };
 }
 
 export async function nnlifRunCommand(raw: Record<string, unknown>, options: NnlifRunOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<NnlifSummary> {
   const config = resolveNnlifRunConfig(raw);
-  const specs = parseBatch(options.batch ?? []);
+  const K = config.populations.length;
+  const specs = parseBatch(options.batch ?? [], K);
   const { members, batch } = specs.length ? batchMembers(raw, config, specs) : { members: [memberOf(config)], batch: undefined };
   const M = members.length;
   const samples = Math.floor(config.time.steps / config.output.every) + 2;
-  if (M * samples > 1e8) throw new ConfigError('output.every', `${M} members × ${samples} samples of N exceed 1e8 values; record every k-th step with a larger output.every (now ${config.output.every})`);
+  if (M * K * samples > 1e8) throw new ConfigError('output.every', `${M} members × ${K} populations × ${samples} samples of N exceed 1e8 values; record every k-th step with a larger output.every (now ${config.output.every})`);
   return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version }, async (ctx, reservation) => {
     await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runNnlif(ctx, calibrationConfig(config), {}, members)).stepsPerSecond);
     if (!options.quiet) {
-      log(`kinfire ${version}: model nnlif (Fokker–Planck PDE), ${M === 1 ? 'one member' : `${M} members (${batch!.keys.join(' × ')})`}, ${config.grid.nv} nodes on [${config.nnlif.vmin.toPrecision(4)}, ${config.nnlif.firing.kind === 'soft' ? config.nnlif.firing.vmax : config.nnlif.VF}], dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
+      const axes = nnlifRunGrids(config).map((g, a) => `${K > 1 ? `${config.populations[a]!.name} ` : ''}[${g.vmin.toPrecision(4)}, ${g.vtop}]`).join(', ');
+      log(`kinfire ${version}: model nnlif (Fokker–Planck PDE), ${K > 1 ? `${K} populations, ` : ''}${M === 1 ? 'one member' : `${M} members (${batch!.keys.join(' × ')})`}, ${config.grid.nv} nodes on ${axes}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('run', process.stderr, options.quiet);
     const snapshots: NnlifSnapshotFile[] = [];
     try {
       return await reservation.produce(async (pending) => {
-        const grid = nnlifRunGrid(config);
+        const grids = nnlifRunGrids(config);
         const result = await runNnlif(
           ctx,
           config,
           {
             onProgress: (p) => progress.update(p),
-            onSnapshot: (s) => writeNnlifSnapshot(pending, snapshots, config, grid, s, M),
+            onSnapshot: (s) => writeNnlifSnapshot(pending, snapshots, config, grids, s, M),
             onWarning: (w) => log(`warning: ${w}`),
           },
           members,
@@ -131,9 +182,9 @@ export async function nnlifRunCommand(raw: Record<string, unknown>, options: Nnl
         const summary = makeNnlifSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, version, batch);
         pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
         if (batch) {
-          pending.write('batch.csv', nnlifBatchCsv(batch, result));
-          pending.write('N_batch.npy', nnlifBatchNpy(result));
-          pending.write('N_batch.png', nnlifBatchPng(config, batch, result));
+          pending.write('batch.csv', nnlifBatchCsv(config, batch, result));
+          pending.write('N_batch.npy', nnlifBatchNpy(config, result));
+          pending.write('N_batch.png', await nnlifBatchPng(config, batch, result));
         } else {
           pending.write('activity.csv', nnlifActivityCsv(config, result));
           pending.write('run.png', await nnlifRunFigure(config, result));

@@ -33,13 +33,14 @@ export function steadyReport(params: ModelParams, stability: { T?: number; nv?: 
 
 /** Every steady state of the NNLIF network (hard threshold; a1 and τ allowed), with its stability. */
 export function nnlifSteadyReport(config: NnlifRunConfig, stability: { T?: number; nv?: number } = {}) {
-  const n = config.nnlif;
+  if (config.populations.length > 1) throw new ConfigError('nnlif.populations', 'kinfire steady has the steady states of one population only so far');
+  const n = config.populations[0]!;
   if (n.firing.kind !== 'hard') throw new ConfigError('nnlif.firing', 'kinfire steady has the steady states of the hard threshold only so far');
-  const params: NnlifParams = { a: n.a0, a1: n.a1, b: n.b, VR: n.VR, VF: n.VF, tau: n.tau };
+  const params: NnlifParams = { a: n.a0, a1: config.coupling.a1[0]![0]!, b: config.coupling.b[0]![0]!, VR: n.VR, VF: n.VF, tau: n.tau };
   const T = stability.T ?? 30;
   const nv = stability.nv ?? 300;
   return {
-    steady: nnlifSteadyRates(params).map((N) => ({ N, a: nnlifNoise(params, N), R: n.tau * N, ...classifyNnlifStability(params, N, { T, nv, delay: n.delay }) })),
+    steady: nnlifSteadyRates(params).map((N) => ({ N, a: nnlifNoise(params, N), R: n.tau * N, ...classifyNnlifStability(params, N, { T, nv, delay: config.delay }) })),
     method: {
       roots: 'every zero of ln N + ln(I(N) + τ), I(N) = √π ∫ erfcx(−z) dz from zR = (VR − bN)/√(2a(N)) to zF = (VF − bN)/√(2a(N)) (the Siegert form), by a scan in ln N and Brent polishing (src/models/nnlif/steadyRate.ts)',
       stability: `time evolution of the discrete PDE (the f64 twin of the GPU scheme, ${nv} nodes, dt = 0.01, T = ${T}, the config's delay) from the exact profile with 1% of the mass moved up and down in v: stable when N(T) stays within 2% of N* (absolute 0.02 for N* < 1) in both (N_up, N_down: N(T) of the two runs; null where a run blew up)`,

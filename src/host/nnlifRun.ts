@@ -1,21 +1,32 @@
 /**
- * A whole NNLIF PDE run (one member, or a batch of members on one grid) on the shared block driver
- * (blockLoop.ts): N(t) and the mass of every member at every `output.every` steps, snapshots of n(v),
- * frames of n(v, t) for the space-time figure, and each member's stop (blow-up, non-finite) with its time.
+ * A whole NNLIF PDE run (one member, or a batch of members; each a network of K populations) on the shared
+ * block driver (blockLoop.ts): N(t), the mass and R of every population of every member at every
+ * `output.every` steps, snapshots of n(v), frames of n(v, t) of member 0 for the space-time figure, and each
+ * member's stop (blow-up, non-finite) with its time.
  */
 import type { NnlifRunConfig } from '../models/nnlif/config';
-import { type NnlifGrid, type NnlifMember, nnlifGrid, nnlifInitialDensity } from '../models/nnlif/fokkerPlanck';
+import { type NnlifGrid, type NnlifPopulation, nnlifGrid, nnlifInitialDensity } from '../models/nnlif/fokkerPlanck';
 import { type BlockProgress, runBlocks, type Stop } from './blockLoop';
 import type { GpuContext } from './gpu';
-import { type NnlifBlock, type NnlifMemberState, NnlifSolver } from './nnlifSolver';
+import { type NnlifBlock, type NnlifMemberState, type NnlifNetworkMember, type NnlifProblem, NnlifSolver } from './nnlifSolver';
 
 export type NnlifRunStatus = 'ok' | 'blowup' | 'nonfinite';
 
 export interface NnlifRunHooks {
   onProgress?(p: BlockProgress): void;
-  /** n(v) of every member (M × nv) at a snapshot time */
+  /** n(v) of every population of every member (M × K × nv) at a snapshot time */
   onSnapshot?(s: { t: number; step: number; n: Float32Array }): void | Promise<void>;
   onWarning?(message: string): void;
+}
+
+/** One population of one member at the end of a run. */
+export interface NnlifPopulationResult {
+  N_final: number;
+  R_final: number;
+  mass_initial: number;
+  mass_final: number;
+  /** N averaged over the last quarter of the member's kept steps */
+  N_last_quarter: number;
 }
 
 export interface NnlifMemberResult {
@@ -25,35 +36,29 @@ export interface NnlifMemberResult {
   t_blowup: number | null;
   /** steps taken: the kept state is at t = steps·dt */
   steps: number;
-  N_final: number;
-  R_final: number;
-  mass_initial: number;
-  mass_final: number;
-  /** N averaged over the last quarter of the run's kept steps */
-  N_last_quarter: number;
+  populations: NnlifPopulationResult[];
 }
 
 export interface NnlifRunResult {
-  /** 'ok' when every member ran to T; else the status of member 0 for a single run, 'blowup' or 'nonfinite' if every member stopped */
+  /** a single run: its member's status; a batch: 'ok', or the status of the step at which every member had stopped */
   status: NnlifRunStatus;
   message?: string;
-  grid: NnlifGrid;
+  grids: NnlifGrid[];
   members: NnlifMemberResult[];
   /** sample times (every output.every steps, and t = 0) */
   t: number[];
-  /** N at the sample times, member-major: N[m][k] */
+  /** at the sample times, per population of each member (entry m·K + α) */
   N: Float32Array[];
   mass: Float32Array[];
-  /** the refractory mass R at the sample times */
   R: Float32Array[];
-  /** frames of n(v, t) of member 0 for the space-time figure: frameT[k], frames[k·nv + i] */
+  /** frames of n(v, t) of member 0 for the space-time figure: frameT[k], frames[(k·K + α)·nv + i] */
   frameT: number[];
   frames: Float32Array;
   steps: number;
   wallSeconds: number;
   stepsPerSecond: number;
   warnings: string[];
-  /** the final (or last good) n of every member, M × nv */
+  /** the final (or last good) n of every population of every member, M × K × nv */
   n: Float32Array;
 }
 
@@ -62,14 +67,28 @@ export const NNLIF_FRAMES = 400;
 /** Mass fraction in the lowest 2% of the v axis above which the run warns that vmin is too high. */
 export const VMIN_PILEUP_THRESHOLD = 1e-6;
 
-export function nnlifRunGrid(config: NnlifRunConfig): NnlifGrid {
-  return nnlifGrid(config.grid.nv, config.nnlif.vmin, config.nnlif.VF, config.nnlif.firing);
+/** The grid of each population. */
+export function nnlifRunGrids(config: NnlifRunConfig): NnlifGrid[] {
+  return config.populations.map((p) => nnlifGrid(config.grid.nv, p.vmin, p.VF, p.firing));
 }
 
-/** The member of a config: its kernel parameters. */
-export function memberOf(config: NnlifRunConfig): NnlifMember {
-  const n = config.nnlif;
-  return { b: n.b, a0: n.a0, a1: n.a1, VR: n.VR, tau: n.tau };
+/** The member of a config: its couplings and its populations' a0, VR, τ. */
+export function memberOf(config: NnlifRunConfig): NnlifNetworkMember {
+  return { coupling: { b: config.coupling.b.map((r) => [...r]), a1: config.coupling.a1.map((r) => [...r]) }, populations: config.populations.map((p) => ({ a0: p.a0, VR: p.VR, tau: p.tau })) };
+}
+
+/** The GPU problem of a config and its members. */
+export function nnlifProblemOf(config: NnlifRunConfig, members: NnlifNetworkMember[]): NnlifProblem {
+  const grids = nnlifRunGrids(config);
+  const populations: NnlifPopulation[] = config.populations.map((p, k) => ({ grid: grids[k]!, a0: p.a0, VR: p.VR, tau: p.tau }));
+  return {
+    populations,
+    members,
+    dt: config.time.dt,
+    delaySteps: config.time.delaySteps,
+    Nmax: config.time.Nmax,
+    initial: config.populations.map((p, k) => nnlifInitialDensity(grids[k]!, p.initial.v0, p.initial.sv)),
+  };
 }
 
 const STATUS_OF = { running: 'ok', blowup: 'blowup', nonfinite: 'nonfinite' } as const;
@@ -87,13 +106,15 @@ function stopMessage(config: NnlifRunConfig, s: NnlifMemberState): string | unde
  * Runs `members` (default: the config's own) to T. Each member stops alone; the loop ends early only when
  * every member has stopped.
  */
-export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: NnlifRunHooks = {}, members: NnlifMember[] = [memberOf(config)]): Promise<NnlifRunResult> {
-  const grid = nnlifRunGrid(config);
+export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: NnlifRunHooks = {}, members: NnlifNetworkMember[] = [memberOf(config)]): Promise<NnlifRunResult> {
+  const problem = nnlifProblemOf(config, members);
+  const grids = problem.populations.map((p) => p.grid);
   const { dt, steps, T } = config.time;
   const M = members.length;
-  const nv = grid.nv;
-  const initial = nnlifInitialDensity(grid, config.initial.v0, config.initial.sv);
-  const solver = await NnlifSolver.create(ctx, { grid, members, dt, delaySteps: config.time.delaySteps, Nmax: config.time.Nmax, initial });
+  const K = grids.length;
+  const Q = M * K;
+  const nv = config.grid.nv;
+  const solver = await NnlifSolver.create(ctx, problem);
   const warnings: string[] = [];
   const warn = (w: string) => {
     warnings.push(w);
@@ -102,18 +123,18 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
   try {
     const every = config.output.every;
     const samples = Math.floor(steps / every) + 1 + (steps % every ? 1 : 0);
-    const N = Array.from({ length: M }, () => new Float32Array(samples));
-    const mass = Array.from({ length: M }, () => new Float32Array(samples));
-    const R = Array.from({ length: M }, () => new Float32Array(samples));
+    const N = Array.from({ length: Q }, () => new Float32Array(samples));
+    const mass = Array.from({ length: Q }, () => new Float32Array(samples));
+    const R = Array.from({ length: Q }, () => new Float32Array(samples));
     const t: number[] = [0];
-    for (let m = 0; m < M; m++) {
-      N[m]![0] = solver.initialN[m]!;
-      mass[m]![0] = solver.initialMass[m]!;
+    for (let q = 0; q < Q; q++) {
+      N[q]![0] = solver.initialN[q]!;
+      mass[q]![0] = solver.initialMass[q]!;
     }
     let sample = 1;
     const frameCount = Math.min(NNLIF_FRAMES, steps + 1);
     const frameSteps = Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
-    const frames = new Float32Array(frameCount * nv);
+    const frames = new Float32Array(frameCount * K * nv);
     const frameT: number[] = [];
     const snapshotSteps = new Set(config.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
     const written = new Set<number>();
@@ -121,16 +142,17 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
     const checkVmin = (n: Float32Array) => {
       if (lowWarned) return;
       const low = Math.max(1, Math.ceil(0.02 * nv));
-      for (let m = 0; m < M; m++) {
+      for (let q = 0; q < Q; q++) {
         let total = 0;
         let bottom = 0;
         for (let i = 0; i < nv; i++) {
-          total += n[m * nv + i]!;
-          if (i < low) bottom += n[m * nv + i]!;
+          total += n[q * nv + i]!;
+          if (i < low) bottom += n[q * nv + i]!;
         }
         if (total > 0 && bottom / total > VMIN_PILEUP_THRESHOLD) {
           lowWarned = true;
-          warn(`mass reaches vmin: ${(bottom / total).toExponential(2)} of member ${m}'s mass lies in the lowest 2% of the v axis; lower nnlif.vmin (now ${grid.vmin.toPrecision(4)})`);
+          const pop = config.populations[q % K]!;
+          warn(`mass reaches vmin: ${(bottom / total).toExponential(2)} of ${M > 1 ? `member ${Math.floor(q / K)}'s ` : ''}population ${pop.name}'s mass lies in the lowest 2% of its v axis; lower its vmin (now ${pop.vmin.toPrecision(4)})`);
           return;
         }
       }
@@ -143,16 +165,16 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
       capacity: solver.capacity,
       snapshotSteps: [...new Set([...frameSteps, ...snapshotSteps])].sort((x, y) => x - y),
       judge: (block, k) => {
-        for (let m = 0; m < M; m++) if (block.status[k * M + m] === 0) return undefined;
-        const status = block.status[k * M] === 1 ? 'blowup' : 'nonfinite';
+        for (let m = 0; m < M; m++) if (block.status[k * Q + m * K] === 0) return undefined;
+        const status = block.status[k * Q] === 1 ? 'blowup' : 'nonfinite';
         return { status, message: M === 1 ? '' : `every member stopped (${status} and others)` } satisfies Stop<'blowup' | 'nonfinite'>;
       },
       accept: (block, k, step) => {
         if (step % every !== 0 && step !== steps) return;
-        for (let m = 0; m < M; m++) {
-          N[m]![sample] = block.N[k * M + m]!;
-          mass[m]![sample] = block.mass[k * M + m]!;
-          R[m]![sample] = block.R[k * M + m]!;
+        for (let q = 0; q < Q; q++) {
+          N[q]![sample] = block.N[k * Q + q]!;
+          mass[q]![sample] = block.mass[k * Q + q]!;
+          R[q]![sample] = block.R[k * Q + q]!;
         }
         t.push(step * dt);
         sample++;
@@ -161,7 +183,7 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
         const n = await solver.readDensity();
         const frame = frameSteps.indexOf(step);
         if (frame >= 0 && frameT.length === frame) {
-          frames.set(n.subarray(0, nv), frame * nv);
+          frames.set(n.subarray(0, K * nv), frame * K * nv);
           frameT.push(step * dt);
         }
         if (snapshotSteps.has(step)) {
@@ -179,43 +201,46 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
     checkVmin(n);
     // A run stopped early: its kept state is a snapshot, under its own time (once).
     if (loop.stop && !written.has(loop.steps)) await hooks.onSnapshot?.({ t: loop.steps * dt, step: loop.steps, n });
-    const memberResults = states.map((s, m): NnlifMemberResult => {
-      const status = STATUS_OF[s.status];
-      // N over the last quarter of the member's kept steps, from the samples.
-      const kept = s.taken * dt;
-      let sum = 0;
-      let count = 0;
-      for (let k = 0; k < sample; k++) {
-        if (t[k]! >= 0.75 * kept && t[k]! <= kept + 1e-12) {
-          sum += N[m]![k]!;
-          count++;
+    const memberResults = Array.from({ length: M }, (_, m): NnlifMemberResult => {
+      const s0 = states[m * K]!;
+      const status = STATUS_OF[s0.status];
+      const kept = s0.taken * dt;
+      const populations = Array.from({ length: K }, (_, alpha): NnlifPopulationResult => {
+        const q = m * K + alpha;
+        const s = states[q]!;
+        // N over the last quarter of the member's kept steps, from the samples.
+        let sum = 0;
+        let count = 0;
+        for (let k = 0; k < sample; k++) {
+          if (t[k]! >= 0.75 * kept && t[k]! <= kept + 1e-12) {
+            sum += N[q]![k]!;
+            count++;
+          }
         }
-      }
+        return { N_final: s.N, R_final: s.R, mass_initial: solver.initialMass[q]!, mass_final: s.mass, N_last_quarter: count ? sum / count : s.N };
+      });
       return {
         status,
-        ...(status !== 'ok' ? { message: stopMessage(config, s) } : {}),
-        t_blowup: s.status === 'blowup' ? (s.taken + 1) * dt : null,
-        steps: s.taken,
-        N_final: s.N,
-        R_final: s.R,
-        mass_initial: solver.initialMass[m]!,
-        mass_final: s.mass,
-        N_last_quarter: count ? sum / count : s.N,
+        ...(status !== 'ok' ? { message: stopMessage(config, s0) } : {}),
+        t_blowup: s0.status === 'blowup' ? (s0.taken + 1) * dt : null,
+        steps: s0.taken,
+        populations,
       };
     });
     const first = memberResults[0]!;
     const status: NnlifRunStatus = M === 1 ? first.status : loop.stop ? loop.stop.status : 'ok';
+    const message = M === 1 ? first.message : loop.stop?.message;
     return {
       status,
-      ...(M === 1 && first.message ? { message: first.message } : loop.stop && M > 1 ? { message: loop.stop.message } : {}),
-      grid,
+      ...(message ? { message } : {}),
+      grids,
       members: memberResults,
       t,
       N: N.map((x) => x.subarray(0, sample)),
       mass: mass.map((x) => x.subarray(0, sample)),
       R: R.map((x) => x.subarray(0, sample)),
       frameT,
-      frames: frames.subarray(0, frameT.length * nv),
+      frames: frames.subarray(0, frameT.length * K * nv),
       steps: loop.steps,
       wallSeconds: loop.wallSeconds,
       stepsPerSecond: loop.steps / Math.max(loop.wallSeconds, 1e-9),

@@ -1,29 +1,48 @@
 /**
- * The NNLIF Fokker–Planck solver on the GPU: M members (a batch over parameters, or one run) on one grid,
- * each stepped by one invocation of nnlifStep.wgsl per step, many steps per submission. A member whose
- * step would give a non-finite N or one above Nmax does not take it and stops alone, keeping its last good
- * state; the others go on. History (N, mass, status) of every member at every step is kept in a ring on
- * the GPU and read back once per block. The f64 twin is src/models/nnlif/fokkerPlanck.ts.
+ * The NNLIF Fokker–Planck solver on the GPU: M members (a batch over parameters, or one run), each a
+ * network of K populations (each population its own grid of nv nodes), each member stepped by one
+ * invocation of nnlifStep.wgsl per step, many steps per submission. A member whose step would give a
+ * non-finite N or one above Nmax does not take it and stops alone, keeping its last good state; the others
+ * go on. History (N, mass, R) of every population of every member at every step is kept in a ring on the
+ * GPU and read back once per block. The f64 twin is src/models/nnlif/fokkerPlanck.ts.
  */
-import { initialRate, type NnlifGrid, type NnlifMember, reinjectionWeights, widthOf } from '../models/nnlif/fokkerPlanck';
+import { delaySlotsOf, initialRate, type NnlifCoupling, type NnlifGrid, type NnlifMember, type NnlifPopulation, reinjectionWeights, widthOf } from '../models/nnlif/fokkerPlanck';
 import type { BlockSystem } from './blockLoop';
 import { readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
 import { bindingLayout } from './layout';
 import { composeWgsl, shaderFiles } from './shaderSource';
 
+/** One member of a batch: its couplings (K × K) and its populations' a0, VR and τ. */
+export interface NnlifNetworkMember {
+  coupling: NnlifCoupling;
+  populations: { a0: number; VR: number; tau: number }[];
+}
+
 export interface NnlifProblem {
-  grid: NnlifGrid;
-  members: NnlifMember[];
+  /** the K populations (grid, and the a0, VR, τ of a member that gives none); every grid has the same nv */
+  populations: NnlifPopulation[];
+  members: NnlifNetworkMember[];
   dt: number;
   /** the synaptic delay in steps, D = round(d / dt) */
   delaySteps: number;
   Nmax: number;
-  /** the initial density: nv values for every member, or M × nv */
-  initial: Float64Array | Float32Array;
+  /** the initial density of each population: nv values each, shared by every member */
+  initial: (Float64Array | Float32Array)[];
 }
 
-/** A block of steps: per step k and member m, entry k·M + m. */
+/** A member of one population (K = 1) as a network member. */
+export function singlePopulationMember(m: NnlifMember): NnlifNetworkMember {
+  return { coupling: { b: [[m.b]], a1: [[m.a1]] }, populations: [{ a0: m.a0, VR: m.VR, tau: m.tau }] };
+}
+
+/** The problem of members of one population on `grid`. */
+export function singlePopulationProblem(grid: NnlifGrid, members: NnlifMember[], dt: number, delaySteps: number, Nmax: number, initial: Float64Array | Float32Array): NnlifProblem {
+  const m0 = members[0]!;
+  return { populations: [{ grid, a0: m0.a0, VR: m0.VR, tau: m0.tau }], members: members.map(singlePopulationMember), dt, delaySteps, Nmax, initial: [initial] };
+}
+
+/** A block of steps: per step k, member m and population α, entry (k·M + m)·K + α. */
 export interface NnlifBlock {
   steps: number[];
   N: Float32Array;
@@ -31,13 +50,14 @@ export interface NnlifBlock {
   mass: Float32Array;
   /** the refractory mass R */
   R: Float32Array;
-  /** 0 running, 1 blowup, 2 nonfinite, after the step */
+  /** the member's status after the step: 0 running, 1 blowup, 2 nonfinite (one entry per population) */
   status: Uint32Array;
 }
 
 export const NNLIF_STATUS = ['running', 'blowup', 'nonfinite'] as const;
 export type NnlifMemberStatus = (typeof NNLIF_STATUS)[number];
 
+/** The state of one population of one member (its member's status). */
 export interface NnlifMemberState {
   N: number;
   R: number;
@@ -48,26 +68,29 @@ export interface NnlifMemberState {
 }
 
 const WORKGROUP = 64;
-const MEMBER_BYTES = 32;
+const POPULATION_BYTES = 48;
 const STATE_BYTES = 32;
+/** populations per member the kernel holds (MAX_POPULATIONS in nnlifBindings.wgsl) */
+export const NNLIF_MAX_POPULATIONS = 8;
 /** the history ring holds at most this many slots, and at most 64 MiB */
 export const NNLIF_HISTORY_SLOTS = 4096;
 const HISTORY_BYTES_MAX = 64 * 2 ** 20;
 const HISTORY_ENTRY_BYTES = 16;
 
-/** Slots of the history ring for M members (each slot holds M entries of 16 bytes). */
-export function nnlifHistoryCapacity(members: number): number {
-  return Math.max(1, Math.min(NNLIF_HISTORY_SLOTS, Math.floor(HISTORY_BYTES_MAX / (HISTORY_ENTRY_BYTES * members))));
+/** Slots of the history ring for `entries` populations in all (each slot holds one entry of 16 bytes per population). */
+export function nnlifHistoryCapacity(entries: number): number {
+  return Math.max(1, Math.min(NNLIF_HISTORY_SLOTS, Math.floor(HISTORY_BYTES_MAX / (HISTORY_ENTRY_BYTES * entries))));
 }
 
-type BufferName = 'params' | 'members' | 'memberState' | 'density' | 'scratch' | 'delayRing' | 'history';
+type BufferName = 'params' | 'populations' | 'coupling' | 'populationState' | 'density' | 'scratch' | 'delayRing' | 'history';
+const CHECKPOINTED = ['density', 'populationState', 'delayRing'] as const;
 
 export class NnlifSolver implements BlockSystem<NnlifBlock> {
   /** dispatches so far (the history slot of the next step) */
   stepIndex = 0;
   readonly capacity: number;
   private checkpointStep = 0;
-  private readonly checkpoint: { density: GPUBuffer; memberState: GPUBuffer; delayRing: GPUBuffer };
+  private readonly checkpoint: Record<(typeof CHECKPOINTED)[number], GPUBuffer>;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -76,29 +99,37 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     private readonly pipeline: GPUComputePipeline,
     private readonly bindGroup: GPUBindGroup,
     capacity: number,
+    /** N^0 and Σ w n0 of each population of each member (entry m·K + α) */
     readonly initialN: number[],
     readonly initialMass: number[],
   ) {
     this.capacity = capacity;
     const make = (label: string, size: number) => ctx.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    this.checkpoint = {
-      density: make('nnlif checkpoint: density', buffers.density.size),
-      memberState: make('nnlif checkpoint: member state', buffers.memberState.size),
-      delayRing: make('nnlif checkpoint: delay ring', buffers.delayRing.size),
-    };
+    this.checkpoint = Object.fromEntries(CHECKPOINTED.map((name) => [name, make(`nnlif checkpoint: ${name}`, buffers[name].size)])) as Record<(typeof CHECKPOINTED)[number], GPUBuffer>;
   }
 
   get members(): number {
     return this.problem.members.length;
   }
 
+  /** K, the populations of each member */
+  get populations(): number {
+    return this.problem.populations.length;
+  }
+
   static async create(ctx: GpuContext, problem: NnlifProblem): Promise<NnlifSolver> {
     const { device } = ctx;
-    const { grid, members, dt, delaySteps } = problem;
+    const { populations, members, dt, delaySteps } = problem;
     const M = members.length;
-    const nv = grid.nv;
-    if (M < 1) throw new Error('nnlif: at least one member');
-    if (problem.initial.length !== nv && problem.initial.length !== M * nv) throw new Error(`nnlif: the initial density has ${problem.initial.length} values, not nv = ${nv} or M·nv = ${M * nv}`);
+    const K = populations.length;
+    if (M < 1 || K < 1) throw new Error('nnlif: at least one member and one population');
+    if (K > NNLIF_MAX_POPULATIONS) throw new Error(`nnlif: at most ${NNLIF_MAX_POPULATIONS} populations (got ${K})`);
+    const nv = populations[0]!.grid.nv;
+    if (populations.some((p) => p.grid.nv !== nv)) throw new Error('nnlif: every population has the same number of nodes');
+    if (problem.initial.length !== K || problem.initial.some((x) => x.length !== nv)) throw new Error(`nnlif: one initial density of ${nv} values per population`);
+    for (const m of members) {
+      if (m.populations.length !== K || m.coupling.b.length !== K || m.coupling.a1.length !== K || [...m.coupling.b, ...m.coupling.a1].some((row) => row.length !== K)) throw new Error(`nnlif: every member has K = ${K} populations and K × K couplings`);
+    }
     const layoutInfo = bindingLayout(shaderFiles.nnlifBindings, 'nnlifBindings.wgsl');
     device.pushErrorScope('validation');
     const layout = device.createBindGroupLayout({ label: 'nnlif', entries: layoutInfo.entries });
@@ -112,8 +143,9 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
       compute: { module, entryPoint: 'nnlifStep' },
     });
 
-    const capacity = nnlifHistoryCapacity(M);
-    const slots = delaySteps + 1;
+    const Q = M * K; // populations in all
+    const capacity = nnlifHistoryCapacity(Q);
+    const slots = delaySlotsOf(delaySteps);
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const created: GPUBuffer[] = [];
     const make = (label: string, size: number, usage = storage) => {
@@ -124,18 +156,19 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     device.pushErrorScope('out-of-memory');
     const buffers: Record<BufferName, GPUBuffer> = {
       params: make('nnlif params', layoutInfo.paramsSize, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
-      members: make('nnlif members', M * MEMBER_BYTES),
-      memberState: make('nnlif member state', M * STATE_BYTES),
-      density: make('nnlif density', M * nv * 4),
-      scratch: make('nnlif scratch', M * nv * 3 * 4),
-      delayRing: make('nnlif delay ring', M * slots * 4),
-      history: make('nnlif history', capacity * M * HISTORY_ENTRY_BYTES),
+      populations: make('nnlif populations', Q * POPULATION_BYTES),
+      coupling: make('nnlif coupling', Q * K * 8),
+      populationState: make('nnlif population state', Q * STATE_BYTES),
+      density: make('nnlif density', Q * nv * 4),
+      scratch: make('nnlif scratch', Q * nv * 3 * 4),
+      delayRing: make('nnlif delay ring', Q * slots * 4),
+      history: make('nnlif history', capacity * Q * HISTORY_ENTRY_BYTES),
     };
     const oom = await device.popErrorScope();
     if (oom) {
       for (const b of created) b.destroy();
       await device.popErrorScope();
-      throw new Error(`nnlif: ${M} members × ${nv} nodes need ${((M * nv * 24) / 2 ** 30).toFixed(2)} GiB, more than this device could allocate (${oom.message})`);
+      throw new Error(`nnlif: ${M} members × ${K} populations × ${nv} nodes need ${((Q * nv * 32) / 2 ** 30).toFixed(2)} GiB, more than this device could allocate (${oom.message})`);
     }
     const bindGroup = device.createBindGroup({
       label: 'nnlif',
@@ -146,49 +179,46 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     if (validation) throw new Error(`WebGPU validation failed while building the nnlif solver: ${validation.message}`);
 
     const view = layoutInfo.makeParamsView();
-    view.set({
-      nv,
-      members: M,
-      delaySlots: slots,
-      capacity,
-      vmin: grid.vmin,
-      h: grid.h,
-      dt,
-      Nmax: Math.min(problem.Nmax, 3.4e38),
-      soft: grid.firing.kind === 'soft' ? 1 : 0,
-      softRate: grid.firing.kind === 'soft' ? grid.firing.rate : 0,
-      VF: grid.VF,
-      vtop: grid.vtop,
-    });
+    view.set({ members: M, populations: K, nv, delaySlots: slots, capacity, dt, Nmax: Math.min(problem.Nmax, 3.4e38) });
     device.queue.writeBuffer(buffers.params, 0, view.arrayBuffer);
 
-    const memberData = new ArrayBuffer(M * MEMBER_BYTES);
-    const f = new Float32Array(memberData);
-    const u = new Uint32Array(memberData);
-    const density = new Float32Array(M * nv);
-    const state = new ArrayBuffer(M * STATE_BYTES);
+    const popData = new ArrayBuffer(Q * POPULATION_BYTES);
+    const pf = new Float32Array(popData);
+    const pu = new Uint32Array(popData);
+    const couplingData = new Float32Array(Q * K * 2);
+    const density = new Float32Array(Q * nv);
+    const state = new ArrayBuffer(Q * STATE_BYTES);
     const sf = new Float32Array(state);
-    const ring = new Float32Array(M * slots);
+    const ring = new Float32Array(Q * slots);
     const initialN: number[] = [];
     const initialMass: number[] = [];
-    members.forEach((mem, m) => {
-      const { cell, theta } = reinjectionWeights(grid, mem.VR);
-      f.set([mem.b, mem.a0, mem.a1, mem.tau, theta], m * 8);
-      u[m * 8 + 5] = cell;
-      const n0 = problem.initial.length === nv ? problem.initial : problem.initial.subarray(m * nv, (m + 1) * nv);
-      density.set(n0, m * nv);
-      const n32 = density.subarray(m * nv, (m + 1) * nv);
-      const N0 = initialRate(grid, mem.a0, n32, dt);
-      let mass = 0;
-      for (let i = 0; i < nv; i++) mass += widthOf(grid, i) * n32[i];
-      initialN.push(N0);
-      initialMass.push(mass);
-      sf.set([N0, 0, mass], m * 8);
-      ring.fill(N0, m * slots, (m + 1) * slots);
+    const n32 = problem.initial.map((x) => Float32Array.from(x));
+    members.forEach((member, m) => {
+      populations.forEach((pop, alpha) => {
+        const q = m * K + alpha;
+        const own = member.populations[alpha]!;
+        const { grid } = pop;
+        const { cell, theta } = reinjectionWeights(grid, own.VR);
+        const at = (q * POPULATION_BYTES) / 4;
+        pf.set([grid.vmin, grid.h, grid.VF, grid.vtop], at);
+        pu[at + 4] = grid.firing.kind === 'soft' ? 1 : 0;
+        pf.set([grid.firing.kind === 'soft' ? grid.firing.rate : 0, own.a0, own.tau, theta], at + 5);
+        pu[at + 9] = cell;
+        for (let beta = 0; beta < K; beta++) couplingData.set([member.coupling.b[alpha]![beta]!, member.coupling.a1[alpha]![beta]!], (q * K + beta) * 2);
+        density.set(n32[alpha]!, q * nv);
+        const N0 = initialRate(grid, own.a0, n32[alpha]!, dt);
+        let mass = 0;
+        for (let i = 0; i < nv; i++) mass += widthOf(grid, i) * n32[alpha]![i]!;
+        initialN.push(N0);
+        initialMass.push(mass);
+        sf.set([N0, 0, mass], (q * STATE_BYTES) / 4);
+        ring.fill(N0, q * slots, (q + 1) * slots);
+      });
     });
-    device.queue.writeBuffer(buffers.members, 0, memberData);
+    device.queue.writeBuffer(buffers.populations, 0, popData);
+    device.queue.writeBuffer(buffers.coupling, 0, couplingData);
     device.queue.writeBuffer(buffers.density, 0, density);
-    device.queue.writeBuffer(buffers.memberState, 0, state);
+    device.queue.writeBuffer(buffers.populationState, 0, state);
     device.queue.writeBuffer(buffers.delayRing, 0, ring);
     return new NnlifSolver(ctx, problem, buffers, pipeline, bindGroup, capacity, initialN, initialMass);
   }
@@ -215,34 +245,36 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
 
   /** History of dispatches first … first + count − 1 (steps first + 1 … first + count). */
   async readHistory(first: number, count: number): Promise<NnlifBlock> {
-    const M = this.members;
-    const raw = new Float32Array(await readRing(this.ctx.device, this.buffers.history, { base: 0, entryBytes: M * HISTORY_ENTRY_BYTES, capacity: this.capacity }, first, count));
-    const N = new Float32Array(count * M);
-    const mass = new Float32Array(count * M);
-    const R = new Float32Array(count * M);
-    for (let k = 0; k < count * M; k++) {
+    const Q = this.members * this.populations;
+    const raw = new Float32Array(await readRing(this.ctx.device, this.buffers.history, { base: 0, entryBytes: Q * HISTORY_ENTRY_BYTES, capacity: this.capacity }, first, count));
+    const N = new Float32Array(count * Q);
+    const mass = new Float32Array(count * Q);
+    const R = new Float32Array(count * Q);
+    for (let k = 0; k < count * Q; k++) {
       N[k] = raw[4 * k];
       mass[k] = raw[4 * k + 1];
       R[k] = raw[4 * k + 2];
     }
     // The status after each step follows from the members' stop steps.
     const states = await this.readStates();
-    const status = new Uint32Array(count * M);
+    const status = new Uint32Array(count * Q);
     for (let k = 0; k < count; k++) {
       const step = first + k + 1;
-      for (let m = 0; m < M; m++) {
-        const s = states[m];
-        status[k * M + m] = s.status !== 'running' && step > s.taken ? NNLIF_STATUS.indexOf(s.status) : 0;
+      for (let q = 0; q < Q; q++) {
+        const s = states[q]!;
+        status[k * Q + q] = s.status !== 'running' && step > s.taken ? NNLIF_STATUS.indexOf(s.status) : 0;
       }
     }
     return { steps: Array.from({ length: count }, (_, k) => first + k + 1), N, mass, R, status };
   }
 
+  /** The state of every population of every member, entry m·K + α. */
   async readStates(): Promise<NnlifMemberState[]> {
-    const raw = await readBuffer(this.ctx.device, this.buffers.memberState, 0, this.members * STATE_BYTES);
+    const Q = this.members * this.populations;
+    const raw = await readBuffer(this.ctx.device, this.buffers.populationState, 0, Q * STATE_BYTES);
     const f = new Float32Array(raw);
     const u = new Uint32Array(raw);
-    return Array.from({ length: this.members }, (_, m) => ({
+    return Array.from({ length: Q }, (_, m) => ({
       N: f[m * 8],
       R: f[m * 8 + 1],
       mass: f[m * 8 + 2],
@@ -251,21 +283,21 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     }));
   }
 
-  /** n of every member, M × nv (member-major). */
+  /** n of every population of every member, M × K × nv. */
   async readDensity(): Promise<Float32Array> {
-    return new Float32Array(await readBuffer(this.ctx.device, this.buffers.density, 0, this.members * this.problem.grid.nv * 4));
+    return new Float32Array(await readBuffer(this.ctx.device, this.buffers.density, 0, this.members * this.populations * this.problem.populations[0]!.grid.nv * 4));
   }
 
   saveCheckpoint(): void {
     const encoder = this.ctx.device.createCommandEncoder();
-    for (const name of ['density', 'memberState', 'delayRing'] as const) encoder.copyBufferToBuffer(this.buffers[name], 0, this.checkpoint[name], 0, this.buffers[name].size);
+    for (const name of CHECKPOINTED) encoder.copyBufferToBuffer(this.buffers[name], 0, this.checkpoint[name], 0, this.buffers[name].size);
     this.ctx.device.queue.submit([encoder.finish()]);
     this.checkpointStep = this.stepIndex;
   }
 
   restoreCheckpoint(): void {
     const encoder = this.ctx.device.createCommandEncoder();
-    for (const name of ['density', 'memberState', 'delayRing'] as const) encoder.copyBufferToBuffer(this.checkpoint[name], 0, this.buffers[name], 0, this.buffers[name].size);
+    for (const name of CHECKPOINTED) encoder.copyBufferToBuffer(this.checkpoint[name], 0, this.buffers[name], 0, this.buffers[name].size);
     this.ctx.device.queue.submit([encoder.finish()]);
     this.stepIndex = this.checkpointStep;
   }

@@ -211,7 +211,7 @@ export function resolveConfig(input: unknown): KinfireConfig {
 // The particle system
 
 export type ParticleModelKind = 'vc' | 'vc-threshold' | 'nnlif';
-export type NnlifModelParams = Omit<z.output<typeof nnlifSchema>, 'vmin'> & { vmin: number };
+export type NnlifModelParams = Omit<z.output<typeof nnlifSchema>, 'vmin' | 'b' | 'a1' | 'populations'> & { vmin: number; b: number; a1: number };
 
 export interface ParticleSettings {
   /** number of neurons */
@@ -271,6 +271,9 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     order('params', raw.params === undefined, 'model "nnlif" takes its parameters from the "nnlif" block (params is for the vc models)');
     const n = c.nnlif ?? nnlifSchema.parse({});
     order('nnlif.VF', n.VR < n.VF, `must satisfy VR < VF (got VR=${n.VR}, VF=${n.VF})`);
+    order('nnlif.populations', n.populations === undefined, 'the particle system has one population so far; K populations are solved by the PDE (kinfire run)');
+    if (typeof n.b !== 'number' || typeof n.a1 !== 'number') throw new ConfigError(typeof n.b !== 'number' ? 'nnlif.b' : 'nnlif.a1', 'is a matrix only with nnlif.populations (the PDE); one population takes a number');
+    const { b, a1 } = n;
     order('nnlif.firing', n.firing.kind === 'hard', 'the soft threshold is solved by the PDE (kinfire run) only so far; the particle system fires at VF (or at a random threshold, nnlif.thresholdSpread)');
     order('nnlif.delay', n.delay === 0, 'the synaptic delay is solved by the PDE (kinfire run) only so far');
     order('nnlif.thresholdSpread', n.thresholdSpread < n.VF - n.VR, `must be < VF − VR = ${n.VF - n.VR}, so that every threshold lies above VR (got ${n.thresholdSpread})`);
@@ -278,7 +281,8 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     const vmin = n.vmin ?? Math.min(n.VR - 6 * Math.sqrt(n.a0), c.initial.v0 - 6 * c.initial.sv);
     const vhi = n.VF + n.thresholdSpread;
     order('nnlif.vmin', vmin < Math.min(n.VR, vhi), `must lie below VR = ${n.VR} (got ${vmin})`);
-    nnlif = { ...n, vmin };
+    const { populations: _populations, ...flat } = n;
+    nnlif = { ...flat, b, a1, vmin };
     grid = { nv: c.grid.nv, ng: 1, gmax: 0, vlo: vmin, vhi };
     dtDefault = NNLIF_DEFAULT_DT;
   } else {
@@ -341,16 +345,24 @@ export function applyOverrides(raw: unknown, assignments: string[]): unknown {
     } catch {
       value = text;
     }
-    let node = root;
+    // Objects are entered (and made where missing); an array is entered only at an index it has
+    // (nnlif.populations.1.tau), so --set never grows an array.
+    let node: Record<string, unknown> | unknown[] = root;
+    const at = (n: Record<string, unknown> | unknown[], key: string): unknown => (Array.isArray(n) ? n[Number(key)] : Object.hasOwn(n, key) ? n[key] : undefined);
+    const isIndex = (n: Record<string, unknown> | unknown[], key: string) => !Array.isArray(n) || (/^\d+$/.test(key) && Number(key) < n.length);
     for (const key of path.slice(0, -1)) {
-      const next = Object.hasOwn(node, key) ? node[key] : undefined;
-      if (next === undefined) node[key] = {};
-      else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+      if (!isIndex(node, key)) throw new ConfigError(path.join('.'), `${key} is not an index of that array (it has ${(node as unknown[]).length} entries)`);
+      const next = at(node, key);
+      if (next === undefined && !Array.isArray(node)) node[key] = {};
+      else if (typeof next !== 'object' || next === null) {
         throw new ConfigError(path.join('.'), `cannot set a key inside ${key}, which is not an object`);
       }
-      node = node[key] as Record<string, unknown>;
+      node = (Array.isArray(node) ? node[Number(key)] : node[key]) as Record<string, unknown> | unknown[];
     }
-    node[path[path.length - 1]] = value;
+    const last = path[path.length - 1]!;
+    if (!isIndex(node, last)) throw new ConfigError(path.join('.'), `${last} is not an index of that array (it has ${(node as unknown[]).length} entries)`);
+    if (Array.isArray(node)) node[Number(last)] = value;
+    else node[last] = value;
   }
   return root;
 }

@@ -1,8 +1,10 @@
-// One backward-Euler step of the NNLIF Fokker–Planck equation for every member: Scharfetter–Gummel
-// fluxes with the coefficients frozen at N_c = N(t − d), the implicit reinjection at VR (and the
-// refractory compartment), solved by one GTH-pivoted elimination with two right-hand sides. The scheme,
-// its conservation and positivity: src/models/nnlif/fokkerPlanck.ts (the f64 twin, line for line) and
-// docs/nnlif-scheme.md. Requires nnlifBindings.wgsl.
+// One backward-Euler step of the NNLIF Fokker–Planck equation for every member (a network of K
+// populations): Scharfetter–Gummel fluxes with the coefficients frozen at N_c = N(t − d), the implicit
+// reinjection at VR (and the refractory compartment), solved per population by one GTH-pivoted
+// elimination with two right-hand sides. With the coefficients lagged the K solves are independent; the
+// member takes the step only if all K are good. The scheme, its conservation and positivity:
+// src/models/nnlif/fokkerPlanck.ts (the f64 twin, line for line) and docs/nnlif-scheme.md. Requires
+// nnlifBindings.wgsl.
 
 const STATUS_RUNNING: u32 = 0u;
 const STATUS_BLOWUP: u32 = 1u;
@@ -24,25 +26,25 @@ fn bernoulliPair(P: f32) -> vec2f {
   return select(vec2f(large, small), vec2f(small, large), P >= 0.0);
 }
 
-fn widthOf(i: u32) -> f32 {
-  let end = i == 0u || (params.soft == 1u && i == params.nv - 1u);
-  return select(params.h, 0.5 * params.h, end);
+fn widthOf(p: NnlifPopulation, i: u32) -> f32 {
+  let end = i == 0u || (p.soft == 1u && i == params.nv - 1u);
+  return select(p.h, 0.5 * p.h, end);
 }
 
 // Soft threshold: the fraction of node i's control volume above VF.
-fn lossFraction(i: u32) -> f32 {
-  if (params.soft == 0u) { return 0.0; }
-  let v = params.vmin + f32(i) * params.h;
-  let lo = max(params.vmin, v - 0.5 * params.h);
-  let hi = min(params.vtop, v + 0.5 * params.h);
-  return clamp((hi - max(lo, params.VF)) / (hi - lo), 0.0, 1.0);
+fn lossFraction(p: NnlifPopulation, i: u32) -> f32 {
+  if (p.soft == 0u) { return 0.0; }
+  let v = p.vmin + f32(i) * p.h;
+  let lo = max(p.vmin, v - 0.5 * p.h);
+  let hi = min(p.vtop, v + 0.5 * p.h);
+  return clamp((hi - max(lo, p.VF)) / (hi - lo), 0.0, 1.0);
 }
 
 // The reinjection weight of node i (the mass fraction of the delta at VR it takes).
-fn injection(i: u32, cell: u32, theta: f32) -> f32 {
+fn injection(p: NnlifPopulation, i: u32) -> f32 {
   var e = 0.0;
-  if (i == cell) { e = 1.0 - theta; }
-  if (i == cell + 1u) { e = theta; }
+  if (i == p.cell) { e = 1.0 - p.theta; }
+  if (i == p.cell + 1u) { e = p.theta; }
   return e;
 }
 
@@ -50,36 +52,16 @@ fn isFinite(x: f32) -> bool {
   return abs(x) <= F32_MAX;
 }
 
-@compute @workgroup_size(64)
-fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
-  let m = gid.x;
-  if (m >= params.members) { return; }
-  var st = memberState[m];
-  let slot = st.clock % params.capacity;
-  st.clock += 1u;
-  if (st.status != STATUS_RUNNING) {
-    history[slot * params.members + m] = vec4f(st.N, st.mass, st.R, 0.0);
-    memberState[m] = st;
-    return;
-  }
-  let mem = members[m];
+// The candidate step of population `q` (index m·K + α) for drift offset V and noise a: y and z into its
+// scratch, and the rate N and reinjection S of the step (nothing is committed). Returns (N, S).
+fn populationStep(q: u32, p: NnlifPopulation, R: f32, V: f32, a: f32) -> vec2f {
   let nv = params.nv;
   let dt = params.dt;
-  let h = params.h;
-  let slots = params.delaySlots;
-  let Nc = delayRing[m * slots + (st.taken + 1u) % slots];   // N^{k−D}, or N^0 before t = d
-  let a = mem.a0 + mem.a1 * Nc;
-  let V = mem.b * Nc;
-  if (!(a > 0.0) || !isFinite(a) || !isFinite(V)) {
-    st.status = STATUS_NONFINITE;
-    history[slot * params.members + m] = vec4f(st.N, st.mass, st.R, 0.0);
-    memberState[m] = st;
-    return;
-  }
+  let h = p.h;
   let k = a / h;
-  let faces = select(nv - 1u, nv, params.soft == 0u);
-  let base = m * nv;
-  let sc = m * nv * 3u;   // scratch: c at sc + i, y at sc + nv + i, z at sc + 2 nv + i
+  let faces = select(nv - 1u, nv, p.soft == 0u);
+  let base = q * nv;
+  let sc = q * nv * 3u;   // scratch: c at sc + i, y at sc + nv + i, z at sc + 2 nv + i
 
   // Forward elimination of B = W·A with GTH pivots (fokkerPlanck.ts, factorStep and solveStep): only sums
   // and products of positive numbers. Row j: lower_j = dt k B(−P_{j−½}), upper_j = dt k B(P_{j+½}),
@@ -93,12 +75,12 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
   var zPrev = 0.0;
   var gamma = 0.0;
   for (var j = 0u; j < nv; j++) {
-    let w = widthOf(j);
-    var sum = w * (1.0 + dt * params.softRate * lossFraction(j));
+    let w = widthOf(p, j);
+    var sum = w * (1.0 + dt * p.softRate * lossFraction(p, j));
     var upper = 0.0;
     var lowerNext = 0.0;
     if (j < faces) {
-      let P = (V - (params.vmin + (f32(j) + 0.5) * h)) * h / a;
+      let P = (V - (p.vmin + (f32(j) + 0.5) * h)) * h / a;
       let pair = bernoulliPair(P);   // B(P), B(−P)
       if (j + 1u < nv) {
         upper = dt * k * pair.x;
@@ -111,7 +93,7 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
     let s = sum + upperPrev * sPrev / dPrev;
     let d = s + lowerNext;
     let y = (w * density[base + j] + lowerHere * yPrev) / d;
-    let z = (dt * injection(j, mem.cell, mem.theta) + lowerHere * zPrev) / d;
+    let z = (dt * injection(p, j) + lowerHere * zPrev) / d;
     scratch[sc + j] = upper / d;
     scratch[sc + nv + j] = y;
     scratch[sc + 2u * nv + j] = z;
@@ -129,8 +111,8 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
   var Z = gamma * zPrev;
   var yNext = yPrev;
   var zNext = zPrev;
-  if (params.soft == 1u) {
-    let f = lossFraction(nv - 1u) * widthOf(nv - 1u) * params.softRate;
+  if (p.soft == 1u) {
+    let f = lossFraction(p, nv - 1u) * widthOf(p, nv - 1u) * p.softRate;
     Y = f * yNext;
     Z = f * zNext;
   }
@@ -141,8 +123,8 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
     let z = scratch[sc + 2u * nv + i] + c * zNext;
     scratch[sc + nv + i] = y;
     scratch[sc + 2u * nv + i] = z;
-    if (params.soft == 1u) {
-      let f = lossFraction(i) * widthOf(i) * params.softRate;
+    if (p.soft == 1u) {
+      let f = lossFraction(p, i) * widthOf(p, i) * p.softRate;
       Y += f * y;
       Z += f * z;
     }
@@ -150,45 +132,98 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
     zNext = z;
   }
 
-  var N: f32;
-  var S: f32;
-  if (mem.tau > 0.0) {
-    let q = 1.0 / (mem.tau + dt);
-    N = (Y + Z * st.R * q) / (1.0 - Z * dt * q);
-    S = (st.R + dt * N) * q;
-  } else {
-    N = Y / (1.0 - Z);
-    S = N;
+  if (p.tau > 0.0) {
+    let q1 = 1.0 / (p.tau + dt);
+    let N = (Y + Z * R * q1) / (1.0 - Z * dt * q1);
+    return vec2f(N, (R + dt * N) * q1);
   }
-  if (!isFinite(N) || N < 0.0 || !isFinite(S)) {
-    st.status = STATUS_NONFINITE;
-  } else if (N > params.Nmax) {
-    st.status = STATUS_BLOWUP;
+  let N = Y / (1.0 - Z);
+  return vec2f(N, N);
+}
+
+// A member that does not step: its populations write their last values into this slot of the history.
+fn holdMember(first: u32, status: u32) {
+  for (var alpha = 0u; alpha < params.populations; alpha++) {
+    var st = populationState[first + alpha];
+    history[(st.clock % params.capacity) * params.members * params.populations + first + alpha] = vec4f(st.N, st.mass, st.R, 0.0);
+    st.clock += 1u;
+    st.status = status;
+    populationState[first + alpha] = st;
   }
-  if (st.status != STATUS_RUNNING) {
-    // The step is not taken: the member keeps its last good state.
-    history[slot * params.members + m] = vec4f(st.N, st.mass, st.R, 0.0);
-    memberState[m] = st;
+}
+
+@compute @workgroup_size(64)
+fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
+  let m = gid.x;
+  if (m >= params.members) { return; }
+  let K = params.populations;
+  let first = m * K;
+  let st0 = populationState[first];
+  if (st0.status != STATUS_RUNNING) {
+    holdMember(first, st0.status);
+    return;
+  }
+  let slots = params.delaySlots;
+  let readSlot = (st0.taken + 2u) % slots;   // N^{k−D} (D = slots − 2), or N^0 before t = d
+  var Nc: array<f32, MAX_POPULATIONS>;
+  for (var beta = 0u; beta < K; beta++) { Nc[beta] = delayRing[(first + beta) * slots + readSlot]; }
+
+  var NS: array<vec2f, MAX_POPULATIONS>;
+  var status = STATUS_RUNNING;
+  for (var alpha = 0u; alpha < K; alpha++) {
+    let p = populations[first + alpha];
+    var V = 0.0;
+    var a = p.a0;
+    for (var beta = 0u; beta < K; beta++) {
+      let c = coupling[(first + alpha) * K + beta];
+      V += c.x * Nc[beta];
+      a += c.y * Nc[beta];
+    }
+    if (!(a > 0.0) || !isFinite(a) || !isFinite(V)) {
+      status = STATUS_NONFINITE;
+      break;
+    }
+    let ns = populationStep(first + alpha, p, populationState[first + alpha].R, V, a);
+    if (!isFinite(ns.x) || ns.x < 0.0 || !isFinite(ns.y)) {
+      status = STATUS_NONFINITE;
+      break;
+    }
+    if (ns.x > params.Nmax) { status = STATUS_BLOWUP; }
+    NS[alpha] = ns;
+  }
+  if (status != STATUS_RUNNING) {
+    // The step is not taken: every population keeps its last good state.
+    holdMember(first, status);
     return;
   }
 
-  // Commit n = y + S z, and the mass Σ w n + R summed in blocks of 32 (two levels, fixed order).
-  var mass = 0.0;
-  var block = 0.0;
-  for (var i = 0u; i < nv; i++) {
-    let n = scratch[sc + nv + i] + S * scratch[sc + 2u * nv + i];
-    density[base + i] = n;
-    block += widthOf(i) * n;
-    if ((i & 31u) == 31u) {
-      mass += block;
-      block = 0.0;
+  // Commit n = y + S z per population, and its mass Σ w n + R summed in blocks of 32 (two levels, fixed order).
+  let nv = params.nv;
+  let writeSlot = (st0.taken + 1u) % slots;
+  for (var alpha = 0u; alpha < K; alpha++) {
+    let q = first + alpha;
+    let p = populations[q];
+    var st = populationState[q];
+    let S = NS[alpha].y;
+    let sc = q * nv * 3u;
+    var mass = 0.0;
+    var block = 0.0;
+    for (var i = 0u; i < nv; i++) {
+      let n = scratch[sc + nv + i] + S * scratch[sc + 2u * nv + i];
+      density[q * nv + i] = n;
+      block += widthOf(p, i) * n;
+      if ((i & 31u) == 31u) {
+        mass += block;
+        block = 0.0;
+      }
     }
+    if (p.tau > 0.0) { st.R = p.tau * S; }
+    st.mass = mass + block + st.R;
+    st.N = NS[alpha].x;
+    history[(st.clock % params.capacity) * params.members * K + q] = vec4f(st.N, st.mass, st.R, 0.0);
+    st.clock += 1u;
+    st.taken += 1u;
+    delayRing[q * slots + writeSlot] = st.N;
+    populationState[q] = st;
   }
-  if (mem.tau > 0.0) { st.R = mem.tau * S; }
-  st.mass = mass + block + st.R;
-  st.N = N;
-  st.taken += 1u;
-  delayRing[m * slots + st.taken % slots] = N;
-  history[slot * params.members + m] = vec4f(N, st.mass, st.R, 0.0);
-  memberState[m] = st;
 }

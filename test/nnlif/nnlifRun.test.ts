@@ -4,7 +4,7 @@
  * (and t_blowup converging under refinement), an inhibitory network staying bounded, batches bitwise
  * equal to single runs, and bad input.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -187,5 +187,67 @@ describe('kinfire run, model nnlif', () => {
     expect(s.grid.vtop).toBe(3);
     expect(s.N_final).toBeGreaterThan(0.05);
     expect(Math.abs(s.mass_drift)).toBeLessThan(1e-5);
+  });
+
+  describe('K populations (nnlif.populations, b and a1 as K × K matrices)', () => {
+    const ei = {
+      model: 'nnlif',
+      nnlif: {
+        populations: [
+          { name: 'E', a0: 1, VR: 1, VF: 2, vmin: -6 },
+          { name: 'I', a0: 0.8, VR: 0.8, VF: 2, tau: 0.1, vmin: -6 },
+        ],
+        b: [[0.5, -1], [1, -0.5]],
+      },
+      time: { T: 20, dt: 0.01 },
+      output: { every: 10 },
+    };
+    const config = join(work, 'ei.json');
+    writeFileSync(config, JSON.stringify(ei));
+
+    it('writes N_E, N_I, mass_E, mass_I, R_E, R_I and (2, nv) snapshots, and relaxes to a steady state of the system N_α·(I_α + τ_α) = 1', () => {
+      const out = join(work, 'ei');
+      const r = kinfire('run', '-q', '--config', config, '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = csv(join(out, 'activity.csv'));
+      expect(rows[0]).toEqual(['t', 'N_E', 'N_I', 'mass_E', 'mass_I', 'R_E', 'R_I']);
+      const s = summaryOf(out);
+      expect(s.populations.map((p: { name: string }) => p.name)).toEqual(['E', 'I']);
+      expect(decodeNpy(readFileSync(join(out, s.snapshots.at(-1).npy))).shape).toEqual([2, 256]);
+      const N = s.populations.map((p: { N_final: number }) => p.N_final);
+      const pops = ei.nnlif.populations;
+      for (let a = 0; a < 2; a++) {
+        // I_α at the drift offset V_α = Σβ b_αβ N_β (a frozen network with b = V_α at "N = 1")
+        const V = ei.nnlif.b[a]![0]! * N[0] + ei.nnlif.b[a]![1]! * N[1];
+        const I = nnlifInverseRate({ a: pops[a]!.a0, b: V, VR: pops[a]!.VR, VF: pops[a]!.VF }, 1);
+        expect(Math.abs(N[a] * (I + (pops[a]!.tau ?? 0)) - 1)).toBeLessThan(1e-3);
+      }
+      for (const p of s.populations) expect(Math.abs(p.mass_drift)).toBeLessThan(1e-5);
+      expect(s.populations[1].R_final).toBeCloseTo(0.1 * N[1], 4);
+    });
+
+    it('batches over a coupling entry and a population key: N_batch.npy is (M, K, samples)', () => {
+      const out = join(work, 'ei-batch');
+      const r = kinfire('run', '-q', '--config', config, '--set', 'time.T=1', '--batch', 'nnlif.b.0.1=-2:0:3', '--batch', 'nnlif.populations.1.tau=0,0.2', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = csv(join(out, 'batch.csv'));
+      expect(rows[0]).toEqual(['nnlif.b.0.1', 'nnlif.populations.1.tau', 'status', 't_blowup', 'N_final_E', 'N_final_I', 'N_last_quarter_E', 'N_last_quarter_I']);
+      expect(rows).toHaveLength(7);
+      expect(decodeNpy(readFileSync(join(out, 'N_batch.npy'))).shape).toEqual([6, 2, 11]);
+    });
+
+    it.each([
+      [['--set', 'nnlif.b=0.5'], 'nnlif.b: with 2 populations must be a 2 × 2 matrix'],
+      [['--set', 'nnlif.a1=[[0,0]]'], 'nnlif.a1: with 2 populations must be a 2 × 2 matrix'],
+      [['--set', 'nnlif.tau=0.1'], 'nnlif.tau: with nnlif.populations each population has its own tau'],
+      [['--set', 'nnlif.populations.1.name="E"'], 'nnlif.populations: the names must differ'],
+      [['--set', 'nnlif.populations.0.VR=3'], 'nnlif.populations.0.VF: must satisfy VR < VF'],
+      [['--batch', 'nnlif.b=0,1'], 'cannot vary within a batch of 2 populations'],
+      [['--batch', 'nnlif.b.2.0=0,1'], 'cannot vary within a batch of 2 populations'],
+    ])('rejects %j with exit 2 naming the field', (args, text) => {
+      const r = kinfire('run', '-q', '--config', config, ...args, '--out', join(work, 'ei-rejected'));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(text);
+    });
   });
 });

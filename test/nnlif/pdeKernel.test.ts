@@ -4,8 +4,8 @@
  * member is bitwise the member run alone.
  */
 import { describe, expect, it } from 'vitest';
-import { type NnlifProblem, NnlifSolver } from '../../src/host/nnlifSolver';
-import { type NnlifFiring, type NnlifMember, NnlifReference, nnlifGrid, nnlifInitialDensity } from '../../src/models/nnlif/fokkerPlanck';
+import { NnlifSolver, singlePopulationProblem } from '../../src/host/nnlifSolver';
+import { type NnlifFiring, type NnlifMember, NnlifNetworkReference, NnlifReference, nnlifGrid, nnlifInitialDensity } from '../../src/models/nnlif/fokkerPlanck';
 import { relativeMaxError, testGpu } from '../helpers/gpu';
 
 const base: NnlifMember = { b: 0.5, a0: 1, a1: 0, VR: 1, tau: 0 };
@@ -24,7 +24,7 @@ describe('nnlifStep.wgsl against the f64 reference', () => {
     const grid = nnlifGrid(96, -4, 2, firing);
     const n0 = nnlifInitialDensity(grid, 0.5, 0.4);
     const dt = 0.005;
-    const problem: NnlifProblem = { grid, members: [member], dt, delaySteps: delay ?? 0, Nmax: 1e6, initial: n0 };
+    const problem = singlePopulationProblem(grid, [member], dt, delay ?? 0, 1e6, n0);
     const solver = await NnlifSolver.create(ctx, problem);
     const ref = new NnlifReference(grid, member, dt, delay ?? 0, n0);
     const gpuN: number[] = [];
@@ -56,7 +56,7 @@ describe('nnlifStep.wgsl against the f64 reference', () => {
     const n0 = nnlifInitialDensity(grid, 1.8, 0.05); // concentrated near VF
     const members: NnlifMember[] = [base, { ...base, b: 3 }, { ...base, b: -2, tau: 0.1 }, { ...base, VR: 0.5, a0: 0.8 }];
     const dt = 0.002;
-    const batch = await NnlifSolver.create(ctx, { grid, members, dt, delaySteps: 3, Nmax: 1000, initial: n0 });
+    const batch = await NnlifSolver.create(ctx, singlePopulationProblem(grid, members, dt, 3, 1000, n0));
     const blocks = [await batch.advance(150), await batch.advance(150)];
     const states = await batch.readStates();
     expect(states[1]!.status).toBe('blowup'); // b = 3 > VF − VR with the mass near VF: finite-time blow-up
@@ -66,7 +66,7 @@ describe('nnlifStep.wgsl against the f64 reference', () => {
     for (const m of [0, 2, 3]) expect(states[m]!.status).toBe('running');
     const density = await batch.readDensity();
     for (let m = 0; m < members.length; m++) {
-      const alone = await NnlifSolver.create(ctx, { grid, members: [members[m]!], dt, delaySteps: 3, Nmax: 1000, initial: n0 });
+      const alone = await NnlifSolver.create(ctx, singlePopulationProblem(grid, [members[m]!], dt, 3, 1000, n0));
       const aloneBlocks = [await alone.advance(150), await alone.advance(150)];
       for (let b = 0; b < 2; b++) {
         const mine = Array.from({ length: 150 }, (_, k) => blocks[b]!.N[k * members.length + m]);
@@ -77,5 +77,77 @@ describe('nnlifStep.wgsl against the f64 reference', () => {
       alone.destroy();
     }
     batch.destroy();
+  });
+});
+
+describe('nnlifStep.wgsl with K populations (an excitatory–inhibitory network)', () => {
+  const gridE = nnlifGrid(80, -4, 2);
+  const gridI = nnlifGrid(80, -3, 1.5, { kind: 'soft', rate: 15, vmax: 2.5 });
+  const populations = [
+    { grid: gridE, a0: 1, VR: 1, tau: 0 },
+    { grid: gridI, a0: 0.6, VR: 0.5, tau: 0.05 },
+  ];
+  const coupling = { b: [[0.8, -1.2], [1.5, -0.4]], a1: [[0.1, 0], [0, 0.05]] };
+  const n0 = [nnlifInitialDensity(gridE, 0.5, 0.4), nnlifInitialDensity(gridI, 0, 0.3)];
+  const member = { coupling, populations: populations.map(({ a0, VR, tau }) => ({ a0, VR, tau })) };
+
+  it('K = 2, each population on its own grid (hard and soft), τ, a delay, a1: agrees with the f64 network twin', async () => {
+    const ctx = await testGpu();
+    const dt = 0.004;
+    const solver = await NnlifSolver.create(ctx, { populations, members: [member], dt, delaySteps: 5, Nmax: 1e6, initial: n0 });
+    const ref = new NnlifNetworkReference(populations, coupling, dt, 5, n0);
+    const gpu = [await solver.advance(120), await solver.advance(120)];
+    const refN: number[][] = [[], []];
+    for (let k = 0; k < 240; k++) {
+      ref.advance();
+      refN[0]!.push(ref.N[0]!);
+      refN[1]!.push(ref.N[1]!);
+    }
+    for (let a = 0; a < 2; a++) {
+      const mine = gpu.flatMap((b) => Array.from({ length: 120 }, (_, k) => b.N[k * 2 + a]!));
+      expect(relativeMaxError(mine, refN[a]!)).toBeLessThan(3e-4);
+    }
+    const n = await solver.readDensity();
+    expect(relativeMaxError(n.subarray(0, 80), ref.n[0]!)).toBeLessThan(3e-4);
+    expect(relativeMaxError(n.subarray(80, 160), ref.n[1]!)).toBeLessThan(3e-4);
+    const states = await solver.readStates();
+    const masses = ref.masses();
+    for (let a = 0; a < 2; a++) {
+      expect(Math.abs(states[a]!.mass - 1)).toBeLessThan(3e-6);
+      expect(Math.abs(masses[a]! - 1)).toBeLessThan(1e-12);
+    }
+    expect(states[1]!.R).toBeGreaterThan(0);
+    solver.destroy();
+  });
+
+  it('uncoupled populations (b, a1 diagonal) are bitwise the single-population runs', async () => {
+    const ctx = await testGpu();
+    const diagonal = { b: [[0.8, 0], [0, -0.4]], a1: [[0.1, 0], [0, 0.05]] };
+    const pair = await NnlifSolver.create(ctx, { populations, members: [{ coupling: diagonal, populations: member.populations }], dt: 0.004, delaySteps: 2, Nmax: 1e6, initial: n0 });
+    const both = await pair.advance(200);
+    const nBoth = await pair.readDensity();
+    for (let a = 0; a < 2; a++) {
+      const p = populations[a]!;
+      const single = await NnlifSolver.create(ctx, singlePopulationProblem(p.grid, [{ b: diagonal.b[a]![a]!, a1: diagonal.a1[a]![a]!, a0: p.a0, VR: p.VR, tau: p.tau }], 0.004, 2, 1e6, n0[a]!));
+      const alone = await single.advance(200);
+      expect(Array.from({ length: 200 }, (_, k) => both.N[k * 2 + a])).toEqual(Array.from(alone.N));
+      expect(Array.from(nBoth.subarray(a * 80, (a + 1) * 80))).toEqual(Array.from(await single.readDensity()));
+      single.destroy();
+    }
+    pair.destroy();
+  });
+
+  it('a network stops as a whole: when one population blows up, both keep their last good state', async () => {
+    const ctx = await testGpu();
+    const strong = { b: [[3, -0.2], [0.5, -0.2]], a1: [[0, 0], [0, 0]] };
+    const near = [nnlifInitialDensity(gridE, 1.6, 0.1), n0[1]!];
+    const solver = await NnlifSolver.create(ctx, { populations, members: [{ coupling: strong, populations: member.populations }], dt: 0.002, delaySteps: 0, Nmax: 200, initial: near });
+    await solver.advance(300);
+    const [e, i] = await solver.readStates();
+    expect(e!.status).toBe('blowup');
+    expect(i!.status).toBe('blowup');
+    expect(e!.taken).toBe(i!.taken);
+    expect(e!.N).toBeLessThanOrEqual(200);
+    solver.destroy();
   });
 });

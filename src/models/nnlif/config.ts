@@ -16,6 +16,20 @@ const softFiringSchema = z.strictObject({
   vmax: num().optional(),
 });
 
+/** One population of a network (nnlif.populations[α]); the keys default as the flat nnlif keys do. */
+const populationSchema = z.strictObject({
+  /** a name for the output columns (N_<name>), letters, digits and _ */
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, { error: 'must be a name of letters, digits and _ (starting with a letter, at most 32)' }),
+  a0: num({ min: 0, minOpen: true }).default(1),
+  VR: num().default(1),
+  VF: num().default(2),
+  tau: num({ min: 0 }).default(0),
+  firing: z.discriminatedUnion('kind', [hardFiringSchema, softFiringSchema], { error: 'must be {"kind": "hard"} or {"kind": "soft", "rate": …, "vmax": …}' }).default({ kind: 'hard' }),
+  vmin: num().optional(),
+  /** this population's initial Gaussian; default the top-level `initial` */
+  initial: z.strictObject({ v0: num(), sv: num({ min: 0, minOpen: true }) }).optional(),
+});
+
 /**
  * The noisy leaky integrate-and-fire model, dV = (−V + b·N(t−d)) dt + √(2a(N(t−d))) dW, a(N) = a0 + a1·N,
  * V < VF, reset to VR. Its own block, not `params`: b, a, VR and VF mean other things (and have other
@@ -24,10 +38,10 @@ const softFiringSchema = z.strictObject({
 export const nnlifSchema = z.strictObject({
   /** a0 > 0: the noise a(N) = a0 + a1·N (diffusion coefficient; σ² = 2a) */
   a0: num({ min: 0, minOpen: true }).default(1),
-  /** a1: growth of the noise with the activity (particles clamp a(N) at 0; the PDE stops where a(N) ≤ 0) */
-  a1: num().default(0),
-  /** connectivity: the drift is −V + b·N; > 0 excitatory, < 0 inhibitory */
-  b: num().default(0.5),
+  /** a1: growth of the noise with the activity (particles clamp a(N) at 0; the PDE stops where a(N) ≤ 0). With populations: K × K */
+  a1: z.union([num(), z.array(z.array(num()))], { error: 'must be a finite number, or with nnlif.populations a K × K matrix' }).default(0),
+  /** connectivity: the drift is −V + b·N; > 0 excitatory, < 0 inhibitory. With populations: a K × K matrix, b[α][β] */
+  b: z.union([num(), z.array(z.array(num()))], { error: 'must be a finite number, or with nnlif.populations a K × K matrix (an array of K arrays of K numbers)' }).default(0.5),
   /** reset potential */
   VR: num().default(1),
   /** firing threshold (the centre of the threshold distribution when thresholdSpread > 0) */
@@ -44,6 +58,8 @@ export const nnlifSchema = z.strictObject({
   firing: z.discriminatedUnion('kind', [hardFiringSchema, softFiringSchema], { error: 'must be {"kind": "hard"} or {"kind": "soft", "rate": …, "vmax": …}' }).default({ kind: 'hard' }),
   /** PDE: synaptic delay d ≥ 0 [time]: drift and noise see N(t − d); N(s) = N(0) for s ≤ 0 */
   delay: num({ min: 0 }).default(0),
+  /** PDE: K populations (1 … 8), each with its own a0, VR, VF, τ, firing, vmin and initial data; b and a1 are then K × K */
+  populations: z.array(populationSchema).min(1).max(8).optional(),
 });
 
 export type NnlifBlock = z.output<typeof nnlifSchema>;
@@ -95,15 +111,31 @@ function wrongBlock(key: string, where: string): string | undefined {
 
 export const NNLIF_PDE_DEFAULT_DT = 1e-3;
 
-/** A resolved NNLIF PDE run. */
+/** One population of a resolved run. */
+export interface NnlifPopulationConfig {
+  name: string;
+  a0: number;
+  VR: number;
+  VF: number;
+  tau: number;
+  firing: NnlifFiring;
+  vmin: number;
+  initial: { v0: number; sv: number };
+}
+
+/** A resolved NNLIF PDE run: K populations (K = 1 from the flat keys) and their K × K couplings. */
 export interface NnlifRunConfig {
   model: 'nnlif';
-  nnlif: Omit<NnlifBlock, 'vmin' | 'firing'> & { vmin: number; firing: NnlifFiring };
+  populations: NnlifPopulationConfig[];
+  coupling: { b: number[][]; a1: number[][] };
+  /** the synaptic delay d (shared) */
+  delay: number;
   grid: { nv: number };
   time: { T: number; dt: number; Nmax: number; steps: number; delaySteps: number };
-  initial: { kind: 'gaussian'; v0: number; sv: number };
   output: { every: number; snapshots: number[] };
 }
+
+const isMatrix = (x: unknown): x is number[][] => Array.isArray(x);
 
 /** Validate and resolve a config for the NNLIF PDE. Throws ConfigError naming the field and the range. */
 export function resolveNnlifRunConfig(input: unknown): NnlifRunConfig {
@@ -112,17 +144,45 @@ export function resolveNnlifRunConfig(input: unknown): NnlifRunConfig {
     if (!ok) throw new ConfigError(field, what);
   };
   const n = c.nnlif;
-  order('nnlif.VF', n.VR < n.VF, `must satisfy VR < VF (got VR=${n.VR}, VF=${n.VF})`);
+  const rawBlock = ((input as Record<string, unknown>)?.nnlif ?? {}) as Record<string, unknown>;
   order('nnlif.thresholdSpread', n.thresholdSpread === 0, 'is a particle-system key (a random threshold per neuron); the PDE has the soft threshold nnlif.firing = {"kind": "soft", …} instead');
-  order('initial.v0', c.initial.v0 < n.VF, `must lie below VF = ${n.VF} (got ${c.initial.v0})`);
-  const vmin = n.vmin ?? Math.min(n.VR - 6 * Math.sqrt(n.a0), c.initial.v0 - 6 * c.initial.sv);
-  order('nnlif.vmin', vmin < Math.min(n.VR, c.initial.v0), `must lie below VR = ${n.VR} and initial.v0 = ${c.initial.v0} (got ${vmin})`);
-  let firing: NnlifFiring;
-  if (n.firing.kind === 'soft') {
-    const vmax = n.firing.vmax ?? n.VF + 1;
-    order('nnlif.firing.vmax', vmax > n.VF, `must lie above VF = ${n.VF} (got ${vmax})`);
-    firing = { kind: 'soft', rate: n.firing.rate, vmax };
-  } else firing = { kind: 'hard' };
+  const resolvePopulation = (field: string, p: { name: string; a0: number; VR: number; VF: number; tau: number; firing: z.output<typeof populationSchema>['firing']; vmin?: number; initial?: { v0: number; sv: number } }): NnlifPopulationConfig => {
+    order(`${field}VF`, p.VR < p.VF, `must satisfy VR < VF (got VR=${p.VR}, VF=${p.VF})`);
+    const initial = p.initial ?? { v0: c.initial.v0, sv: c.initial.sv };
+    order(p.initial ? `${field}initial.v0` : 'initial.v0', initial.v0 < p.VF, `must lie below VF = ${p.VF} (got ${initial.v0})`);
+    const vmin = p.vmin ?? Math.min(p.VR - 6 * Math.sqrt(p.a0), initial.v0 - 6 * initial.sv);
+    order(`${field}vmin`, vmin < Math.min(p.VR, initial.v0), `must lie below VR = ${p.VR} and v0 = ${initial.v0} (got ${vmin})`);
+    let firing: NnlifFiring;
+    if (p.firing.kind === 'soft') {
+      const vmax = p.firing.vmax ?? p.VF + 1;
+      order(`${field}firing.vmax`, vmax > p.VF, `must lie above VF = ${p.VF} (got ${vmax})`);
+      firing = { kind: 'soft', rate: p.firing.rate, vmax };
+    } else firing = { kind: 'hard' };
+    return { name: p.name, a0: p.a0, VR: p.VR, VF: p.VF, tau: p.tau, firing, vmin, initial };
+  };
+  let populations: NnlifPopulationConfig[];
+  let coupling: NnlifRunConfig['coupling'];
+  if (n.populations) {
+    for (const key of ['a0', 'VR', 'VF', 'tau', 'firing', 'vmin']) {
+      order(`nnlif.${key}`, rawBlock[key] === undefined, `with nnlif.populations each population has its own ${key} (nnlif.populations[α].${key})`);
+    }
+    const K = n.populations.length;
+    const names = n.populations.map((p) => p.name);
+    order('nnlif.populations', new Set(names).size === K, `the names must differ (got ${names.join(', ')})`);
+    populations = n.populations.map((p, k) => resolvePopulation(`nnlif.populations.${k}.`, p));
+    const matrix = (key: 'b' | 'a1'): number[][] => {
+      const value = n[key];
+      if (key === 'a1' && rawBlock.a1 === undefined) return Array.from({ length: K }, () => new Array<number>(K).fill(0));
+      order(`nnlif.${key}`, isMatrix(value) && value.length === K && value.every((row) => row.length === K), `with ${K} populations must be a ${K} × ${K} matrix, ${key}[α][β] the effect of population β on α (got ${JSON.stringify(value)})`);
+      return value as number[][];
+    };
+    coupling = { b: matrix('b'), a1: matrix('a1') };
+  } else {
+    order('nnlif.b', !isMatrix(n.b), 'is a matrix only with nnlif.populations; one population takes a number');
+    order('nnlif.a1', !isMatrix(n.a1), 'is a matrix only with nnlif.populations; one population takes a number');
+    populations = [resolvePopulation('nnlif.', { name: 'n', a0: n.a0, VR: n.VR, VF: n.VF, tau: n.tau, firing: n.firing, ...(n.vmin !== undefined ? { vmin: n.vmin } : {}) })];
+    coupling = { b: [[n.b as number]], a1: [[n.a1 as number]] };
+  }
   const { T } = c.time;
   const steps = Math.max(1, Math.ceil(T / (c.time.dt ?? NNLIF_PDE_DEFAULT_DT) - 1e-9));
   order('time.dt', steps <= 1e9, `gives ${steps} steps to reach T; must give at most 1e9 (use a larger dt or smaller T)`);
@@ -132,13 +192,13 @@ export function resolveNnlifRunConfig(input: unknown): NnlifRunConfig {
   order('nnlif.delay', delaySteps <= 1e6, `is ${delaySteps} steps; at most 1e6 (the delay ring lives on the GPU)`);
   const snapshots = (c.output.snapshots ?? [T]).slice().sort((x, y) => x - y);
   snapshots.forEach((s, k) => order(`output.snapshots.${k}`, s <= T * (1 + 1e-12), `must lie in [0, T] = [0, ${T}] (got ${s})`));
-  const { vmin: _vmin, firing: _firing, ...rest } = n;
   return {
     model: 'nnlif',
-    nnlif: { ...rest, vmin, firing },
+    populations,
+    coupling,
+    delay: n.delay,
     grid: { nv: c.grid.nv },
     time: { T, dt, Nmax: c.time.Nmax, steps, delaySteps },
-    initial: c.initial,
     output: { every: c.output.every, snapshots },
   };
 }

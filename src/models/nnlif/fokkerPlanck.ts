@@ -238,17 +238,126 @@ export function firingRateOf(grid: NnlifGrid, op: StepOperator, n: ArrayLike<num
 
 export type NnlifStatus = 'running' | 'blowup' | 'nonfinite';
 
-/** The f64 reference of one member: the same step as the GPU kernel, in double precision. */
-export class NnlifReference {
-  n: Float64Array;
-  R = 0;
-  /** N^k, the rate of the latest step (N^0 before the first) */
-  N: number;
+/** One population of a network: its grid (VF, vmin, firing), noise a0, reset VR and refractory time. */
+export interface NnlifPopulation {
+  grid: NnlifGrid;
+  a0: number;
+  VR: number;
+  tau: number;
+}
+
+/** The couplings of K populations: drift −v + Σβ b[α][β]·N_β(t − d), noise a0_α + Σβ a1[α][β]·N_β(t − d). */
+export interface NnlifCoupling {
+  b: number[][];
+  a1: number[][];
+}
+
+/** The delay ring holds D + 2 slots, so that the slot a step writes is never one a step of the same dispatch reads. */
+export const delaySlotsOf = (delaySteps: number): number => delaySteps + 2;
+
+/** The candidate step of one population (nothing is committed): n = y + S·z, N, and the new R. */
+function populationStep(pop: NnlifPopulation, n: Float64Array, R: number, V: number, a: number, dt: number): { N: number; S: number; y: Float64Array; z: Float64Array } {
+  const { grid, tau } = pop;
+  const op = stepOperator(grid, V, a, dt);
+  const factors = factorStep(op);
+  const mass = new Float64Array(grid.nv);
+  for (let i = 0; i < grid.nv; i++) mass[i] = widthOf(grid, i) * n[i];
+  const y = solveStep(op, factors, mass);
+  const e = new Float64Array(grid.nv);
+  const { cell, theta } = reinjectionWeights(grid, pop.VR);
+  e[cell] += (1 - theta) * dt;
+  e[cell + 1] += theta * dt;
+  const z = solveStep(op, factors, e);
+  const Y = firingRateOf(grid, op, y);
+  const Z = firingRateOf(grid, op, z);
+  if (tau > 0) {
+    const q = 1 / (tau + dt);
+    const N = (Y + Z * R * q) / (1 - Z * dt * q);
+    return { N, S: (R + dt * N) * q, y, z };
+  }
+  const N = Y / (1 - Z);
+  return { N, S: N, y, z };
+}
+
+/**
+ * The f64 reference of one network of K populations: the same step as the GPU kernel, in double
+ * precision. With the coefficients lagged the K solves of a step are independent; the network takes the
+ * step only if every population's N is finite, ≥ 0 and ≤ Nmax, else it stops (all populations keep
+ * their last good state).
+ */
+export class NnlifNetworkReference {
+  n: Float64Array[];
+  R: number[];
+  /** N^k of each population (N^0 before the first step) */
+  N: number[];
   step = 0;
   status: NnlifStatus = 'running';
-  /** N^j at slot j mod (D + 1), D = delay in steps */
-  private readonly ring: Float64Array;
-  private readonly weights: { cell: number; theta: number };
+  /** ring[α][slot]: N_α^j at slot j mod (D + 2) */
+  private readonly ring: Float64Array[];
+
+  constructor(
+    readonly populations: NnlifPopulation[],
+    readonly coupling: NnlifCoupling,
+    readonly dt: number,
+    readonly delaySteps: number,
+    n0: Float64Array[],
+    readonly Nmax = Infinity,
+    /** the refractory masses at t = 0, and the rates the history before t = 0 holds (default: ℓ(n0) uncoupled) */
+    start: { R?: number[]; N?: number[] } = {},
+  ) {
+    this.n = n0.map((x) => Float64Array.from(x));
+    this.R = start.R ?? populations.map(() => 0);
+    this.N = start.N ?? populations.map((p, k) => initialRate(p.grid, p.a0, this.n[k], dt));
+    this.ring = this.N.map((N) => new Float64Array(delaySlotsOf(delaySteps)).fill(N));
+  }
+
+  /** Σ w n_α + R_α of each population */
+  masses(): number[] {
+    return this.populations.map((p, k) => {
+      let s = 0;
+      for (let i = 0; i < p.grid.nv; i++) s += widthOf(p.grid, i) * this.n[k][i];
+      return s + this.R[k];
+    });
+  }
+
+  advance(): void {
+    if (this.status !== 'running') return;
+    const { dt, populations, coupling } = this;
+    const slots = delaySlotsOf(this.delaySteps);
+    const Nc = this.ring.map((r) => r[(this.step + slots - this.delaySteps) % slots]); // N^{k−D}, or N^0 before t = d
+    const steps = populations.map((pop, alpha) => {
+      let V = 0;
+      let a = pop.a0;
+      for (let beta = 0; beta < populations.length; beta++) {
+        V += coupling.b[alpha][beta] * Nc[beta];
+        a += coupling.a1[alpha][beta] * Nc[beta];
+      }
+      if (!(a > 0) || !Number.isFinite(a) || !Number.isFinite(V)) return null;
+      return populationStep(pop, this.n[alpha], this.R[alpha], V, a, dt);
+    });
+    if (steps.some((s) => s === null || !Number.isFinite(s.N) || s.N < 0 || !Number.isFinite(s.S))) {
+      this.status = 'nonfinite';
+      return;
+    }
+    if (steps.some((s) => s!.N > this.Nmax)) {
+      this.status = 'blowup';
+      return;
+    }
+    this.step++;
+    steps.forEach((s, alpha) => {
+      const { y, z, S, N } = s!;
+      const n = this.n[alpha];
+      for (let i = 0; i < n.length; i++) n[i] = y[i] + S * z[i];
+      if (populations[alpha].tau > 0) this.R[alpha] = populations[alpha].tau * S;
+      this.N[alpha] = N;
+      this.ring[alpha][this.step % slots] = N;
+    });
+  }
+}
+
+/** One population alone (K = 1): the network reference with 1 × 1 couplings b and a1. */
+export class NnlifReference {
+  private readonly net: NnlifNetworkReference;
 
   constructor(
     readonly grid: NnlifGrid,
@@ -257,70 +366,41 @@ export class NnlifReference {
     readonly delaySteps: number,
     n0: Float64Array,
     readonly Nmax = Infinity,
-    /** the refractory mass at t = 0, and the rate that the history before t = 0 holds (default: ℓ(n0) uncoupled) */
     start: { R?: number; N?: number } = {},
   ) {
-    this.n = Float64Array.from(n0);
-    this.R = start.R ?? 0;
-    this.weights = reinjectionWeights(grid, member.VR);
-    this.N = start.N ?? initialRate(grid, member.a0, this.n, dt);
-    this.ring = new Float64Array(delaySteps + 1).fill(this.N);
+    this.net = new NnlifNetworkReference(
+      [{ grid, a0: member.a0, VR: member.VR, tau: member.tau }],
+      { b: [[member.b]], a1: [[member.a1]] },
+      dt,
+      delaySteps,
+      [n0],
+      Nmax,
+      { ...(start.R !== undefined ? { R: [start.R] } : {}), ...(start.N !== undefined ? { N: [start.N] } : {}) },
+    );
   }
 
+  get n(): Float64Array {
+    return this.net.n[0];
+  }
+  get R(): number {
+    return this.net.R[0];
+  }
+  get N(): number {
+    return this.net.N[0];
+  }
+  get step(): number {
+    return this.net.step;
+  }
+  get status(): NnlifStatus {
+    return this.net.status;
+  }
   /** Σ w n + R */
   mass(): number {
-    let s = 0;
-    for (let i = 0; i < this.n.length; i++) s += widthOf(this.grid, i) * this.n[i];
-    return s + this.R;
+    return this.net.masses()[0];
   }
-
   /** One step; a step whose N is not finite or exceeds Nmax is not taken, and the status says why. */
   advance(): void {
-    if (this.status !== 'running') return;
-    const { grid, member, dt } = this;
-    const D = this.delaySteps;
-    const Nc = this.ring[(this.step + 1) % (D + 1)]; // N^{k−D}, or N^0 before t = d
-    const a = member.a0 + member.a1 * Nc;
-    const V = member.b * Nc;
-    if (!(a > 0) || !Number.isFinite(a) || !Number.isFinite(V)) {
-      this.status = 'nonfinite';
-      return;
-    }
-    const op = stepOperator(grid, V, a, dt);
-    const factors = factorStep(op);
-    const mass = new Float64Array(grid.nv);
-    for (let i = 0; i < grid.nv; i++) mass[i] = widthOf(grid, i) * this.n[i];
-    const y = solveStep(op, factors, mass);
-    const e = new Float64Array(grid.nv);
-    const { cell, theta } = this.weights;
-    e[cell] += (1 - theta) * dt;
-    e[cell + 1] += theta * dt;
-    const z = solveStep(op, factors, e);
-    const Y = firingRateOf(grid, op, y);
-    const Z = firingRateOf(grid, op, z);
-    let N: number;
-    let S: number;
-    if (member.tau > 0) {
-      const q = 1 / (member.tau + dt);
-      N = (Y + Z * this.R * q) / (1 - Z * dt * q);
-      S = (this.R + dt * N) * q;
-    } else {
-      N = Y / (1 - Z);
-      S = N;
-    }
-    if (!Number.isFinite(N) || N < 0) {
-      this.status = 'nonfinite';
-      return;
-    }
-    if (N > this.Nmax) {
-      this.status = 'blowup';
-      return;
-    }
-    for (let i = 0; i < grid.nv; i++) this.n[i] = y[i] + S * z[i];
-    if (member.tau > 0) this.R = member.tau * S;
-    this.N = N;
-    this.step++;
-    this.ring[this.step % (D + 1)] = N;
+    this.net.advance();
   }
 }
 
