@@ -9,6 +9,7 @@ import { classifyStability } from '../models/limit/stability';
 import { findSteadyStates } from '../models/limit/steadyStates';
 import { ConfigError } from '../models/config';
 import { type NnlifRunConfig, resolveNnlifRunConfig } from '../models/nnlif/config';
+import { nnlifNetworkSteadyStates } from '../models/nnlif/networkSteady';
 import { classifyNnlifStability } from '../models/nnlif/stability';
 import { nnlifNoise, type NnlifParams, nnlifSteadyRates } from '../models/nnlif/steadyRate';
 import { configFromOptions, rawConfigFromOptions } from './runCommand';
@@ -33,12 +34,23 @@ export function steadyReport(params: ModelParams, stability: { T?: number; nv?: 
 
 /** Every steady state of the NNLIF network (hard threshold; a1 and τ allowed), with its stability. */
 export function nnlifSteadyReport(config: NnlifRunConfig, stability: { T?: number; nv?: number } = {}) {
-  if (config.populations.length > 1) throw new ConfigError('nnlif.populations', 'kinfire steady has the steady states of one population only so far');
-  const n = config.populations[0]!;
-  if (n.firing.kind !== 'hard') throw new ConfigError('nnlif.firing', 'kinfire steady has the steady states of the hard threshold only so far');
-  const params: NnlifParams = { a: n.a0, a1: config.coupling.a1[0]![0]!, b: config.coupling.b[0]![0]!, VR: n.VR, VF: n.VF, tau: n.tau };
+  if (config.populations.some((p) => p.firing.kind !== 'hard')) throw new ConfigError('nnlif.firing', 'kinfire steady has the steady states of the hard threshold only so far');
   const T = stability.T ?? 30;
   const nv = stability.nv ?? 300;
+  if (config.populations.length > 2) throw new ConfigError('nnlif.populations', 'kinfire steady has the steady states of one or two populations so far');
+  if (config.populations.length === 2) {
+    const params = { populations: config.populations.map((p) => ({ a0: p.a0, VR: p.VR, VF: p.VF, tau: p.tau })), b: config.coupling.b, a1: config.coupling.a1 };
+    return {
+      populations: config.populations.map((p) => p.name),
+      steady: nnlifNetworkSteadyStates(params, { stability: { T, nv, delay: config.delay } }),
+      method: {
+        roots: 'every zero of F_α = ln N_α + ln(I_α(V_α, a_α) + τ_α), V_α = Σβ b_αβ N_β, a_α = a0_α + Σβ a1_αβ N_β, in the box N ∈ [1e-8, 1e4]²: F on a grid of 8 points per decade in ln N, every cell where both F_0 and F_1 change sign polished by damped Newton (src/models/nnlif/networkSteady.ts); two roots in one cell or a tangency can be missed',
+        stability: `time evolution of the discrete network (the f64 twin of the GPU scheme, ${nv} nodes per population, dt = 0.01, T = ${T}, the config's delay) from the exact profiles with 1% of each population's mass moved (population 0 up and 1 down, then the reverse): stable when every N(T) stays within 2% of its steady value (absolute 0.02 below 1) in both (N_perturbed: the two N(T), null where a run blew up)`,
+      },
+    };
+  }
+  const n = config.populations[0]!;
+  const params: NnlifParams = { a: n.a0, a1: config.coupling.a1[0]![0]!, b: config.coupling.b[0]![0]!, VR: n.VR, VF: n.VF, tau: n.tau };
   return {
     steady: nnlifSteadyRates(params).map((N) => ({ N, a: nnlifNoise(params, N), R: n.tau * N, ...classifyNnlifStability(params, N, { T, nv, delay: config.delay }) })),
     method: {

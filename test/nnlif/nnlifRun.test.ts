@@ -226,6 +226,29 @@ describe('kinfire run, model nnlif', () => {
       expect(s.populations[1].R_final).toBeCloseTo(0.1 * N[1], 4);
     });
 
+    it('kinfire steady finds the steady states of the 2-population system: uncoupled, the products of the single roots; coupled, the state the run relaxes to', () => {
+      const steady = (...more: string[]) => {
+        const r = kinfire('steady', '--config', config, '--stability-nv', '200', '--stability-time', '20', ...more);
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as { populations: string[]; steady: { N: number[]; stable: boolean }[] };
+      };
+      const uncoupled = steady('--set', 'nnlif.b=[[1.5,0],[0,0.5]]');
+      const E = nnlifSteadyRates({ a: 1, b: 1.5, VR: 1, VF: 2 });
+      const I = nnlifSteadyRates({ a: 0.8, b: 0.5, VR: 0.8, VF: 2, tau: 0.1 });
+      expect(uncoupled.populations).toEqual(['E', 'I']);
+      expect(uncoupled.steady).toHaveLength(E.length * I.length);
+      uncoupled.steady.forEach((st, k) => {
+        expect(st.N[0]).toBeCloseTo(E[k]!, 10);
+        expect(st.N[1]).toBeCloseTo(I[0]!, 10);
+      });
+      expect(uncoupled.steady.map((st) => st.stable)).toEqual([true, false]); // as for E alone
+      const coupled = steady();
+      expect(coupled.steady).toHaveLength(1);
+      expect(coupled.steady[0]!.stable).toBe(true);
+      const run = summaryOf(join(work, 'ei'));
+      run.populations.forEach((p: { N_final: number }, a: number) => expect(Math.abs(p.N_final - coupled.steady[0]!.N[a]!) / coupled.steady[0]!.N[a]!).toBeLessThan(1e-3));
+    });
+
     it('batches over a coupling entry and a population key: N_batch.npy is (M, K, samples)', () => {
       const out = join(work, 'ei-batch');
       const r = kinfire('run', '-q', '--config', config, '--set', 'time.T=1', '--batch', 'nnlif.b.0.1=-2:0:3', '--batch', 'nnlif.populations.1.tau=0,0.2', '--out', out);

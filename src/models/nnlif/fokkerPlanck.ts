@@ -306,8 +306,8 @@ export class NnlifNetworkReference {
     start: { R?: number[]; N?: number[] } = {},
   ) {
     this.n = n0.map((x) => Float64Array.from(x));
-    this.R = start.R ?? populations.map(() => 0);
-    this.N = start.N ?? populations.map((p, k) => initialRate(p.grid, p.a0, this.n[k], dt));
+    this.R = start.R ? [...start.R] : populations.map(() => 0);
+    this.N = start.N ? [...start.N] : populations.map((p, k) => initialRate(p.grid, p.a0, this.n[k], dt));
     this.ring = this.N.map((N) => new Float64Array(delaySlotsOf(delaySteps)).fill(N));
   }
 
