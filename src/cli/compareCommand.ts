@@ -1,6 +1,7 @@
 /**
  * `kinfire compare`: the `vc` particle system against the kinetic PDE on the same grid and dt, at several
- * particle counts (src/host/compare.ts). Writes the results folder atomically (PendingResults):
+ * particle counts (src/host/compare.ts); with model nnlif, the NNLIF particles against the Fokker–Planck PDE
+ * (src/host/nnlifCompare.ts). Writes the results folder atomically (PendingResults):
  *
  *   compare.csv   count,L1_hist,L1_N,N_mean_particles,N_mean_pde,wall_s  (one row per count)
  *   compare.json  the fitted exponents of L1_hist and L1_N against count (least squares in log-log), the
@@ -15,6 +16,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type CompareResult, compareConfigs, runComparison } from '../host/compare';
+import { nnlifCompareConfigs, runNnlifComparison } from '../host/nnlifCompare';
 import { type AdapterSummary, describeAdapter } from '../host/gpu';
 import { checkParticleMemory } from '../host/particleSystem';
 import { applyOverrides, ConfigError } from '../models/config';
@@ -120,8 +122,75 @@ export function compareJson(result: CompareResult, input: ReturnType<typeof pars
   };
 }
 
+/** The nnlif comparison: the NNLIF particle system against the Fokker–Planck PDE (src/host/nnlifCompare.ts). */
+async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts: number[], log: (line: string) => void) {
+  const { pde, particles } = nnlifCompareConfigs(raw, counts[0]);
+  const out = options.out!;
+  return withGpuAndFolder(out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
+    for (const count of counts) checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
+    if (!options.quiet) {
+      log(`kinfire ${pkg.version}: compare nnlif particles (counts ${counts.join(', ')}, seed ${particles.particles.seed}) against the Fokker–Planck PDE on ${pde.grid.nv} nodes, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
+      log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
+    }
+    let progress: ProgressReporter | undefined;
+    const started = performance.now();
+    try {
+      return await reservation.produce(async (pending) => {
+        const result = await runNnlifComparison(ctx, raw, counts, {
+          onStart: (what) => {
+            progress?.stop();
+            progress = progressReporter(what.kind === 'pde' ? 'pde' : `particles ${what.count}`, process.stderr, options.quiet);
+          },
+          onProgress: (p) => progress?.update(p),
+          onWarning: (w) => (options.quiet ? undefined : log(`warning: ${w}`)),
+        });
+        progress?.stop();
+        const wall_s = (performance.now() - started) / 1000;
+        const p0 = pde.populations[0]!;
+        const json = {
+          kinfire: pkg.version,
+          kind: 'compare',
+          model: 'nnlif',
+          status: result.ok ? 'ok' : 'stopped',
+          counts,
+          seed: particles.particles.seed,
+          seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
+          fits: { L1_hist: result.fits.L1_hist, L1_N: result.fits.L1_N, rule: 'least squares of log(error) against log(count) over every count; sampling noise predicts an exponent of −1/2 until the PDE and time-step errors are reached' },
+          definitions: {
+            L1_hist: "Σ|h − p|Δv at T over the particle histogram's cells: h the histogram of the active neurons as a density, p the PDE's n averaged over each cell (its linear interpolant between the nodes)",
+            L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the rate of the PDE's step n",
+            N_mean: 'the mean over particles.window of the per-step N',
+          },
+          T: pde.time.T,
+          dt: pde.time.dt,
+          steps: pde.time.steps,
+          grid: { nv: pde.grid.nv, vmin: p0.vmin, histogram: particles.grid },
+          window: result.window,
+          rows: result.rows,
+          pde: result.pde,
+          adapter: ctx.adapterInfo,
+          runtime: ctx.runtime,
+          wall_s,
+          warnings: result.warnings,
+          config: { model: 'nnlif', nnlif: particles.nnlif, time: particles.time, initial: { v0: particles.initial.v0, sv: particles.initial.sv }, particles: { ...particles.particles, count: undefined } },
+        };
+        pending.write('compare.csv', compareCsv(result));
+        pending.write('compare.json', `${JSON.stringify(json, null, 2)}\n`);
+        pending.write('compare.png', comparePng(result, `nnlif particles against the Fokker–Planck PDE, ${pde.grid.nv} nodes, T = ${pde.time.T}, b = ${pde.coupling.b[0]![0]}${p0.tau ? `, τ = ${p0.tau}` : ''}${pde.delay ? `, d = ${pde.delay}` : ''}${p0.firing.kind === 'soft' ? ', soft threshold' : ''}`));
+        if (!result.ok) log('compare: a run stopped early (see compare.json → pde.status, rows[].status); the fits are left empty');
+        return { out: resolve(out), result, json };
+      });
+    } finally {
+      progress?.stop();
+    }
+  });
+}
+
 export async function compareCommand(options: CompareOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   // Everything that can reject the input happens before the results folder exists.
+  if (typeof options.out !== 'string' || !options.out) throw new ConfigError('--out', 'is required: the results folder (must not exist or be empty, unless --force)');
+  const raw = applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? []) as Record<string, unknown>;
+  if (raw.model === 'nnlif') return nnlifCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
   const input = parseCompareInput(options);
   return withGpuAndFolder(input.out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
     for (const count of input.counts) checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
@@ -162,8 +231,8 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('cross-check vc particles against the kinetic PDE at several counts: compare.csv, compare.json, compare.png')
-    .option('-c, --config <file>', 'JSON config (model vc; every key has a default; see README)')
+    .description('cross-check particles against the PDE at several counts (model vc: the kinetic PDE; nnlif: the Fokker–Planck PDE): compare.csv, compare.json, compare.png')
+    .option('-c, --config <file>', 'JSON config (model vc or nnlif; every key has a default; see README)')
     .option('--counts <list>', 'comma-separated particle counts, positive integers (at least two distinct)', DEFAULT_COUNTS)
     .option('-o, --out <dir>', 'results folder (required; must not exist or be empty, unless --force)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])

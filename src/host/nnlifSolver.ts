@@ -6,7 +6,7 @@
  * go on. History (N, mass, R) of every population of every member at every step is kept in a ring on the
  * GPU and read back once per block. The f64 twin is src/models/nnlif/fokkerPlanck.ts.
  */
-import { delaySlotsOf, initialRate, type NnlifCoupling, type NnlifGrid, type NnlifMember, type NnlifPopulation, reinjectionWeights, widthOf } from '../models/nnlif/fokkerPlanck';
+import { delaySlotsOf, type NnlifCoupling, type NnlifGrid, type NnlifMember, type NnlifPopulation, reinjectionWeights, widthOf } from '../models/nnlif/fokkerPlanck';
 import type { BlockSystem } from './blockLoop';
 import { readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
@@ -206,7 +206,7 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
         pu[at + 9] = cell;
         for (let beta = 0; beta < K; beta++) couplingData.set([member.coupling.b[alpha]![beta]!, member.coupling.a1[alpha]![beta]!], (q * K + beta) * 2);
         density.set(n32[alpha]!, q * nv);
-        const N0 = initialRate(grid, own.a0, n32[alpha]!, dt);
+        const N0 = 0; // silent before the start (fokkerPlanck.ts)
         let mass = 0;
         for (let i = 0; i < nv; i++) mass += widthOf(grid, i) * n32[alpha]![i]!;
         initialN.push(N0);

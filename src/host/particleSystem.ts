@@ -36,6 +36,7 @@ export const PARTICLE_STREAMS = {
   initVoltage: 7,
   initConductance: 8,
   initThreshold: 9,
+  softFiring: 10,
 } as const;
 
 /** History ring length: the most steps one block may take between readbacks. */
@@ -139,7 +140,8 @@ export function particleDefines(config: ParticleConfig): Record<string, boolean>
     VC: config.model !== 'nnlif',
     THRESHOLD: config.model === 'vc-threshold',
     NNLIF: config.model === 'nnlif',
-    BRIDGE: !!n && n.bridge,
+    BRIDGE: !!n && n.bridge && n.firing.kind === 'hard',
+    SOFT: !!n && n.firing.kind === 'soft',
     REFRACTORY: !!n && n.tau > 0,
     SPREAD: !!n && n.thresholdSpread > 0,
   };
@@ -385,7 +387,7 @@ export class ParticleSystem {
   initialize(): void {
     const control = new ArrayBuffer(16);
     new Uint32Array(control).set([0, 0]);
-    new Float32Array(control, 8, 1)[0] = this.initialN;
+    new Float32Array(control, 8, 2).set([this.initialN, this.initialN]); // feedback, seen
     this.device.queue.writeBuffer(this.buffers.control, 0, control);
     this.device.queue.writeBuffer(this.buffers.history, 0, new Uint32Array([0, new Uint32Array(new Float32Array([this.initialN]).buffer)[0]]));
     this.stepIndex = 0;
@@ -578,7 +580,9 @@ function particleParams(config: ParticleConfig, view: StructuredView, N0: number
       v0: init.v0,
       sv: init.sv,
       alphaV: -INFINITE_BOUND,
-      betaV: (n.VF - init.v0) / init.sv,
+      betaV: ((n.firing.kind === 'soft' ? n.firing.vmax : n.VF) - init.v0) / init.sv,
+      delaySteps: Math.round(n.delay / dt),
+      softFire: n.firing.kind === 'soft' ? -Math.expm1(-n.firing.rate * dt) : 0,
     });
   } else {
     const rho = Math.exp(-dt / p.eps);

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { nnlifSchema } from './nnlif/config';
+import type { NnlifFiring } from './nnlif/fokkerPlanck';
 import { ConfigError, num, parseWith } from './schema';
 
 export { ConfigError, F32_MAX } from './schema';
@@ -211,7 +212,7 @@ export function resolveConfig(input: unknown): KinfireConfig {
 // The particle system
 
 export type ParticleModelKind = 'vc' | 'vc-threshold' | 'nnlif';
-export type NnlifModelParams = Omit<z.output<typeof nnlifSchema>, 'vmin' | 'b' | 'a1' | 'populations'> & { vmin: number; b: number; a1: number };
+export type NnlifModelParams = Omit<z.output<typeof nnlifSchema>, 'vmin' | 'b' | 'a1' | 'populations' | 'firing'> & { vmin: number; b: number; a1: number; firing: NnlifFiring };
 
 export interface ParticleSettings {
   /** number of neurons */
@@ -244,6 +245,9 @@ export interface ParticleConfig {
   particles: ParticleSettings;
 }
 
+/** The particle system's delay must be shorter than this many steps (its history ring, PARTICLE_HISTORY_CAPACITY). */
+export const PARTICLE_DELAY_LIMIT = 4096;
+
 /** Default dt of the nnlif particles (time units of the membrane time). */
 export const NNLIF_DEFAULT_DT = 1e-3;
 
@@ -274,15 +278,16 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     order('nnlif.populations', n.populations === undefined, 'the particle system has one population so far; K populations are solved by the PDE (kinfire run)');
     if (typeof n.b !== 'number' || typeof n.a1 !== 'number') throw new ConfigError(typeof n.b !== 'number' ? 'nnlif.b' : 'nnlif.a1', 'is a matrix only with nnlif.populations (the PDE); one population takes a number');
     const { b, a1 } = n;
-    order('nnlif.firing', n.firing.kind === 'hard', 'the soft threshold is solved by the PDE (kinfire run) only so far; the particle system fires at VF (or at a random threshold, nnlif.thresholdSpread)');
-    order('nnlif.delay', n.delay === 0, 'the synaptic delay is solved by the PDE (kinfire run) only so far');
+    order('nnlif.thresholdSpread', n.firing.kind === 'hard' || n.thresholdSpread === 0, 'a random threshold and the soft threshold (nnlif.firing) exclude each other');
     order('nnlif.thresholdSpread', n.thresholdSpread < n.VF - n.VR, `must be < VF − VR = ${n.VF - n.VR}, so that every threshold lies above VR (got ${n.thresholdSpread})`);
     order('initial.v0', c.initial.v0 < n.VF, `must lie below VF = ${n.VF} (got ${c.initial.v0})`);
     const vmin = n.vmin ?? Math.min(n.VR - 6 * Math.sqrt(n.a0), c.initial.v0 - 6 * c.initial.sv);
-    const vhi = n.VF + n.thresholdSpread;
+    const vmax = n.firing.kind === 'soft' ? (n.firing.vmax ?? n.VF + 1) : n.VF;
+    order('nnlif.firing.vmax', vmax >= n.VF, `must lie above VF = ${n.VF} (got ${vmax})`);
+    const vhi = n.firing.kind === 'soft' ? vmax : n.VF + n.thresholdSpread;
     order('nnlif.vmin', vmin < Math.min(n.VR, vhi), `must lie below VR = ${n.VR} (got ${vmin})`);
     const { populations: _populations, ...flat } = n;
-    nnlif = { ...flat, b, a1, vmin };
+    nnlif = { ...flat, b, a1, vmin, firing: n.firing.kind === 'soft' ? { kind: 'soft', rate: n.firing.rate, vmax } : { kind: 'hard' } };
     grid = { nv: c.grid.nv, ng: 1, gmax: 0, vlo: vmin, vhi };
     dtDefault = NNLIF_DEFAULT_DT;
   } else {
@@ -302,6 +307,11 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
   const steps = Math.max(1, Math.ceil(T / (c.time.dt ?? dtDefault) - 1e-9));
   order('time.dt', steps <= 0xfffffffe, `gives ${steps} steps to reach T; must give fewer than 2^32 − 1 (the step is a Philox counter word)`);
   const dt = T / steps;
+  if (nnlif) {
+    const D = Math.round(nnlif.delay / dt);
+    order('nnlif.delay', Math.abs(D * dt - nnlif.delay) <= 1e-9 * Math.max(nnlif.delay, dt), `must be a whole number of steps: d / dt = ${nnlif.delay / dt} (dt = ${dt})`);
+    order('nnlif.delay', D < PARTICLE_DELAY_LIMIT, `is ${D} steps; the particle system holds at most ${PARTICLE_DELAY_LIMIT - 1} (its history ring on the GPU)`);
+  }
 
   const snapshots = (c.output.snapshots ?? [T]).slice().sort((x, y) => x - y);
   snapshots.forEach((s, k) => order(`output.snapshots.${k}`, s <= T * (1 + 1e-12), `must lie in [0, T] = [0, ${T}] (got ${s})`));

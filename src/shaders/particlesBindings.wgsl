@@ -16,6 +16,7 @@ const STREAM_REFLECTION: u32 = 6u;         // vc: the accept/reject draw of the 
 const STREAM_INIT_VOLTAGE: u32 = 7u;       // t = 0 (step 0): initial v, blocks 0, 1, ... (rejection)
 const STREAM_INIT_CONDUCTANCE: u32 = 8u;   // t = 0 (step 0): initial g, blocks 0, 1, ...
 const STREAM_INIT_THRESHOLD: u32 = 9u;     // t = 0 (step 0): initial thresholds
+const STREAM_SOFT_FIRING: u32 = 10u;       // nnlif, soft threshold: the firing draw above VF
 
 struct ParticleParams {
   count: u32,              // neurons
@@ -62,6 +63,10 @@ struct ParticleParams {
   sg: f32,
   alphaG: f32,
   betaG: f32,
+  // nnlif: the synaptic delay in steps (the neurons see N of delaySteps steps ago), and the soft threshold's
+  // firing probability over a step above VF, 1 - e^{-rate dt} (computed in f64)
+  delaySteps: u32,
+  softFire: f32,
 }
 
 // The neurons of one state slice: global indices offset … offset + count − 1, stored at 0 … count − 1 of
@@ -76,8 +81,8 @@ struct ParticleSlice {
 struct ParticleControl {
   step: u32,               // the step being taken: its draws use counter word 1 = step
   spikes: atomic<u32>,     // spikes counted during the step being taken
-  feedback: f32,           // N seen by the next step (smoothed when tauN > 0)
-  _pad: u32,
+  feedback: f32,           // the latest N (smoothed when tauN > 0): the state of the filter
+  seen: f32,               // N seen by the next step: the feedback of delaySteps steps ago (0 before t = 0)
 }
 
 @group(0) @binding(0) var<uniform> params: ParticleParams;

@@ -3,10 +3,11 @@
 
 override WG: u32 = 64u;
 
-// After each step, one invocation: N = spikes / (count dt), the feedback of the next step
+// After each step, one invocation: N = spikes / (count dt), the feedback
 //   S_{n+1} = e^{-dt/tauN} S_n + (1 - e^{-dt/tauN}) N_{n+1}
 // (the exact exponential filter tauN dS/dt = N - S of an N constant over the step; S = N without
 // smoothing), the history entry (spikes, S) of t_{n+1}, the spike counter back to 0, and the step + 1.
+// The next step sees S_{n+1-D}, D = delaySteps, from the history ring (entry 0 holds S_0; D < its length).
 @compute @workgroup_size(1)
 fn recordActivity() {
   let spikes = atomicLoad(&control.spikes);
@@ -17,6 +18,8 @@ fn recordActivity() {
   let next = control.step + 1u;
   control.step = next;
   history[next % params.historyCapacity] = vec2u(spikes, bitcast<u32>(feedback));
+  let source = select(0u, next - params.delaySteps, next >= params.delaySteps);
+  control.seen = bitcast<f32>(history[source % params.historyCapacity].y);
 }
 
 // Bins every neuron onto the histogram grid with integer atomics (so the counts do not depend on the

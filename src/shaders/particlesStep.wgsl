@@ -266,6 +266,53 @@ fn crossingTime(v: f32, v1: f32, theta: f32, f: vec3f, bits: vec4u, a: f32) -> f
 }
 #endif
 
+#if ${SOFT}
+// The soft (random) threshold: no barrier; the exact OU transition over the step of
+// dV = (-V + b N) dt + sqrt(2 a) dW (over its rest, after a refractory neuron re-enters at VR), then a
+// neuron above VF at the end of the step fires with probability 1 - e^{-rate dt}, the loss rate·1{v > VF}
+// of the PDE over one step, is reset to VR (or enters the refractory state). First order in dt, as the PDE.
+fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
+  var v = stateV[i];
+  var r = 0.0;
+#if ${REFRACTORY}
+  r = stateR[i];
+#endif
+  let a = max(params.a0 + params.a1 * N, 0.0);
+  let mu = params.b * N;
+  let dt = params.dt;
+  var t = 0.0;
+#if ${REFRACTORY}
+  if (r > 0.0) {
+    if (r >= dt) {
+      stateR[i] = r - dt;
+      return 0u;
+    }
+    t = r;
+    r = 0.0;
+    v = params.VR;
+  }
+#endif
+  var f = vec3f(params.decay, params.varFactor, params.bridgeFactor);
+  if (t > 0.0) {
+    f = ouFactors(dt - t);
+  }
+  let z = firstNormal(philox4x32_10(vec4u(neuron, step, STREAM_VOLTAGE_NOISE, 0u), params.seed));
+  v = mu + (v - mu) * f.x + sqrt(a * f.y) * z;
+  var spikes = 0u;
+  if (v > params.VF && uniform01(philox4x32_10(vec4u(neuron, step, STREAM_SOFT_FIRING, 0u), params.seed).x) < params.softFire) {
+    spikes = 1u;
+    v = params.VR;
+#if ${REFRACTORY}
+    r = params.tau * negLogUnit(uniform01(philox4x32_10(vec4u(neuron, step, STREAM_REFRACTORY, 0u), params.seed).x));
+#endif
+  }
+  stateV[i] = v;
+#if ${REFRACTORY}
+  stateR[i] = r;
+#endif
+  return spikes;
+}
+#else
 // The neuron over [t_n, t_{n+1}], in segments: the exact OU transition over the rest of the step of
 // dV = (-V + b N) dt + sqrt(2 a) dW, a = a(N) = max(a0 + a1 N, 0), N frozen over the step, and a
 // spike when V reaches the threshold theta. Without BRIDGE only the end of the step is checked
@@ -365,6 +412,7 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
   return spikes;
 }
 #endif
+#endif
 
 @compute @workgroup_size(WG)
 fn stepParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -373,7 +421,7 @@ fn stepParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
   if (i >= slice.count) {
     return;
   }
-  let spikes = stepNeuron(i, slice.offset + i, control.step, control.feedback);
+  let spikes = stepNeuron(i, slice.offset + i, control.step, control.seen);
   if (spikes > 0u) {
     atomicAdd(&control.spikes, spikes);
   }

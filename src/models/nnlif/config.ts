@@ -56,7 +56,7 @@ export const nnlifSchema = z.strictObject({
   vmin: num().optional(),
   /** PDE: {kind: "hard"} (absorbing at VF, the default) or {kind: "soft", rate, vmax} (loss rate·n above VF) */
   firing: z.discriminatedUnion('kind', [hardFiringSchema, softFiringSchema], { error: 'must be {"kind": "hard"} or {"kind": "soft", "rate": …, "vmax": …}' }).default({ kind: 'hard' }),
-  /** PDE: synaptic delay d ≥ 0 [time]: drift and noise see N(t − d); N(s) = N(0) for s ≤ 0 */
+  /** PDE: synaptic delay d ≥ 0 [time]: drift and noise see N(t − d); N(s) = 0 for s ≤ 0 */
   delay: num({ min: 0 }).default(0),
   /** PDE: K populations (1 … 8), each with its own a0, VR, VF, τ, firing, vmin and initial data; b and a1 are then K × K */
   populations: z.array(populationSchema).min(1).max(8).optional(),

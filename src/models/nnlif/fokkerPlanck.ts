@@ -40,8 +40,8 @@
  * Then Σ w n^{k+1} + R^{k+1} = Σ w n^k + R^k exactly (to rounding), and every term is positive (Z < 1:
  * the part of a unit injection that leaves within the same step is less than all of it).
  *
- * History before t = 0: N(s) = N^0 for s ≤ 0, the rate ℓ(n^0) of the initial data with the coefficients
- * of the uncoupled network (V = 0, a = a0).
+ * History: N(s) = 0 for s ≤ 0 (the network is silent before the start, as the particle system's first
+ * feedback is), so the first step, and every step before t = d, sees the uncoupled coefficients.
  */
 import erf from '@stdlib/math-base-special-erf';
 
@@ -302,12 +302,12 @@ export class NnlifNetworkReference {
     readonly delaySteps: number,
     n0: Float64Array[],
     readonly Nmax = Infinity,
-    /** the refractory masses at t = 0, and the rates the history before t = 0 holds (default: ℓ(n0) uncoupled) */
+    /** the refractory masses at t = 0, and the rate the history up to t = 0 holds (default 0: silent before the start) */
     start: { R?: number[]; N?: number[] } = {},
   ) {
     this.n = n0.map((x) => Float64Array.from(x));
     this.R = start.R ? [...start.R] : populations.map(() => 0);
-    this.N = start.N ? [...start.N] : populations.map((p, k) => initialRate(p.grid, p.a0, this.n[k], dt));
+    this.N = start.N ? [...start.N] : populations.map(() => 0);
     this.ring = this.N.map((N) => new Float64Array(delaySlotsOf(delaySteps)).fill(N));
   }
 
@@ -402,9 +402,4 @@ export class NnlifReference {
   advance(): void {
     this.net.advance();
   }
-}
-
-/** N^0: the rate of n with the uncoupled coefficients (V = 0, a = a0). */
-export function initialRate(grid: NnlifGrid, a0: number, n: ArrayLike<number>, dt: number): number {
-  return firingRateOf(grid, stepOperator(grid, 0, a0, dt), n);
 }
