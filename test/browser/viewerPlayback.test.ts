@@ -112,7 +112,9 @@ describe.skipIf(chrome === null)('playback in the viewer (headless Chromium, Web
     // A copy of the run without one of its snapshots.
     cpSync(join(work, 'run'), join(work, 'broken'), { recursive: true });
     rmSync(join(work, 'broken', JSON.parse(readFileSync(join(work, 'run', 'summary.json'), 'utf8')).snapshots[2].npy));
-    views.push(...(await Promise.all(['run', 'particles', 'nnlif', 'broken'].map((name) => startView(join(work, name))))));
+    const pde = kinfire('run', '--out', join(work, 'nnlif-pde'), '--set', 'model="nnlif"', '--set', 'time.T=0.5', '--set', 'time.dt=0.01', '--set', 'output.snapshots=[0,0.25,0.5]', '-q');
+    expect(pde.code, pde.stderr).toBe(0);
+    views.push(...(await Promise.all(['run', 'particles', 'nnlif', 'broken', 'nnlif-pde'].map((name) => startView(join(work, name))))));
     browser = await launchBrowser();
   });
 
@@ -214,6 +216,20 @@ describe.skipIf(chrome === null)('playback in the viewer (headless Chromium, Web
     await viewer.page.click('button[name=play]');
     const end = await viewer.waitFor((p) => !p.playing && p.step === 1, 10_000);
     expect(end.t).toBeCloseTo(0.2, 6);
+    expect(viewer.errors).toEqual([]);
+  });
+
+  it('plays back an nnlif Fokker–Planck run: n(v) as a line plot', async () => {
+    const viewer = await open(views[4]!.url);
+    const state = await drawn(viewer, 0);
+    expect(state.renderer).toBeNull();
+    const shot = await shoot(viewer);
+    let line = 0;
+    for (let y = 0; y < shot.panel.height; y++) {
+      for (let x = 0; x < shot.panel.width; x++) if (rgbAt(shot, x, y).reduce((sum, c, m) => sum + Math.abs(c - [0x1f, 0x77, 0xb4][m]!), 0) < 40) line++;
+    }
+    expect(line).toBeGreaterThan(200);
+    saveScreenshot('playback-nnlif-pde.png', shot.png);
     expect(viewer.errors).toEqual([]);
   });
 

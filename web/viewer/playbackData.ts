@@ -180,9 +180,42 @@ async function activityOf(reader: FolderReader): Promise<Trace> {
   return { t, N };
 }
 
+/**
+ * A run of the NNLIF Fokker–Planck PDE (`kinfire run`, model nnlif): n at the nodes v_i = vmin + i·h, drawn
+ * as the cells [v_i − h/2, v_i + h/2]. One population; a network of several is not played back yet.
+ */
+async function nnlifPdeDataset(reader: FolderReader, summary: Record<string, unknown>, progress: (text: string) => void): Promise<VoltageDataset> {
+  const populations = field(summary, 'populations', Array.isArray);
+  if (populations.length !== 1) throw new NotResultsError(`it is a network of ${populations.length} populations, which playback does not show yet (one population only)`);
+  const nv = field(summary, 'grid.nv', isNumber);
+  const h = field(summary, 'grid.h', isNumber);
+  const vmin = field(summary, 'grid.vmin', isNumber);
+  const pop = field(summary, 'config.populations', Array.isArray)[0] as Record<string, unknown>;
+  const b = field(summary, 'config.coupling.b', Array.isArray)[0]?.[0];
+  const snapshots = snapshotsOf(summary);
+  progress('reading activity.csv');
+  const activity = await activityOf(reader);
+  const markers = markersFor({ VR: pop.VR, VF: pop.VF }, null);
+  const status = typeof summary.status === 'string' && summary.status !== 'ok' ? `, status ${summary.status}` : '';
+  return {
+    kind: 'voltage',
+    reader,
+    activity,
+    snapshots,
+    vlo: vmin - h / 2,
+    vhi: vmin + (nv - 0.5) * h,
+    nv,
+    dv: h,
+    markers,
+    title: (t) => `n(v, t = ${fixed(t)})   nnlif (Fokker–Planck)${isNumber(b) ? `, b = ${b}` : ''}`,
+    description: `run (nnlif, the Fokker–Planck PDE): ${snapshots.length} snapshots of n(v), ${nv} nodes${status}`,
+  };
+}
+
 async function datasetFromSummary(reader: FolderReader, summary: unknown, progress: (text: string) => void): Promise<DensityDataset | VoltageDataset> {
   const model = field(summary, 'model', (x): x is string => typeof x === 'string');
   const particles = isRecord(summary) && summary.kind === 'particles';
+  if (model === 'nnlif' && !particles && isRecord(summary)) return nnlifPdeDataset(reader, summary, progress);
   const nv = field(summary, 'grid.nv', isNumber);
   const dv = field(summary, 'grid.dv', isNumber);
   // A run's v axis starts at VL; a particle histogram's at the vlo of its resolved config.
