@@ -91,13 +91,14 @@ export function nnlifProblemOf(config: NnlifRunConfig, members: NnlifNetworkMemb
   };
 }
 
-const STATUS_OF = { running: 'ok', blowup: 'blowup', nonfinite: 'nonfinite' } as const;
+const STATUS_OF = { running: 'ok', blowup: 'blowup', nonfinite: 'nonfinite', norelation: 'blowup' } as const;
 
 function stopMessage(config: NnlifRunConfig, s: NnlifMemberState): string | undefined {
   const dt = config.time.dt;
   const at = `t = ${((s.taken + 1) * dt).toPrecision(6)} (step ${s.taken + 1})`;
   const kept = `kept the last good state, t = ${(s.taken * dt).toPrecision(6)}`;
   if (s.status === 'blowup') return `N(t) exceeded time.Nmax = ${config.time.Nmax} at ${at}; ${kept}`;
+  if (s.status === 'norelation') return `the flux relation N = a(N)·(−∂v n(VF)), a(N) = a0 + a1·N, has no positive solution at ${at} (the a1 > 0 blow-up of Carrillo–Perthame–Salort–Smets); ${kept}`;
   if (s.status === 'nonfinite') return `the step at ${at} gave a non-finite or negative N, or a(N) = a0 + a1·N ≤ 0; ${kept}`;
   return undefined;
 }
@@ -166,7 +167,7 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
       snapshotSteps: [...new Set([...frameSteps, ...snapshotSteps])].sort((x, y) => x - y),
       judge: (block, k) => {
         for (let m = 0; m < M; m++) if (block.status[k * Q + m * K] === 0) return undefined;
-        const status = block.status[k * Q] === 1 ? 'blowup' : 'nonfinite';
+        const status = block.status[k * Q] === 2 ? 'nonfinite' : 'blowup';
         return { status, message: M === 1 ? '' : `every member stopped (${status} and others)` } satisfies Stop<'blowup' | 'nonfinite'>;
       },
       accept: (block, k, step) => {
@@ -222,7 +223,7 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
       return {
         status,
         ...(status !== 'ok' ? { message: stopMessage(config, s0) } : {}),
-        t_blowup: s0.status === 'blowup' ? (s0.taken + 1) * dt : null,
+        t_blowup: s0.status === 'blowup' || s0.status === 'norelation' ? (s0.taken + 1) * dt : null,
         steps: s0.taken,
         populations,
       };

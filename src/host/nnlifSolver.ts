@@ -50,11 +50,12 @@ export interface NnlifBlock {
   mass: Float32Array;
   /** the refractory mass R */
   R: Float32Array;
-  /** the member's status after the step: 0 running, 1 blowup, 2 nonfinite (one entry per population) */
+  /** the member's status after the step: 0 running, 1 blowup, 2 nonfinite, 3 norelation (one entry per population) */
   status: Uint32Array;
 }
 
-export const NNLIF_STATUS = ['running', 'blowup', 'nonfinite'] as const;
+/** The kernel's status codes; `norelation`: the flux relation N = a(N)·(−∂v n(VF)) has no positive solution. */
+export const NNLIF_STATUS = ['running', 'blowup', 'nonfinite', 'norelation'] as const;
 export type NnlifMemberStatus = (typeof NNLIF_STATUS)[number];
 
 /** The state of one population of one member (its member's status). */

@@ -9,6 +9,7 @@
 const STATUS_RUNNING: u32 = 0u;
 const STATUS_BLOWUP: u32 = 1u;
 const STATUS_NONFINITE: u32 = 2u;
+const STATUS_NORELATION: u32 = 3u;   // the hard threshold's flux relation has no positive solution (a blow-up)
 const F32_MAX: f32 = 3.4028234e38;
 
 // [B(P), B(−P)], B(x) = x/(e^x − 1), from one exponential t = e^{−|P|} ≤ 1: never overflows, and
@@ -52,9 +53,25 @@ fn isFinite(x: f32) -> bool {
   return abs(x) <= F32_MAX;
 }
 
-// The candidate step of population `q` (index m·K + α) for drift offset V and noise a: y and z into its
-// scratch, and the rate N and reinjection S of the step (nothing is committed). Returns (N, S).
-fn populationStep(q: u32, p: NnlifPopulation, R: f32, V: f32, a: f32) -> vec2f {
+// The flux relation of the hard threshold at the new level (fokkerPlanck.ts, solveFluxRelation): the
+// smallest positive root of A2 N² + A1 N − C = 0, or −1 where there is none.
+fn solveFluxRelation(Yp: f32, Zp: f32, c: f32, alpha: f32, beta: f32) -> f32 {
+  let A2 = beta * (c - Zp);
+  let A1 = 1.0 + c * alpha - alpha * Zp - beta * Yp;
+  let C = alpha * Yp;
+  let disc = A1 * A1 + 4.0 * A2 * C;
+  if (!(disc >= 0.0)) { return -1.0; }
+  let denom = A1 + sqrt(disc);
+  if (!(denom > 0.0)) { return -1.0; }
+  return 2.0 * C / denom;
+}
+
+// The candidate step of population `q` (index m·K + α): the forward substitutions into its scratch (and,
+// for the soft threshold, the back substitutions), and (N, S, d) of the step, nothing committed. V and a are
+// the lagged coefficients of the interior; the hard threshold's outflux face has a(N) = aOther + aSelf·N at
+// the new rate, solved exactly. d is the divisor 1 + c·γ(N) of the last node (hard), else 1. N < 0: the
+// flux relation has no positive solution.
+fn populationStep(q: u32, p: NnlifPopulation, R: f32, V: f32, a: f32, aOther: f32, aSelf: f32) -> vec3f {
   let nv = params.nv;
   let dt = params.dt;
   let h = p.h;
@@ -63,20 +80,20 @@ fn populationStep(q: u32, p: NnlifPopulation, R: f32, V: f32, a: f32) -> vec2f {
   let base = q * nv;
   let sc = q * nv * 3u;   // scratch: c at sc + i, y at sc + nv + i, z at sc + 2 nv + i
 
-  // Forward elimination of B = W·A with GTH pivots (fokkerPlanck.ts, factorStep and solveStep): only sums
+  // Forward elimination of B = W·A with GTH pivots (fokkerPlanck.ts, factorStep and forwardStep): only sums
   // and products of positive numbers. Row j: lower_j = dt k B(−P_{j−½}), upper_j = dt k B(P_{j+½}),
-  // column sum s_j = w_j (1 + dt·rate·f_j) [+ dt γ at the last node, hard]; s'_j = s_j + upper_{j−1} s'_{j−1}/d'_{j−1},
-  // d'_j = s'_j + lower_{j+1}. Face j+½ is computed once, at row j.
+  // column sum s_j = w_j (1 + dt·rate·f_j) (the hard threshold's outflux enters through the flux relation);
+  // s'_j = s_j + upper_{j−1} s'_{j−1}/d'_{j−1}, d'_j = s'_j + lower_{j+1}. Face j+½ is computed once, at row j.
   var lowerHere = 0.0;   // lower_j = |B_{j,j−1}|, from the face below
   var upperPrev = 0.0;   // upper_{j−1}
   var sPrev = 0.0;
   var dPrev = 1.0;
   var yPrev = 0.0;
   var zPrev = 0.0;
-  var gamma = 0.0;
+  var g = 0.0;           // B(−P_F)/h: the outflux is a(N)·g·x_L
   for (var j = 0u; j < nv; j++) {
     let w = widthOf(p, j);
-    var sum = w * (1.0 + dt * p.softRate * lossFraction(p, j));
+    let sum = w * (1.0 + dt * p.softRate * lossFraction(p, j));
     var upper = 0.0;
     var lowerNext = 0.0;
     if (j < faces) {
@@ -86,8 +103,7 @@ fn populationStep(q: u32, p: NnlifPopulation, R: f32, V: f32, a: f32) -> vec2f {
         upper = dt * k * pair.x;
         lowerNext = dt * k * pair.y;
       } else {
-        gamma = k * pair.y;          // the outflux face of the hard threshold, n_nv = 0
-        sum += dt * gamma;
+        g = pair.y / h;              // the outflux face of the hard threshold, n_nv = 0
       }
     }
     let s = sum + upperPrev * sPrev / dPrev;
@@ -105,17 +121,23 @@ fn populationStep(q: u32, p: NnlifPopulation, R: f32, V: f32, a: f32) -> vec2f {
     lowerHere = lowerNext;
   }
 
-  // Back substitution x_j = y'_j + c_j x_{j+1} (positive terms), and the rate functional ℓ on y and z:
-  // γ·x_L (hard) or rate·Σ f w x (soft).
-  var Y = gamma * yPrev;
-  var Z = gamma * zPrev;
+  let q1 = select(0.0, 1.0 / (p.tau + dt), p.tau > 0.0);
+  if (p.soft == 0u) {
+    let c = dt / dPrev;
+    let Yp = select(yPrev, yPrev + zPrev * R * q1, p.tau > 0.0);
+    let Zp = select(zPrev, zPrev * dt * q1, p.tau > 0.0);
+    let N = solveFluxRelation(Yp, Zp, c, g * aOther, g * aSelf);
+    if (N < 0.0) { return vec3f(-1.0, 0.0, 1.0); }
+    let S = select(N, (R + dt * N) * q1, p.tau > 0.0);
+    return vec3f(N, S, 1.0 + c * g * (aOther + aSelf * N));
+  }
+
+  // Soft threshold: back substitution x_j = y'_j + c_j x_{j+1} (positive terms), and N = rate·Σ f w x.
+  let fL = lossFraction(p, nv - 1u) * widthOf(p, nv - 1u) * p.softRate;
+  var Y = fL * yPrev;
+  var Z = fL * zPrev;
   var yNext = yPrev;
   var zNext = zPrev;
-  if (p.soft == 1u) {
-    let f = lossFraction(p, nv - 1u) * widthOf(p, nv - 1u) * p.softRate;
-    Y = f * yNext;
-    Z = f * zNext;
-  }
   for (var i1 = 1u; i1 < nv; i1++) {
     let i = nv - 1u - i1;
     let c = scratch[sc + i];
@@ -123,22 +145,18 @@ fn populationStep(q: u32, p: NnlifPopulation, R: f32, V: f32, a: f32) -> vec2f {
     let z = scratch[sc + 2u * nv + i] + c * zNext;
     scratch[sc + nv + i] = y;
     scratch[sc + 2u * nv + i] = z;
-    if (p.soft == 1u) {
-      let f = lossFraction(p, i) * widthOf(p, i) * p.softRate;
-      Y += f * y;
-      Z += f * z;
-    }
+    let f = lossFraction(p, i) * widthOf(p, i) * p.softRate;
+    Y += f * y;
+    Z += f * z;
     yNext = y;
     zNext = z;
   }
-
   if (p.tau > 0.0) {
-    let q1 = 1.0 / (p.tau + dt);
     let N = (Y + Z * R * q1) / (1.0 - Z * dt * q1);
-    return vec2f(N, (R + dt * N) * q1);
+    return vec3f(N, (R + dt * N) * q1, 1.0);
   }
   let N = Y / (1.0 - Z);
-  return vec2f(N, N);
+  return vec3f(N, N, 1.0);
 }
 
 // A member that does not step: its populations write their last values into this slot of the history.
@@ -168,23 +186,29 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
   var Nc: array<f32, MAX_POPULATIONS>;
   for (var beta = 0u; beta < K; beta++) { Nc[beta] = delayRing[(first + beta) * slots + readSlot]; }
 
-  var NS: array<vec2f, MAX_POPULATIONS>;
+  var NS: array<vec3f, MAX_POPULATIONS>;
   var status = STATUS_RUNNING;
   for (var alpha = 0u; alpha < K; alpha++) {
     let p = populations[first + alpha];
     var V = 0.0;
-    var a = p.a0;
+    var aOther = p.a0;   // a0 + Σ_{β≠α} a1_αβ N_β: lagged also at the outflux face
     for (var beta = 0u; beta < K; beta++) {
       let c = coupling[(first + alpha) * K + beta];
       V += c.x * Nc[beta];
-      a += c.y * Nc[beta];
+      if (beta != alpha) { aOther += c.y * Nc[beta]; }
     }
+    let aSelf = coupling[(first + alpha) * K + alpha].y;
+    let a = aOther + aSelf * Nc[alpha];
     if (!(a > 0.0) || !isFinite(a) || !isFinite(V)) {
       status = STATUS_NONFINITE;
       break;
     }
-    let ns = populationStep(first + alpha, p, populationState[first + alpha].R, V, a);
-    if (!isFinite(ns.x) || ns.x < 0.0 || !isFinite(ns.y)) {
+    let ns = populationStep(first + alpha, p, populationState[first + alpha].R, V, a, aOther, aSelf);
+    if (ns.x == -1.0) {
+      status = STATUS_NORELATION;
+      break;
+    }
+    if (!isFinite(ns.x) || ns.x < 0.0 || !isFinite(ns.y) || !isFinite(ns.z)) {
       status = STATUS_NONFINITE;
       break;
     }
@@ -197,7 +221,8 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
     return;
   }
 
-  // Commit n = y + S z per population, and its mass Σ w n + R summed in blocks of 32 (two levels, fixed order).
+  // Commit per population, with its mass Σ w n + R summed in blocks of 32 (two levels, fixed order). Hard
+  // threshold: the back substitution of y' + S z' from x_L = (y'_L + S z'_L)/(1 + c γ(N)); soft: n = y + S z.
   let nv = params.nv;
   let writeSlot = (st0.taken + 1u) % slots;
   for (var alpha = 0u; alpha < K; alpha++) {
@@ -208,13 +233,27 @@ fn nnlifStep(@builtin(global_invocation_id) gid: vec3u) {
     let sc = q * nv * 3u;
     var mass = 0.0;
     var block = 0.0;
-    for (var i = 0u; i < nv; i++) {
-      let n = scratch[sc + nv + i] + S * scratch[sc + 2u * nv + i];
-      density[q * nv + i] = n;
-      block += widthOf(p, i) * n;
-      if ((i & 31u) == 31u) {
-        mass += block;
-        block = 0.0;
+    if (p.soft == 0u) {
+      var x = (scratch[sc + nv + nv - 1u] + S * scratch[sc + 2u * nv + nv - 1u]) / NS[alpha].z;
+      for (var i1 = 0u; i1 < nv; i1++) {
+        let i = nv - 1u - i1;
+        if (i1 > 0u) { x = scratch[sc + nv + i] + S * scratch[sc + 2u * nv + i] + scratch[sc + i] * x; }
+        density[q * nv + i] = x;
+        block += widthOf(p, i) * x;
+        if ((i1 & 31u) == 31u) {
+          mass += block;
+          block = 0.0;
+        }
+      }
+    } else {
+      for (var i = 0u; i < nv; i++) {
+        let n = scratch[sc + nv + i] + S * scratch[sc + 2u * nv + i];
+        density[q * nv + i] = n;
+        block += widthOf(p, i) * n;
+        if ((i & 31u) == 31u) {
+          mass += block;
+          block = 0.0;
+        }
       }
     }
     if (p.tau > 0.0) { st.R = p.tau * S; }

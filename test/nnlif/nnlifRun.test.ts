@@ -120,7 +120,7 @@ describe('kinfire run, model nnlif', () => {
 
   it('a1 > 0 with b < 0 can blow up (Carrillo–Perthame–Salort–Smets)', () => {
     const out = join(work, 'a1');
-    const r = kinfire('run', ...nnlif, '--set', 'nnlif.b=-0.5', '--set', 'nnlif.a1=4', '--set', 'initial.v0=1.8', '--set', 'initial.sv=0.05', '--set', 'time.T=1', '--set', 'time.Nmax=1000', '--out', out);
+    const r = kinfire('run', ...nnlif, '--set', 'nnlif.b=-0.5', '--set', 'nnlif.a1=8', '--set', 'initial.v0=1.8', '--set', 'initial.sv=0.05', '--set', 'time.T=1', '--set', 'time.Nmax=1000', '--out', out);
     expect(r.code).toBe(3);
     expect(summaryOf(out).status).toBe('blowup');
   });

@@ -78,3 +78,15 @@ describe('NNLIF PDE, f64 reference', () => {
     expect(Math.abs(run(0.5) - run(0.01)) / run(0.01)).toBeLessThan(1e-9);
   });
 });
+
+describe('the flux relation N = a(N)·(−∂v n(VF)) at the new level', () => {
+  it('its root satisfies N(1 + cγ(N)) = γ(N)(Y + N Z); a1 = 0 is the linear formula; no positive root is reported', async () => {
+    const { solveFluxRelation } = await import('../../src/models/nnlif/fokkerPlanck');
+    const [Y, Z, c, alpha, beta] = [0.3, 0.2, 0.05, 2, 0.7];
+    const N = solveFluxRelation(Y, Z, c, alpha, beta)!;
+    const gamma = alpha + beta * N;
+    expect(Math.abs(N * (1 + c * gamma) - gamma * (Y + N * Z))).toBeLessThan(1e-14);
+    expect(solveFluxRelation(Y, Z, c, alpha, 0)).toBeCloseTo((alpha * Y) / (1 + c * alpha - alpha * Z), 14);
+    expect(solveFluxRelation(0.9, 0.95, 0.01, 1, 5)).toBeNull(); // strong a1: no positive solution
+  });
+});

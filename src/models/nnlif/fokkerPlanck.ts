@@ -157,8 +157,12 @@ export interface StepOperator {
   gamma: number;
 }
 
-/** The operator of the step for drift offset V = b·N_c and noise a = a(N_c). */
-export function stepOperator(grid: NnlifGrid, V: number, a: number, dt: number): StepOperator {
+/**
+ * The operator of the step for drift offset V = b·N_c and noise a = a(N_c). With `outflux: false` (the
+ * hard threshold's step with the exact flux relation, populationStep) the last node's column sum leaves
+ * out the outflux dt·γ; `gamma` is still the outflux factor at noise a.
+ */
+export function stepOperator(grid: NnlifGrid, V: number, a: number, dt: number, options: { outflux?: boolean } = {}): StepOperator {
   const { nv, h, vmin } = grid;
   const sums = new Float64Array(nv);
   const lower = new Float64Array(nv);
@@ -175,7 +179,7 @@ export function stepOperator(grid: NnlifGrid, V: number, a: number, dt: number):
       lower[i + 1] = dt * k * bm;
     } else {
       gamma = k * bm; // the last face of the hard threshold: out of the domain, n_nv = 0
-      sums[i] += dt * gamma;
+      if (options.outflux !== false) sums[i] += dt * gamma;
     }
   }
   return { sums, lower, upper, gamma };
@@ -212,6 +216,17 @@ export function factorStep(op: StepOperator): StepFactors {
   return { pivot, c };
 }
 
+/** The forward substitution alone: y'_j = (r_j + lower_j·y'_{j−1}) / d'_j (y'_L is x_L of the full solve). */
+export function forwardStep(op: StepOperator, f: StepFactors, r: Float64Array): Float64Array {
+  const out = new Float64Array(r.length);
+  let prev = 0;
+  for (let j = 0; j < r.length; j++) {
+    prev = (r[j] + op.lower[j] * prev) / f.pivot[j];
+    out[j] = prev;
+  }
+  return out;
+}
+
 /** Solves B x = r (r in mass units: w_i times the density), every operation on positive numbers. */
 export function solveStep(op: StepOperator, f: StepFactors, r: Float64Array): Float64Array {
   const nv = r.length;
@@ -236,7 +251,8 @@ export function firingRateOf(grid: NnlifGrid, op: StepOperator, n: ArrayLike<num
   return grid.firing.rate * s;
 }
 
-export type NnlifStatus = 'running' | 'blowup' | 'nonfinite';
+/** `norelation`: the flux relation N = a(N)·(−∂v n(VF)) has no positive solution (a blow-up). */
+export type NnlifStatus = 'running' | 'blowup' | 'nonfinite' | 'norelation';
 
 /** One population of a network: its grid (VF, vmin, firing), noise a0, reset VR and refractory time. */
 export interface NnlifPopulation {
@@ -255,28 +271,81 @@ export interface NnlifCoupling {
 /** The delay ring holds D + 2 slots, so that the slot a step writes is never one a step of the same dispatch reads. */
 export const delaySlotsOf = (delaySteps: number): number => delaySteps + 2;
 
-/** The candidate step of one population (nothing is committed): n = y + S·z, N, and the new R. */
-function populationStep(pop: NnlifPopulation, n: Float64Array, R: number, V: number, a: number, dt: number): { N: number; S: number; y: Float64Array; z: Float64Array } {
+/**
+ * The flux relation of the hard threshold at the new time level. With B0 the step's operator without the
+ * outflux and y', z' the forward substitutions of the right-hand sides (n^k and the reinjection, in mass
+ * units), the outflux is N = γ(N)·x_L with γ(N) = a(N)·B(−P_F)/h, a(N) = aOther + aSelf·N, and
+ * x_L = (Y + S Z)/(1 + c·γ), c = dt/d'_L, Y = y'_L, Z = z'_L, S the reinjection (N, or (R + dt N)/(τ + dt)).
+ * Written with Y' = Y (+ R q Z), Z' = Z (·dt q), q = 1/(τ + dt), this is the quadratic
+ *   A2 N² + A1 N − C = 0,  A2 = β(c − Z'),  A1 = 1 + cα − αZ' − βY',  C = αY',  α = g·aOther, β = g·aSelf,
+ * g = B(−P_F)/h. C ≥ 0; the root taken is the smallest positive one, 2C/(A1 + √(A1² + 4 A2 C)) (the branch
+ * that continues N = C/A1 of a1 = 0). It has none when the discriminant is negative or A1 + √… ≤ 0: then
+ * the relation has no positive solution, the blow-up of Carrillo–Perthame–Salort–Smets (a1 > 0). Returns
+ * null there.
+ */
+export function solveFluxRelation(Yp: number, Zp: number, c: number, alpha: number, beta: number): number | null {
+  const A2 = beta * (c - Zp);
+  const A1 = 1 + c * alpha - alpha * Zp - beta * Yp;
+  const C = alpha * Yp;
+  const disc = A1 * A1 + 4 * A2 * C;
+  if (!(disc >= 0)) return null;
+  const denom = A1 + Math.sqrt(disc);
+  if (!(denom > 0)) return null;
+  return (2 * C) / denom;
+}
+
+interface CandidateStep {
+  /** the rate of the step; null: the flux relation has no positive solution */
+  N: number | null;
+  S: number;
+  /** the new density */
+  x: Float64Array | null;
+}
+
+/**
+ * The candidate step of one population (nothing is committed): its N, S and new density. V and a are the
+ * lagged coefficients of the interior; for the hard threshold the outflux face has a(N) = aOther + aSelf·N
+ * at the new rate N (its own population's; the other populations' rates stay lagged), solved exactly.
+ */
+function populationStep(pop: NnlifPopulation, n: Float64Array, R: number, V: number, a: number, aOther: number, aSelf: number, dt: number): CandidateStep {
   const { grid, tau } = pop;
-  const op = stepOperator(grid, V, a, dt);
-  const factors = factorStep(op);
   const mass = new Float64Array(grid.nv);
   for (let i = 0; i < grid.nv; i++) mass[i] = widthOf(grid, i) * n[i];
-  const y = solveStep(op, factors, mass);
   const e = new Float64Array(grid.nv);
   const { cell, theta } = reinjectionWeights(grid, pop.VR);
   e[cell] += (1 - theta) * dt;
   e[cell + 1] += theta * dt;
+  const q = tau > 0 ? 1 / (tau + dt) : 0;
+  if (grid.firing.kind === 'hard') {
+    const op = stepOperator(grid, V, a, dt, { outflux: false });
+    const factors = factorStep(op);
+    const y = forwardStep(op, factors, mass);
+    const z = forwardStep(op, factors, e);
+    const L = grid.nv - 1;
+    const g = op.gamma / a; // B(−P_F)/h
+    const c = dt / factors.pivot[L];
+    const Yp = tau > 0 ? y[L] + z[L] * R * q : y[L];
+    const Zp = tau > 0 ? z[L] * dt * q : z[L];
+    const N = solveFluxRelation(Yp, Zp, c, g * aOther, g * aSelf);
+    if (N === null) return { N: null, S: 0, x: null };
+    const S = tau > 0 ? (R + dt * N) * q : N;
+    const gammaN = g * (aOther + aSelf * N);
+    const x = new Float64Array(grid.nv);
+    x[L] = (y[L] + S * z[L]) / (1 + c * gammaN);
+    for (let j = L - 1; j >= 0; j--) x[j] = y[j] + S * z[j] + factors.c[j] * x[j + 1];
+    return { N, S, x };
+  }
+  const op = stepOperator(grid, V, a, dt);
+  const factors = factorStep(op);
+  const y = solveStep(op, factors, mass);
   const z = solveStep(op, factors, e);
   const Y = firingRateOf(grid, op, y);
   const Z = firingRateOf(grid, op, z);
-  if (tau > 0) {
-    const q = 1 / (tau + dt);
-    const N = (Y + Z * R * q) / (1 - Z * dt * q);
-    return { N, S: (R + dt * N) * q, y, z };
-  }
-  const N = Y / (1 - Z);
-  return { N, S: N, y, z };
+  const N = tau > 0 ? (Y + Z * R * q) / (1 - Z * dt * q) : Y / (1 - Z);
+  const S = tau > 0 ? (R + dt * N) * q : N;
+  const x = new Float64Array(grid.nv);
+  for (let i = 0; i < grid.nv; i++) x[i] = y[i] + S * z[i];
+  return { N, S, x };
 }
 
 /**
@@ -325,29 +394,41 @@ export class NnlifNetworkReference {
     const { dt, populations, coupling } = this;
     const slots = delaySlotsOf(this.delaySteps);
     const Nc = this.ring.map((r) => r[(this.step + slots - this.delaySteps) % slots]); // N^{k−D}, or N^0 before t = d
-    const steps = populations.map((pop, alpha) => {
+    const steps: CandidateStep[] = [];
+    for (let alpha = 0; alpha < populations.length; alpha++) {
+      const pop = populations[alpha];
       let V = 0;
-      let a = pop.a0;
+      let aOther = pop.a0; // a0 + Σ_{β≠α} a1_αβ N_β: lagged also at the outflux face
       for (let beta = 0; beta < populations.length; beta++) {
         V += coupling.b[alpha][beta] * Nc[beta];
-        a += coupling.a1[alpha][beta] * Nc[beta];
+        if (beta !== alpha) aOther += coupling.a1[alpha][beta] * Nc[beta];
       }
-      if (!(a > 0) || !Number.isFinite(a) || !Number.isFinite(V)) return null;
-      return populationStep(pop, this.n[alpha], this.R[alpha], V, a, dt);
-    });
-    if (steps.some((s) => s === null || !Number.isFinite(s.N) || s.N < 0 || !Number.isFinite(s.S))) {
-      this.status = 'nonfinite';
-      return;
+      const aSelf = coupling.a1[alpha][alpha];
+      const a = aOther + aSelf * Nc[alpha];
+      if (!(a > 0) || !Number.isFinite(a) || !Number.isFinite(V)) {
+        this.status = 'nonfinite';
+        return;
+      }
+      const step = populationStep(pop, this.n[alpha], this.R[alpha], V, a, aOther, aSelf, dt);
+      if (step.N === null) {
+        this.status = 'norelation';
+        return;
+      }
+      if (!Number.isFinite(step.N) || step.N < 0 || !Number.isFinite(step.S)) {
+        this.status = 'nonfinite';
+        return;
+      }
+      steps.push(step);
     }
-    if (steps.some((s) => s!.N > this.Nmax)) {
+    if (steps.some((s) => s.N! > this.Nmax)) {
       this.status = 'blowup';
       return;
     }
     this.step++;
     steps.forEach((s, alpha) => {
-      const { y, z, S, N } = s!;
+      const { x, S, N } = s as { x: Float64Array; S: number; N: number };
       const n = this.n[alpha];
-      for (let i = 0; i < n.length; i++) n[i] = y[i] + S * z[i];
+      for (let i = 0; i < n.length; i++) n[i] = x[i];
       if (populations[alpha].tau > 0) this.R[alpha] = populations[alpha].tau * S;
       this.N[alpha] = N;
       this.ring[alpha][this.step % slots] = N;
