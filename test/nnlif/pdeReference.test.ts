@@ -82,7 +82,7 @@ describe('NNLIF PDE, f64 reference', () => {
 describe('the flux relation N = a(N)·(−∂v n(VF)) at the new level', () => {
   it('its root satisfies N(1 + cγ(N)) = γ(N)(Y + N Z); a1 = 0 is the linear formula; no positive root is reported', async () => {
     const { solveFluxRelation } = await import('../../src/models/nnlif/fokkerPlanck');
-    const [Y, Z, c, alpha, beta] = [0.3, 0.2, 0.05, 2, 0.7];
+    const [Y, Z, c, alpha, beta] = [0.3, 0.2, 0.05, 2, 0.1];
     const N = solveFluxRelation(Y, Z, c, alpha, beta)!;
     const gamma = alpha + beta * N;
     expect(Math.abs(N * (1 + c * gamma) - gamma * (Y + N * Z))).toBeLessThan(1e-14);
