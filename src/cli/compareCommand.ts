@@ -15,7 +15,7 @@ import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { type CompareResult, compareConfigs, runComparison } from '../host/compare';
+import { type CompareHooks, type CompareResult, compareConfigs, runComparison } from '../host/compare';
 import { nnlifCompareConfigs, runNnlifComparison } from '../host/nnlifCompare';
 import { type AdapterSummary, describeAdapter } from '../host/gpu';
 import { checkParticleMemory } from '../host/particleSystem';
@@ -122,6 +122,22 @@ export function compareJson(result: CompareResult, input: ReturnType<typeof pars
   };
 }
 
+/** One progress bar per run of a comparison (the PDE, then each count), and its warnings logged. */
+function comparisonProgress(options: CompareOptions, log: (line: string) => void): { hooks: CompareHooks; stop(): void } {
+  let bar: ProgressReporter | undefined;
+  return {
+    hooks: {
+      onStart: (what) => {
+        bar?.stop();
+        bar = progressReporter(what.kind === 'pde' ? 'pde' : `particles ${what.count}`, process.stderr, options.quiet);
+      },
+      onProgress: (p) => bar?.update(p),
+      onWarning: (w) => (options.quiet ? undefined : log(`warning: ${w}`)),
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
 /** The nnlif comparison: the NNLIF particle system against the Fokker–Planck PDE (src/host/nnlifCompare.ts). */
 async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts: number[], log: (line: string) => void) {
   const { pde, particles } = nnlifCompareConfigs(raw, counts[0]);
@@ -132,19 +148,12 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
       log(`kinfire ${pkg.version}: compare nnlif particles (counts ${counts.join(', ')}, seed ${particles.particles.seed}) against the Fokker–Planck PDE on ${pde.grid.nv} nodes, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
-    let progress: ProgressReporter | undefined;
+    const progress = comparisonProgress(options, log);
     const started = performance.now();
     try {
       return await reservation.produce(async (pending) => {
-        const result = await runNnlifComparison(ctx, raw, counts, {
-          onStart: (what) => {
-            progress?.stop();
-            progress = progressReporter(what.kind === 'pde' ? 'pde' : `particles ${what.count}`, process.stderr, options.quiet);
-          },
-          onProgress: (p) => progress?.update(p),
-          onWarning: (w) => (options.quiet ? undefined : log(`warning: ${w}`)),
-        });
-        progress?.stop();
+        const result = await runNnlifComparison(ctx, raw, counts, progress.hooks);
+        progress.stop();
         const wall_s = (performance.now() - started) / 1000;
         const p0 = pde.populations[0]!;
         const json = {
@@ -181,7 +190,7 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
         return { out: resolve(out), result, json };
       });
     } finally {
-      progress?.stop();
+      progress.stop();
     }
   });
 }
@@ -199,19 +208,12 @@ export async function compareCommand(options: CompareOptions, log: (line: string
       log(`kinfire ${pkg.version}: compare vc particles (counts ${input.counts.join(', ')}, seed ${input.particles.particles.seed}) against the kinetic PDE on ${kinetic.grid.nv} × ${kinetic.grid.ng}, dt = ${kinetic.time.dt.toPrecision(4)}, ${kinetic.time.steps} steps to T = ${kinetic.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
-    let progress: ProgressReporter | undefined;
+    const progress = comparisonProgress(options, log);
     const started = performance.now();
     try {
       return await reservation.produce(async (pending) => {
-        const result = await runComparison(ctx, input.raw, input.counts, {
-          onStart: (what) => {
-            progress?.stop();
-            progress = progressReporter(what.kind === 'pde' ? 'pde' : `particles ${what.count}`, process.stderr, options.quiet);
-          },
-          onProgress: (p) => progress?.update(p),
-          onWarning: (w) => (options.quiet ? undefined : log(`warning: ${w}`)),
-        });
-        progress?.stop();
+        const result = await runComparison(ctx, input.raw, input.counts, progress.hooks);
+        progress.stop();
         const wall = (performance.now() - started) / 1000;
         const json = compareJson(result, input, ctx.adapterInfo, ctx.runtime, wall);
         pending.write('compare.csv', compareCsv(result));
@@ -221,7 +223,7 @@ export async function compareCommand(options: CompareOptions, log: (line: string
         return { out: resolve(input.out), result, json };
       });
     } finally {
-      progress?.stop();
+      progress.stop();
     }
   });
 }

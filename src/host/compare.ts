@@ -129,7 +129,7 @@ export interface CountComparison {
 
 export interface CompareResult {
   pde: {
-    status: RunResult['status'];
+    status: RunResult['status'] | 'blowup' | 'nonfinite';
     message?: string;
     N_final: number;
     mass_final: number;
@@ -196,26 +196,23 @@ export async function runComparison(ctx: GpuContext, raw: unknown, counts: numbe
       wall_s: result.wallSeconds,
     });
   }
+  return comparisonResult(
+    { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: pde.N_final, mass_final: pde.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
+    rows,
+    kinetic.time,
+    window,
+    warnings,
+  );
+}
+
+/** The result of a comparison from its PDE run and rows: the power-law fits over the rows, when every run reached T. */
+export function comparisonResult(pde: CompareResult['pde'], rows: CountComparison[], time: { dt: number; steps: number; T: number }, window: [number, number], warnings: string[]): CompareResult {
   const ok = pde.status === 'ok' && rows.every((r) => r.status === 'ok');
   const good = ok ? rows : [];
-  return {
-    pde: { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: pde.N_final, mass_final: pde.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
-    rows,
-    fits: {
-      L1_hist: fitPowerLaw(
-        good.map((r) => r.count),
-        good.map((r) => r.L1_hist),
-      ),
-      L1_N: fitPowerLaw(
-        good.map((r) => r.count),
-        good.map((r) => r.L1_N),
-      ),
-    },
-    dt: kinetic.time.dt,
-    steps: kinetic.time.steps,
-    T: kinetic.time.T,
-    window,
-    ok,
-    warnings,
-  };
+  const fit = (key: 'L1_hist' | 'L1_N') =>
+    fitPowerLaw(
+      good.map((r) => r.count),
+      good.map((r) => r[key]),
+    );
+  return { pde, rows, fits: { L1_hist: fit('L1_hist'), L1_N: fit('L1_N') }, dt: time.dt, steps: time.steps, T: time.T, window, ok, warnings };
 }

@@ -17,7 +17,7 @@
 import { ConfigError, type ParticleConfig, resolveParticleConfig } from '../models/config';
 import { type NnlifRunConfig, resolveNnlifRunConfig } from '../models/nnlif/config';
 import { type NnlifGrid, nodeOf } from '../models/nnlif/fokkerPlanck';
-import { activityL1, type CompareHooks, type CompareResult, type CountComparison, fitPowerLaw } from './compare';
+import { activityL1, type CompareHooks, type CompareResult, comparisonResult, type CountComparison } from './compare';
 import type { GpuContext } from './gpu';
 import { runNnlif } from './nnlifRun';
 import { runParticles } from './particleRun';
@@ -118,27 +118,12 @@ export async function runNnlifComparison(ctx: GpuContext, raw: unknown, counts: 
       wall_s: result.wallSeconds,
     });
   }
-  const ok = pde.status === 'ok' && rows.every((r) => r.status === 'ok');
-  const good = ok ? rows : [];
   const m0 = pde.members[0]!.populations[0]!;
-  return {
-    pde: { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: m0.N_final, mass_final: m0.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
+  return comparisonResult(
+    { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: m0.N_final, mass_final: m0.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
     rows,
-    fits: {
-      L1_hist: fitPowerLaw(
-        good.map((r) => r.count),
-        good.map((r) => r.L1_hist),
-      ),
-      L1_N: fitPowerLaw(
-        good.map((r) => r.count),
-        good.map((r) => r.L1_N),
-      ),
-    },
-    dt: pdeConfig.time.dt,
-    steps: pdeConfig.time.steps,
-    T: pdeConfig.time.T,
+    pdeConfig.time,
     window,
-    ok,
     warnings,
-  };
+  );
 }

@@ -143,7 +143,7 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
     const checkVmin = (n: Float32Array) => {
       if (lowWarned) return;
       const low = Math.max(1, Math.ceil(0.02 * nv));
-      for (let q = 0; q < Q; q++) {
+      for (let q = 0; q < n.length / nv; q++) {
         let total = 0;
         let bottom = 0;
         for (let i = 0; i < nv; i++) {
@@ -181,17 +181,19 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
         sample++;
       },
       onSnapshot: async (step) => {
-        const n = await solver.readDensity();
+        // A frame of the figure needs member 0 only; a snapshot (and the vmin check with it) every member.
+        const snapshot = snapshotSteps.has(step);
+        const n = await solver.readDensity(snapshot ? M : 1);
         const frame = frameSteps.indexOf(step);
         if (frame >= 0 && frameT.length === frame) {
           frames.set(n.subarray(0, K * nv), frame * K * nv);
           frameT.push(step * dt);
         }
-        if (snapshotSteps.has(step)) {
+        if (snapshot) {
           written.add(step);
           await hooks.onSnapshot?.({ t: step * dt, step, n });
+          checkVmin(n);
         }
-        checkVmin(n);
       },
       onProgress: hooks.onProgress,
       refusesBadSteps: true,

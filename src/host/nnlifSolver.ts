@@ -284,9 +284,9 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     }));
   }
 
-  /** n of every population of every member, M × K × nv. */
-  async readDensity(): Promise<Float32Array> {
-    return new Float32Array(await readBuffer(this.ctx.device, this.buffers.density, 0, this.members * this.populations * this.problem.populations[0]!.grid.nv * 4));
+  /** n of every population of the first `members` members (default all), members × K × nv. */
+  async readDensity(members = this.members): Promise<Float32Array> {
+    return new Float32Array(await readBuffer(this.ctx.device, this.buffers.density, 0, members * this.populations * this.problem.populations[0]!.grid.nv * 4));
   }
 
   saveCheckpoint(): void {
