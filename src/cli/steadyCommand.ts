@@ -32,29 +32,36 @@ export function steadyReport(params: ModelParams, stability: { T?: number; nv?: 
   }));
 }
 
-/** Every steady state of the NNLIF network (hard threshold; a1 and τ allowed), with its stability. */
-export function nnlifSteadyReport(config: NnlifRunConfig, stability: { T?: number; nv?: number } = {}) {
-  if (config.populations.some((p) => p.firing.kind !== 'hard')) throw new ConfigError('nnlif.firing', 'kinfire steady has the steady states of the hard threshold only so far');
+/** The steady-state parameters of a one-population run config. */
+export function nnlifSteadyParams(config: NnlifRunConfig): NnlifParams {
+  const n = config.populations[0]!;
+  return { a: n.a0, a1: config.coupling.a1[0]![0]!, b: config.coupling.b[0]![0]!, VR: n.VR, VF: n.VF, tau: n.tau, firing: n.firing };
+}
+
+const SIEGERT = 'I(N) = √π ∫ erfcx(−z) dz from zR = (VR − bN)/√(2a(N)) to zF = (VF − bN)/√(2a(N)) for the hard threshold (the Siegert form); for the soft one, the mean time from VR to a firing of the frozen process, from its stationary ODE integrated from vmax down to VR (src/models/nnlif/softSteady.ts)';
+
+/** Every steady state of the NNLIF network (hard or soft threshold, a1, τ; K populations), with its stability. */
+export function nnlifSteadyReport(config: NnlifRunConfig, stability: { T?: number; nv?: number; pointsPerDecade?: number } = {}) {
   const T = stability.T ?? 30;
   const nv = stability.nv ?? 300;
-  if (config.populations.length > 2) throw new ConfigError('nnlif.populations', 'kinfire steady has the steady states of one or two populations so far');
-  if (config.populations.length === 2) {
-    const params = { populations: config.populations.map((p) => ({ a0: p.a0, VR: p.VR, VF: p.VF, tau: p.tau })), b: config.coupling.b, a1: config.coupling.a1 };
+  const K = config.populations.length;
+  if (K >= 2) {
+    const params = { populations: config.populations.map((p) => ({ a0: p.a0, VR: p.VR, VF: p.VF, tau: p.tau, firing: p.firing })), b: config.coupling.b, a1: config.coupling.a1 };
     return {
       populations: config.populations.map((p) => p.name),
-      steady: nnlifNetworkSteadyStates(params, { stability: { T, nv, delay: config.delay } }),
+      steady: nnlifNetworkSteadyStates(params, { stability: { T, nv, delay: config.delay }, ...(stability.pointsPerDecade ? { pointsPerDecade: stability.pointsPerDecade } : {}) }),
       method: {
-        roots: 'every zero of F_α = ln N_α + ln(I_α(V_α, a_α) + τ_α), V_α = Σβ b_αβ N_β, a_α = a0_α + Σβ a1_αβ N_β, in the box N ∈ [1e-8, 1e4]²: F on a grid of 8 points per decade in ln N, every cell where both F_0 and F_1 change sign polished by damped Newton (src/models/nnlif/networkSteady.ts); two roots in one cell or a tangency can be missed',
-        stability: `time evolution of the discrete network (the f64 twin of the GPU scheme, ${nv} nodes per population, dt = 0.01, T = ${T}, the config's delay) from the exact profiles with 1% of each population's mass moved (population 0 up and 1 down, then the reverse): stable when every N(T) stays within 2% of its steady value (absolute 0.02 below 1) in both (N_perturbed: the two N(T), null where a run blew up)`,
+        roots: `every zero of F_α = ln N_α + ln(I_α(V_α, a_α) + τ_α), V_α = Σβ b_αβ N_β, a_α = a0_α + Σβ a1_αβ N_β, in the box N_α ∈ [1e-8, 1e4] (at most the loss rate of a soft threshold): F on a grid in ln N (${stability.pointsPerDecade ? `${stability.pointsPerDecade} points per decade` : K <= 2 ? '8 points per decade' : 'at most 40000 points'}), every cell where every F_α changes sign polished by damped Newton (src/models/nnlif/networkSteady.ts); two roots in one cell or a tangency can be missed (refine with --points-per-decade). ${SIEGERT}`,
+        stability: `time evolution of the discrete network (the f64 twin of the GPU scheme, ${nv} nodes per population, dt = 0.01, T = ${T}, the config's delay) from the exact profiles with 1% of each population's mass moved (the even populations up and the odd down, then the reverse): stable when every N(T) stays within 2% of its steady value (absolute 0.02 below 1) in both (N_perturbed: the two N(T), null where a run blew up)`,
       },
     };
   }
   const n = config.populations[0]!;
-  const params: NnlifParams = { a: n.a0, a1: config.coupling.a1[0]![0]!, b: config.coupling.b[0]![0]!, VR: n.VR, VF: n.VF, tau: n.tau };
+  const params = nnlifSteadyParams(config);
   return {
     steady: nnlifSteadyRates(params).map((N) => ({ N, a: nnlifNoise(params, N), R: n.tau * N, ...classifyNnlifStability(params, N, { T, nv, delay: config.delay }) })),
     method: {
-      roots: 'every zero of ln N + ln(I(N) + τ), I(N) = √π ∫ erfcx(−z) dz from zR = (VR − bN)/√(2a(N)) to zF = (VF − bN)/√(2a(N)) (the Siegert form), by a scan in ln N and Brent polishing (src/models/nnlif/steadyRate.ts)',
+      roots: `every zero of ln N + ln(I(N) + τ), ${SIEGERT}, by a scan in ln N and Brent polishing (src/models/nnlif/steadyRate.ts)`,
       stability: `time evolution of the discrete PDE (the f64 twin of the GPU scheme, ${nv} nodes, dt = 0.01, T = ${T}, the config's delay) from the exact profile with 1% of the mass moved up and down in v: stable when N(T) stays within 2% of N* (absolute 0.02 for N* < 1) in both (N_up, N_down: N(T) of the two runs; null where a run blew up)`,
     },
   };
@@ -68,10 +75,14 @@ export function registerSteady(program: Command): void {
     .option('-s, --set <key=value>', 'override one config key (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--stability-time <T>', 'observation time of the perturbed evolutions', '30')
     .option('--stability-nv <cells>', 'cells of the 1D scheme used for stability (400 for vc-limit; 300 recommended for nnlif)', '400')
+    .option('--points-per-decade <n>', 'nnlif with populations: grid points per decade of each N_α in the root search (default 8 for two populations, else at most 40000 points)')
     .action((opts) => {
       const raw = rawConfigFromOptions(opts);
       if (raw.model === 'nnlif') {
-        process.stdout.write(`${JSON.stringify(nnlifSteadyReport(resolveNnlifRunConfig(raw), { T: Number(opts.stabilityTime), nv: Number(opts.stabilityNv) }))}\n`);
+        if (opts.pointsPerDecade !== undefined && !(Number(opts.pointsPerDecade) > 0 && Number(opts.pointsPerDecade) <= 100)) {
+          throw new ConfigError('--points-per-decade', `must be a number in (0, 100] (got ${opts.pointsPerDecade})`);
+        }
+        process.stdout.write(`${JSON.stringify(nnlifSteadyReport(resolveNnlifRunConfig(raw), { T: Number(opts.stabilityTime), nv: Number(opts.stabilityNv), ...(opts.pointsPerDecade !== undefined ? { pointsPerDecade: Number(opts.pointsPerDecade) } : {}) }))}\n`);
         return;
       }
       const config = configFromOptions(opts);

@@ -1,30 +1,37 @@
 /**
- * Steady states of an NNLIF network of K = 2 populations (hard threshold): the rates (N_0, N_1) with
+ * Steady states of an NNLIF network of K populations (hard or soft threshold, τ, a1): the rates N with
  *
  *   F_α(N) = ln N_α + ln(I_α(V_α, a_α) + τ_α) = 0,   V_α = Σβ b_αβ N_β,   a_α = a0_α + Σβ a1_αβ N_β,
  *
- * I_α the Siegert integral of population α at the frozen drift offset V_α and noise a_α (steadyRate.ts).
+ * I_α the mean time from VR_α to a firing of population α at the frozen drift offset V_α and noise a_α
+ * (the Siegert integral for the hard threshold, the soft threshold's ODE otherwise; steadyRate.ts).
  *
- * All roots in a box (say how): F is evaluated on a grid in (ln N_0, ln N_1) over [Nlo, Nhi]² with
- * `pointsPerDecade` points per decade (default 8); every grid cell over whose corners both F_0 and F_1
- * change sign is a candidate, polished by a damped Newton iteration in log coordinates (Jacobian by
- * central differences) to |F| < 1e-11; a root is kept if it lies within one cell of its candidate, and
- * roots closer than 1e-7 in log coordinates are one. Two roots inside one cell, or a tangency where F_0
- * and F_1 touch without crossing, can be missed: refine the grid to look for them.
+ * All roots in a box (say how): each N_α ranges over [Nlo, Nhi] (default [1e-8, 1e4], and at most the
+ * loss rate for a soft threshold, since N_α < rate_α). F is evaluated on a grid in (ln N_0, …, ln N_{K−1})
+ * with `pointsPerDecade` points per decade (default 8 for K ≤ 2; for larger K the most that keeps the grid
+ * within `maxPoints` = 40000 points); every grid cell over whose 2^K corners every F_α changes sign is a
+ * candidate, polished by a damped Newton iteration in log coordinates (Jacobian by central differences,
+ * the linear solve by ml-matrix) to |F| < 1e-11; a root is kept if it lies within one cell of its
+ * candidate, and roots closer than 1e-7 in log coordinates are one. Two roots inside one cell, or a
+ * tangency where the F_α touch without crossing, can be missed: refine the grid to look for them (for
+ * K ≥ 3 the default grid is coarse: 5 points per decade at K = 3).
  *
  * Stability: time evolution of the discrete network (NnlifNetworkReference, the f64 twin of the GPU
- * scheme) from the exact steady profiles with 1% of each population's mass moved, once up in v for
- * population 0 and down for population 1 and once the other way: stable when every N stays within 2% of
- * its steady value (absolute 0.02 below 1) at time T in both runs.
+ * scheme) from the exact steady profiles with 1% of each population's mass moved, once up in v for the
+ * even populations and down for the odd ones and once the other way: stable when every N stays within
+ * 2% of its steady value (absolute 0.02 below 1) at time T in both runs.
  */
-import { NnlifNetworkReference, nnlifGrid, nodeOf, widthOf } from './fokkerPlanck';
-import { nnlifLogInverseRate, nnlifSteadyDensityAt } from './steadyRate';
+import { Matrix, solve } from 'ml-matrix';
+import { type NnlifFiring, NnlifNetworkReference, nnlifGrid, nodeOf, widthOf } from './fokkerPlanck';
+import { nnlifLogInverseRate, nnlifSteadyDensityOf } from './steadyRate';
 
 export interface NnlifNetworkPopulation {
   a0: number;
   VR: number;
   VF: number;
   tau: number;
+  /** default hard */
+  firing?: NnlifFiring;
 }
 
 export interface NnlifNetworkParams {
@@ -44,9 +51,11 @@ export interface NnlifNetworkSteadyState {
 }
 
 export interface NnlifNetworkScanOptions {
-  /** the box [Nlo, Nhi] for every population (default [1e-8, 1e4]) */
+  /** the box [Nlo, Nhi] for every population (default [1e-8, 1e4]; a soft threshold's rate caps Nhi) */
   box?: [number, number];
   pointsPerDecade?: number;
+  /** the most grid points when pointsPerDecade is not given (default 40000) */
+  maxPoints?: number;
   stability?: { T?: number; nv?: number; dt?: number; delay?: number };
 }
 
@@ -60,7 +69,7 @@ function frozen(p: NnlifNetworkParams, N: number[]): { V: number[]; a: number[] 
 
 /** ln I_α at drift offset V and noise a: steadyRate's integral of a network frozen at "N = 1" with b = V. */
 function logInverseRateAt(pop: NnlifNetworkPopulation, V: number, a: number): number {
-  return nnlifLogInverseRate({ a, a1: 0, b: V, VR: pop.VR, VF: pop.VF }, 1);
+  return nnlifLogInverseRate({ a, a1: 0, b: V, VR: pop.VR, VF: pop.VF, ...(pop.firing ? { firing: pop.firing } : {}) }, 1);
 }
 
 /** F(x), x = ln N: the residuals of the steady-state system (NaN where some a_α ≤ 0). */
@@ -76,26 +85,31 @@ export function networkResidual(p: NnlifNetworkParams, x: number[]): number[] {
 }
 
 function newton(p: NnlifNetworkParams, x0: number[], lo: number[], hi: number[]): number[] | null {
+  const K = x0.length;
   let x = [...x0];
   let F = networkResidual(p, x);
   for (let it = 0; it < 60; it++) {
     if (F.some((f) => !Number.isFinite(f))) return null;
     if (Math.max(...F.map(Math.abs)) < 1e-11) return x;
     const h = 1e-6;
-    const J = [0, 1].map((j) => {
+    // J[i][j] = ∂F_i/∂x_j by central differences
+    const J = Matrix.zeros(K, K);
+    for (let j = 0; j < K; j++) {
       const xp = [...x];
       const xm = [...x];
       xp[j]! += h;
       xm[j]! -= h;
       const Fp = networkResidual(p, xp);
       const Fm = networkResidual(p, xm);
-      return [0, 1].map((i) => (Fp[i]! - Fm[i]!) / (2 * h));
-    });
-    // J[j][i] = ∂F_i/∂x_j; solve J^T dx = −F (2 × 2)
-    const [a11, a12, a21, a22] = [J[0]![0]!, J[1]![0]!, J[0]![1]!, J[1]![1]!];
-    const det = a11 * a22 - a12 * a21;
-    if (!(Math.abs(det) > 1e-300)) return null;
-    const dx = [(-F[0]! * a22 + F[1]! * a12) / det, (-a11 * F[1]! + a21 * F[0]!) / det];
+      for (let i = 0; i < K; i++) J.set(i, j, (Fp[i]! - Fm[i]!) / (2 * h));
+    }
+    let dx: number[];
+    try {
+      dx = solve(J, Matrix.columnVector(F.map((f) => -f))).getColumn(0);
+    } catch {
+      return null;
+    }
+    if (!dx.every(Number.isFinite)) return null;
     let step = 1;
     let next: number[] = x;
     let Fn: number[] = F;
@@ -112,31 +126,55 @@ function newton(p: NnlifNetworkParams, x0: number[], lo: number[], hi: number[])
   return Math.max(...F.map(Math.abs)) < 1e-9 ? x : null;
 }
 
-/** Every steady state of a 2-population network in the box, ascending in N_0, with its stability. */
+/** The box of each population in ln N: [ln Nlo, ln Nhi], Nhi at most a soft threshold's rate. */
+function boxOf(p: NnlifNetworkParams, box: [number, number]): [number, number][] {
+  return p.populations.map((pop) => [Math.log(box[0]), Math.log(pop.firing?.kind === 'soft' ? Math.min(box[1], pop.firing.rate) : box[1])]);
+}
+
+/** Every steady state of a K-population network in the box, ascending in N_0 (then N_1, …), with its stability. */
 export function nnlifNetworkSteadyStates(p: NnlifNetworkParams, options: NnlifNetworkScanOptions = {}): NnlifNetworkSteadyState[] {
-  if (p.populations.length !== 2) throw new Error('nnlif network steady states: K = 2 populations only so far');
-  const [Nlo, Nhi] = options.box ?? [1e-8, 1e4];
-  const perDecade = options.pointsPerDecade ?? 8;
-  const xlo = Math.log(Nlo);
-  const xhi = Math.log(Nhi);
-  const n = Math.max(2, Math.ceil(((xhi - xlo) / Math.LN10) * perDecade)) + 1;
-  const dx = (xhi - xlo) / (n - 1);
-  const grid = Array.from({ length: n }, (_, i) => xlo + i * dx);
-  const F = grid.map((x0) => grid.map((x1) => networkResidual(p, [x0, x1])));
+  const K = p.populations.length;
+  if (K < 1 || K > 8) throw new Error('nnlif network steady states: 1 to 8 populations');
+  const boxes = boxOf(p, options.box ?? [1e-8, 1e4]);
+  const decades = Math.max(...boxes.map(([lo, hi]) => (hi - lo) / Math.LN10));
+  const maxPoints = options.maxPoints ?? 40000;
+  const perDecade = options.pointsPerDecade ?? (K <= 2 ? 8 : Math.max(1, (Math.floor(maxPoints ** (1 / K)) - 1) / decades));
+  const n = boxes.map(([lo, hi]) => Math.max(2, Math.ceil(((hi - lo) / Math.LN10) * perDecade)) + 1);
+  const total = n.reduce((s, m) => s * m, 1);
+  if (!(total <= 5e6)) throw new Error(`nnlif network steady states: a grid of ${total} points is too large (lower pointsPerDecade)`);
+  const axis = boxes.map(([lo, hi], alpha) => Array.from({ length: n[alpha]! }, (_, i) => lo + ((hi - lo) * i) / (n[alpha]! - 1)));
+  // the grid, flattened with population 0 fastest
+  const index = (ks: number[]) => ks.reduce((s, k, alpha) => s + k * n.slice(0, alpha).reduce((q, m) => q * m, 1), 0);
+  const pointAt = (ks: number[]) => ks.map((k, alpha) => axis[alpha]![k]!);
+  const unflatten = (flat: number, sizes: number[]) => sizes.map((m) => {
+    const k = flat % m;
+    flat = Math.floor(flat / m);
+    return k;
+  });
+  const F: number[][] = new Array(total);
+  for (let f = 0; f < total; f++) F[f] = networkResidual(p, pointAt(unflatten(f, n)));
   const roots: number[][] = [];
   const signChange = (vals: number[]) => vals.every(Number.isFinite) && Math.min(...vals) <= 0 && Math.max(...vals) >= 0;
-  for (let i = 0; i + 1 < n; i++) {
-    for (let j = 0; j + 1 < n; j++) {
-      const corners = [F[i]![j]!, F[i + 1]![j]!, F[i]![j + 1]!, F[i + 1]![j + 1]!];
-      if (!signChange(corners.map((c) => c[0]!)) || !signChange(corners.map((c) => c[1]!))) continue;
-      const root = newton(p, [grid[i]! + dx / 2, grid[j]! + dx / 2], [xlo, xlo], [xhi, xhi]);
-      if (!root) continue;
-      if (root[0]! < grid[i]! - dx || root[0]! > grid[i + 1]! + dx || root[1]! < grid[j]! - dx || root[1]! > grid[j + 1]! + dx) continue;
-      if (roots.some((r) => Math.hypot(r[0]! - root[0]!, r[1]! - root[1]!) < 1e-7)) continue;
-      roots.push(root);
-    }
+  const cells = n.map((m) => m - 1);
+  const cellCount = cells.reduce((s, m) => s * m, 1);
+  for (let c = 0; c < cellCount; c++) {
+    const ks = unflatten(c, cells);
+    const corners: number[][] = [];
+    for (let corner = 0; corner < 1 << K; corner++) corners.push(F[index(ks.map((k, alpha) => k + ((corner >> alpha) & 1)))]!);
+    if (!p.populations.every((_, alpha) => signChange(corners.map((v) => v[alpha]!)))) continue;
+    const dx = ks.map((k, alpha) => axis[alpha]![k + 1]! - axis[alpha]![k]!);
+    const start = ks.map((k, alpha) => axis[alpha]![k]! + dx[alpha]! / 2);
+    const root = newton(p, start, boxes.map((b) => b[0]), boxes.map((b) => b[1]));
+    if (!root) continue;
+    if (root.some((x, alpha) => x < axis[alpha]![ks[alpha]!]! - dx[alpha]! || x > axis[alpha]![ks[alpha]! + 1]! + dx[alpha]!)) continue;
+    if (roots.some((r) => Math.hypot(...r.map((x, alpha) => x - root[alpha]!)) < 1e-7)) continue;
+    roots.push(root);
   }
-  roots.sort((u, v) => u[0]! - v[0]!);
+  // lexicographic in ln N, equal where they agree to 1e-9 (the same rate found from two cells)
+  roots.sort((u, v) => {
+    for (let alpha = 0; alpha < K; alpha++) if (Math.abs(u[alpha]! - v[alpha]!) > 1e-9) return u[alpha]! - v[alpha]!;
+    return 0;
+  });
   return roots.map((x) => {
     const N = x.map(Math.exp);
     const { V, a } = frozen(p, N);
@@ -153,24 +191,26 @@ function evolvePerturbed(p: NnlifNetworkParams, N: number[], V: number[], a: num
   const dt = o.dt ?? 0.01;
   const pops = p.populations.map((pop, alpha) => {
     const vmin = Math.min(pop.VR, V[alpha]!) - 7 * Math.sqrt(a[alpha]!);
-    return { grid: nnlifGrid(nv, vmin, pop.VF), a0: pop.a0, VR: pop.VR, tau: pop.tau };
+    return { grid: nnlifGrid(nv, vmin, pop.VF, pop.firing), a0: pop.a0, VR: pop.VR, tau: pop.tau };
   });
   const n0 = pops.map((pop, alpha) => {
-    const params = { a: a[alpha]!, a1: 0, b: V[alpha]! / N[alpha]!, VR: pop.VR, VF: p.populations[alpha]!.VF };
+    const firing = p.populations[alpha]!.firing;
+    const params = { a: a[alpha]!, a1: 0, b: V[alpha]! / N[alpha]!, VR: pop.VR, VF: p.populations[alpha]!.VF, ...(firing ? { firing } : {}) };
+    const density = nnlifSteadyDensityOf(params, N[alpha]!);
     const n = new Float64Array(nv);
     let mass = 0;
     for (let i = 0; i < nv; i++) {
-      n[i] = nnlifSteadyDensityAt(params, N[alpha]!, nodeOf(pop.grid, i));
+      n[i] = density(nodeOf(pop.grid, i));
       mass += widthOf(pop.grid, i) * n[i]!;
     }
     const R = pop.tau * N[alpha]!;
-    // 1% of the mass moved by a tilt n(1 + c(v − v̄)), up for population 0 and down for 1 (or the reverse)
+    // 1% of the mass moved by a tilt n(1 + c(v − v̄)), up for the even populations and down for the odd (or the reverse)
     let m1 = 0;
     for (let i = 0; i < nv; i++) m1 += widthOf(pop.grid, i) * n[i]! * nodeOf(pop.grid, i);
     const vbar = m1 / mass;
     let spread = 0;
     for (let i = 0; i < nv; i++) spread += widthOf(pop.grid, i) * n[i]! * Math.abs(nodeOf(pop.grid, i) - vbar);
-    const c = ((alpha === 0 ? direction : -direction) * 0.02 * mass) / Math.max(spread, 1e-300);
+    const c = ((alpha % 2 === 0 ? direction : -direction) * 0.02 * mass) / Math.max(spread, 1e-300);
     for (let i = 0; i < nv; i++) n[i] = Math.max(0, ((n[i]! * (1 - R)) / mass) * (1 + c * (nodeOf(pop.grid, i) - vbar)));
     return n;
   });

@@ -6,7 +6,7 @@
  * unstable. This is the rule of the vc limit model's `kinfire steady` (src/models/limit/stability.ts).
  */
 import { NnlifReference, nnlifGrid, nodeOf, widthOf } from './fokkerPlanck';
-import { type NnlifParams, nnlifSteadyDensityAt } from './steadyRate';
+import { type NnlifParams, nnlifSteadyDensityOf } from './steadyRate';
 
 export interface NnlifStabilityOptions {
   /** observation time (default 30) */
@@ -33,11 +33,12 @@ export function classifyNnlifStability(params: NnlifParams, Nstar: number, optio
   const tau = params.tau ?? 0;
   const a = params.a + (params.a1 ?? 0) * Nstar;
   const vmin = Math.min(params.VR, params.b * Nstar) - 7 * Math.sqrt(a);
-  const grid = nnlifGrid(nv, vmin, params.VF);
+  const grid = nnlifGrid(nv, vmin, params.VF, params.firing);
   const steady = new Float64Array(nv);
+  const density = nnlifSteadyDensityOf(params, Nstar);
   let mass = 0;
   for (let i = 0; i < nv; i++) {
-    steady[i] = nnlifSteadyDensityAt(params, Nstar, nodeOf(grid, i));
+    steady[i] = density(nodeOf(grid, i));
     mass += widthOf(grid, i) * steady[i];
   }
   const R = tau * Nstar;

@@ -39,6 +39,8 @@
  */
 import erfc from '@stdlib/math-base-special-erfc';
 import erfcx from '@stdlib/math-base-special-erfcx';
+import type { NnlifFiring } from './fokkerPlanck';
+import { softSteadyProfile } from './softSteady';
 
 export interface NnlifParams {
   /** noise a0 > 0 (a(N) = a + a1·N) */
@@ -53,7 +55,18 @@ export interface NnlifParams {
   VF: number;
   /** refractory time τ ≥ 0 (default 0): the steady rates solve N·(I(N) + τ) = 1 */
   tau?: number;
+  /**
+   * the threshold (default hard). Soft, {rate, vmax}: loss rate·1{v > VF} on v < vmax; I(N) is then the mean
+   * time from VR to a firing of the frozen process, computed by softSteady.ts (no closed form), and N < rate.
+   */
+  firing?: NnlifFiring;
 }
+
+/** The soft threshold's frozen problem at rate N. */
+const softAt = (params: NnlifParams, N: number, a: number) => {
+  const f = params.firing as { kind: 'soft'; rate: number; vmax: number };
+  return softSteadyProfile({ V0: params.b * N, a, VR: params.VR, VF: params.VF, rate: f.rate, vmax: f.vmax });
+};
 
 const SQRT_PI = Math.sqrt(Math.PI);
 
@@ -146,6 +159,10 @@ function checkParams(params: NnlifParams): void {
   }
   if (!(a > 0)) throw new Error(`nnlif: the noise a must be > 0 (got ${a})`);
   if (!(VF > VR)) throw new Error(`nnlif: need VR < VF (got VR = ${VR}, VF = ${VF})`);
+  const f = params.firing;
+  if (f?.kind === 'soft' && !(f.rate > 0 && Number.isFinite(f.rate) && f.vmax > VF && Number.isFinite(f.vmax))) {
+    throw new Error(`nnlif: the soft threshold needs rate > 0 and vmax > VF (got rate = ${f.rate}, vmax = ${f.vmax})`);
+  }
 }
 
 /** a(N) = a0 + a1·N */
@@ -175,7 +192,8 @@ function frozen(params: NnlifParams, N: number): Frozen {
  * overflows (zF > 26.6).
  */
 export function nnlifLogInverseRate(params: NnlifParams, N: number, relTol = 1e-14): number {
-  const { s, zR, zF } = frozen(params, N);
+  const { a, s, zR, zF } = frozen(params, N);
+  if (params.firing?.kind === 'soft') return softAt(params, N, a).logI;
   const L = (params.VF - params.VR) / s; // zF − zR without rounding
   const shift = zF > 0 ? zF * zF : 0;
   // integrand e^{−shift}·erfcx(−z) at z = zF − t
@@ -303,6 +321,8 @@ export function nnlifSteadyLogRates(params: NnlifParams, options: NnlifScanOptio
   // upper end of the scan
   let xhi = options.Nmax !== undefined ? Math.log(options.Nmax) : Math.max(12 * Math.LN10, x0 + 6 * Math.LN10);
   if (a1 < 0) xhi = Math.min(xhi, Math.log(params.a / -a1) - 1e-12);
+  // soft threshold: N = rate·∫_{v>VF} n < rate
+  if (params.firing?.kind === 'soft') xhi = Math.min(xhi, Math.log(params.firing.rate));
   // lower end: r(N) ≈ ln(N/N0) → −∞ as N → 0; step down until r < 0
   let xlo = x0 - 6 * Math.LN10;
   for (let i = 0; i < 100 && !(r(xlo) < 0); i++) xlo -= 3 * Math.LN10;
@@ -380,6 +400,10 @@ function logGAbove(z: number, zF: number, relTol: number): number {
 /** ln n(v) (−∞ for v ≥ VF) with n(v) = N √(2/a) G((v − bN)/√(2a)). */
 function densityEvaluator(params: NnlifParams, N: number, relTol = 1e-13): (v: number) => number {
   const { a, s, zR, zF } = frozen(params, N);
+  if (params.firing?.kind === 'soft') {
+    const profile = softAt(params, N, a);
+    return (v: number) => Math.log(N) + profile.logDensity(v);
+  }
   const V0 = params.b * N;
   const logPrefactor = Math.log(N) + 0.5 * Math.log(2 / a);
   const logGR = logGAbove(zR, zF, relTol);
@@ -391,9 +415,15 @@ function densityEvaluator(params: NnlifParams, N: number, relTol = 1e-13): (v: n
   };
 }
 
-/** The steady density n(v) of the state with rate N, at one point (0 for v ≥ VF). Mass N·I(N). */
+/** The steady density n(v) of the state with rate N, at one point (0 for v ≥ VF, hard; v > vmax, soft). Mass N·I(N). */
 export function nnlifSteadyDensityAt(params: NnlifParams, N: number, v: number): number {
   return Math.exp(densityEvaluator(params, N)(v));
+}
+
+/** v ↦ n(v) of the state with rate N (the frozen problem solved once, for many points). */
+export function nnlifSteadyDensityOf(params: NnlifParams, N: number): (v: number) => number {
+  const logN = densityEvaluator(params, N);
+  return (v) => Math.exp(logN(v));
 }
 
 /**
@@ -412,10 +442,10 @@ export function nnlifSteadyDensity(params: NnlifParams, N: number, vmin: number,
     const lo = vmin + i * dv;
     const hi = i === nv - 1 ? vmax : vmin + (i + 1) * dv;
     let mass = 0;
-    const below = [lo, Math.min(hi, params.VR)];
-    const above = [Math.max(lo, params.VR), Math.min(hi, params.VF)];
-    if (below[1] > below[0]) mass += gaussKronrod(n, below[0], below[1], 1e-13).value;
-    if (above[1] > above[0]) mass += gaussKronrod(n, above[0], above[1], 1e-13).value;
+    // the pieces where n is smooth: below VR, (VR, VF), and (VF, vmax) for the soft threshold
+    const top = params.firing?.kind === 'soft' ? params.firing.vmax : params.VF;
+    const breaks = [lo, Math.min(hi, params.VR), Math.max(lo, params.VR), Math.min(hi, params.VF), Math.max(lo, params.VF), Math.min(hi, top)];
+    for (let k = 0; k < 6; k += 2) if (breaks[k + 1]! > breaks[k]!) mass += gaussKronrod(n, breaks[k]!, breaks[k + 1]!, 1e-13).value;
     out[i] = mass / (hi - lo);
   }
   return out;
