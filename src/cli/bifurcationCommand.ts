@@ -22,20 +22,12 @@ import { resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { PendingResults } from '../io/resultsFolder';
 import { ConfigError, type ModelParams, resolveConfig } from '../models/config';
-import {
-  BIFURCATION_PARAMS,
-  type BifurcationDiagram,
-  type BifurcationParam,
-  bifurcationBranches,
-  bifurcationDiagram,
-  linspace,
-  PARAM_DESCRIPTIONS,
-  paramValue,
-  parseBifurcationParam,
-  withParam,
-} from '../models/limit/bifurcation';
+import { type BifurcationDiagram, type BifurcationProgress, bifurcationBranches, type DiagramState, linspace } from '../models/bifurcation';
+import { BIFURCATION_PARAMS, type BifurcationParam, type BifurcationState, bifurcationDiagram, PARAM_DESCRIPTIONS, paramValue, parseBifurcationParam, withParam } from '../models/limit/bifurcation';
+import { NNLIF_BIFURCATION_PARAMS, NNLIF_PARAM_DESCRIPTIONS, type NnlifBifurcationState, nnlifBifurcationDiagram, nnlifConfigWith, parseNnlifBifurcationParam } from '../models/nnlif/bifurcation';
+import { nnlifSchema, nnlifSteadyParamsOf, resolveNnlifRunConfig } from '../models/nnlif/config';
 import { type LineSeries, type PlotAnnotation, renderLinePlotPng } from '../render/png/lineplot';
-import { configFromOptions } from './runCommand';
+import { configFromOptions, rawConfigFromOptions } from './runCommand';
 
 export const BIFURCATION_DEFAULTS = { n: 40, stabilityTime: 20, stabilityNv: 300, bisections: 40, width: 900, height: 600 } as const;
 
@@ -58,7 +50,7 @@ export interface BifurcationCommandOptions {
 
 export interface BifurcationSummary {
   out: string;
-  param: BifurcationParam;
+  param: string;
   from: number;
   to: number;
   n: number;
@@ -124,15 +116,35 @@ export function countReporter(label: string, unit: string, stream: NodeJS.WriteS
 
 const fmt = (x: number) => String(x);
 
-export function bifurcationCsv(d: BifurcationDiagram): string {
-  const rows = ['param,N,stable,Vstar,gbar,quiescent'];
+/** One row per state: the parameter value, then `columns` of the state (a number, a boolean or null). */
+export function bifurcationCsv<S extends DiagramState>(d: BifurcationDiagram<S>, columns: [string, (s: S) => number | boolean | null][]): string {
+  const rows = [['param', ...columns.map(([name]) => name)].join(',')];
   for (const slice of d.slices) {
-    for (const s of slice.states) rows.push([slice.value, s.N, s.stable, s.vStar, s.gbar, s.quiescent].map((x) => (typeof x === 'number' ? fmt(x) : String(x))).join(','));
+    for (const s of slice.states) rows.push([slice.value, ...columns.map(([, of]) => of(s))].map((x) => (typeof x === 'number' ? fmt(x) : String(x))).join(','));
   }
   return `${rows.join('\n')}\n`;
 }
 
-export function foldsCsv(d: BifurcationDiagram): string {
+/** The vc limit's columns: N, stable, V*, ḡ, quiescent. */
+const LIMIT_COLUMNS: [string, (s: BifurcationState) => number | boolean][] = [
+  ['N', (s) => s.N],
+  ['stable', (s) => s.stable],
+  ['Vstar', (s) => s.vStar],
+  ['gbar', (s) => s.gbar],
+  ['quiescent', (s) => s.quiescent],
+];
+
+/** The NNLIF population's columns: N, stable, a(N), R = τN, and N at the end of the two perturbed runs. */
+const NNLIF_COLUMNS: [string, (s: NnlifBifurcationState) => number | boolean | null][] = [
+  ['N', (s) => s.N],
+  ['stable', (s) => s.stable],
+  ['a', (s) => s.a],
+  ['R', (s) => s.R],
+  ['N_up', (s) => s.N_up],
+  ['N_down', (s) => s.N_down],
+];
+
+export function foldsCsv(d: BifurcationDiagram<DiagramState>): string {
   return `${['param,N,kind', ...d.folds.map((f) => `${fmt(f.param)},${fmt(f.N)},${f.kind}`)].join('\n')}\n`;
 }
 
@@ -152,7 +164,13 @@ function nonDefaultParams(params: ModelParams, param: BifurcationParam): string 
   return parts.join(', ');
 }
 
-export function bifurcationPng(d: BifurcationDiagram, params: ModelParams, size: { width: number; height: number }): Buffer {
+/** The title and x label of the limit model's plot. */
+function limitLabels(params: ModelParams, param: BifurcationParam): { title: string; xLabel: string } {
+  const others = nonDefaultParams(params, param);
+  return { title: `Steady states of the ε → 0 limit against ${param}${others ? `   (${others})` : ''}`, xLabel: `${param} (${PARAM_DESCRIPTIONS[param]})` };
+}
+
+export function bifurcationPng(d: BifurcationDiagram<DiagramState>, labels: { title: string; xLabel: string }, size: { width: number; height: number }): Buffer {
   const pieces = bifurcationBranches(d);
   const joined = (stable: boolean) => {
     const x: number[] = [];
@@ -183,6 +201,7 @@ export function bifurcationPng(d: BifurcationDiagram, params: ModelParams, size:
   const STABLE = '#1f77b4';
   const UNSTABLE = '#d62728';
   const folds = d.folds.filter((f) => f.kind === 'fold');
+  // 'infinity' points have no marker (their N is off the plot); the text below names them
   const quiescent = d.folds.filter((f) => f.kind === 'quiescent');
   const series: LineSeries[] = [
     { ...joined(true), label: 'stable', colour: STABLE, lineWidth: 2.5, marker: 'none' },
@@ -194,11 +213,21 @@ export function bifurcationPng(d: BifurcationDiagram, params: ModelParams, size:
   if (folds.length) series.push({ x: folds.map((f) => f.param), y: folds.map((f) => f.N), label: 'fold (saddle-node)', colour: '#222222', line: false, marker: 'diamond', markerSize: 6.5 });
   if (quiescent.length) series.push({ x: quiescent.map((f) => f.param), y: quiescent.map(() => 0), label: 'V*(0) = VF: end of the quiescent state', colour: '#2ca02c', line: false, marker: 'square', markerSize: 6.5 });
   // the fold's parameter value next to its marker, to the side away from the branches' nose
-  const annotations: PlotAnnotation[] = d.folds.map((f) => {
-    const state = d.slices[f.direction === 'appear' ? f.interval + 1 : f.interval];
-    // the branches open towards the side that has the states: write the value on the other side
+  // the x range of what is drawn: the values that have states, and the located points
+  const drawn = [...d.slices.filter((sl) => sl.states.length > 0).map((sl) => sl.value), ...d.folds.filter((f) => f.kind !== 'infinity').map((f) => f.param)];
+  const [xlo, xhi] = drawn.length ? [Math.min(...drawn), Math.max(...drawn)] : [Math.min(...d.values), Math.max(...d.values)];
+  const annotations: PlotAnnotation[] = d.folds.flatMap((f): PlotAnnotation[] => {
+    const state = d.slices[f.direction === 'appear' ? f.interval + 1 : f.interval]!;
+    if (f.kind === 'infinity') {
+      // the highest state there comes from N = ∞: say so at its first (or last) computed point
+      const top = state.states[state.states.length - 1];
+      return top ? [{ x: state.value, y: top.N, text: `N → ∞ as ${d.param} → ${short(f.param)}`, dx: 8, dy: 0, align: 'left' }] : [];
+    }
+    // the branches open towards the side that has the states: write the value on the other side, unless
+    // that side is the last 15% of the axis (the text would leave the plot)
     const opensRight = state.value > f.param;
-    return { x: f.param, y: f.N, text: `${d.param} = ${short(f.param)}`, dx: opensRight ? -10 : 10, dy: 0, align: opensRight ? 'right' : 'left' };
+    const left = opensRight ? f.param - xlo > 0.15 * (xhi - xlo) : xhi - f.param < 0.15 * (xhi - xlo);
+    return [{ x: f.param, y: f.N, text: `${d.param} = ${short(f.param)}`, dx: left ? -10 : 10, dy: 0, align: left ? 'right' : 'left' }];
   });
   // the quiescent branch lies on N = 0: say so above the start of each stretch of it
   d.slices.forEach((slice, k) => {
@@ -211,10 +240,9 @@ export function bifurcationPng(d: BifurcationDiagram, params: ModelParams, size:
     const leftmost = ascending ? slice.value : d.slices[end].value;
     annotations.push({ x: leftmost, y: 0, text: 'quiescent state, N = 0', dx: 6, dy: 12, align: 'left' });
   });
-  const others = nonDefaultParams(params, d.param);
   return renderLinePlotPng(series, {
-    title: `Steady states of the ε → 0 limit against ${d.param}${others ? `   (${others})` : ''}`,
-    xLabel: `${d.param} (${PARAM_DESCRIPTIONS[d.param]})`,
+    title: labels.title,
+    xLabel: labels.xLabel,
     yLabel: 'N (steady firing rate)',
     width: size.width,
     height: size.height,
@@ -222,10 +250,85 @@ export function bifurcationPng(d: BifurcationDiagram, params: ModelParams, size:
   });
 }
 
-export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BifurcationSummary> {
-  // Everything that can reject the input happens before any work and before DIR is touched.
+/** What the command needs of a model family: its diagram, its CSV columns, its words. */
+interface DiagramPlan {
+  model: string;
+  param: string;
+  /** the parameters held fixed (for bifurcation.json) */
+  params: unknown;
+  labels: { title: string; xLabel: string };
+  method: Record<string, string>;
+  /** ConfigError naming the field and the value of --param at the first invalid value */
+  validate(values: number[]): void;
+  compute(values: number[], options: { stability: { nv: number; T: number }; bisections: number; onProgress: (p: BifurcationProgress) => void }): BifurcationDiagram<DiagramState>;
+  csv(d: BifurcationDiagram<DiagramState>): string;
+}
+
+const FOLD_METHOD = (bisections: number, param: string) => `where the number of firing states changes by two between consecutive values: ${bisections} bisections on ${param}; reported at the end that still has the merging pair, N = their mean`;
+const BRANCH_METHOD = 'plot: states ordered by N at each value, joined rank by rank; the pair that appears or disappears is joined to its fold or quiescent point';
+
+function limitPlan(opts: BifurcationCommandOptions, nv: number, T: number, bisections: number): DiagramPlan {
   const config = configFromOptions(opts);
   const param = parseBifurcationParam(opts.param);
+  return {
+    model: config.model,
+    param,
+    params: config.params,
+    labels: limitLabels(config.params, param),
+    method: {
+      model: 'ε → 0 limit (voltage) equation; its steady states do not depend on ε',
+      roots: 'scan of F(N) = N·I(N) − 1 on (0, max φF], polished to 1e-12 relative; closed form of I for the step φF, quadrature otherwise; quiescent state N = 0 when V*(0) ≤ VF (step φF)',
+      gbar: 'mean of N(gin + bN, a) truncated to [0, ∞)',
+      stability: `perturbed time evolution of the 1D limit scheme (nv = ${nv}, T = ${T}): stable when N stays within 2% of N* (absolute 0.02 for N* < 1)`,
+      folds: FOLD_METHOD(bisections, param),
+      quiescent: `where V*(0) − VF changes sign: ${bisections} bisections on ${param}; reported at the end where the quiescent state exists`,
+      branches: BRANCH_METHOD,
+    },
+    validate: (values) => values.forEach((v) => withParam(config.params, param, v)),
+    compute: (values, options) => bifurcationDiagram(config.params, param, values, options),
+    csv: (d) => bifurcationCsv(d as BifurcationDiagram<BifurcationState>, LIMIT_COLUMNS),
+  };
+}
+
+function nnlifPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, nv: number, T: number, bisections: number): DiagramPlan {
+  const param = parseNnlifBifurcationParam(opts.param);
+  const config = resolveNnlifRunConfig(raw); // the config itself must be valid, before any value of --param
+  const pop = config.populations[0]!;
+  const fixed = { ...nnlifSteadyParamsOf(config), delay: config.delay };
+  // the parameters held fixed that differ from the defaults, for the title
+  const defaults: Record<string, unknown> = nnlifSchema.parse({});
+  const held = { b: fixed.b, a0: fixed.a, a1: fixed.a1 ?? 0, tau: fixed.tau ?? 0, VR: fixed.VR, VF: fixed.VF, delay: fixed.delay };
+  const others = [
+    ...Object.entries(held)
+      .filter(([key, v]) => key !== param && v !== defaults[key])
+      .map(([key, v]) => `${key} = ${short(v)}`),
+    ...(pop.firing.kind === 'soft' ? [`soft threshold, rate ${short(pop.firing.rate)}`] : []),
+  ].join(', ');
+  return {
+    model: 'nnlif',
+    param,
+    params: fixed,
+    labels: {
+      title: `Steady states of the NNLIF population against ${param}${others ? `   (${others})` : ''}`,
+      xLabel: `${param} (${NNLIF_PARAM_DESCRIPTIONS[param]})`,
+    },
+    method: {
+      model: 'the NNLIF Fokker–Planck equation of one population (src/models/nnlif); no quiescent state (N = 0 never solves N·(I(N) + τ) = 1)',
+      infinity: `where the number of states changes by one: the highest comes in from N = ∞ (beyond the scan's largest rate, 1e12); ${bisections} bisections on ${param}`,
+      roots: 'every zero of ln N + ln(I(N) + τ) by a scan in ln N and Brent polishing; I(N) the Siegert integral (hard threshold) or the mean time to a firing from the frozen stationary ODE (soft)',
+      stability: `time evolution of the discrete PDE (the f64 twin of the GPU scheme, ${nv} nodes, dt = 0.01, T = ${T}, the config's delay) from the exact profile with 1% of the mass moved up and down in v: stable when N(T) stays within 2% of N* (absolute 0.02 for N* < 1) in both`,
+      folds: FOLD_METHOD(bisections, param),
+      branches: BRANCH_METHOD,
+    },
+    validate: (values) => values.forEach((v) => nnlifConfigWith(raw, param, v)),
+    compute: (values, options) => nnlifBifurcationDiagram(raw, param, values, options),
+    csv: (d) => bifurcationCsv(d as BifurcationDiagram<NnlifBifurcationState>, NNLIF_COLUMNS),
+  };
+}
+
+export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BifurcationSummary> {
+  // Everything that can reject the input happens before any work and before DIR is touched.
+  const raw = rawConfigFromOptions(opts);
   const from = numberOption('--from', opts.from);
   const to = numberOption('--to', opts.to);
   if (from === to) throw new ConfigError('--to', `must differ from --from (both are ${from})`);
@@ -235,50 +338,40 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
   const bisections = numberOption('--bisections', opts.bisections ?? String(BIFURCATION_DEFAULTS.bisections), { integer: true, min: 1, max: 100 });
   const width = numberOption('--width', opts.width ?? String(BIFURCATION_DEFAULTS.width), { integer: true, min: 200, max: 16384 });
   const height = numberOption('--height', opts.height ?? String(BIFURCATION_DEFAULTS.height), { integer: true, min: 150, max: 16384 });
+  const plan = raw.model === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : limitPlan(opts, nv, T, bisections);
+  const { param } = plan;
+  const values = linspace(from, to, n);
+  plan.validate(values); // a bad value is exit 2 before DIR is touched
+  const diagramOf = (onProgress: (p: BifurcationProgress) => void) => plan.compute(values, { stability: { nv, T }, bisections, onProgress });
   const reservation = PendingResults.reserve(opts.out, { force: !!opts.force, command: 'bifurcation', version: pkg.version });
   // The folder is written only when the diagram is complete; a failure or a signal removes the partial one.
   const { diagram, wall_s } = await reservation.produce((pending) => {
-    const values = linspace(from, to, n);
-    for (const v of values) withParam(config.params, param, v); // ConfigError naming the field and the value
-
-    if (!opts.quiet) log(`kinfire ${pkg.version} bifurcation: ${param} from ${from} to ${to}, ${n} values; stability by perturbed evolution, nv = ${nv}, T = ${T}`);
+    if (!opts.quiet) log(`kinfire ${pkg.version} bifurcation (${plan.model}): ${param} from ${from} to ${to}, ${n} values; stability by perturbed evolution, nv = ${nv}, T = ${T}`);
     const progress = countReporter('bifurcation', 'values', process.stderr, opts.quiet);
     const start = performance.now();
-    let diagram: BifurcationDiagram;
+    let diagram: BifurcationDiagram<DiagramState>;
     try {
-      diagram = bifurcationDiagram(config.params, param, values, {
-        stability: { nv, T },
-        bisections,
-        onProgress: (p) => progress.update(p.done, p.total, `${param} = ${short(p.value)}: ${p.states} state${p.states === 1 ? '' : 's'}`),
-      });
+      diagram = diagramOf((p) => progress.update(p.done, p.total, `${param} = ${short(p.value)}: ${p.states} state${p.states === 1 ? '' : 's'}`));
     } finally {
       progress.stop();
     }
     const wall_s = (performance.now() - start) / 1000;
-
     const json = {
       kinfire: pkg.version,
+      model: plan.model,
       param,
       from,
       to,
       n,
       values,
-      params: config.params,
-      method: {
-        model: 'ε → 0 limit (voltage) equation; its steady states do not depend on ε',
-        roots: 'scan of F(N) = N·I(N) − 1 on (0, max φF], polished to 1e-12 relative; closed form of I for the step φF, quadrature otherwise; quiescent state N = 0 when V*(0) ≤ VF (step φF)',
-        gbar: 'mean of N(gin + bN, a) truncated to [0, ∞)',
-        stability: `perturbed time evolution of the 1D limit scheme (nv = ${nv}, T = ${T}): stable when N stays within 2% of N* (absolute 0.02 for N* < 1)`,
-        folds: `where the number of firing states changes by two between consecutive values: ${bisections} bisections on ${param}; reported at the end that still has the merging pair, N = their mean`,
-        quiescent: `where V*(0) − VF changes sign: ${bisections} bisections on ${param}; reported at the end where the quiescent state exists`,
-        branches: 'plot: states ordered by N at each value, joined rank by rank; the pair that appears or disappears is joined to its fold or quiescent point',
-      },
+      params: plan.params,
+      method: plan.method,
       folds: diagram.folds,
       states: diagram.slices.map((s) => ({ value: s.value, N: s.states.map((x) => x.N), stable: s.states.map((x) => x.stable), quiescent: s.states.map((x) => x.quiescent) })),
       wall_s,
     };
-    const png = bifurcationPng(diagram, config.params, { width, height });
-    pending.write('bifurcation.csv', bifurcationCsv(diagram));
+    const png = bifurcationPng(diagram, plan.labels, { width, height });
+    pending.write('bifurcation.csv', plan.csv(diagram));
     pending.write('folds.csv', foldsCsv(diagram));
     pending.write('bifurcation.json', `${JSON.stringify(json, null, 2)}\n`);
     pending.write('bifurcation.png', png);
@@ -287,7 +380,12 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
   if (!opts.quiet) {
     const way = to > from ? 'increases' : 'decreases';
     for (const f of diagram.folds) {
-      const what = f.kind === 'fold' ? `fold at ${param} = ${short(f.param)}, N = ${short(f.N)}: two states` : `V*(0) = VF at ${param} = ${short(f.param)}: the quiescent state N = 0 and a firing state`;
+      const what =
+        f.kind === 'fold'
+          ? `fold at ${param} = ${short(f.param)}, N = ${short(f.N)}: two states`
+          : f.kind === 'infinity'
+            ? `at ${param} = ${short(f.param)} a state at N = ∞ (N = ${short(f.N)} there):`
+            : `V*(0) = VF at ${param} = ${short(f.param)}: the quiescent state N = 0 and a firing state`;
       log(`${what} ${f.direction} as ${param} ${way}`);
     }
   }
@@ -309,10 +407,10 @@ export function registerBifurcation(program: Command): void {
   const d = BIFURCATION_DEFAULTS;
   program
     .command('bifurcation')
-    .description('steady states of the ε → 0 limit model against one parameter, with stability and folds: CSV, JSON and a PNG plot')
+    .description('steady states against one parameter, with stability and folds: the ε → 0 limit of the vc models, or one NNLIF population (model nnlif); CSV, JSON and a PNG plot')
     .option('-c, --config <file>', 'JSON config (its params are used)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.gin=-0.5 (repeatable)', collect, [])
-    .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')}`)
+    .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')} (vc models); ${NNLIF_BIFURCATION_PARAMS.join(', ')} (nnlif)`)
     .requiredOption('--from <x>', 'first parameter value')
     .requiredOption('--to <y>', 'last parameter value')
     .option('-n, --n <K>', 'number of equally spaced parameter values, in [2, 10000]', String(d.n))

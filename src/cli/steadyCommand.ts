@@ -8,10 +8,10 @@ import type { ModelParams } from '../models/config';
 import { classifyStability } from '../models/limit/stability';
 import { findSteadyStates } from '../models/limit/steadyStates';
 import { ConfigError } from '../models/config';
-import { type NnlifRunConfig, resolveNnlifRunConfig } from '../models/nnlif/config';
+import { type NnlifRunConfig, nnlifSteadyParamsOf, resolveNnlifRunConfig } from '../models/nnlif/config';
 import { nnlifNetworkSteadyStates } from '../models/nnlif/networkSteady';
 import { classifyNnlifStability } from '../models/nnlif/stability';
-import { nnlifNoise, type NnlifParams, nnlifSteadyRates } from '../models/nnlif/steadyRate';
+import { nnlifNoise, nnlifSteadyRates } from '../models/nnlif/steadyRate';
 import { configFromOptions, rawConfigFromOptions } from './runCommand';
 
 export interface SteadyReportEntry {
@@ -30,12 +30,6 @@ export function steadyReport(params: ModelParams, stability: { T?: number; nv?: 
     gbar: s.gbar,
     quiescent: s.quiescent,
   }));
-}
-
-/** The steady-state parameters of a one-population run config. */
-export function nnlifSteadyParams(config: NnlifRunConfig): NnlifParams {
-  const n = config.populations[0]!;
-  return { a: n.a0, a1: config.coupling.a1[0]![0]!, b: config.coupling.b[0]![0]!, VR: n.VR, VF: n.VF, tau: n.tau, firing: n.firing };
 }
 
 const SIEGERT = 'I(N) = √π ∫ erfcx(−z) dz from zR = (VR − bN)/√(2a(N)) to zF = (VF − bN)/√(2a(N)) for the hard threshold (the Siegert form); for the soft one, the mean time from VR to a firing of the frozen process, from its stationary ODE integrated from vmax down to VR (src/models/nnlif/softSteady.ts)';
@@ -57,7 +51,7 @@ export function nnlifSteadyReport(config: NnlifRunConfig, stability: { T?: numbe
     };
   }
   const n = config.populations[0]!;
-  const params = nnlifSteadyParams(config);
+  const params = nnlifSteadyParamsOf(config);
   return {
     steady: nnlifSteadyRates(params).map((N) => ({ N, a: nnlifNoise(params, N), R: n.tau * N, ...classifyNnlifStability(params, N, { T, nv, delay: config.delay }) })),
     method: {

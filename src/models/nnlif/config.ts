@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConfigError, num, parseWith } from '../schema';
 import type { NnlifFiring } from './fokkerPlanck';
+import type { NnlifParams } from './steadyRate';
 
 const hardFiringSchema = z.strictObject({ kind: z.literal('hard') });
 const softFiringSchema = z.strictObject({
@@ -201,4 +202,10 @@ export function resolveNnlifRunConfig(input: unknown): NnlifRunConfig {
     time: { T, dt, Nmax: c.time.Nmax, steps, delaySteps },
     output: { every: c.output.every, snapshots },
   };
+}
+
+/** The steady-state parameters (steadyRate.ts) of a one-population run config. */
+export function nnlifSteadyParamsOf(config: NnlifRunConfig): NnlifParams {
+  const n = config.populations[0]!;
+  return { a: n.a0, a1: config.coupling.a1[0]![0]!, b: config.coupling.b[0]![0]!, VR: n.VR, VF: n.VF, tau: n.tau, firing: n.firing };
 }
