@@ -25,9 +25,11 @@ import { ConfigError, type ModelParams, resolveConfig } from '../models/config';
 import { type BifurcationDiagram, type BifurcationProgress, bifurcationBranches, type DiagramState, linspace } from '../models/bifurcation';
 import { BIFURCATION_PARAMS, type BifurcationParam, type BifurcationState, bifurcationDiagram, PARAM_DESCRIPTIONS, paramValue, parseBifurcationParam, withParam } from '../models/limit/bifurcation';
 import { NNLIF_BIFURCATION_PARAMS, NNLIF_PARAM_DESCRIPTIONS, type NnlifBifurcationState, nnlifBifurcationDiagram, nnlifConfigWith, parseNnlifBifurcationParam } from '../models/nnlif/bifurcation';
-import { nnlifSchema, nnlifSteadyParamsOf, resolveNnlifRunConfig } from '../models/nnlif/config';
+import { nnlifSchema, nnlifSteadyParamsOf } from '../models/nnlif/config';
+import { resolveNnlifRunConfig } from '../models/registry';
 import { type LineSeries, type PlotAnnotation, renderLinePlotPng } from '../render/png/lineplot';
 import { configFromOptions, rawConfigFromOptions } from './runCommand';
+import { familyOf } from '../models/registry';
 
 export const BIFURCATION_DEFAULTS = { n: 40, stabilityTime: 20, stabilityNv: 300, bisections: 40, width: 900, height: 600 } as const;
 
@@ -338,7 +340,7 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
   const bisections = numberOption('--bisections', opts.bisections ?? String(BIFURCATION_DEFAULTS.bisections), { integer: true, min: 1, max: 100 });
   const width = numberOption('--width', opts.width ?? String(BIFURCATION_DEFAULTS.width), { integer: true, min: 200, max: 16384 });
   const height = numberOption('--height', opts.height ?? String(BIFURCATION_DEFAULTS.height), { integer: true, min: 150, max: 16384 });
-  const plan = raw.model === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : limitPlan(opts, nv, T, bisections);
+  const plan = familyOf(raw).name === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : limitPlan(opts, nv, T, bisections);
   const { param } = plan;
   const values = linspace(from, to, n);
   plan.validate(values); // a bad value is exit 2 before DIR is touched

@@ -24,6 +24,7 @@ import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter, type ProgressReporter } from './progress';
 import { loadConfigFile } from './runCommand';
 import { withGpuAndFolder } from './gpuCommand';
+import { familyOf } from '../models/registry';
 
 export const DEFAULT_COUNTS = '1e4,1e5,1e6';
 export const COMPARE_CSV_HEADER = 'count,L1_hist,L1_N,N_mean_particles,N_mean_pde,wall_s';
@@ -199,7 +200,7 @@ export async function compareCommand(options: CompareOptions, log: (line: string
   // Everything that can reject the input happens before the results folder exists.
   if (typeof options.out !== 'string' || !options.out) throw new ConfigError('--out', 'is required: the results folder (must not exist or be empty, unless --force)');
   const raw = applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? []) as Record<string, unknown>;
-  if (raw.model === 'nnlif') return nnlifCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
+  if (familyOf(raw).name === 'nnlif') return nnlifCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
   const input = parseCompareInput(options);
   return withGpuAndFolder(input.out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
     for (const count of input.counts) checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');

@@ -22,6 +22,7 @@ import { registerParticles } from './particlesCommand';
 import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
 import { registerView } from './viewCommand';
+import { familyOf } from '../models/registry';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -50,8 +51,9 @@ export function buildProgram(): Command {
     .option('-b, --batch <key=values>', 'model nnlif: solve many members at once, e.g. nnlif.b=0:3:64 (start:stop:count) or nnlif.tau=0,0.1; several --batch make a product', collect, [])
     .action(async (opts) => {
       const raw = rawConfigFromOptions(opts);
-      if (raw.model !== 'nnlif' && opts.batch.length) throw new ConfigError('--batch', `batches are solved for model "nnlif" (the config's model is ${JSON.stringify(raw.model ?? 'vc')})`);
-      const summary = raw.model === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
+      const family = familyOf(raw).name;
+      if (family !== 'nnlif' && opts.batch.length) throw new ConfigError('--batch', `batches are solved for model "nnlif" (the config's model is ${JSON.stringify(raw.model ?? 'vc')})`);
+      const summary = family === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
       process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
       if (summary.status !== 'ok') process.exitCode = 3;
     });

@@ -8,11 +8,13 @@ import type { ModelParams } from '../models/config';
 import { classifyStability } from '../models/limit/stability';
 import { findSteadyStates } from '../models/limit/steadyStates';
 import { ConfigError } from '../models/config';
-import { type NnlifRunConfig, nnlifSteadyParamsOf, resolveNnlifRunConfig } from '../models/nnlif/config';
+import { type NnlifRunConfig, nnlifSteadyParamsOf } from '../models/nnlif/config';
+import { resolveNnlifRunConfig } from '../models/registry';
 import { nnlifNetworkSteadyStates } from '../models/nnlif/networkSteady';
 import { classifyNnlifStability } from '../models/nnlif/stability';
 import { nnlifNoise, nnlifSteadyRates } from '../models/nnlif/steadyRate';
 import { configFromOptions, rawConfigFromOptions } from './runCommand';
+import { familyOf } from '../models/registry';
 
 export interface SteadyReportEntry {
   N: number;
@@ -72,7 +74,7 @@ export function registerSteady(program: Command): void {
     .option('--points-per-decade <n>', 'nnlif with populations: grid points per decade of each N_α in the root search (default 8 for two populations, else at most 40000 points)')
     .action((opts) => {
       const raw = rawConfigFromOptions(opts);
-      if (raw.model === 'nnlif') {
+      if (familyOf(raw).name === 'nnlif') {
         if (opts.pointsPerDecade !== undefined && !(Number(opts.pointsPerDecade) > 0 && Number(opts.pointsPerDecade) <= 100)) {
           throw new ConfigError('--points-per-decade', `must be a number in (0, 100] (got ${opts.pointsPerDecade})`);
         }

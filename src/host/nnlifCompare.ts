@@ -15,7 +15,8 @@
  * before t = 0 (the PDE's history, the particles' first feedback), and the delay seen as N(t − d).
  */
 import { ConfigError, type ParticleConfig, resolveParticleConfig } from '../models/config';
-import { type NnlifRunConfig, resolveNnlifRunConfig } from '../models/nnlif/config';
+import { type NnlifRunConfig } from '../models/nnlif/config';
+import { resolveNnlifRunConfig } from '../models/registry';
 import { type NnlifGrid, nodeOf } from '../models/nnlif/fokkerPlanck';
 import { activityL1, type CompareHooks, type CompareResult, comparisonResult, type CountComparison } from './compare';
 import type { GpuContext } from './gpu';

@@ -79,6 +79,8 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, hint?:
       const where = issuePath(issue.path);
       const hints = issue.keys.map((k) => hint?.(k, where)).filter((h): h is string => !!h);
       problem = `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${hints.length ? ` (${hints.join('; ')})` : ''}`;
+      // one unknown key: name the key itself
+      if (issue.keys.length === 1) throw new ConfigError(issuePath([...issue.path, issue.keys[0]!]), problem);
     }
     throw new ConfigError(issuePath(issue.path), problem);
   }

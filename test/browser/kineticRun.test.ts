@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNnlif } from '../../src/host/nnlifRun';
 import { runSimulation } from '../../src/host/run';
-import { resolveNnlifRunConfig } from '../../src/models/nnlif/config';
+import { resolveNnlifRunConfig } from '../../src/models/registry';
 import { resolveConfig } from '../../src/models/config';
 import { relativeMaxError, testGpu } from '../helpers/gpu';
 import { type Browser, buildWebPage, chromiumPath, launchBrowser, runPage, serveDirectory } from './harness';

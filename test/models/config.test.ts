@@ -58,8 +58,9 @@ describe('config', () => {
 
   it('rejects unknown keys at any depth', () => {
     expect(rejection({ params: { epsilon: 0.1 } }).message).toContain('"epsilon"');
-    expect(rejection({ extra: 1 }).field).toBe('(root)');
-    expect(rejection({ grid: { nx: 3 } }).field).toBe('grid');
+    expect(rejection({ extra: 1 }).field).toBe('extra');
+    expect(rejection({ grid: { nx: 3 } }).field).toBe('grid.nx');
+    expect(rejection({ grid: { nx: 3, ny: 4 } }).field).toBe('grid'); // several: the block
   });
 
   it('applies --set overrides with JSON values, keeping strings for the schema to judge', () => {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runNnlif } from '../../src/host/nnlifRun';
-import { resolveNnlifRunConfig } from '../../src/models/nnlif/config';
+import { resolveNnlifRunConfig } from '../../src/models/registry';
 import { type NnlifFiring, NnlifReference, nnlifGrid, nnlifInitialDensity } from '../../src/models/nnlif/fokkerPlanck';
 import { nnlifSpectralGap } from '../../src/models/nnlif/spectrum';
 import { testGpu } from '../helpers/gpu';

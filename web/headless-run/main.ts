@@ -7,7 +7,7 @@ import { openGpu } from '../../src/host/gpu';
 import { runNnlif } from '../../src/host/nnlifRun';
 import { runSimulation } from '../../src/host/run';
 import { resolveConfig } from '../../src/models/config';
-import { resolveNnlifRunConfig } from '../../src/models/nnlif/config';
+import { resolveNnlifRunConfig } from '../../src/models/registry';
 import { runAndReport } from '../common/report';
 
 runAndReport(async () => {

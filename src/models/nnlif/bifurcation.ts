@@ -7,7 +7,8 @@
  */
 import { type BifurcationDiagram, type DiagramOptions, type DiagramState, steadyStateDiagram } from '../bifurcation';
 import { ConfigError } from '../schema';
-import { type NnlifRunConfig, nnlifSteadyParamsOf, resolveNnlifRunConfig } from './config';
+import { type NnlifRunConfig, nnlifSteadyParamsOf } from './config';
+import { resolveNnlifRunConfig } from '../registry';
 import { classifyNnlifStability, type NnlifStabilityOptions } from './stability';
 import { nnlifNoise, nnlifSteadyRates } from './steadyRate';
 

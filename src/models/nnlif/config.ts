@@ -4,7 +4,8 @@
  * Units: voltages as in the deck's NNLIF model (VR = 1, VF = 2 by default), time in membrane times.
  */
 import { z } from 'zod';
-import { ConfigError, num, parseWith } from '../schema';
+import { particlesSchema } from '../particles/config';
+import { ConfigError, num } from '../schema';
 import type { NnlifFiring } from './fokkerPlanck';
 import type { NnlifParams } from './steadyRate';
 
@@ -91,24 +92,18 @@ const outputSchema = z.strictObject({
   snapshots: z.array(num({ min: 0 })).max(10000).optional(),
 });
 
-/** The PDE run's config (`kinfire run` with model "nnlif"); `particles` is accepted and ignored. */
-const nnlifRunSchema = z.strictObject({
+/** The run config of the nnlif family; `particles` is the particle system's block (used by `kinfire particles`). */
+export const nnlifRunSchema = z.strictObject({
   model: z.literal('nnlif'),
   nnlif: nnlifSchema.default(() => nnlifSchema.parse({})),
   grid: gridSchema.default(() => gridSchema.parse({})),
   time: timeSchema.default(() => timeSchema.parse({})),
   initial: initialSchema.default(() => initialSchema.parse({})),
   output: outputSchema.default(() => outputSchema.parse({})),
-  particles: z.unknown().optional(),
+  particles: particlesSchema.optional(),
 });
 
-/** Where a key of another family belongs, for the error of an unknown key. */
-function wrongBlock(key: string, where: string): string | undefined {
-  if (where === '(root)' && key === 'params') return 'model "nnlif" takes its parameters from the "nnlif" block; params is for the vc models';
-  if (where === 'grid' && (key === 'ng' || key === 'gmax')) return `grid.${key} is a key of the vc models: nnlif has no conductance axis`;
-  if (where === 'initial' && ['g0', 'sg', 'prepared'].includes(key)) return `initial.${key} is a key of the vc models`;
-  return undefined;
-}
+export type NnlifParsed = z.output<typeof nnlifRunSchema>;
 
 export const NNLIF_PDE_DEFAULT_DT = 1e-3;
 
@@ -138,9 +133,12 @@ export interface NnlifRunConfig {
 
 const isMatrix = (x: unknown): x is number[][] => Array.isArray(x);
 
-/** Validate and resolve a config for the NNLIF PDE. Throws ConfigError naming the field and the range. */
-export function resolveNnlifRunConfig(input: unknown): NnlifRunConfig {
-  const c = parseWith(nnlifRunSchema, input, wrongBlock);
+/**
+ * Resolve a parsed config for the NNLIF PDE (models/registry.ts parses raw input; resolveNnlifRunConfig
+ * there is the entry point). `input` is the raw config, for the keys whose absence matters. Throws
+ * ConfigError naming the field and the range.
+ */
+export function resolveNnlifParsed(c: NnlifParsed, input: unknown): NnlifRunConfig {
   const order = (field: string, ok: boolean, what: string) => {
     if (!ok) throw new ConfigError(field, what);
   };
