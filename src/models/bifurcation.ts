@@ -25,6 +25,18 @@
  * Everything here is pure (no I/O): the CLI (src/cli/bifurcationCommand.ts) writes the files.
  */
 
+import { ConfigError } from './schema';
+
+/** `resolve()`, with a ConfigError it throws saying which value of --param caused it. */
+export function atParamValue<T>(param: string, value: number, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(e.field, `${e.problem} (at --param ${param} = ${value})`);
+    throw e;
+  }
+}
+
 /** What the diagram needs of a steady state. */
 export interface DiagramState {
   N: number;

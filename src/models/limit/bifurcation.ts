@@ -19,7 +19,7 @@
  *
  * Everything here is pure (no I/O): the CLI (src/cli/bifurcationCommand.ts) writes the files.
  */
-import { type BifurcationDiagram, type DiagramOptions, steadyStateDiagram } from '../bifurcation';
+import { atParamValue, type BifurcationDiagram, type DiagramOptions, steadyStateDiagram } from '../bifurcation';
 import { ConfigError, type ModelParams, resolveConfig } from '../config';
 import { classifyStability } from './stability';
 import { findSteadyStates, limitVelocity, type StabilityOptions, type SteadyScanOptions, type SteadyState } from './steadyStates';
@@ -75,18 +75,15 @@ export function withParam(params: ModelParams, param: BifurcationParam, value: n
   else raw[param] = value;
   const VL = param === 'VL' ? value : params.VL;
   const VE = param === 'VE' ? value : params.VE;
-  try {
-    return resolveConfig({
+  return atParamValue(param, value, () =>
+    resolveConfig({
       model: 'vc-limit',
       params: raw,
       // neutral, always valid when the parameters are: the limit model uses none of these
       grid: { gmax: 1 },
       initial: { v0: 0.5 * (VL + VE), g0: 0 },
-    }).params;
-  } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(e.field, `${e.problem} (at --param ${param} = ${value})`);
-    throw e;
-  }
+    }).params,
+  );
 }
 
 export { type BifurcationDiagram, type BifurcationSlice, type BranchPiece, bifurcationBranches, type FoldPoint, linspace } from '../bifurcation';

@@ -5,7 +5,7 @@
  * config's delay), and the folds located by bisection (models/bifurcation.ts). The NNLIF network has no
  * quiescent state: I(N) is finite at N = 0, so N = 0 never solves N·(I(N) + τ) = 1.
  */
-import { type BifurcationDiagram, type DiagramOptions, type DiagramState, steadyStateDiagram } from '../bifurcation';
+import { atParamValue, type BifurcationDiagram, type DiagramOptions, type DiagramState, steadyStateDiagram } from '../bifurcation';
 import { ConfigError } from '../schema';
 import { type NnlifRunConfig, nnlifSteadyParamsOf } from './config';
 import { resolveNnlifRunConfig } from '../registry';
@@ -47,12 +47,7 @@ export function nnlifConfigWith(raw: Record<string, unknown>, param: NnlifBifurc
     if (firing.kind !== 'soft') throw new ConfigError('--param', `${param} is a key of the soft threshold: set nnlif.firing = {"kind": "soft", …} first`);
     block.firing = { ...firing, [param.slice('firing.'.length)]: value };
   } else block[param] = value;
-  try {
-    return resolveNnlifRunConfig(r);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(e.field, `${e.problem} (at --param ${param} = ${value})`);
-    throw e;
-  }
+  return atParamValue(param, value, () => resolveNnlifRunConfig(r));
 }
 
 export interface NnlifBifurcationState extends DiagramState {
