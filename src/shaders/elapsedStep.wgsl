@@ -56,9 +56,10 @@ fn firedFraction(i: u32, c: f32) -> f32 {
   let a = clamp(u0, 0.0, dt);
   let b = clamp(u0 + dt, 0.0, dt);
   let beyond = max(u0 + dt, dt) - max(u0, dt);
-  if (params.infinite == 1u) { return (b - a + beyond) / dt; }
+  // min(…, 1): rounding must not let a cell lose more than it holds (positivity).
+  if (params.infinite == 1u) { return min((b - a + beyond) / dt, 1.0); }
   let part = (lossIntegral(params.phi0 * b) - lossIntegral(params.phi0 * a)) / params.phi0;
-  return (part + beyond * lossOf(params.phi0 * dt)) / dt;
+  return min((part + beyond * lossOf(params.phi0 * dt)) / dt, 1.0);
 }
 
 // The chunk of logical cells invocation `lid` owns: [first, last).

@@ -66,7 +66,8 @@ export function firedFraction(m: ElapsedModel, i: number, dt: number, c: number)
   const a = Math.min(Math.max(u0, 0), dt);
   const b = Math.min(Math.max(u0 + dt, 0), dt);
   const beyond = Math.max(u0 + dt, dt) - Math.max(u0, dt);
-  if (!Number.isFinite(m.phi0)) return (b - a + beyond) / dt;
+  // min(…, 1): rounding must not let a cell lose more than it holds (positivity).
+  if (!Number.isFinite(m.phi0)) return Math.min((b - a + beyond) / dt, 1);
   const partial = (lossIntegral(m.phi0 * b) - lossIntegral(m.phi0 * a)) / m.phi0;
-  return (partial + beyond * lossOf(m.phi0 * dt)) / dt;
+  return Math.min((partial + beyond * lossOf(m.phi0 * dt)) / dt, 1);
 }
