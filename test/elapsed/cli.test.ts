@@ -20,7 +20,9 @@ describe('kinfire run, model elapsed', () => {
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const [Nstar] = elapsedSteadyRates(resolveElapsedRunConfig({ model: 'elapsed', elapsed: { b: -0.5, phi0: 4 } }).elapsed);
     expect(s).toMatchObject({ model: 'elapsed', status: 'ok', steps: 750 });
-    expect(s.oscillation.settles).toBe(true);
+    // A decaying oscillation (swing 6e-4 of 0.6 at T = 15 in the twin): neither periodic nor far from N*.
+    expect(s.oscillation.periodic).toBe(false);
+    expect(s.oscillation.amplitude / s.oscillation.mean).toBeLessThan(5e-3);
     expect(Math.abs(s.N_final - Nstar!) / Nstar!).toBeLessThan(5e-3);
     expect(Math.abs(s.mass_drift)).toBeLessThan(1e-5);
     const rows = readFileSync(join(out, 'activity.csv'), 'utf8').trim().split('\n');

@@ -2,7 +2,8 @@
  * Whether N(t) settles, and if it oscillates periodically its period and amplitude, measured on the tail of
  * the run (the second half of the samples): the period from the upward crossings of the tail's mean, each
  * located by linear interpolation between the two samples around it, as (t_last − t_first)/(crossings − 1);
- * periodic when every crossing interval is within 5% of that period; the amplitude is half of max − min of N
+ * periodic when every crossing interval is within 5% of that period and the swing of the last cycle is within
+ * 10% of the first's (a decaying oscillation is not periodic); the amplitude is half of max − min of N
  * between the first and the last crossing (whole cycles). Settles: max − min over the tail below 1e-3 of its mean.
  */
 export interface OscillationMeasure {
@@ -20,7 +21,7 @@ export interface OscillationMeasure {
   method: string;
 }
 
-export const OSCILLATION_METHOD = 'tail = second half of the samples; period = (t_last − t_first)/(n − 1) over the n upward crossings of the tail mean (linear interpolation between samples); periodic if every interval is within 5% of it; amplitude = (max − min)/2 over the whole cycles; settles if (max − min) < 1e-3·mean over the tail';
+export const OSCILLATION_METHOD = 'tail = second half of the samples; period = (t_last − t_first)/(n − 1) over the n upward crossings of the tail mean (linear interpolation between samples); periodic if every interval is within 5% of it and the last cycle's swing within 10% of the first's; amplitude = (max − min)/2 over the whole cycles; settles if (max − min) < 1e-3·mean over the tail';
 
 export function measureOscillation(t: ArrayLike<number>, N: ArrayLike<number>): OscillationMeasure {
   const n = Math.min(t.length, N.length);
@@ -56,6 +57,18 @@ export function measureOscillation(t: ArrayLike<number>, N: ArrayLike<number>): 
     cycleLo = Math.min(cycleLo, N[k]!);
     cycleHi = Math.max(cycleHi, N[k]!);
   }
-  const periodic = spread <= 0.05;
+  // A decaying (or growing) oscillation is not periodic: the swing of the last cycle within 10% of the first's.
+  const swing = (from: number, to: number) => {
+    let a = Infinity;
+    let b = -Infinity;
+    for (let k = from; k <= to; k++) {
+      a = Math.min(a, N[k]!);
+      b = Math.max(b, N[k]!);
+    }
+    return b - a;
+  };
+  const first = swing(crossingIndex[0]!, crossingIndex[1]! + 1);
+  const last = swing(crossingIndex[crossingIndex.length - 2]!, crossingIndex[crossingIndex.length - 1]! + 1);
+  const periodic = spread <= 0.05 && Math.abs(last - first) <= 0.1 * first;
   return { settles, periodic, period: periodic ? period : null, amplitude: (cycleHi - cycleLo) / 2, mean, cycles, period_spread: spread, method: OSCILLATION_METHOD };
 }
