@@ -21,7 +21,7 @@ export interface OscillationMeasure {
   method: string;
 }
 
-export const OSCILLATION_METHOD = 'tail = second half of the samples; period = (t_last − t_first)/(n − 1) over the n upward crossings of the tail mean (linear interpolation between samples); periodic if every interval is within 5% of it and the last cycle's swing within 10% of the first's; amplitude = (max − min)/2 over the whole cycles; settles if (max − min) < 1e-3·mean over the tail';
+export const OSCILLATION_METHOD = 'tail = second half of the samples; period = (t_last − t_first)/(n − 1) over the n upward crossings of the tail mean (linear interpolation between samples); periodic if every interval is within 5% of it and the swing of the last cycle within 10% of that of the first; amplitude = (max − min)/2 over the whole cycles; settles if (max − min) < 1e-3·mean over the tail';
 
 export function measureOscillation(t: ArrayLike<number>, N: ArrayLike<number>): OscillationMeasure {
   const n = Math.min(t.length, N.length);
