@@ -10,6 +10,8 @@ import conductanceStep from '../shaders/conductanceStep.wgsl?raw';
 import densityRange from '../shaders/densityRange.wgsl?raw';
 import densityRender from '../shaders/densityRender.wgsl?raw';
 import diagnostics from '../shaders/diagnostics.wgsl?raw';
+import elapsedBindings from '../shaders/elapsedBindings.wgsl?raw';
+import elapsedStep from '../shaders/elapsedStep.wgsl?raw';
 import nnlifBindings from '../shaders/nnlifBindings.wgsl?raw';
 import nnlifStep from '../shaders/nnlifStep.wgsl?raw';
 import particlesBindings from '../shaders/particlesBindings.wgsl?raw';
@@ -22,7 +24,7 @@ import reduce from '../shaders/reduce.wgsl?raw';
 import rowStep from '../shaders/rowStep.wgsl?raw';
 import vTransport from '../shaders/vTransport.wgsl?raw';
 
-export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender, nnlifBindings, nnlifStep } as const;
+export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender, nnlifBindings, nnlifStep, elapsedBindings, elapsedStep } as const;
 export type ShaderFile = keyof typeof shaderFiles;
 export type Defines = Record<string, boolean | number | string>;
 

@@ -69,6 +69,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
   const order = (field: string, ok: boolean, what: string) => {
     if (!ok) throw new ConfigError(field, what);
   };
+  if (config.family === 'elapsed') throw new ConfigError('model', 'model "elapsed" has no particle system yet; particle models: "vc", "vc-threshold", "nnlif"');
   const vcDefaults = vcRunSchema.parse({});
   // the keys every family has: time, output, particles
   const c = config.parsed;

@@ -6,13 +6,14 @@
  * family is its folder plus one entry of MODEL_FAMILIES.
  */
 import { z } from 'zod';
+import { type ElapsedRunConfig, elapsedRunSchema, resolveElapsedParsed } from './elapsed/config';
 import { type NnlifRunConfig, nnlifRunSchema, resolveNnlifParsed } from './nnlif/config';
 import { ConfigError, parseWith } from './schema';
 import { type KinfireConfig, resolveVcConfig, VC_MODELS, vcRunSchema } from './vc/config';
 
 export interface ModelFamily {
   /** the family's name, as in src/models/<name>/ */
-  name: 'vc' | 'nnlif';
+  name: 'vc' | 'nnlif' | 'elapsed';
   /** the values of `model` it takes */
   models: readonly string[];
   /** its run config (a strict object with a `model` key) */
@@ -26,6 +27,7 @@ export interface ModelFamily {
 export const MODEL_FAMILIES: readonly ModelFamily[] = [
   { name: 'vc', models: VC_MODELS, schema: vcRunSchema, block: 'params', title: 'the vc models' },
   { name: 'nnlif', models: ['nnlif'], schema: nnlifRunSchema, block: 'nnlif', title: 'the nnlif model' },
+  { name: 'elapsed', models: ['elapsed'], schema: elapsedRunSchema, block: 'elapsed', title: 'the elapsed-time model' },
 ];
 
 export const MODELS = MODEL_FAMILIES.flatMap((f) => f.models);
@@ -33,9 +35,9 @@ export const MODELS = MODEL_FAMILIES.flatMap((f) => f.models);
 /** Every run config, the union on `model` (a missing model is "vc"). */
 export const configSchema = z.preprocess(
   (x) => (typeof x === 'object' && x !== null && !Array.isArray(x) && !('model' in x) ? { ...x, model: 'vc' } : x),
-  z.discriminatedUnion('model', [vcRunSchema, nnlifRunSchema]),
+  z.discriminatedUnion('model', [vcRunSchema, nnlifRunSchema, elapsedRunSchema]),
 );
-export type ConfigInput = z.input<typeof vcRunSchema> | z.input<typeof nnlifRunSchema>;
+export type ConfigInput = z.input<typeof vcRunSchema> | z.input<typeof nnlifRunSchema> | z.input<typeof elapsedRunSchema>;
 
 const quoted = (models: readonly string[]) => models.map((m) => JSON.stringify(m)).join(', ');
 
@@ -81,9 +83,12 @@ export function wrongFamilyHint(family: ModelFamily): (key: string, where: strin
 }
 
 /** Parses a raw config with its family's schema. */
-export function parseConfig(raw: unknown): { family: 'vc'; parsed: z.output<typeof vcRunSchema> } | { family: 'nnlif'; parsed: z.output<typeof nnlifRunSchema> } {
+export function parseConfig(
+  raw: unknown,
+): { family: 'vc'; parsed: z.output<typeof vcRunSchema> } | { family: 'nnlif'; parsed: z.output<typeof nnlifRunSchema> } | { family: 'elapsed'; parsed: z.output<typeof elapsedRunSchema> } {
   const family = familyOf(raw);
   if (family.name === 'nnlif') return { family: 'nnlif', parsed: parseWith(nnlifRunSchema, raw, wrongFamilyHint(family)) };
+  if (family.name === 'elapsed') return { family: 'elapsed', parsed: parseWith(elapsedRunSchema, raw, wrongFamilyHint(family)) };
   return { family: 'vc', parsed: parseWith(vcRunSchema, raw, wrongFamilyHint(family)) };
 }
 
@@ -104,4 +109,11 @@ export function resolveNnlifRunConfig(input: unknown): NnlifRunConfig {
   const c = parseConfig(input);
   if (c.family !== 'nnlif') throw new ConfigError('model', `must be "nnlif" for the NNLIF PDE (got ${JSON.stringify(c.parsed.model)})`);
   return resolveNnlifParsed(c.parsed, input);
+}
+
+/** Validate and resolve a config for the elapsed-time model (model "elapsed"). Throws ConfigError naming the field and the range. */
+export function resolveElapsedRunConfig(input: unknown): ElapsedRunConfig {
+  const c = parseConfig(input);
+  if (c.family !== 'elapsed') throw new ConfigError('model', `must be "elapsed" for the elapsed-time model (got ${JSON.stringify(c.parsed.model)})`);
+  return resolveElapsedParsed(c.parsed);
 }

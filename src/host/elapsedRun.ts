@@ -1,0 +1,136 @@
+/**
+ * A whole run of the elapsed-time model on the shared block driver (blockLoop.ts): N(t) and the mass every
+ * `output.every` steps, snapshots of the age density n(s) = cell mass / ds, frames of n(s, t) for the
+ * space-time figure, the oscillation measure of N(t) (models/elapsed/oscillation.ts) and the steps whose
+ * boundary relation was not unique.
+ */
+import type { ElapsedRunConfig } from '../models/elapsed/config';
+import { measureOscillation, type OscillationMeasure } from '../models/elapsed/oscillation';
+import { type BlockProgress, runBlocks } from './blockLoop';
+import { type ElapsedBlock, ElapsedSolver, type ElapsedSolverStatus } from './elapsedSolver';
+import type { GpuContext } from './gpu';
+
+export type ElapsedRunStatus = 'ok' | 'blowup' | 'nonfinite';
+
+export interface ElapsedRunHooks {
+  onProgress?(p: BlockProgress): void;
+  /** n(s) (density: cell mass / ds) at a snapshot time */
+  onSnapshot?(s: { t: number; step: number; n: Float32Array }): void | Promise<void>;
+}
+
+export interface ElapsedRunResult {
+  status: ElapsedRunStatus;
+  message?: string;
+  steps: number;
+  t: number[];
+  N: Float32Array;
+  mass: Float32Array;
+  /** frames of n(s, t): frameT[k], frames[k·ns + i] */
+  frameT: number[];
+  frames: Float32Array;
+  N_final: number;
+  mass_initial: number;
+  mass_final: number;
+  /** steps whose boundary relation had more than one root (the smallest was taken), and the first such time */
+  nonunique_steps: number;
+  t_first_nonunique: number | null;
+  oscillation: OscillationMeasure;
+  wallSeconds: number;
+  stepsPerSecond: number;
+  /** the final density n(s) */
+  n: Float32Array;
+}
+
+export const ELAPSED_FRAMES = 400;
+
+const STATUS_OF: Record<ElapsedSolverStatus, ElapsedRunStatus> = { running: 'ok', blowup: 'blowup', nonfinite: 'nonfinite' };
+
+export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hooks: ElapsedRunHooks = {}): Promise<ElapsedRunResult> {
+  const { dt, steps, T } = config.time;
+  const ns = config.grid.ns;
+  const solver = await ElapsedSolver.create(ctx, config);
+  try {
+    const every = config.output.every;
+    const samples = Math.floor(steps / every) + 2;
+    const N = new Float32Array(samples);
+    const mass = new Float32Array(samples);
+    const t: number[] = [0];
+    mass[0] = solver.initialMass;
+    let sample = 1;
+    let nonunique = 0;
+    let firstNonunique: number | null = null;
+    const frameCount = Math.min(ELAPSED_FRAMES, steps + 1);
+    const frameSteps = Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
+    const frames = new Float32Array(frameCount * ns);
+    const frameT: number[] = [];
+    const snapshotSteps = new Set(config.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
+    const written = new Set<number>();
+    const density = async () => {
+      const cells = await solver.readCells();
+      for (let i = 0; i < ns; i++) cells[i]! /= config.grid.ds;
+      return cells;
+    };
+    const loop = await runBlocks<ElapsedBlock, Exclude<ElapsedRunStatus, 'ok'>>(solver, {
+      steps,
+      dt,
+      T,
+      capacity: solver.capacity,
+      snapshotSteps: [...new Set([...frameSteps, ...snapshotSteps])].sort((x, y) => x - y),
+      judge: (block, k) => (block.status[k] ? { status: block.status[k] === 1 ? 'blowup' : 'nonfinite', message: '' } : undefined),
+      accept: (block, k, step) => {
+        if (block.nonunique[k]) {
+          nonunique++;
+          firstNonunique ??= step * dt;
+        }
+        if (step % every !== 0 && step !== steps) return;
+        N[sample] = block.N[k]!;
+        mass[sample] = block.mass[k]!;
+        t.push(step * dt);
+        sample++;
+      },
+      onSnapshot: async (step) => {
+        const n = await density();
+        const frame = frameSteps.indexOf(step);
+        if (frame >= 0 && frameT.length === frame) {
+          frames.set(n, frame * ns);
+          frameT.push(step * dt);
+        }
+        if (snapshotSteps.has(step)) {
+          written.add(step);
+          await hooks.onSnapshot?.({ t: step * dt, step, n });
+        }
+      },
+      onProgress: hooks.onProgress,
+      refusesBadSteps: true,
+    });
+    const state = await solver.readState();
+    const n = await density();
+    if (loop.stop && !written.has(loop.steps)) await hooks.onSnapshot?.({ t: loop.steps * dt, step: loop.steps, n });
+    const status = STATUS_OF[state.status];
+    const at = `t = ${((state.taken + 1) * dt).toPrecision(6)} (step ${state.taken + 1}); kept the last good state, t = ${(state.taken * dt).toPrecision(6)}`;
+    const message = status === 'blowup' ? `N(t) exceeded time.Nmax = ${config.time.Nmax} at ${at}` : status === 'nonfinite' ? `the step at ${at} gave a non-finite N or X` : undefined;
+    const tt = t.slice(0, sample);
+    const NN = N.subarray(0, sample);
+    return {
+      status,
+      ...(message ? { message } : {}),
+      steps: loop.steps,
+      t: tt,
+      N: NN,
+      mass: mass.subarray(0, sample),
+      frameT,
+      frames: frames.subarray(0, frameT.length * ns),
+      N_final: state.N,
+      mass_initial: solver.initialMass,
+      mass_final: state.mass,
+      nonunique_steps: nonunique,
+      t_first_nonunique: firstNonunique,
+      oscillation: measureOscillation(tt, NN),
+      wallSeconds: loop.wallSeconds,
+      stepsPerSecond: loop.steps / Math.max(loop.wallSeconds, 1e-9),
+      n,
+    };
+  } finally {
+    solver.destroy();
+  }
+}
