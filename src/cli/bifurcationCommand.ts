@@ -22,14 +22,15 @@ import { resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { PendingResults } from '../io/resultsFolder';
 import { ConfigError, type ModelParams, resolveConfig } from '../models/config';
-import { type BifurcationDiagram, type BifurcationProgress, bifurcationBranches, type DiagramState, linspace } from '../models/bifurcation';
+import { type BifurcationDiagram, type BifurcationProgress, bifurcationBranches, type DiagramState, linspace, steadyStateDiagram } from '../models/bifurcation';
+import { ELAPSED_BIFURCATION_PARAMS, type ElapsedSteadyState, elapsedDiagramFamily, parseElapsedBifurcationParam } from '../models/elapsed/steadyStates';
 import { BIFURCATION_PARAMS, type BifurcationParam, type BifurcationState, bifurcationDiagram, PARAM_DESCRIPTIONS, paramValue, parseBifurcationParam, withParam } from '../models/limit/bifurcation';
 import { NNLIF_BIFURCATION_PARAMS, NNLIF_PARAM_DESCRIPTIONS, type NnlifBifurcationState, nnlifBifurcationDiagram, nnlifConfigWith, parseNnlifBifurcationParam } from '../models/nnlif/bifurcation';
 import { nnlifSchema, nnlifSteadyParamsOf } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { type LineSeries, type PlotAnnotation, renderLinePlotPng } from '../render/png/lineplot';
 import { configFromOptions, rawConfigFromOptions } from './runCommand';
-import { familyOf } from '../models/registry';
+import { familyOf, resolveElapsedRunConfig } from '../models/registry';
 
 export const BIFURCATION_DEFAULTS = { n: 40, stabilityTime: 20, stabilityNv: 300, bisections: 40, width: 900, height: 600 } as const;
 
@@ -328,6 +329,39 @@ function nnlifPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>
   };
 }
 
+/** The elapsed-time model's columns: N, stable, X = bN, s*(X), and the deviations of the stability run. */
+const ELAPSED_COLUMNS: [string, (s: ElapsedSteadyState) => number | boolean | null][] = [
+  ['N', (s) => s.N],
+  ['stable', (s) => s.stable],
+  ['X', (s) => s.X],
+  ['thresholdAge', (s) => s.thresholdAge],
+  ['early', (s) => s.early],
+  ['late', (s) => s.late],
+];
+
+function elapsedPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, bisections: number): DiagramPlan {
+  const param = parseElapsedBifurcationParam(opts.param);
+  const config = resolveElapsedRunConfig(raw); // the config itself must be valid, before any value of --param
+  const family = elapsedDiagramFamily(raw, param);
+  return {
+    model: 'elapsed',
+    param,
+    params: { ...config.elapsed, kernel: config.kernel },
+    labels: { title: `Steady states of the elapsed-time model against ${param}`, xLabel: `${param} (elapsed.${param})` },
+    method: {
+      model: 'the elapsed-time model (src/models/elapsed); no quiescent state',
+      roots: 'every zero of N·I(N) − 1, I(N) = ∫₀^∞ exp(−∫₀^s p(u, bN) du) ds, by a scan in ln N and bisection',
+      stability: 'time evolution of the f64 twin with the config\'s kernel from a 2% sine perturbation of n∞, 40 mean interspike intervals: stable when the late deviation is below half the early one, or below 1e-3',
+      infinity: `where the number of states changes by one: a state at the scan's end; ${bisections} bisections on ${param}`,
+      folds: FOLD_METHOD(bisections, param),
+      branches: BRANCH_METHOD,
+    },
+    validate: (values) => values.forEach((v) => family.firingRates(v)),
+    compute: (values, options) => steadyStateDiagram(family, param, values, options),
+    csv: (d) => bifurcationCsv(d as BifurcationDiagram<ElapsedSteadyState>, ELAPSED_COLUMNS),
+  };
+}
+
 export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BifurcationSummary> {
   // Everything that can reject the input happens before any work and before DIR is touched.
   const raw = rawConfigFromOptions(opts);
@@ -340,7 +374,8 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
   const bisections = numberOption('--bisections', opts.bisections ?? String(BIFURCATION_DEFAULTS.bisections), { integer: true, min: 1, max: 100 });
   const width = numberOption('--width', opts.width ?? String(BIFURCATION_DEFAULTS.width), { integer: true, min: 200, max: 16384 });
   const height = numberOption('--height', opts.height ?? String(BIFURCATION_DEFAULTS.height), { integer: true, min: 150, max: 16384 });
-  const plan = familyOf(raw).name === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : limitPlan(opts, nv, T, bisections);
+  const familyName = familyOf(raw).name;
+  const plan = familyName === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : familyName === 'elapsed' ? elapsedPlan(opts, raw, bisections) : limitPlan(opts, nv, T, bisections);
   const { param } = plan;
   const values = linspace(from, to, n);
   plan.validate(values); // a bad value is exit 2 before DIR is touched
@@ -409,10 +444,10 @@ export function registerBifurcation(program: Command): void {
   const d = BIFURCATION_DEFAULTS;
   program
     .command('bifurcation')
-    .description('steady states against one parameter, with stability and folds: the ε → 0 limit of the vc models, or one NNLIF population (model nnlif); CSV, JSON and a PNG plot')
+    .description('steady states against one parameter, with stability and folds: the ε → 0 limit of the vc models, one NNLIF population (model nnlif) or the elapsed-time model (model elapsed); CSV, JSON and a PNG plot')
     .option('-c, --config <file>', 'JSON config (its params are used)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.gin=-0.5 (repeatable)', collect, [])
-    .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')} (vc models); ${NNLIF_BIFURCATION_PARAMS.join(', ')} (nnlif)`)
+    .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')} (vc models); ${NNLIF_BIFURCATION_PARAMS.join(', ')} (nnlif); ${ELAPSED_BIFURCATION_PARAMS.join(', ')} (elapsed)`)
     .requiredOption('--from <x>', 'first parameter value')
     .requiredOption('--to <y>', 'last parameter value')
     .option('-n, --n <K>', 'number of equally spaced parameter values, in [2, 10000]', String(d.n))

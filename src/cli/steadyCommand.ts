@@ -14,7 +14,8 @@ import { nnlifNetworkSteadyStates } from '../models/nnlif/networkSteady';
 import { classifyNnlifStability } from '../models/nnlif/stability';
 import { nnlifNoise, nnlifSteadyRates } from '../models/nnlif/steadyRate';
 import { configFromOptions, rawConfigFromOptions } from './runCommand';
-import { familyOf } from '../models/registry';
+import { familyOf, resolveElapsedRunConfig } from '../models/registry';
+import { elapsedSteadyStates } from '../models/elapsed/steadyStates';
 
 export interface SteadyReportEntry {
   N: number;
@@ -66,7 +67,7 @@ export function nnlifSteadyReport(config: NnlifRunConfig, stability: { T?: numbe
 export function registerSteady(program: Command): void {
   program
     .command('steady')
-    .description('list every steady state, with its stability, as JSON: the ε → 0 limit of the vc models, or the NNLIF network (model nnlif)')
+    .description('list every steady state, with its stability, as JSON: the ε → 0 limit of the vc models, the NNLIF network (model nnlif) or the elapsed-time model (model elapsed)')
     .option('-c, --config <file>', 'JSON config (its params are used)')
     .option('-s, --set <key=value>', 'override one config key (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--stability-time <T>', 'observation time of the perturbed evolutions', '30')
@@ -74,6 +75,19 @@ export function registerSteady(program: Command): void {
     .option('--points-per-decade <n>', 'nnlif with populations: grid points per decade of each N_α in the root search (default 8 for two populations, else at most 40000 points)')
     .action((opts) => {
       const raw = rawConfigFromOptions(opts);
+      if (familyOf(raw).name === 'elapsed') {
+        const config = resolveElapsedRunConfig(raw);
+        process.stdout.write(
+          `${JSON.stringify({
+            steady: elapsedSteadyStates(config),
+            method: {
+              roots: 'every zero of N·I(N) − 1, I(N) = ∫₀^∞ exp(−∫₀^s p(u, bN) du) ds (closed form for threshold firing, Gauss–Legendre for the sigmoid), by a scan in ln N and bisection (src/models/elapsed/steadyStates.ts)',
+              stability: 'time evolution of the f64 twin of the scheme with the config\'s kernel, from n∞·(1 + 0.02 sin(2πs/s*)), 100 cells per s*, for 40 mean interspike intervals: stable when the deviation of N over the last fifth is below half that over the second tenth, or below 1e-3 (early, late: those deviations); --stability-time and --stability-nv do not apply',
+            },
+          })}\n`,
+        );
+        return;
+      }
       if (familyOf(raw).name === 'nnlif') {
         if (opts.pointsPerDecade !== undefined && !(Number(opts.pointsPerDecade) > 0 && Number(opts.pointsPerDecade) <= 100)) {
           throw new ConfigError('--points-per-decade', `must be a number in (0, 100] (got ${opts.pointsPerDecade})`);

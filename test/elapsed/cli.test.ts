@@ -47,3 +47,30 @@ describe('kinfire run, model elapsed', () => {
     expect(r.stderr).toContain(`config error: ${field}`);
   });
 });
+
+describe('kinfire steady and bifurcation, model elapsed', () => {
+  it('φ0 = ∞, hyperbolic s*: N* = 1/(s0 − k·b) below b = s0/k, where the state leaves to N = ∞; inhibitory states stable', () => {
+    const s = kinfire('steady', '--set', 'model="elapsed"', '--set', 'elapsed.phi0="Infinity"', '--set', 'elapsed.b=-0.5');
+    expect(s.code, s.stderr).toBe(0);
+    const steady = JSON.parse(s.stdout).steady as { N: number; stable: boolean }[];
+    expect(steady).toHaveLength(1);
+    expect(steady[0]!.N).toBeCloseTo(1 / (1 + 0.5), 10);
+    expect(steady[0]!.stable).toBe(true);
+    const out = join(work, 'bifurcation');
+    const r = kinfire('bifurcation', ...elapsed, '--set', 'elapsed.phi0="Infinity"', '--param', 'elapsed.b', '--from', '-1', '--to', '1.5', '--n', '6', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim());
+    expect(summary.folds.map((f: { kind: string }) => f.kind)).toEqual(['infinity']);
+    expect(Math.abs(summary.folds[0].param - 1)).toBeLessThan(1e-6);
+    const rows = readFileSync(join(out, 'bifurcation.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('param,N,stable,X,thresholdAge,early,late');
+    for (const row of rows.slice(1)) {
+      const [b, N, stable] = row.split(',');
+      expect(Number(N)).toBeCloseTo(1 / (1 - Number(b)), 10);
+      if (Number(b) < 0) expect(stable).toBe('true');
+    }
+    const bad = kinfire('bifurcation', ...elapsed, '--param', 'nv', '--from', '0', '--to', '1', '--out', join(work, 'bad-bif'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown elapsed parameter');
+  });
+});

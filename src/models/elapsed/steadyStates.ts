@@ -7,7 +7,7 @@
  * f64 twin (scheme.ts) from the perturbed steady profile, with the config's kernel (a delay changes no steady
  * state but can change its stability).
  */
-import type { DiagramFamily, DiagramState } from '../bifurcation';
+import { atParamValue, type DiagramFamily, type DiagramState } from '../bifurcation';
 import { ConfigError } from '../schema';
 import { type ElapsedModel, type ElapsedRunConfig } from './config';
 import { resolveElapsedRunConfig } from '../registry';
@@ -188,17 +188,21 @@ export function elapsedSteadyStates(config: Pick<ElapsedRunConfig, 'elapsed' | '
 export const ELAPSED_BIFURCATION_PARAMS = ['b', 'phi0', 'w', 's0', 'k', 'smin', 'd', 'tau'] as const;
 export type ElapsedBifurcationParam = (typeof ELAPSED_BIFURCATION_PARAMS)[number];
 
+/** `b` or `elapsed.b` → the canonical name; ConfigError('--param') otherwise. */
+export function parseElapsedBifurcationParam(name: string): ElapsedBifurcationParam {
+  const key = name.trim().replace(/^elapsed\./, '');
+  if (!(ELAPSED_BIFURCATION_PARAMS as readonly string[]).includes(key)) {
+    throw new ConfigError('--param', `unknown elapsed parameter ${JSON.stringify(name)}; choose one of ${ELAPSED_BIFURCATION_PARAMS.join(', ')}`);
+  }
+  return key as ElapsedBifurcationParam;
+}
+
 /** The family of models/bifurcation.ts (steadyStateDiagram) of a raw config against elapsed.<param>. */
 export function elapsedDiagramFamily(raw: Record<string, unknown>, param: ElapsedBifurcationParam, options: ElapsedSteadyOptions & ElapsedStabilityOptions = {}): DiagramFamily<ElapsedSteadyState> {
   const at = (value: number) => {
     const r = structuredClone(raw);
     ((r.elapsed ??= {}) as Record<string, unknown>)[param] = value;
-    try {
-      return resolveElapsedRunConfig(r);
-    } catch (e) {
-      if (e instanceof ConfigError) throw new ConfigError(e.field, `${e.problem} (at --param ${param} = ${value})`);
-      throw e;
-    }
+    return atParamValue(param, value, () => resolveElapsedRunConfig(r));
   };
   return {
     states: (v) => elapsedSteadyStates(at(v), options),
