@@ -170,6 +170,12 @@ export function sliderRows<Key extends string>(specs: readonly SliderSpec<Key>[]
   });
   return {
     rows,
+    /** enable or disable the row of `key` (a constant the model does not use now) */
+    enable(key: Key, on: boolean): void {
+      const { range, number } = inputs.get(key)!;
+      range.disabled = !on;
+      number.disabled = !on;
+    },
     /** show these values (without events) */
     set(next: Record<Key, number>): void {
       for (const spec of specs) {
