@@ -320,7 +320,9 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
   /** History of dispatches first … first + count − 1 (steps first + 1 … first + count). */
   async readHistory(first: number, count: number): Promise<NnlifBlock> {
     const Q = this.members * this.populations;
-    const raw = new Float32Array(await readRing(this.ctx.device, this.buffers.history, { base: 0, entryBytes: Q * HISTORY_ENTRY_BYTES, capacity: this.capacity }, first, count));
+    // the ring and the states in one round trip (both maps in flight together)
+    const [ring, states] = await Promise.all([readRing(this.ctx.device, this.buffers.history, { base: 0, entryBytes: Q * HISTORY_ENTRY_BYTES, capacity: this.capacity }, first, count), this.readStates()]);
+    const raw = new Float32Array(ring);
     const N = new Float32Array(count * Q);
     const mass = new Float32Array(count * Q);
     const R = new Float32Array(count * Q);
@@ -330,7 +332,6 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
       R[k] = raw[4 * k + 2];
     }
     // The status after each step follows from the members' stop steps.
-    const states = await this.readStates();
     const status = new Uint32Array(count * Q);
     for (let k = 0; k < count; k++) {
       const step = first + k + 1;

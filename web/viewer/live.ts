@@ -6,8 +6,8 @@
  * CLI's stop rules, reads back n(v) and draws the overlay (axes, markers, colour bar) and the two plots.
  */
 import { describeAdapter, GpuUnavailableError, type GpuContext, openGpu } from '../../src/host/gpu';
-import { KineticSolver } from '../../src/host/kineticSolver';
-import { ParticleSystem } from '../../src/host/particleSystem';
+import { HISTORY_CAPACITY, KineticSolver } from '../../src/host/kineticSolver';
+import { PARTICLE_HISTORY_CAPACITY, ParticleSystem } from '../../src/host/particleSystem';
 import { judgeKineticStep } from '../../src/host/run';
 import { ConfigError, type KinfireConfig } from '../../src/models/config';
 import { gridOf, sameGridCells, vCenter } from '../../src/models/discretization';
@@ -117,7 +117,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
       get stepIndex() {
         return solver.stepIndex;
       },
-      capacity: 4096,
+      capacity: particles ? Math.min(HISTORY_CAPACITY, PARTICLE_HISTORY_CAPACITY) : HISTORY_CAPACITY,
       historyWindow: null,
       saveCheckpoint() {
         solver.saveCheckpoint();

@@ -239,7 +239,9 @@ export class LiveLoop {
     shell.probe.frames++;
 
     if (steps > 0) {
-      const block = await sim.readBlock(first, steps, this.t);
+      // the block and the state are read back together (their maps overlap); after a stop the state is
+      // read again, once rolled back
+      const [block] = await Promise.all([sim.readBlock(first, steps, this.t), sim.readState()]);
       if (this.sim !== sim) return;
       const kept = block.stop ? block.stop.index : steps;
       for (let k = 0; k < kept; k++) {
@@ -254,11 +256,11 @@ export class LiveLoop {
         this.pause();
         this.stopped = block.stop;
         shell.showMessage(`Stopped (${block.stop.status}): ${block.stop.message}. Change a parameter or reset.`, 'stopped');
+        await sim.readState();
+        if (this.sim !== sim) return;
       }
       this.trimHistory(sim.historyWindow);
       this.rate.steps += kept;
-      await sim.readState();
-      if (this.sim !== sim) return;
     }
     const now = performance.now();
     if (now - this.rate.since > 500) {

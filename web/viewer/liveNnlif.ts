@@ -34,8 +34,8 @@ import type { ViewerShell } from './shell';
 interface NnlifSimulation extends LiveSimulation {
   config: NnlifRunConfig;
   readonly solver: NnlifSolver;
-  /** the exact steady states at config's parameters, drawn with the run */
-  steady: SteadyStates;
+  /** the exact steady states at config's parameters, drawn with the run; null while they are computed */
+  steady: SteadyStates | null;
 }
 
 /** The steady states of the hard threshold at these parameters (rates ascending, the density at the lowest), or none. */
@@ -48,6 +48,8 @@ const fixed = (x: number) => String(Number(x.toPrecision(4)));
 /** the run in the first colour of the series cycle (as playback), the exact steady states in grey under it */
 const RUN_COLOR = SERIES_COLORS[0]!;
 const STEADY_COLOR = '#a0a0a0';
+/** the steady states are computed this long after the last parameter change */
+const STEADY_DELAY_MS = 200;
 
 export async function startLiveNnlif(shell: ViewerShell): Promise<void> {
   const ctx = await openLiveGpu(shell);
@@ -147,12 +149,23 @@ export async function startLiveNnlif(shell: ViewerShell): Promise<void> {
     }
     current.solver.setParameters(nnlifProblemOf(config, [memberOf(config)]));
     current.config = config;
-    current.steady = steadyStates(config);
+    // the steady states take 10–100 ms: computed once the parameters rest (a slider drag stays fluid),
+    // and not drawn meanwhile, since those of the old parameters would be wrong
+    current.steady = null;
+    clearTimeout(steadyTimer);
+    steadyTimer = setTimeout(() => {
+      if (loop.current === current && current.config === config) {
+        current.steady = steadyStates(config);
+        loop.redraw();
+      }
+    }, STEADY_DELAY_MS);
     loop.redraw();
   }
 
+  let steadyTimer: ReturnType<typeof setTimeout> | undefined;
+
   function draw(sim: NnlifSimulation, t: number, history: ActivityHistory, n: Float32Array): void {
-    const { steady } = sim;
+    const steady = sim.steady ?? { rates: [], density: null };
     const pop = sim.config.populations[0]!;
     const grid = sim.solver.problem.populations[0]!.grid;
     const nv = grid.nv;
@@ -189,7 +202,7 @@ export async function startLiveNnlif(shell: ViewerShell): Promise<void> {
       series: [...rates, { x: history.t, y: N, label: 'N(t)', color: RUN_COLOR }],
       x,
       y: { label: 'N(t)', min: 0, max: Number.isFinite(top) && top > 0 ? 1.15 * top : 1 },
-      title: `firing rate N(t)${hard && steady.rates.length === 0 ? ': no steady state' : ''}`,
+      title: `firing rate N(t)${hard && sim.steady && steady.rates.length === 0 ? ': no steady state' : ''}`,
     });
   }
 

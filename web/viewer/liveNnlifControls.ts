@@ -50,7 +50,15 @@ export function nnlifControls(container: HTMLElement, initial: NnlifLiveSettings
     sliders.enable('rate', settings.firing === 'soft');
     emit('nnlif.firing');
   });
-  const sliders = sliderRows(NNLIF_PARAMETERS, () => settings.values, errors, (_, field) => emit(field));
+  const sliders = sliderRows(NNLIF_PARAMETERS, () => settings.values, errors, (key, field, from) => {
+    // the delay must be a whole number of steps: the slider moves in steps of dt (a typed value is the
+    // user's, and the config says if it is not one)
+    if (key === 'delay' && from === 'slider' && settings.dt > 0) {
+      settings.values.delay = Number((Math.round(settings.values.delay / settings.dt) * settings.dt).toPrecision(12));
+      sliders.set(settings.values);
+    }
+    emit(field);
+  });
 
   // grid, time step and Nmax: applied with a button (nv and vmin move the grid)
   const nv = element('input', { type: 'number', name: 'nv', min: '8', step: '1' });

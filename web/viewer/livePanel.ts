@@ -143,11 +143,11 @@ export function fieldErrors(fallback: string) {
 export type FieldErrors = ReturnType<typeof fieldErrors>;
 
 /**
- * A slider and a number for each spec; `onChange(key, field)` after the user moved one (the new value is
+ * A slider and a number for each spec; `onChange(key, field, from)` after the user moved one (the new value is
  * written into `values()`, the settings' record of the moment). The number accepts any value; the config
  * schema decides.
  */
-export function sliderRows<Key extends string>(specs: readonly SliderSpec<Key>[], values: () => Record<Key, number>, errors: FieldErrors, onChange: (key: Key, field: string) => void) {
+export function sliderRows<Key extends string>(specs: readonly SliderSpec<Key>[], values: () => Record<Key, number>, errors: FieldErrors, onChange: (key: Key, field: string, from: 'slider' | 'number') => void) {
   const inputs = new Map<Key, { range: HTMLInputElement; number: HTMLInputElement }>();
   const rows = specs.flatMap((spec) => {
     const title = `${spec.hint}. Slider: ${spec.min} … ${spec.max}${spec.log ? ' (log)' : ''}; allowed: ${spec.allowed}`;
@@ -158,13 +158,13 @@ export function sliderRows<Key extends string>(specs: readonly SliderSpec<Key>[]
       const x = fromSlider(spec, Number(range.value));
       values()[spec.key] = x;
       number.value = String(x);
-      onChange(spec.key, spec.field);
+      onChange(spec.key, spec.field, 'slider');
     });
     number.addEventListener('change', () => {
       const x = number.value.trim() === '' ? Number.NaN : Number(number.value);
       values()[spec.key] = x;
       range.value = String(toSlider(spec, x));
-      onChange(spec.key, spec.field);
+      onChange(spec.key, spec.field, 'number');
     });
     return [element('label', { title }, element('span', { textContent: spec.label }), range, number), errors.line(spec.field)];
   });
