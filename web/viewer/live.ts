@@ -5,7 +5,6 @@
  * density (and the neurons of the particle system) into the WebGPU canvas, judges the steps with the
  * CLI's stop rules, reads back n(v) and draws the overlay (axes, markers, colour bar) and the two plots.
  */
-import { describeAdapter, GpuUnavailableError, type GpuContext, openGpu } from '../../src/host/gpu';
 import { HISTORY_CAPACITY, KineticSolver } from '../../src/host/kineticSolver';
 import { PARTICLE_HISTORY_CAPACITY, ParticleSystem } from '../../src/host/particleSystem';
 import { judgeKineticStep } from '../../src/host/run';
@@ -20,42 +19,13 @@ import { colorScaleRange } from '../../src/render/colorScale';
 import { DensityRenderer } from '../../src/render/webgpu/densityRenderer';
 import { type ColorSettings, colorControls, colorSettingsFromUrl, colorSettingsToUrl } from './colorControls';
 import { liveControls } from './liveControls';
-import { type ActivityHistory, type LiveBlock, LiveLoop, type LiveSimulation } from './liveLoop';
+import { type ActivityHistory, type LiveBlock, LiveLoop, type LiveSimulation, openLiveGpu, transportFromUrl, transportToUrl } from './liveLoop';
 import { liveUrlOf } from './livePanel';
 import { type LiveSettings, liveConfig, liveParticleConfig, settingsFromUrl, settingsToUrl } from './liveSettings';
 import type { ViewerShell } from './shell';
 
 /** the most neurons drawn as points */
 const MAX_POINTS = 200_000;
-
-/** WebGPU for live mode, or null after telling the user why there is none. */
-export async function openLiveGpu(shell: ViewerShell): Promise<GpuContext | null> {
-  shell.showMessage('Opening WebGPU …', 'progress');
-  let ctx: GpuContext;
-  try {
-    ctx = await openGpu();
-  } catch (err) {
-    if (err instanceof GpuUnavailableError) {
-      shell.showMessage(`Live mode needs WebGPU: ${err.message}. Playback of a results folder works without it (Playback tab).`, 'error');
-      return null;
-    }
-    throw err;
-  }
-  const { device } = ctx;
-  device.addEventListener('uncapturederror', (e) => shell.showMessage(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`, 'error'));
-  void device.lost.then((info) => shell.showMessage(`The WebGPU device was lost (${info.reason}): ${info.message}. Reload the page; if it happens again, the browser's GPU process cannot start (README, "When live mode cannot start"). Playback of a results folder works without WebGPU (Playback tab).`, 'error'));
-  shell.setStatus('adapter', describeAdapter(ctx.adapterInfo));
-  return ctx;
-}
-
-/** The play state of the URL: play=0 pauses, until=T plays to t = T. */
-export function transportFromUrl(params: URLSearchParams): { playing: boolean; until: number | null } {
-  const until = Number(params.get('until') ?? Number.NaN);
-  return { playing: params.get('play') !== '0', until: until > 0 ? until : null };
-}
-
-/** The keys of the URL the loop owns. */
-export const transportToUrl = (loop: LiveLoop) => ({ ...(loop.playing ? {} : { play: 0 }), ...(loop.until !== null ? { until: loop.until } : {}) });
 
 /** A kinetic solver (and particle system) as the loop's simulation. */
 interface VcSimulation extends LiveSimulation {

@@ -12,8 +12,9 @@
  * k is the user's steps per frame, lowered so that a frame's steps take about 25 ms of GPU time (timed by
  * waiting for the queue after them), or as long as the rest of the frame on a slow adapter: the tab never
  * freezes. A new simulation (a restart) is built with frames held; of several asked for while one is being
- * built, the last one wins.
+ * built, the last one wins. Also shared: opening WebGPU for live mode, and the URL's play/until keys.
  */
+import { describeAdapter, type GpuContext, GpuUnavailableError, openGpu } from '../../src/host/gpu';
 import type { ViewerShell } from './shell';
 
 const FRAME_BUDGET_MS = 25;
@@ -302,3 +303,32 @@ export class LiveLoop {
     }
   }
 }
+
+/** WebGPU for live mode, or null after telling the user why there is none. */
+export async function openLiveGpu(shell: ViewerShell): Promise<GpuContext | null> {
+  shell.showMessage('Opening WebGPU …', 'progress');
+  let ctx: GpuContext;
+  try {
+    ctx = await openGpu();
+  } catch (err) {
+    if (err instanceof GpuUnavailableError) {
+      shell.showMessage(`Live mode needs WebGPU: ${err.message}. Playback of a results folder works without it (Playback tab).`, 'error');
+      return null;
+    }
+    throw err;
+  }
+  const { device } = ctx;
+  device.addEventListener('uncapturederror', (e) => shell.showMessage(`WebGPU error: ${(e as GPUUncapturedErrorEvent).error.message}`, 'error'));
+  void device.lost.then((info) => shell.showMessage(`The WebGPU device was lost (${info.reason}): ${info.message}. Reload the page; if it happens again, the browser's GPU process cannot start (README, "When live mode cannot start"). Playback of a results folder works without WebGPU (Playback tab).`, 'error'));
+  shell.setStatus('adapter', describeAdapter(ctx.adapterInfo));
+  return ctx;
+}
+
+/** The play state of the URL: play=0 pauses, until=T plays to t = T. */
+export function transportFromUrl(params: URLSearchParams): { playing: boolean; until: number | null } {
+  const until = Number(params.get('until') ?? Number.NaN);
+  return { playing: params.get('play') !== '0', until: until > 0 ? until : null };
+}
+
+/** The keys of the URL the loop owns. */
+export const transportToUrl = (loop: LiveLoop) => ({ ...(loop.playing ? {} : { play: 0 }), ...(loop.until !== null ? { until: loop.until } : {}) });
