@@ -8,7 +8,7 @@ import type { NnlifRunConfig } from '../models/nnlif/config';
 import { type NnlifGrid, type NnlifPopulation, nnlifGrid, nnlifInitialDensity } from '../models/nnlif/fokkerPlanck';
 import { type BlockProgress, runBlocks, type Stop } from './blockLoop';
 import type { GpuContext } from './gpu';
-import { type NnlifBlock, type NnlifMemberState, type NnlifNetworkMember, type NnlifProblem, NnlifSolver } from './nnlifSolver';
+import { type NnlifBlock, type NnlifMemberState, type NnlifMemberStatus, type NnlifNetworkMember, type NnlifProblem, NnlifSolver } from './nnlifSolver';
 
 export type NnlifRunStatus = 'ok' | 'blowup' | 'nonfinite';
 
@@ -67,6 +67,18 @@ export const NNLIF_FRAMES = 400;
 /** Mass fraction in the lowest 2% of the v axis above which the run warns that vmin is too high. */
 export const VMIN_PILEUP_THRESHOLD = 1e-6;
 
+/** The fraction of the node values of one population's n (nv of them) in the lowest 2% of its v axis: above VMIN_PILEUP_THRESHOLD, vmin is too high. */
+export function massNearVmin(n: ArrayLike<number>): number {
+  const low = Math.max(1, Math.ceil(0.02 * n.length));
+  let total = 0;
+  let bottom = 0;
+  for (let i = 0; i < n.length; i++) {
+    total += n[i]!;
+    if (i < low) bottom += n[i]!;
+  }
+  return total > 0 ? bottom / total : 0;
+}
+
 /** The grid of each population. */
 export function nnlifRunGrids(config: NnlifRunConfig): NnlifGrid[] {
   return config.populations.map((p) => nnlifGrid(config.grid.nv, p.vmin, p.VF, p.firing));
@@ -93,14 +105,22 @@ export function nnlifProblemOf(config: NnlifRunConfig, members: NnlifNetworkMemb
 
 const STATUS_OF = { running: 'ok', blowup: 'blowup', nonfinite: 'nonfinite', norelation: 'blowup' } as const;
 
+/**
+ * Why a member stopped, for the user: the step refused at time `t` (step `step`), the state kept at `keptT`.
+ * Shared by the CLI run and the viewer's live mode.
+ */
+export function nnlifStopMessage(status: NnlifMemberStatus, Nmax: number, where: { t: number; step: number; keptT: number }): string | undefined {
+  const at = `t = ${where.t.toPrecision(6)} (step ${where.step})`;
+  const kept = `kept the last good state, t = ${where.keptT.toPrecision(6)}`;
+  if (status === 'blowup') return `N(t) exceeded time.Nmax = ${Nmax} at ${at}; ${kept}`;
+  if (status === 'norelation') return `the flux relation N = a(N)·(−∂v n(VF)), a(N) = a0 + a1·N, has no positive solution at ${at} (the a1 > 0 blow-up of Carrillo–Perthame–Salort–Smets); ${kept}`;
+  if (status === 'nonfinite') return `the step at ${at} gave a non-finite or negative N, or a(N) = a0 + a1·N ≤ 0; ${kept}`;
+  return undefined;
+}
+
 function stopMessage(config: NnlifRunConfig, s: NnlifMemberState): string | undefined {
   const dt = config.time.dt;
-  const at = `t = ${((s.taken + 1) * dt).toPrecision(6)} (step ${s.taken + 1})`;
-  const kept = `kept the last good state, t = ${(s.taken * dt).toPrecision(6)}`;
-  if (s.status === 'blowup') return `N(t) exceeded time.Nmax = ${config.time.Nmax} at ${at}; ${kept}`;
-  if (s.status === 'norelation') return `the flux relation N = a(N)·(−∂v n(VF)), a(N) = a0 + a1·N, has no positive solution at ${at} (the a1 > 0 blow-up of Carrillo–Perthame–Salort–Smets); ${kept}`;
-  if (s.status === 'nonfinite') return `the step at ${at} gave a non-finite or negative N, or a(N) = a0 + a1·N ≤ 0; ${kept}`;
-  return undefined;
+  return nnlifStopMessage(s.status, config.time.Nmax, { t: (s.taken + 1) * dt, step: s.taken + 1, keptT: s.taken * dt });
 }
 
 /**
@@ -142,18 +162,12 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
     let lowWarned = false;
     const checkVmin = (n: Float32Array) => {
       if (lowWarned) return;
-      const low = Math.max(1, Math.ceil(0.02 * nv));
       for (let q = 0; q < n.length / nv; q++) {
-        let total = 0;
-        let bottom = 0;
-        for (let i = 0; i < nv; i++) {
-          total += n[q * nv + i]!;
-          if (i < low) bottom += n[q * nv + i]!;
-        }
-        if (total > 0 && bottom / total > VMIN_PILEUP_THRESHOLD) {
+        const fraction = massNearVmin(n.subarray(q * nv, (q + 1) * nv));
+        if (fraction > VMIN_PILEUP_THRESHOLD) {
           lowWarned = true;
           const pop = config.populations[q % K]!;
-          warn(`mass reaches vmin: ${(bottom / total).toExponential(2)} of ${M > 1 ? `member ${Math.floor(q / K)}'s ` : ''}population ${pop.name}'s mass lies in the lowest 2% of its v axis; lower its vmin (now ${pop.vmin.toPrecision(4)})`);
+          warn(`mass reaches vmin: ${fraction.toExponential(2)} of ${M > 1 ? `member ${Math.floor(q / K)}'s ` : ''}population ${pop.name}'s mass lies in the lowest 2% of its v axis; lower its vmin (now ${pop.vmin.toPrecision(4)})`);
           return;
         }
       }

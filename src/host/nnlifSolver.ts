@@ -86,6 +86,47 @@ export function nnlifHistoryCapacity(entries: number): number {
 type BufferName = 'params' | 'populations' | 'coupling' | 'populationState' | 'density' | 'scratch' | 'delayRing' | 'history';
 const CHECKPOINTED = ['density', 'populationState', 'delayRing'] as const;
 
+/** The params uniform of a problem. */
+function paramsData(layoutInfo: ReturnType<typeof bindingLayout>, problem: NnlifProblem, capacity: number): ArrayBuffer {
+  const view = layoutInfo.makeParamsView();
+  view.set({
+    members: problem.members.length,
+    populations: problem.populations.length,
+    nv: problem.populations[0]!.grid.nv,
+    delaySlots: delaySlotsOf(problem.delaySteps),
+    capacity,
+    dt: problem.dt,
+    Nmax: Math.min(problem.Nmax, 3.4e38),
+  });
+  return view.arrayBuffer;
+}
+
+/** The populations (grid, a0, τ, the reset as a node pair) and couplings (b, a1) of every member, as the kernel reads them. */
+function memberData(problem: NnlifProblem): { populations: ArrayBuffer; coupling: Float32Array<ArrayBuffer> } {
+  const { populations, members } = problem;
+  const K = populations.length;
+  const Q = members.length * K;
+  const popData = new ArrayBuffer(Q * POPULATION_BYTES);
+  const pf = new Float32Array(popData);
+  const pu = new Uint32Array(popData);
+  const couplingData = new Float32Array(Q * K * 2);
+  members.forEach((member, m) => {
+    populations.forEach((pop, alpha) => {
+      const q = m * K + alpha;
+      const own = member.populations[alpha]!;
+      const { grid } = pop;
+      const { cell, theta } = reinjectionWeights(grid, own.VR);
+      const at = (q * POPULATION_BYTES) / 4;
+      pf.set([grid.vmin, grid.h, grid.VF, grid.vtop], at);
+      pu[at + 4] = grid.firing.kind === 'soft' ? 1 : 0;
+      pf.set([grid.firing.kind === 'soft' ? grid.firing.rate : 0, own.a0, own.tau, theta], at + 5);
+      pu[at + 9] = cell;
+      for (let beta = 0; beta < K; beta++) couplingData.set([member.coupling.b[alpha]![beta]!, member.coupling.a1[alpha]![beta]!], (q * K + beta) * 2);
+    });
+  });
+  return { populations: popData, coupling: couplingData };
+}
+
 export class NnlifSolver implements BlockSystem<NnlifBlock> {
   /** dispatches so far (the history slot of the next step) */
   stepIndex = 0;
@@ -95,7 +136,7 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
 
   private constructor(
     private readonly ctx: GpuContext,
-    readonly problem: NnlifProblem,
+    private current: NnlifProblem,
     private readonly buffers: Record<BufferName, GPUBuffer>,
     private readonly pipeline: GPUComputePipeline,
     private readonly bindGroup: GPUBindGroup,
@@ -103,10 +144,16 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     /** N^0 and Σ w n0 of each population of each member (entry m·K + α) */
     readonly initialN: number[],
     readonly initialMass: number[],
+    private readonly layoutInfo: ReturnType<typeof bindingLayout>,
   ) {
     this.capacity = capacity;
     const make = (label: string, size: number) => ctx.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
     this.checkpoint = Object.fromEntries(CHECKPOINTED.map((name) => [name, make(`nnlif checkpoint: ${name}`, buffers[name].size)])) as Record<(typeof CHECKPOINTED)[number], GPUBuffer>;
+  }
+
+  /** the problem being solved (its members' parameters as last set; `initial` as created) */
+  get problem(): NnlifProblem {
+    return this.current;
   }
 
   get members(): number {
@@ -120,7 +167,7 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
 
   static async create(ctx: GpuContext, problem: NnlifProblem): Promise<NnlifSolver> {
     const { device } = ctx;
-    const { populations, members, dt, delaySteps } = problem;
+    const { populations, members, delaySteps } = problem;
     const M = members.length;
     const K = populations.length;
     if (M < 1 || K < 1) throw new Error('nnlif: at least one member and one population');
@@ -179,14 +226,8 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     const validation = await device.popErrorScope();
     if (validation) throw new Error(`WebGPU validation failed while building the nnlif solver: ${validation.message}`);
 
-    const view = layoutInfo.makeParamsView();
-    view.set({ members: M, populations: K, nv, delaySlots: slots, capacity, dt, Nmax: Math.min(problem.Nmax, 3.4e38) });
-    device.queue.writeBuffer(buffers.params, 0, view.arrayBuffer);
-
-    const popData = new ArrayBuffer(Q * POPULATION_BYTES);
-    const pf = new Float32Array(popData);
-    const pu = new Uint32Array(popData);
-    const couplingData = new Float32Array(Q * K * 2);
+    device.queue.writeBuffer(buffers.params, 0, paramsData(layoutInfo, problem, capacity));
+    const { populations: popData, coupling: couplingData } = memberData(problem);
     const density = new Float32Array(Q * nv);
     const state = new ArrayBuffer(Q * STATE_BYTES);
     const sf = new Float32Array(state);
@@ -194,18 +235,10 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     const initialN: number[] = [];
     const initialMass: number[] = [];
     const n32 = problem.initial.map((x) => Float32Array.from(x));
-    members.forEach((member, m) => {
+    members.forEach((_, m) => {
       populations.forEach((pop, alpha) => {
         const q = m * K + alpha;
-        const own = member.populations[alpha]!;
         const { grid } = pop;
-        const { cell, theta } = reinjectionWeights(grid, own.VR);
-        const at = (q * POPULATION_BYTES) / 4;
-        pf.set([grid.vmin, grid.h, grid.VF, grid.vtop], at);
-        pu[at + 4] = grid.firing.kind === 'soft' ? 1 : 0;
-        pf.set([grid.firing.kind === 'soft' ? grid.firing.rate : 0, own.a0, own.tau, theta], at + 5);
-        pu[at + 9] = cell;
-        for (let beta = 0; beta < K; beta++) couplingData.set([member.coupling.b[alpha]![beta]!, member.coupling.a1[alpha]![beta]!], (q * K + beta) * 2);
         density.set(n32[alpha]!, q * nv);
         const N0 = 0; // silent before the start (fokkerPlanck.ts)
         let mass = 0;
@@ -221,7 +254,47 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     device.queue.writeBuffer(buffers.density, 0, density);
     device.queue.writeBuffer(buffers.populationState, 0, state);
     device.queue.writeBuffer(buffers.delayRing, 0, ring);
-    return new NnlifSolver(ctx, problem, buffers, pipeline, bindGroup, capacity, initialN, initialMass);
+    return new NnlifSolver(ctx, problem, buffers, pipeline, bindGroup, capacity, initialN, initialMass, layoutInfo);
+  }
+
+  /**
+   * Why the running state cannot go on under `next` (null: it can). The state (n on each grid, R, the delay
+   * ring of D + 2 slots) keeps its meaning when the members' couplings, a0, VR, τ, the soft loss rate, dt
+   * and Nmax change, but not when a grid moves (nv, vmin, VF, the firing kind, vmax), the delay in steps
+   * changes (the ring), the shape of the batch changes, or τ goes from positive to 0 (the refractory mass
+   * R, which the τ = 0 step never releases, would be stranded).
+   */
+  static whyNotContinued(now: NnlifProblem, next: NnlifProblem): string | null {
+    if (next.members.length !== now.members.length) return 'the number of members changed';
+    if (next.populations.length !== now.populations.length) return 'the number of populations changed';
+    if (next.delaySteps !== now.delaySteps) return 'the delay in steps changed (the delay ring holds D + 2 slots)';
+    for (let alpha = 0; alpha < now.populations.length; alpha++) {
+      const [a, b] = [now.populations[alpha]!.grid, next.populations[alpha]!.grid];
+      if (a.nv !== b.nv || a.vmin !== b.vmin || a.h !== b.h || a.VF !== b.VF || a.vtop !== b.vtop || a.firing.kind !== b.firing.kind) return 'the v grid changed (nv, vmin, VF, the firing kind or vmax)';
+    }
+    for (let m = 0; m < now.members.length; m++) {
+      for (let alpha = 0; alpha < now.populations.length; alpha++) {
+        if (now.members[m]!.populations[alpha]!.tau > 0 && !(next.members[m]!.populations[alpha]!.tau > 0)) return 'τ went to 0: the refractory mass R would be stranded';
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Go on from the current state with the parameters of `next` (couplings, a0, VR, τ, the soft loss rate,
+   * dt, Nmax) from the next step on; throws where whyNotContinued(problem, next) gives a reason. The state
+   * and the step count are kept: the next step is the step of a solver created from this state with these
+   * parameters.
+   */
+  setParameters(next: NnlifProblem): void {
+    const why = NnlifSolver.whyNotContinued(this.current, next);
+    if (why) throw new Error(`nnlif: setParameters cannot go on from the running state: ${why}`);
+    const { queue } = this.ctx.device;
+    queue.writeBuffer(this.buffers.params, 0, paramsData(this.layoutInfo, next, this.capacity));
+    const data = memberData(next);
+    queue.writeBuffer(this.buffers.populations, 0, data.populations);
+    queue.writeBuffer(this.buffers.coupling, 0, data.coupling);
+    this.current = { ...next, initial: this.current.initial };
   }
 
   /** Submit `count` steps (at most the history capacity) in one command buffer. */
@@ -247,7 +320,9 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
   /** History of dispatches first … first + count − 1 (steps first + 1 … first + count). */
   async readHistory(first: number, count: number): Promise<NnlifBlock> {
     const Q = this.members * this.populations;
-    const raw = new Float32Array(await readRing(this.ctx.device, this.buffers.history, { base: 0, entryBytes: Q * HISTORY_ENTRY_BYTES, capacity: this.capacity }, first, count));
+    // the ring and the states in one round trip (both maps in flight together)
+    const [ring, states] = await Promise.all([readRing(this.ctx.device, this.buffers.history, { base: 0, entryBytes: Q * HISTORY_ENTRY_BYTES, capacity: this.capacity }, first, count), this.readStates()]);
+    const raw = new Float32Array(ring);
     const N = new Float32Array(count * Q);
     const mass = new Float32Array(count * Q);
     const R = new Float32Array(count * Q);
@@ -257,7 +332,6 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
       R[k] = raw[4 * k + 2];
     }
     // The status after each step follows from the members' stop steps.
-    const states = await this.readStates();
     const status = new Uint32Array(count * Q);
     for (let k = 0; k < count; k++) {
       const step = first + k + 1;

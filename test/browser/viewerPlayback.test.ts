@@ -7,7 +7,7 @@
  * picture without float textures. An nnlif histogram n(v) is a line plot; a missing snapshot and a
  * folder that is not a results folder are reported. Screenshots: test-output/screenshots/playback-*.png.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,25 @@ const chrome = chromiumPath();
 const work = mkdtempSync(join(tmpdir(), 'kinfire-viewer-'));
 const small = ['--set', 'grid.nv=48', '--set', 'grid.ng=32', '--set', 'time.T=0.2', '-q'];
 const VIEWPORT = { width: 1280, height: 900 };
+/**
+ * Two populations of the NNLIF PDE, each with its own grid, threshold and initial Gaussian, both near their
+ * threshold so that both fire at once: E (hard, VF = 2, centred at v = 1.2) and I (soft, VF = 0, centred at
+ * v = −0.5), so that which line is which shows in the picture.
+ */
+const EI_NETWORK = {
+  model: 'nnlif',
+  nnlif: {
+    populations: [
+      { name: 'E', a0: 1, VR: 1, VF: 2, vmin: -3, initial: { v0: 1.2, sv: 0.2 } },
+      { name: 'I', a0: 0.5, VR: -0.5, VF: 0, vmin: -3, firing: { kind: 'soft', rate: 15, vmax: 1 }, initial: { v0: -0.5, sv: 0.3 } },
+    ],
+    b: [[0.5, -1], [1, -0.5]],
+  },
+  grid: { nv: 128 },
+  time: { T: 0.5, dt: 0.01 },
+  output: { snapshots: [0, 0.25, 0.5] },
+};
+const SERIES_RGB = [[0x1f, 0x77, 0xb4], [0xff, 0x7f, 0x0e]] as const;
 
 interface Shot {
   png: Uint8Array;
@@ -114,7 +133,10 @@ describe.skipIf(chrome === null)('playback in the viewer (headless Chromium, Web
     rmSync(join(work, 'broken', JSON.parse(readFileSync(join(work, 'run', 'summary.json'), 'utf8')).snapshots[2].npy));
     const pde = kinfire('run', '--out', join(work, 'nnlif-pde'), '--set', 'model="nnlif"', '--set', 'time.T=0.5', '--set', 'time.dt=0.01', '--set', 'output.snapshots=[0,0.25,0.5]', '-q');
     expect(pde.code, pde.stderr).toBe(0);
-    views.push(...(await Promise.all(['run', 'particles', 'nnlif', 'broken', 'nnlif-pde'].map((name) => startView(join(work, name))))));
+    writeFileSync(join(work, 'ei.json'), JSON.stringify(EI_NETWORK));
+    const network = kinfire('run', '--config', join(work, 'ei.json'), '--out', join(work, 'nnlif-ei'), '-q');
+    expect(network.code, network.stderr).toBe(0);
+    views.push(...(await Promise.all(['run', 'particles', 'nnlif', 'broken', 'nnlif-pde', 'nnlif-ei'].map((name) => startView(join(work, name))))));
     browser = await launchBrowser();
   });
 
@@ -230,6 +252,55 @@ describe.skipIf(chrome === null)('playback in the viewer (headless Chromium, Web
     }
     expect(line).toBeGreaterThan(200);
     saveScreenshot('playback-nnlif-pde.png', shot.png);
+    expect(viewer.errors).toEqual([]);
+  });
+
+  it('plays back an nnlif network of 2 populations: both densities with a legend, N(t) of each', async () => {
+    const viewer = await open(views[5]!.url);
+    let state = await drawn(viewer, 0);
+    expect(state.renderer).toBeNull();
+    expect(await viewer.page.$eval('#controls', (el) => el.textContent)).toMatch(/2 populations: E, I\): 3 snapshots of n\(v\), 128 nodes/);
+    // frame 0: E's Gaussian at v = 1.2 lies right of I's at v = −0.5; the peak of each colour says which row of
+    // the (2, nv) frame went to which line. The markers of each population are dashed vertical lines in its
+    // colour (their columns are skipped), labelled above the plot (rows above 45 px skipped); the legend is
+    // at the top right (the peak is looked for left of 85% of the width).
+    const shot = await shoot(viewer);
+    const peaks = SERIES_RGB.map((rgb) => {
+      let best = { x: -1, y: Infinity, count: 0 };
+      for (let x = 0; x < shot.panel.width; x++) {
+        const ys: number[] = [];
+        for (let y = 45; y < shot.panel.height; y++) if (rgbAt(shot, x, y).reduce((sum, c, m) => sum + Math.abs(c - rgb[m]!), 0) < 40) ys.push(y);
+        if (ys.length === 0 || ys.length > 0.2 * shot.panel.height) continue;
+        const peak = x < 0.85 * shot.panel.width && ys[0]! < best.y;
+        best = { x: peak ? x : best.x, y: peak ? ys[0]! : best.y, count: best.count + ys.length };
+      }
+      return best;
+    });
+    console.log(`nnlif network frame 0: peak of n_E at x = ${peaks[0]!.x} px, of n_I at x = ${peaks[1]!.x} px; ${peaks.map((p) => p.count).join(' and ')} line pixels`);
+    saveScreenshot('playback-nnlif-ei.png', shot.png);
+    for (const p of peaks) expect(p.count).toBeGreaterThan(200);
+    expect(peaks[0]!.x - peaks[1]!.x).toBeGreaterThan(100); // 1.7 voltage units apart
+
+    // frame 1 (t = 0.25): N at the frame is N_E of activity.csv; both N(t) lines are drawn
+    await viewer.page.click('button[name=next]');
+    state = await drawn(viewer, 1);
+    expect(state.t).toBeCloseTo(0.25, 9);
+    const rows = readFileSync(join(work, 'nnlif-ei', 'activity.csv'), 'utf8').trim().split('\n').map((line) => line.split(','));
+    expect(rows[0]!.slice(0, 3)).toEqual(['t', 'N_E', 'N_I']);
+    const at = rows.find((row) => Math.abs(Number(row[0]) - 0.25) < 1e-9)!;
+    expect(state.N).toBe(Number(at[1]));
+    // pixels of each series' colour (within 100 in the sum of |Δ|: the antialiased 1.5 px line) left of the legend
+    const activity = await decodePng(await (await viewer.page.$('#plot-activity'))!.screenshot({ type: 'png' }));
+    for (const rgb of SERIES_RGB) {
+      let count = 0;
+      for (let y = 0; y < activity.height; y++) {
+        for (let x = 0; x < 0.7 * activity.width; x++) {
+          const k = 4 * (y * activity.width + x);
+          if (Math.abs(activity.data[k]! - rgb[0]) + Math.abs(activity.data[k + 1]! - rgb[1]) + Math.abs(activity.data[k + 2]! - rgb[2]) < 100) count++;
+        }
+      }
+      expect(count).toBeGreaterThan(150);
+    }
     expect(viewer.errors).toEqual([]);
   });
 

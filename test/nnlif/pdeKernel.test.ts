@@ -151,3 +151,59 @@ describe('nnlifStep.wgsl with K populations (an excitatory–inhibitory network)
     solver.destroy();
   });
 });
+
+describe('NnlifSolver.setParameters: going on from the running state with new parameters', () => {
+  it('b, a0, a1, VR, τ, the soft loss rate and dt changed at step 100: the next 150 steps follow the f64 twin changed the same way', async () => {
+    const ctx = await testGpu();
+    const grid = nnlifGrid(96, -4, 2, { kind: 'soft', rate: 10, vmax: 3 });
+    const n0 = nnlifInitialDensity(grid, 0.5, 0.4);
+    const before: NnlifMember = { b: 0.5, a0: 1, a1: 0, VR: 1, tau: 0.05 };
+    const after: NnlifMember = { b: 1.2, a0: 0.7, a1: 0.1, VR: 0.6, tau: 0.2 };
+    const gridAfter = nnlifGrid(96, -4, 2, { kind: 'soft', rate: 25, vmax: 3 });
+    const solver = await NnlifSolver.create(ctx, singlePopulationProblem(grid, [before], 0.005, 0, 1e6, n0));
+    const ref = new NnlifNetworkReference([{ grid, a0: before.a0, VR: before.VR, tau: before.tau }], { b: [[before.b]], a1: [[before.a1]] }, 0.005, 0, [n0]);
+    const first = await solver.advance(100);
+    for (let k = 0; k < 100; k++) ref.advance();
+    const next = singlePopulationProblem(gridAfter, [after], 0.0025, 0, 1e6, n0);
+    expect(NnlifSolver.whyNotContinued(solver.problem, next)).toBeNull();
+    solver.setParameters(next);
+    ref.populations[0] = { grid: gridAfter, a0: after.a0, VR: after.VR, tau: after.tau };
+    ref.coupling.b[0]![0] = after.b;
+    ref.coupling.a1[0]![0] = after.a1;
+    (ref as unknown as { dt: number }).dt = 0.0025;
+    const gpu = await solver.advance(150);
+    const refN: number[] = [];
+    for (let k = 0; k < 150; k++) {
+      ref.advance();
+      refN.push(ref.N[0]!);
+    }
+    expect(solver.stepIndex).toBe(250); // the step count goes on
+    expect(relativeMaxError(gpu.N, refN)).toBeLessThan(3e-4);
+    expect(relativeMaxError(await solver.readDensity(), ref.n[0]!)).toBeLessThan(3e-4);
+    // the parameters did change the run: N after the change is far from where the old ones lead
+    const stay = await NnlifSolver.create(ctx, singlePopulationProblem(grid, [before], 0.005, 0, 1e6, n0));
+    expect(Array.from((await stay.advance(100)).N)).toEqual(Array.from(first.N));
+    const unchanged = await stay.advance(150);
+    expect(Math.abs(gpu.N[149]! - unchanged.N[149]!)).toBeGreaterThan(0.05 * unchanged.N[149]!);
+    const [state] = await solver.readStates();
+    expect(Math.abs(state!.mass - 1)).toBeLessThan(3e-6);
+    stay.destroy();
+    solver.destroy();
+  });
+
+  it('refuses, naming why, what the running state cannot go on under: another grid, delay, or τ → 0', async () => {
+    const ctx = await testGpu();
+    const grid = nnlifGrid(64, -4, 2);
+    const n0 = nnlifInitialDensity(grid, 0.5, 0.4);
+    const member: NnlifMember = { b: 0.5, a0: 1, a1: 0, VR: 1, tau: 0.1 };
+    const solver = await NnlifSolver.create(ctx, singlePopulationProblem(grid, [member], 0.005, 0, 1e6, n0));
+    const why = (g = grid, m = member, delay = 0) => NnlifSolver.whyNotContinued(solver.problem, singlePopulationProblem(g, [m], 0.005, delay, 1e6, n0));
+    expect(why()).toBeNull();
+    expect(why(nnlifGrid(64, -4, 2.5))).toMatch(/grid/);
+    expect(why(nnlifGrid(64, -4, 2, { kind: 'soft', rate: 10, vmax: 3 }))).toMatch(/grid/);
+    expect(why(grid, member, 3)).toMatch(/delay/);
+    expect(why(grid, { ...member, tau: 0 })).toMatch(/stranded/);
+    expect(() => solver.setParameters(singlePopulationProblem(grid, [{ ...member, tau: 0 }], 0.005, 0, 1e6, n0))).toThrow(/stranded/);
+    solver.destroy();
+  });
+});

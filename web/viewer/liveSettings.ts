@@ -4,22 +4,13 @@
  * ranges one explores; the number beside each slider accepts any value, and the config schema
  * (src/models/config.ts) decides, with its own error naming the field and the allowed range.
  */
+import type { SliderSpec } from './livePanel';
 import { type ConfigInput, type ModelKind, type KinfireConfig, resolveConfig, type ParticleConfig, resolveParticleConfig } from '../../src/models/config';
 
 export const LIVE_MODELS: readonly ModelKind[] = ['vc', 'vc-threshold', 'vc-limit'];
 
-/** A model constant with a slider: URL key, config path, label, slider range (log: a log slider). */
-export interface ParameterSpec {
-  key: ParameterKey;
-  field: string;
-  label: string;
-  min: number;
-  max: number;
-  log?: boolean;
-  hint: string;
-  /** what the config schema accepts (src/models/config.ts), shown with the control */
-  allowed: string;
-}
+/** A model constant of the vc models with a slider. */
+export type ParameterSpec = SliderSpec<ParameterKey>;
 
 export type ParameterKey = 'eps' | 'a' | 'gin' | 'b' | 'gL' | 'VL' | 'VR' | 'VF' | 'VE' | 'phi0' | 'width' | 'cfl';
 

@@ -1,6 +1,7 @@
 /**
  * Entry of the viewer. The mode comes from the URL (?mode=live|playback; a `data` parameter implies
- * playback). Live mode needs WebGPU; a browser without it is told so plainly and offered playback,
+ * playback); live mode runs the vc models (live.ts) or, with model=nnlif, the NNLIF Fokker–Planck PDE
+ * (liveNnlif.ts). Live mode needs WebGPU; a browser without it is told so plainly and offered playback,
  * which draws with WebGL (regl).
  */
 import { createShell, type ViewerMode } from './shell';
@@ -24,8 +25,13 @@ async function start() {
       shell.showMessage('Live mode needs WebGPU, which this browser does not provide. Playback of a results folder works without it: use the Playback tab.', 'error');
       return;
     }
-    const { startLive } = await import('./live');
-    await startLive(shell);
+    if (query.get('model') === 'nnlif') {
+      const { startLiveNnlif } = await import('./liveNnlif');
+      await startLiveNnlif(shell);
+    } else {
+      const { startLive } = await import('./live');
+      await startLive(shell);
+    }
   } else {
     const { startPlayback } = await import('./playback');
     await startPlayback(shell);

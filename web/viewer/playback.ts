@@ -2,12 +2,13 @@
  * Playback of a results folder written by the CLI (`run`, `particles`, `study`): scrub or play
  * through its snapshots. p(v, g) frames are drawn with WebGL (regl), so playback needs no WebGPU;
  * the axes, markers and colour bar are on the 2D overlay; beside it N(t) with a cursor at the frame's
- * time and the marginal n(v, t) = Σ_j p(v, g_j) Δg. n(v) snapshots (vc-limit runs, nnlif particles)
- * are drawn as a line plot, and a study as its N(t) traces. The URL always holds mode, data, frame and
+ * time and the marginal n(v, t) = Σ_j p(v, g_j) Δg. n(v) snapshots (vc-limit runs, nnlif particles, nnlif
+ * PDE runs of K populations: one line each, with a legend, and N(t) of each) are drawn as a line plot, and
+ * a study as its N(t) traces. The URL always holds mode, data, frame and
  * the colour settings, so opening it again restores the view.
  */
 import { densityLayout } from '../../src/render/canvas/layout';
-import { drawLinePlot } from '../../src/render/canvas/linePlot';
+import { drawLinePlot, type PlotSeries } from '../../src/render/canvas/linePlot';
 import { drawDensityOverlay } from '../../src/render/canvas/overlay';
 import { colorScaleRange } from '../../src/render/colorScale';
 import { createDensityGl, type DensityGl } from '../../src/render/webgl/densityGl';
@@ -64,8 +65,21 @@ function extent(values: ArrayLike<number>): { min: number; max: number } {
 }
 
 /** Cell centres v_i = vlo + (i + ½)Δv. */
-function voltageCentres(d: DensityDataset | VoltageDataset): Float64Array {
+function voltageCentres(d: DensityDataset): Float64Array {
   return Float64Array.from({ length: d.nv }, (_, i) => d.vlo + (i + 0.5) * d.dv);
+}
+
+/** The lines of an n(v) frame: row k of the frame along curve k (one per population of an nnlif run). */
+function voltageSeries(d: VoltageDataset, frame: Float32Array): PlotSeries[] {
+  return d.curves.map((curve, k) => {
+    const n = frame.subarray(k * d.nv, (k + 1) * d.nv);
+    const closed = curve.closesAt !== undefined;
+    return {
+      x: closed ? Float64Array.from([...curve.v, curve.closesAt!]) : curve.v,
+      y: closed ? Float64Array.from([...n, 0]) : n,
+      label: curve.label,
+    };
+  });
 }
 
 /** n(v) = Σ_j p(v, g_j) Δg of a (ng, nv) frame. */
@@ -97,7 +111,7 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
   let studyGrid = urlGrid >= 0 ? urlGrid : Math.max(0, (study?.grids.length ?? 0) - 1);
   const times: number[] = snapshots ? snapshots.snapshots.map((s) => s.t) : Array.from(studyTimes!);
   const count = times.length;
-  const vCentres = snapshots ? voltageCentres(snapshots) : null;
+  const vCentres = density ? voltageCentres(density) : null;
   const activityRange = snapshots ? extent(snapshots.activity.t) : null;
 
   shell.densityGl.hidden = !density;
@@ -170,7 +184,7 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
       });
     } else if (dataset.kind === 'voltage' && frame) {
       drawLinePlot(shell.overlay, {
-        series: [{ x: vCentres!, y: frame }],
+        series: voltageSeries(dataset, frame),
         x: { min: dataset.vlo, max: dataset.vhi, label: 'v (voltage)' },
         y: { label: 'n(v, t)', min: 0 },
         markers: dataset.markers(N),
@@ -187,8 +201,9 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
       });
     } else return;
     if (snapshots) {
+      const traces = snapshots.kind === 'voltage' ? snapshots.traces : [snapshots.activity];
       drawLinePlot(shell.activityPlot, {
-        series: [{ x: snapshots.activity.t, y: snapshots.activity.N }],
+        series: traces.map((trace) => ({ x: trace.t, y: trace.N, label: trace.label })),
         x: { ...activityRange!, label: 't' },
         y: { label: 'N(t)', min: 0 },
         cursor: t,

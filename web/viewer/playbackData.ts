@@ -6,7 +6,7 @@
  */
 import { decodeNpy } from '../../src/io/npyFormat';
 import { limitVelocity } from '../../src/models/limit/steadyStates';
-import { type Marker, voltageMarkers } from '../../src/render/canvas/axes';
+import { type Marker, SERIES_COLORS, voltageMarkers } from '../../src/render/canvas/axes';
 
 /** The files of a results folder; `bytes` gives null for a file that is not there. */
 export interface FolderReader {
@@ -114,9 +114,25 @@ export interface DensityDataset extends Common {
   dg: number;
 }
 
-/** Snapshots of n(v): runs of vc-limit and nnlif particle histograms. */
+/** One line of an n(v) frame: row `row` of the frame, at the abscissae `v`. */
+export interface VoltageCurve {
+  /** the legend's label (none when the frame has one curve) */
+  label?: string;
+  v: Float64Array;
+  /** the hard threshold: n = 0 at this v (VF), drawn as the line's last point */
+  closesAt?: number;
+}
+
+/**
+ * Snapshots of n(v): runs of vc-limit and of nnlif (the Fokker–Planck PDE, K populations: frames of
+ * shape (K, nv), one curve each), and nnlif particle histograms.
+ */
 export interface VoltageDataset extends Common {
   kind: 'voltage';
+  /** one per row of a frame */
+  curves: VoltageCurve[];
+  /** N(t) of each population (K > 1), labelled; else the activity alone */
+  traces: Trace[];
 }
 
 /** An ε study: N(t) of the limit and of each ε, on each grid; no snapshots. */
@@ -141,7 +157,8 @@ export const fixed = (x: number) => String(Number(x.toPrecision(4)));
 /** The value of a summary field, or a NotResultsError naming what is missing. */
 function field<T>(record: unknown, path: string, check: (x: unknown) => x is T): T {
   let value: unknown = record;
-  for (const key of path.split('.')) value = isRecord(value) ? value[key] : undefined;
+  // keys of objects and indices of arrays (populations.0.name)
+  for (const key of path.split('.')) value = isRecord(value) ? value[key] : Array.isArray(value) ? value[Number(key)] : undefined;
   if (!check(value)) throw new NotResultsError(`its summary.json has no valid ${path}`);
   return value;
 }
@@ -180,35 +197,72 @@ async function activityOf(reader: FolderReader): Promise<Trace> {
   return { t, N };
 }
 
+/** The markers of K populations: VR and VF once where all share them, else one per population, in its colour. */
+function populationMarkers(pops: { name: string; VR: number; VF: number }[]): Marker[] {
+  if (pops.every((p) => p.VR === pops[0]!.VR && p.VF === pops[0]!.VF)) return voltageMarkers(pops[0]!, null);
+  return pops.flatMap((p, a) => voltageMarkers(p, null).map((m) => ({ ...m, label: `${m.label} ${p.name}`, color: SERIES_COLORS[a % SERIES_COLORS.length] })));
+}
+
 /**
- * A run of the NNLIF Fokker–Planck PDE (`kinfire run`, model nnlif): n at the nodes v_i = vmin + i·h, drawn
- * as the cells [v_i − h/2, v_i + h/2]. One population; a network of several is not played back yet.
+ * A run of the NNLIF Fokker–Planck PDE (`kinfire run`, model nnlif) of K populations: each on its own grid,
+ * n at the nodes v_i = vmin + i·h (and n(VF) = 0 for the hard threshold), a frame of shape (nv,) or (K, nv),
+ * and activity.csv with N (K = 1) or N_<name> for each population.
  */
 async function nnlifPdeDataset(reader: FolderReader, summary: Record<string, unknown>, progress: (text: string) => void): Promise<VoltageDataset> {
   const populations = field(summary, 'populations', Array.isArray);
-  if (populations.length !== 1) throw new NotResultsError(`it is a network of ${populations.length} populations, which playback does not show yet (one population only)`);
-  const nv = field(summary, 'grid.nv', isNumber);
-  const h = field(summary, 'grid.h', isNumber);
-  const vmin = field(summary, 'grid.vmin', isNumber);
-  const pop = field(summary, 'config.populations', Array.isArray)[0] as Record<string, unknown>;
+  const configs = field(summary, 'config.populations', Array.isArray);
+  if (populations.length < 1 || configs.length !== populations.length) throw new NotResultsError('its summary.json has no valid populations');
+  if (isRecord(summary.batch)) throw new NotResultsError(`it is a batch of ${isNumber(summary.batch.members) ? summary.batch.members : 'several'} members (batch.csv, N_batch.npy), which playback does not show`);
+  const K = populations.length;
+  const pops = populations.map((_, a) => {
+    const name = field(summary, `populations.${a}.name`, (x): x is string => typeof x === 'string');
+    const nv = field(summary, `populations.${a}.grid.nv`, isNumber);
+    const h = field(summary, `populations.${a}.grid.h`, isNumber);
+    const vmin = field(summary, `populations.${a}.grid.vmin`, isNumber);
+    const vtop = field(summary, `populations.${a}.grid.vtop`, isNumber);
+    const VR = field(summary, `config.populations.${a}.VR`, isNumber);
+    const VF = field(summary, `config.populations.${a}.VF`, isNumber);
+    const hard = field(summary, `config.populations.${a}.firing.kind`, (x): x is string => typeof x === 'string') === 'hard';
+    return { name, nv, h, vmin, vtop, VR, VF, hard };
+  });
+  const nv = pops[0]!.nv;
+  if (pops.some((p) => p.nv !== nv)) throw new NotResultsError('its populations have grids of different nv');
   const b = field(summary, 'config.coupling.b', Array.isArray)[0]?.[0];
   const snapshots = snapshotsOf(summary);
   progress('reading activity.csv');
-  const activity = await activityOf(reader);
-  const markers = markersFor({ VR: pop.VR, VF: pop.VF }, null);
+  const columns = parseCsv(await readText(reader, 'activity.csv'), 'activity.csv');
+  const t = columns.get('t');
+  const names = K === 1 ? ['N'] : pops.map((p) => `N_${p.name}`);
+  const traces = names.map((column) => {
+    const N = columns.get(column);
+    if (!t || !N) throw new Error(`${reader.label}: activity.csv has no t and ${column} columns`);
+    return { t, N, ...(K > 1 ? { label: `${column}(t)` } : {}) };
+  });
+  const curves: VoltageCurve[] = pops.map((p) => ({
+    ...(K > 1 ? { label: `n_${p.name}(v)` } : {}),
+    v: Float64Array.from({ length: nv }, (_, i) => p.vmin + i * p.h),
+    ...(p.hard ? { closesAt: p.VF } : {}),
+  }));
+  // the axis holds every population's domain, a little beyond a hard threshold's VF so that its marker shows
+  const vlo = Math.min(...pops.map((p) => p.vmin - p.h / 2));
+  const vhi = Math.max(...pops.map((p) => (p.hard ? p.VF + 0.02 * (p.VF - p.vmin) : p.vtop + p.h / 2)));
+  const markers = populationMarkers(pops);
   const status = typeof summary.status === 'string' && summary.status !== 'ok' ? `, status ${summary.status}` : '';
+  const what = K === 1 ? (isNumber(b) ? `, b = ${b}` : '') : `, ${K} populations ${pops.map((p) => p.name).join(', ')}`;
   return {
     kind: 'voltage',
     reader,
-    activity,
+    activity: traces[0]!,
+    traces,
+    curves,
     snapshots,
-    vlo: vmin - h / 2,
-    vhi: vmin + (nv - 0.5) * h,
+    vlo,
+    vhi,
     nv,
-    dv: h,
-    markers,
-    title: (t) => `n(v, t = ${fixed(t)})   nnlif (Fokker–Planck)${isNumber(b) ? `, b = ${b}` : ''}`,
-    description: `run (nnlif, the Fokker–Planck PDE): ${snapshots.length} snapshots of n(v), ${nv} nodes${status}`,
+    dv: pops[0]!.h,
+    markers: () => markers,
+    title: (time) => `n(v, t = ${fixed(time)})   nnlif (Fokker–Planck)${what}`,
+    description: `run (nnlif, the Fokker–Planck PDE${K > 1 ? `, ${K} populations: ${pops.map((p) => p.name).join(', ')}` : ''}): ${snapshots.length} snapshots of n(v), ${nv} nodes${status}`,
   };
 }
 
@@ -238,6 +292,8 @@ async function datasetFromSummary(reader: FolderReader, summary: unknown, progre
     return {
       kind: 'voltage',
       ...common,
+      curves: [{ v: Float64Array.from({ length: nv }, (_, i) => vlo + (i + 0.5) * dv) }],
+      traces: [activity],
       markers,
       title: (t) => `${particles ? 'particles ' : ''}n(v, t = ${fixed(t)})   ${model}${paramText ? `, ${paramText}` : ''}`,
       description: `${what}: ${snapshots.length} snapshots of n(v), ${nv} cells${status}`,
@@ -316,7 +372,7 @@ export class FrameStore {
   readonly fitsInMemory: boolean;
 
   constructor(private readonly dataset: DensityDataset | VoltageDataset) {
-    const frameBytes = 4 * dataset.nv * (dataset.kind === 'density' ? dataset.ng : 1);
+    const frameBytes = 4 * dataset.nv * (dataset.kind === 'density' ? dataset.ng : dataset.curves.length);
     this.capacity = Math.max(2, Math.floor(FRAME_BUDGET_BYTES / frameBytes));
     this.fitsInMemory = dataset.snapshots.length <= this.capacity;
   }
@@ -367,7 +423,8 @@ export class FrameStore {
     } catch (err) {
       throw new Error(`${reader.label}: ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const expected = this.dataset.kind === 'density' ? [this.dataset.ng, this.dataset.nv] : [this.dataset.nv];
+    const rows = this.dataset.kind === 'density' ? this.dataset.ng : this.dataset.curves.length;
+    const expected = this.dataset.kind === 'density' || rows > 1 ? [rows, this.dataset.nv] : [this.dataset.nv];
     if (array.shape.join(',') !== expected.join(',')) {
       throw new Error(`${reader.label}: ${name} has shape (${array.shape.join(', ')}) but summary.json's grid needs (${expected.join(', ')})`);
     }

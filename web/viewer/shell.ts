@@ -17,8 +17,12 @@ export interface ViewerProbe {
   /** live: steps taken; playback: the index of the frame shown */
   step: number;
   playing: boolean;
-  /** the latest N(t) (live) or N at the frame shown (playback) */
+  /** the latest N(t) (live; of the first population or series) or N at the frame shown (playback) */
   N: number | null;
+  /** live: the mass after the latest step (Σ w n + R for nnlif, ∫∫ p for vc); null in playback */
+  mass: number | null;
+  /** live: why the run stopped at its last good state (status blowup, nonfinite), null while it may go on */
+  stopped: { status: string; message: string } | null;
   /** errors shown to the user */
   errors: string[];
 }
@@ -34,8 +38,11 @@ export interface ViewerShell {
   /** the query parameters the page was opened with */
   readonly params: URLSearchParams;
   setStatus(part: 'time' | 'rate' | 'adapter', text: string): void;
-  /** a line above the density: information, progress of a long computation, or an error */
-  showMessage(text: string, kind?: 'info' | 'progress' | 'error'): void;
+  /**
+   * A line above the density: information, progress of a long computation, an error of the viewer, or
+   * why a live run stopped (a blow-up is a result of the model, not an error: it is not in probe.errors)
+   */
+  showMessage(text: string, kind?: 'info' | 'progress' | 'error' | 'stopped'): void;
   clearMessage(): void;
   /** replace the query string (history.replaceState), so the URL always reproduces the view */
   writeUrl(params: Record<string, string | number | boolean | undefined>): void;
@@ -48,7 +55,7 @@ export function createShell(mode: ViewerMode): ViewerShell {
     return element as T;
   };
   const message = byId<HTMLDivElement>('message');
-  const probe: ViewerProbe = { mode, renderer: null, frames: 0, t: 0, step: 0, playing: false, N: null, errors: [] };
+  const probe: ViewerProbe = { mode, renderer: null, frames: 0, t: 0, step: 0, playing: false, N: null, mass: null, stopped: null, errors: [] };
   (window as unknown as { __kinfireViewer: ViewerProbe }).__kinfireViewer = probe;
   for (const m of ['live', 'playback'] as const) byId(`mode-${m}`).setAttribute('aria-pressed', String(m === mode));
   return {

@@ -1,0 +1,169 @@
+/**
+ * Live mode for nnlif (the NNLIF Fokker–Planck PDE) in headless Chromium (WebGPU on SwiftShader), against
+ * the built app in dist/: with b = 0 (a linear equation) N(t) relaxes to the exact steady rate 1/I(0) of
+ * src/models/nnlif/steadyRate.ts with the mass kept at 1; changing b goes on from the running state and N(t)
+ * moves to the new exact rate, while changing VF restarts; a blow-up (b = 3 > VF − VR, the mass near VF)
+ * stops at the step the CLI stops at and shows it, and the kept state goes on once b is lowered; the vc
+ * model selector leads to nnlif. Screenshots go to test-output/screenshots/.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nnlifSteadyRates } from '../../src/models/nnlif/steadyRate';
+import { kinfire, repoRoot } from '../helpers/cli';
+import { type Browser, chromiumPath, serveDirectory } from './harness';
+import { decodePng, saveScreenshot } from './pixels';
+import { launchViewerBrowser, openViewer, type ViewerPage } from './viewerPage';
+
+const chrome = chromiumPath();
+const work = mkdtempSync(join(tmpdir(), 'kinfire-live-nnlif-'));
+/** the run's line colour (#1f77b4, the first of the series cycle) */
+const RUN_RGB = [0x1f, 0x77, 0xb4];
+
+/**
+ * Pixels of the run's line in the element `selector`'s screenshot: those that are the run's colour blended
+ * with the white background, c = α·line + (1 − α)·255 in every channel with one α ≥ 0.4 (an antialiased
+ * 1.5 px line covers no pixel fully where it lies between two rows; the grey grid and black text give no
+ * common α).
+ */
+async function runPixels(v: ViewerPage, selector: string): Promise<number> {
+  const png = await (await v.page.$(selector))!.screenshot({ type: 'png' });
+  const pixels = await decodePng(png);
+  let count = 0;
+  for (let k = 0; k < pixels.data.length; k += 4) {
+    const alpha = RUN_RGB.map((c, m) => (255 - pixels.data[k + m]!) / (255 - c));
+    if (Math.min(...alpha) >= 0.4 && Math.max(...alpha) - Math.min(...alpha) < 0.15) count++;
+  }
+  return count;
+}
+
+/** Type `value` into the number of the control `name` (as a user does: a change event). */
+async function setNumber(v: ViewerPage, name: string, value: string): Promise<void> {
+  await v.page.$eval(
+    `input[name="${name}"]`,
+    (el, x) => {
+      (el as HTMLInputElement).value = x;
+      el.dispatchEvent(new Event('change'));
+    },
+    value,
+  );
+}
+
+describe.skipIf(chrome === null)('the viewer, live mode for nnlif', () => {
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  const pages: ViewerPage[] = [];
+  const open = async (query: string) => {
+    const v = await openViewer(browser, `${server.url}index.html?${query}`);
+    pages.push(v);
+    return v;
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(join(repoRoot, 'dist/index.html'))) throw new Error('dist/index.html is missing: npm run build builds the viewer');
+    server = await serveDirectory(join(repoRoot, 'dist'));
+    browser = await launchViewerBrowser();
+  });
+
+  afterAll(async () => {
+    for (const v of pages) expect(v.errors, `console errors of ${v.page.url()}`).toEqual([]);
+    await browser?.close();
+    await server?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('b = 0: N(t) relaxes to the exact steady rate 1/I(0), the mass stays 1, n(v) and N(t) are drawn', async () => {
+    const began = Date.now();
+    const v = await open('mode=live&model=nnlif&b=0&dt=0.01&spf=1000&until=10');
+    const state = await v.waitFor((p) => !p.playing && p.t > 9.99);
+    const [Nstar] = nnlifSteadyRates({ a: 1, b: 0, VR: 1, VF: 2 });
+    const error = Math.abs(state.N! - Nstar!) / Nstar!;
+    console.log(`live nnlif, b = 0: N(10) = ${state.N} against N* = ${Nstar} (relative ${error.toExponential(2)}), mass ${state.mass}, ${state.step} steps, ${Date.now() - began} ms`);
+    expect(state.step).toBe(1000);
+    expect(state.t).toBeCloseTo(10, 9);
+    expect(error).toBeLessThan(1e-3); // at t = 1 it is 34% off: the run did relax
+    expect(Math.abs(state.mass! - 1)).toBeLessThan(1e-4);
+    expect(state.stopped).toBeNull();
+    await new Promise((r) => setTimeout(r, 600)); // a paused view redraws 4×/s
+    saveScreenshot('live-nnlif.png', await v.page.screenshot({ type: 'png' }));
+    const drawn = { density: await runPixels(v, '#density-overlay'), activity: await runPixels(v, '#plot-activity') };
+    console.log(`pixels of the run's line: ${drawn.density} in n(v), ${drawn.activity} in N(t) (the legend's swatch alone: about 36)`);
+    expect(drawn.density).toBeGreaterThan(300);
+    expect(drawn.activity).toBeGreaterThan(100);
+    const url = new URL(v.page.url()).searchParams;
+    expect([url.get('mode'), url.get('model'), url.get('b'), url.get('dt'), url.get('play')]).toEqual(['live', 'nnlif', '0', '0.01', '0']);
+  });
+
+  it('changing b goes on from the running state and N(t) moves to the new exact rate; changing VF restarts', async () => {
+    const v = await open('mode=live&model=nnlif&b=0&dt=0.01&spf=1000&until=5');
+    const paused = await v.waitFor((p) => !p.playing && p.t > 4.99);
+    await setNumber(v, 'b', '0.5');
+    expect(new URL(v.page.url()).searchParams.get('b')).toBe('0.5');
+    await v.page.click('button[name="play"]');
+    const later = await v.waitFor((p) => p.t > 15, 60_000);
+    await v.page.click('button[name="pause"]');
+    const end = await v.waitFor((p) => !p.playing);
+    const [Nstar] = nnlifSteadyRates({ a: 1, b: 0.5, VR: 1, VF: 2 });
+    const error = Math.abs(end.N! - Nstar!) / Nstar!;
+    console.log(`live nnlif, b = 0 → 0.5 at t = 5: N(${end.t.toFixed(2)}) = ${end.N} against N*(0.5) = ${Nstar} (relative ${error.toExponential(2)}); N(5) = ${paused.N} with b = 0`);
+    expect(later.step).toBeGreaterThan(1500); // the step count went on: no restart
+    expect(end.step).toBe(Math.round(end.t / 0.01));
+    expect(error).toBeLessThan(1e-3);
+    expect(Math.abs(end.N! - paused.N!) / Nstar!).toBeGreaterThan(0.1); // b did change the rate
+    expect(Math.abs(end.mass! - 1)).toBeLessThan(1e-4);
+
+    // VF moves the top of the grid: a restart from the initial data at t = 0, saying why
+    await setNumber(v, 'VF', '2.5');
+    const restarted = await v.waitFor((p) => p.frames > end.frames && p.step < 100);
+    expect(restarted.t).toBeLessThan(1);
+    expect(await v.page.$eval('#message', (el) => el.textContent)).toMatch(/Restarted from the initial data at t = 0: the v grid changed/);
+  });
+
+  it('a blow-up (b = 3, the mass near VF) stops where the CLI stops, shows it, and goes on from the kept state once b is lowered', async () => {
+    const out = join(work, 'blowup');
+    const cli = kinfire('run', '-q', '--set', 'model="nnlif"', '--set', 'nnlif.b=3', '--set', 'initial.v0=1.5', '--set', 'initial.sv=0.1', '--set', 'time.T=1', '--out', out);
+    expect(cli.code).toBe(3);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const v = await open('mode=live&model=nnlif&b=3&v0=1.5&sv=0.1&spf=1000');
+    const state = await v.waitFor((p) => p.stopped !== null, 60_000);
+    console.log(`live nnlif blow-up: ${state.stopped!.message}; the CLI kept step ${summary.steps}`);
+    expect(state.stopped!.status).toBe('blowup');
+    expect(state.stopped!.message).toMatch(/N\(t\) exceeded time\.Nmax = 1000000/);
+    expect(state.step).toBe(summary.steps); // the same kernel, the same last good step
+    expect(state.N).toBeLessThanOrEqual(1e6);
+    expect(state.N).toBe(summary.N_final);
+    expect(state.playing).toBe(false);
+    const message = await v.page.$eval('#message', (el) => ({ hidden: (el as HTMLElement).hidden, kind: el.className, text: el.textContent }));
+    expect(message).toMatchObject({ hidden: false, kind: 'stopped' });
+    expect(message.text).toMatch(/^Stopped \(blowup\)/);
+    expect(await v.page.$eval('#status-rate', (el) => el.textContent)).toBe('stopped: blowup');
+    saveScreenshot('live-nnlif-blowup.png', await v.page.screenshot({ type: 'png' }));
+
+    // the kept state is the last good one: played again, the same step is refused
+    await v.page.click('button[name="play"]');
+    const again = await v.waitFor((p) => p.stopped !== null && p.frames > state.frames);
+    expect(again.step).toBe(state.step);
+    // an inhibitory b goes on from it (no restart) and the run stays bounded
+    await setNumber(v, 'b', '-1');
+    await v.page.click('button[name="play"]');
+    const on = await v.waitFor((p) => p.t > 0.3, 60_000);
+    expect(on.stopped).toBeNull();
+    expect(on.step).toBeGreaterThan(state.step);
+    expect(on.t).toBeCloseTo(on.step * 0.001, 9);
+    expect(on.N).toBeLessThan(1e6);
+  });
+
+  it('the model selector of the vc page leads to nnlif, and nnlif back to vc', async () => {
+    const v = await open('mode=live&nv=32&ng=24&play=0');
+    await v.waitFor((p) => p.frames > 0);
+    await Promise.all([v.page.waitForNavigation(), v.page.select('select[name="model"]', 'nnlif')]);
+    await v.waitFor((p) => p.frames > 0);
+    expect(new URL(v.page.url()).searchParams.get('model')).toBe('nnlif');
+    expect(await v.page.$('input[name="a0"]')).not.toBeNull();
+    await Promise.all([v.page.waitForNavigation(), v.page.select('select[name="model"]', 'vc-limit')]);
+    await v.waitFor((p) => p.frames > 0);
+    expect(new URL(v.page.url()).searchParams.get('model')).toBe('vc-limit');
+    expect(await v.page.$('input[name="eps"]')).not.toBeNull();
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * The pieces of live mode's control panel that every model has: the transport (play, pause, one step,
+ * reset, steps per frame), the model selector, a model constant as a slider with a number beside it, and
+ * the line under a field that says why a value was refused. The panels of the models (liveControls.ts for
+ * the vc models, liveNnlifControls.ts for nnlif) are built from them.
+ */
+import { element } from './dom';
+
+/** A model constant with a slider: URL key, config path, label, slider range (log: a log slider). */
+export interface SliderSpec<Key extends string = string> {
+  key: Key;
+  field: string;
+  label: string;
+  min: number;
+  max: number;
+  log?: boolean;
+  hint: string;
+  /** what the config schema accepts, shown with the control */
+  allowed: string;
+}
+
+/** Every model live mode runs, in the model selector: the vc family (live.ts) and nnlif (liveNnlif.ts). */
+export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif'] as const;
+export type LiveModelChoice = (typeof LIVE_MODEL_CHOICES)[number];
+
+/** Whether a model of the selector is run by the other family's page (the switch reloads with ?model=). */
+export const isNnlifChoice = (model: string): boolean => model === 'nnlif';
+
+const SLIDER_STEPS = 1000;
+
+/** Slider position (0 … SLIDER_STEPS) of a value and back; log sliders are uniform in log10. */
+function toSlider(spec: Pick<SliderSpec, 'min' | 'max' | 'log'>, x: number): number {
+  const f = spec.log ? Math.log10(x / spec.min) / Math.log10(spec.max / spec.min) : (x - spec.min) / (spec.max - spec.min);
+  return Math.round(Math.min(1, Math.max(0, Number.isFinite(f) ? f : 0)) * SLIDER_STEPS);
+}
+function fromSlider(spec: Pick<SliderSpec, 'min' | 'max' | 'log'>, position: number): number {
+  const f = position / SLIDER_STEPS;
+  const x = spec.log ? spec.min * (spec.max / spec.min) ** f : spec.min + f * (spec.max - spec.min);
+  return Number(x.toPrecision(4));
+}
+
+export interface TransportEvents {
+  play(): void;
+  pause(): void;
+  step(): void;
+  reset(): void;
+  stepsPerFrame(n: number): void;
+}
+
+export interface Transport {
+  fieldset: HTMLFieldSetElement;
+  setPlaying(playing: boolean): void;
+  setStepsPerFrame(n: number): void;
+}
+
+/** Play, pause, one step, reset, and the steps per frame (a log slider, 1 … 1000). */
+export function transportControls(on: TransportEvents): Transport {
+  const play = element('button', { type: 'button', name: 'play', textContent: 'Play' });
+  const pause = element('button', { type: 'button', name: 'pause', textContent: 'Pause' });
+  const step = element('button', { type: 'button', name: 'step', textContent: 'Step' });
+  const reset = element('button', { type: 'button', name: 'reset', textContent: 'Reset' });
+  play.addEventListener('click', () => on.play());
+  pause.addEventListener('click', () => on.pause());
+  step.addEventListener('click', () => on.step());
+  reset.addEventListener('click', () => on.reset());
+  const spfSpec = { min: 1, max: 1000, log: true };
+  const spf = element('input', { type: 'range', name: 'spf', min: '0', max: String(SLIDER_STEPS) });
+  const spfValue = element('output', {});
+  spf.addEventListener('input', () => {
+    const n = Math.max(1, Math.round(fromSlider(spfSpec, Number(spf.value))));
+    spfValue.textContent = String(n);
+    on.stepsPerFrame(n);
+  });
+  const fieldset = element(
+    'fieldset',
+    {},
+    element('legend', { textContent: 'Run' }),
+    element('div', { className: 'row' }, play, pause, step, reset),
+    element('label', {}, element('span', { textContent: 'steps / frame' }), spf, spfValue),
+    element('p', { className: 'hint', textContent: 'at most; fewer when a frame would take longer than 25 ms' }),
+  );
+  return {
+    fieldset,
+    setPlaying(playing) {
+      play.disabled = playing;
+      pause.disabled = !playing;
+      step.disabled = playing;
+    },
+    setStepsPerFrame(n) {
+      spf.value = String(toSlider(spfSpec, n));
+      spfValue.textContent = String(n);
+    },
+  };
+}
+
+/** The model selector; `model` is the one shown. */
+export function modelSelect(model: LiveModelChoice, onChange: (model: LiveModelChoice) => void): HTMLSelectElement {
+  const select = element('select', { name: 'model' }, ...LIVE_MODEL_CHOICES.map((m) => element('option', { value: m, textContent: m })));
+  select.value = model;
+  select.addEventListener('change', () => onChange(select.value as LiveModelChoice));
+  return select;
+}
+
+/** The URL of live mode for a model of the other family: its page, with that model's defaults. */
+export function liveUrlOf(model: LiveModelChoice): string {
+  return `${location.pathname}?mode=live&model=${model}`;
+}
+
+/**
+ * The lines under the fields that show why a value was refused. A config error names a field path
+ * (nnlif.firing.rate); it goes to the line of that path, else of its nearest enclosing path, else to
+ * the fallback line.
+ */
+export function fieldErrors(fallback: string) {
+  const lines = new Map<string, HTMLElement>();
+  return {
+    /** the (hidden) error line of `field`, to place under its control */
+    line(field: string): HTMLElement {
+      const line = element('p', { className: 'field-error', hidden: true });
+      lines.set(field, line);
+      return line;
+    },
+    /** show `message` under `field` (null: clear every error) */
+    show(field: string | null, message?: string): void {
+      for (const line of lines.values()) line.hidden = true;
+      if (field === null) return;
+      const parts = field.split('.');
+      let line = lines.get(fallback);
+      for (let n = parts.length; n > 0; n--) {
+        const found = lines.get(parts.slice(0, n).join('.'));
+        if (found) {
+          line = found;
+          break;
+        }
+      }
+      if (!line) return;
+      line.hidden = false;
+      line.textContent = message ?? '';
+    },
+  };
+}
+
+export type FieldErrors = ReturnType<typeof fieldErrors>;
+
+/**
+ * A slider and a number for each spec; `onChange(key, field, from)` after the user moved one (the new value is
+ * written into `values()`, the settings' record of the moment). The number accepts any value; the config
+ * schema decides.
+ */
+export function sliderRows<Key extends string>(specs: readonly SliderSpec<Key>[], values: () => Record<Key, number>, errors: FieldErrors, onChange: (key: Key, field: string, from: 'slider' | 'number') => void) {
+  const inputs = new Map<Key, { range: HTMLInputElement; number: HTMLInputElement }>();
+  const rows = specs.flatMap((spec) => {
+    const title = `${spec.hint}. Slider: ${spec.min} … ${spec.max}${spec.log ? ' (log)' : ''}; allowed: ${spec.allowed}`;
+    const range = element('input', { type: 'range', name: `${spec.key}-slider`, min: '0', max: String(SLIDER_STEPS), title });
+    const number = element('input', { type: 'number', name: spec.key, step: 'any', title });
+    inputs.set(spec.key, { range, number });
+    range.addEventListener('input', () => {
+      const x = fromSlider(spec, Number(range.value));
+      values()[spec.key] = x;
+      number.value = String(x);
+      onChange(spec.key, spec.field, 'slider');
+    });
+    number.addEventListener('change', () => {
+      const x = number.value.trim() === '' ? Number.NaN : Number(number.value);
+      values()[spec.key] = x;
+      range.value = String(toSlider(spec, x));
+      onChange(spec.key, spec.field, 'number');
+    });
+    return [element('label', { title }, element('span', { textContent: spec.label }), range, number), errors.line(spec.field)];
+  });
+  return {
+    rows,
+    /** enable or disable the row of `key` (a constant the model does not use now) */
+    enable(key: Key, on: boolean): void {
+      const { range, number } = inputs.get(key)!;
+      range.disabled = !on;
+      number.disabled = !on;
+    },
+    /** show these values (without events) */
+    set(next: Record<Key, number>): void {
+      for (const spec of specs) {
+        const { range, number } = inputs.get(spec.key)!;
+        range.value = String(toSlider(spec, next[spec.key]));
+        number.value = String(next[spec.key]);
+      }
+    },
+  };
+}
+
+/** A control with its label. */
+export const labelled = (text: string, control: HTMLElement, hint = '') => element('label', { title: hint }, element('span', { textContent: text }), control);
