@@ -3,28 +3,36 @@
 
 override WG: u32 = 64u;
 
-// After each step, one invocation: N = spikes / (count dt), the feedback
+// After each step, one invocation, for every population alpha: N = spikes / (count dt), the feedback
 //   S_{n+1} = e^{-dt/tauN} S_n + (1 - e^{-dt/tauN}) N_{n+1}
 // (the exact exponential filter tauN dS/dt = N - S of an N constant over the step; S = N without
-// smoothing), the history entry (spikes, S) of t_{n+1}, the spike counter back to 0, and the step + 1.
-// The next step sees S_{n+1-D}, D = delaySteps, from the history ring (entry 0 holds S_0; D < its length).
+// smoothing), the history entry (spikes, S) of t_{n+1}, the spike counter back to 0; then the step + 1.
+// The next step sees S_{n+1-D}, D = delaySteps, of every population from the history ring (entry 0 holds
+// S_0; D < its length).
 @compute @workgroup_size(1)
 fn recordActivity() {
-  let spikes = atomicLoad(&control.spikes);
-  atomicStore(&control.spikes, 0u);
-  let N = f32(spikes) * params.invCountDt;
-  let feedback = params.smoothDecay * control.feedback + params.smoothGain * N;
-  control.feedback = feedback;
+  let K = params.populationCount;
   let next = control.step + 1u;
+  let slot = (next % params.historyCapacity) * K;
+  for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
+    let spikes = atomicLoad(&control.spikes[alpha]);
+    atomicStore(&control.spikes[alpha], 0u);
+    let N = f32(spikes) * params.populations[alpha].invCountDt;
+    let feedback = params.smoothDecay * control.feedback[alpha] + params.smoothGain * N;
+    control.feedback[alpha] = feedback;
+    history[slot + alpha] = vec2u(spikes, bitcast<u32>(feedback));
+  }
   control.step = next;
-  history[next % params.historyCapacity] = vec2u(spikes, bitcast<u32>(feedback));
-  let source = select(0u, next - params.delaySteps, next >= params.delaySteps);
-  control.seen = bitcast<f32>(history[source % params.historyCapacity].y);
+  let source = (select(0u, next - params.delaySteps, next >= params.delaySteps) % params.historyCapacity) * K;
+  for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
+    control.seen[alpha] = bitcast<f32>(history[source + alpha].y);
+  }
 }
 
-// Bins every neuron onto the histogram grid with integer atomics (so the counts do not depend on the
-// order): cell (i, j) = (floor((v - vlo)/dv), floor(g/dg)) at j*nv + i (vc; nnlif: j = 0), else
-// the "outside" counter; refractory neurons (nnlif, tau > 0) have no voltage and are counted apart.
+// Bins every neuron onto its population's histogram grid with integer atomics (so the counts do not
+// depend on the order): cell (i, j) = (floor((v - vlo)/dv), floor(g/dg)) at j*nv + i (vc; nnlif: j = 0)
+// of the population's block, else its "outside" counter; refractory neurons (nnlif, tau > 0) have no
+// voltage and are counted apart.
 @compute @workgroup_size(WG)
 fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                       @builtin(local_invocation_index) lid: u32) {
@@ -32,14 +40,16 @@ fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   if (i >= slice.count) {
     return;
   }
+  let p = population();
   let cells = params.nv * params.ng;
+  let base = slice.population * (cells + 2u);
 #if ${REFRACTORY}
   if (stateR[i] > 0.0) {
-    atomicAdd(&histogram[cells + 1u], 1u);
+    atomicAdd(&histogram[base + cells + 1u], 1u);
     return;
   }
 #endif
-  let x = (stateV[i] - params.vlo) * params.invDv;
+  let x = (stateV[i] - p.vlo) * p.invDv;
   var y = 0.0;
 #if ${VC}
   y = stateG[i] * params.invDg;
@@ -47,8 +57,8 @@ fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   if (x >= 0.0 && x < f32(params.nv) && y >= 0.0 && y < f32(params.ng)) {
     let ci = min(u32(x), params.nv - 1u);
     let cj = min(u32(y), params.ng - 1u);
-    atomicAdd(&histogram[cj * params.nv + ci], 1u);
+    atomicAdd(&histogram[base + cj * params.nv + ci], 1u);
   } else {
-    atomicAdd(&histogram[cells], 1u);
+    atomicAdd(&histogram[base + cells], 1u);
   }
 }
