@@ -16,7 +16,7 @@
  *
  * Buffers (particlesBindings.wgsl): params (uniform: the shared constants, one ParticlePopulation per
  * population, the K × K couplings at 8α + β), per slice its (offset, count, population) uniform and state
- * arrays; control (step, spikes[8], feedback[8], seen[8]); history (capacity × K entries (spikes, feedback),
+ * arrays; control (step, spikes[8], feedback[8], seen[8], input[8] = (Σβ b_αβ N_β, a_α)); history (capacity × K entries (spikes, feedback),
  * entry n·K + α); histogram (K blocks of nv·ng cells + outside + refractory).
  *
  * Determinism: every random number is a pure function of (seed, population, neuron, step, stream, block),
@@ -56,8 +56,8 @@ export const PARTICLE_HISTORY_CAPACITY = 4096;
 export const DEFAULT_PARTICLE_WORKGROUP = 64;
 /** The most populations of a particle system (MAX_POPULATIONS of particlesBindings.wgsl). */
 export const MAX_PARTICLE_POPULATIONS = 8;
-/** Bytes of ParticleControl: step, then spikes, feedback and seen of MAX_POPULATIONS populations. */
-const CONTROL_BYTES = 4 + 3 * 4 * MAX_PARTICLE_POPULATIONS;
+/** Bytes of ParticleControl: step, spikes, feedback and seen of MAX_POPULATIONS populations, then (at 104, 8-aligned) their input (mu, a). */
+const CONTROL_BYTES = 104 + 8 * MAX_PARTICLE_POPULATIONS;
 const CONTROL_BUFFER_BYTES = Math.ceil(CONTROL_BYTES / 16) * 16;
 
 export interface ParticleSystemOptions {
@@ -192,7 +192,7 @@ export function checkParticleMemory(config: ParticleConfig, cpuAdapter: boolean,
   }
 }
 
-type KernelName = 'initParticles' | 'stepParticles' | 'recordActivity' | 'histogramParticles';
+type KernelName = 'initParticles' | 'initInput' | 'stepParticles' | 'recordActivity' | 'histogramParticles';
 
 /**
  * The preprocessor variant of a config. nnlif: HARD and SOFT when some population has that threshold
@@ -221,6 +221,7 @@ export function particleKernelSpecs(config: ParticleConfig): Record<KernelName, 
   const diag = ['particlesBindings', 'particlesDiagnostics'] as const;
   return {
     initParticles: { files: step, entryPoint: 'initParticles', defines },
+    initInput: { files: diag, entryPoint: 'initInput', defines },
     stepParticles: { files: step, entryPoint: 'stepParticles', defines },
     recordActivity: { files: diag, entryPoint: 'recordActivity', defines },
     histogramParticles: { files: diag, entryPoint: 'histogramParticles', defines },
@@ -374,6 +375,7 @@ export class ParticleSystem {
     }
     this.currentConfig = config;
     this.device.queue.writeBuffer(this.buffers.params, 0, particleParams(config, this.paramsView, this.initialN));
+    this.recomputeInput(); // the next step's input from the new couplings
     this.stepsFromNowUse(config.time.dt);
   }
 
@@ -432,7 +434,7 @@ export class ParticleSystem {
         if (errors.length) throw new Error(`WGSL of ${spec.entryPoint} does not compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
         modules.set(code, module);
       }
-      const constants: Record<string, number> = name === 'recordActivity' ? {} : { WG: wg };
+      const constants: Record<string, number> = name === 'recordActivity' || name === 'initInput' ? {} : { WG: wg };
       pipelines[name] = await device.createComputePipelineAsync({ label: name, layout: pipelineLayout, compute: { module, entryPoint: spec.entryPoint, constants } });
     }
 
@@ -477,6 +479,7 @@ export class ParticleSystem {
     this.stepIndex = 0;
     this.dtSince = [];
     this.stepsFromNowUse(this.config.time.dt);
+    this.recomputeInput();
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass({ label: 'initParticles' });
     this.dispatchSlices(pass, 'initParticles');
@@ -484,8 +487,19 @@ export class ParticleSystem {
     this.device.queue.submit([encoder.finish()]);
   }
 
+  /** The populations' input (control.input) from the activities they see and the current params. */
+  private recomputeInput(): void {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass({ label: 'initInput' });
+    pass.setPipeline(this.pipelines.initInput);
+    pass.setBindGroup(0, this.slices[0]!.bindGroup);
+    pass.dispatchWorkgroups(1);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
   /** One per-neuron kernel over every slice (each slice's dispatch adds to the same spike counter). */
-  private dispatchSlices(pass: GPUComputePassEncoder, kernel: Exclude<KernelName, 'recordActivity'>): void {
+  private dispatchSlices(pass: GPUComputePassEncoder, kernel: Exclude<KernelName, 'recordActivity' | 'initInput'>): void {
     pass.setPipeline(this.pipelines[kernel]);
     for (const slice of this.slices) {
       pass.setBindGroup(0, slice.bindGroup);

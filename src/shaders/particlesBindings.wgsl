@@ -98,6 +98,7 @@ struct ParticleControl {
   spikes: array<atomic<u32>, MAX_POPULATIONS>,  // spikes of each population counted during the step being taken
   feedback: array<f32, MAX_POPULATIONS>,        // the latest N of each population (smoothed when tauN > 0): the filters' state
   seen: array<f32, MAX_POPULATIONS>,            // N seen by the next step: the feedback of delaySteps steps ago (0 before t = 0)
+  input: array<vec2f, MAX_POPULATIONS>,         // nnlif: (mu, a) of each population at the N seen (updateInput)
 }
 
 @group(0) @binding(0) var<uniform> params: ParticleParams;

@@ -27,6 +27,32 @@ fn recordActivity() {
   for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
     control.seen[alpha] = bitcast<f32>(history[source + alpha].y);
   }
+  updateInput();
+}
+
+// The input of every population alpha at the activities N_beta seen by the next step: the drift offset
+// mu = sum_beta b[alpha][beta] N_beta and the noise a = max(a0_alpha + sum_beta a1[alpha][beta] N_beta, 0),
+// summed in the order beta = 0, 1, ... (so that a zero coupling adds an exact 0: an uncoupled population
+// sees bitwise what it sees alone). Unused by the vc models (their neurons read seen[0]).
+fn updateInput() {
+  let K = params.populationCount;
+  for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
+    var mu = 0.0;
+    var s = 0.0;
+    for (var beta = 0u; beta < K; beta = beta + 1u) {
+      let c = params.coupling[MAX_POPULATIONS * alpha + beta];
+      let N = control.seen[beta];
+      mu = mu + c.x * N;
+      s = s + c.y * N;
+    }
+    control.input[alpha] = vec2f(mu, max(params.populations[alpha].a0 + s, 0.0));
+  }
+}
+
+// At t = 0: the input of the first step from the seen activities the host wrote (N0).
+@compute @workgroup_size(1)
+fn initInput() {
+  updateInput();
 }
 
 // Bins every neuron onto its population's histogram grid with integer atomics (so the counts do not

@@ -4,8 +4,8 @@
 // each population takes its own at run time), BRIDGE, REFRACTORY, SPREAD (nnlif options).
 //
 // The network activity enters as control.seen, the N of each population seen by this step (recordActivity),
-// so every neuron of a step sees the same N; a neuron of population alpha sees the input
-// sum_beta b[alpha][beta] N_beta and the noise a0_alpha + sum_beta a1[alpha][beta] N_beta (networkInput). A
+// so every neuron of a step sees the same N: vc its N, nnlif its population's input control.input[alpha] =
+// (sum_beta b[alpha][beta] N_beta, max(a0_alpha + sum_beta a1[alpha][beta] N_beta, 0)) (updateInput). A
 // neuron that fired adds its spikes to control.spikes[alpha] with an integer atomicAdd: an integer sum,
 // the same whatever the order or the workgroup size. (Spikes are sparse, about
 // count*N*dt per step; a workgroup pre-reduction would need a barrier, which halves the speed on SwiftShader.)
@@ -236,23 +236,6 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
 #if ${NNLIF}
 // ---- noisy leaky integrate-and-fire
 
-// The drift offset mu and the noise a of the slice's population alpha at the activities N_beta seen by
-// this step: mu = sum_beta b[alpha][beta] N_beta, a = max(a0_alpha + sum_beta a1[alpha][beta] N_beta, 0),
-// summed in the order beta = 0, 1, ... (so that a zero coupling adds an exact 0: an uncoupled population
-// sees bitwise what it sees alone).
-fn networkInput() -> vec2f {
-  let alpha = slice.population;
-  var mu = 0.0;
-  var s = 0.0;
-  for (var beta = 0u; beta < params.populationCount; beta = beta + 1u) {
-    let c = params.coupling[MAX_POPULATIONS * alpha + beta];
-    let N = control.seen[beta];
-    mu = mu + c.x * N;
-    s = s + c.y * N;
-  }
-  return vec2f(mu, max(population().a0 + s, 0.0));
-}
-
 // (e^{-t}, 1 - e^{-2t}, 2 sinh t = (1 - e^{-2t}) e^{t}) for a part t of a step.
 fn ouFactors(t: f32) -> vec3f {
   let decay = exp(-t);
@@ -292,7 +275,7 @@ fn crossingTime(v: f32, v1: f32, theta: f32, f: vec3f, bits: vec4u, a: f32) -> f
 
 #if ${SOFT}
 // The soft (random) threshold: no barrier; the exact OU transition over the step of
-// dV = (-V + mu) dt + sqrt(2 a) dW, (mu, a) = networkInput() (over its rest, after a refractory neuron
+// dV = (-V + mu) dt + sqrt(2 a) dW, (mu, a) = control.input[alpha] (over its rest, after a refractory neuron
 // re-enters at VR), then a neuron above VF at the end of the step fires with probability 1 - e^{-rate dt}, the loss rate·1{v > VF}
 // of the PDE over one step, is reset to VR (or enters the refractory state). First order in dt, as the PDE.
 fn stepSoft(i: u32, neuron: u32, step: u32, input: vec2f) -> u32 {
@@ -342,7 +325,7 @@ fn stepSoft(i: u32, neuron: u32, step: u32, input: vec2f) -> u32 {
 
 #if ${HARD}
 // The neuron over [t_n, t_{n+1}], in segments: the exact OU transition over the rest of the step of
-// dV = (-V + mu) dt + sqrt(2 a) dW, (mu, a) = networkInput() frozen over the step, and a
+// dV = (-V + mu) dt + sqrt(2 a) dW, (mu, a) = control.input[alpha] frozen over the step, and a
 // spike when V reaches the threshold theta. Without BRIDGE only the end of the step is checked
 // (discrete monitoring) and a neuron that ends the step at or above theta spikes and starts the next
 // step at VR. With BRIDGE a path that ends below theta has crossed in between with the probability of
@@ -469,7 +452,7 @@ fn stepParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
 #if ${VC}
   let spikes = stepNeuron(i, slice.offset + i, control.step, control.seen[0]);
 #else
-  let spikes = stepNeuron(i, slice.offset + i, control.step, networkInput());
+  let spikes = stepNeuron(i, slice.offset + i, control.step, control.input[slice.population]);
 #endif
   if (spikes > 0u) {
     atomicAdd(&control.spikes[slice.population], spikes);
