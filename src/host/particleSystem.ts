@@ -371,7 +371,7 @@ export class ParticleSystem {
     const same = (a: Record<string, boolean>, b: Record<string, boolean>) => Object.keys(a).every((k) => a[k] === b[k]);
     const counts = (c: ParticleConfig) => particlePopulations(c).map((p) => p.count).join(',');
     if (counts(config) !== counts(this.config) || !same(particleDefines(config), particleDefines(this.config))) {
-      throw new Error('setParameters: the model variant, the populations and their counts must stay the same (build a new system for another one)');
+      throw new Error('setParameters: the model variant, the populations and the count must stay the same (build a new system for another one)');
     }
     this.currentConfig = config;
     this.device.queue.writeBuffer(this.buffers.params, 0, particleParams(config, this.paramsView, this.initialN));
