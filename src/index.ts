@@ -23,22 +23,29 @@ export {
   type NnlifModelParams,
   type ParticleConfig,
   type ParticleModelKind,
+  type ParticleNetwork,
+  type ParticlePopulation,
   type ParticleSettings,
   resolveParticleConfig,
 } from './models/config';
 export {
   checkParticleMemory,
+  MAX_PARTICLE_POPULATIONS,
   maxSliceCount,
+  networkSlices,
+  particlePopulations,
+  type ParticlePopulationSpec,
   particleSlices,
   particleStateBytes,
   PARTICLE_STREAMS,
   type ParticleBlock,
   type ParticleHistogram,
+  type ParticleHistogramPart,
   particleHistogramGrid,
   ParticleSystem,
   type ParticleSystemOptions,
 } from './host/particleSystem';
-export { type ParticleRunHooks, type ParticleRunResult, type ParticleRunStatus, type ParticleSnapshot, runParticles } from './host/particleRun';
+export { type ParticlePopulationResult, type ParticleRunHooks, type ParticleRunResult, type ParticleRunStatus, type ParticleSnapshot, runParticles } from './host/particleRun';
 export { batchMeans, type BatchMeansResult } from './models/particles/statistics';
 export { nnlifLogMeanInterval, nnlifParticleSteadyRates } from './models/particles/nnlifReference';
 export { type ColorRangeSetting, type ColorScale, colorScaleRange } from './render/colorScale';

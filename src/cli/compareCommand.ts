@@ -3,9 +3,12 @@
  * particle counts (src/host/compare.ts); with model nnlif, the NNLIF particles against the Fokker–Planck PDE
  * (src/host/nnlifCompare.ts). Writes the results folder atomically (PendingResults):
  *
- *   compare.csv   count,L1_hist,L1_N,N_mean_particles,N_mean_pde,wall_s  (one row per count)
- *   compare.json  the fitted exponents of L1_hist and L1_N against count (least squares in log-log), the
- *                 rows, the PDE run, the adapter, the resolved config, the definitions and the seed rule
+ *   compare.csv   count,L1_hist,L1_N,N_mean_particles,N_mean_pde,wall_s  (one row per count); nnlif with
+ *                 K > 1 populations: L1_hist and L1_N summed over the populations, N_mean_* population 0's,
+ *                 then per population L1_hist_<name>,L1_N_<name>,N_mean_particles_<name>,N_mean_pde_<name>
+ *   compare.json  the fitted exponents of L1_hist and L1_N against count (least squares in log-log; with
+ *                 K > 1 also per population, fits.populations), the rows, the PDE run, the adapter, the
+ *                 resolved config, the definitions and the seed rule
  *   compare.png   the errors against count (log-log), the fitted power laws and a count^(−1/2) reference
  *
  * Bad input (config, model other than vc, --counts, --out, a count too large for the adapter) is a
@@ -62,8 +65,13 @@ export function parseCompareInput(options: CompareOptions) {
 }
 
 export function compareCsv(result: CompareResult): string {
-  const rows = [COMPARE_CSV_HEADER];
-  for (const r of result.rows) rows.push([r.count, r.L1_hist, r.L1_N, r.N_mean_particles ?? '', r.N_mean_pde, r.wall_s].join(','));
+  const names = result.rows[0]?.populations?.map((p) => p.name) ?? [];
+  const perPopulation = names.flatMap((name) => ['L1_hist', 'L1_N', 'N_mean_particles', 'N_mean_pde'].map((key) => `${key}_${name}`));
+  const rows = [[COMPARE_CSV_HEADER, ...perPopulation].join(',')];
+  for (const r of result.rows) {
+    const extra = (r.populations ?? []).flatMap((p) => [p.L1_hist, p.L1_N, p.N_mean_particles ?? '', p.N_mean_pde]);
+    rows.push([r.count, r.L1_hist, r.L1_N, r.N_mean_particles ?? '', r.N_mean_pde, r.wall_s, ...extra].join(','));
+  }
   return `${rows.join('\n')}\n`;
 }
 
@@ -146,7 +154,7 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
   return withGpuAndFolder(out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
     for (const count of counts) checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
     if (!options.quiet) {
-      log(`kinfire ${pkg.version}: compare nnlif particles (counts ${counts.join(', ')}, seed ${particles.particles.seed}) against the Fokker–Planck PDE on ${pde.grid.nv} nodes, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
+      log(`kinfire ${pkg.version}: compare nnlif particles (counts ${counts.join(', ')}${pde.populations.length > 1 ? ` in each of ${pde.populations.length} populations` : ''}, seed ${particles.particles.seed}) against the Fokker–Planck PDE on ${pde.grid.nv} nodes, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = comparisonProgress(options, log);
@@ -157,6 +165,7 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
         progress.stop();
         const wall_s = (performance.now() - started) / 1000;
         const p0 = pde.populations[0]!;
+        const K = pde.populations.length;
         const json = {
           kinfire: pkg.version,
           kind: 'compare',
@@ -165,11 +174,17 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
           counts,
           seed: particles.particles.seed,
           seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
-          fits: { L1_hist: result.fits.L1_hist, L1_N: result.fits.L1_N, rule: 'least squares of log(error) against log(count) over every count; sampling noise predicts an exponent of −1/2 until the PDE and time-step errors are reached' },
+          fits: {
+            L1_hist: result.fits.L1_hist,
+            L1_N: result.fits.L1_N,
+            ...(result.populationFits ? { populations: result.populationFits } : {}),
+            rule: `least squares of log(error) against log(count) over every count${K > 1 ? ' (L1_hist, L1_N: of the sums over the populations; populations: of each one\'s)' : ''}; sampling noise predicts an exponent of −1/2 until the PDE and time-step errors are reached`,
+          },
           definitions: {
-            L1_hist: "Σ|h − p|Δv at T over the particle histogram's cells: h the histogram of the active neurons as a density, p the PDE's n averaged over each cell (its linear interpolant between the nodes)",
-            L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the rate of the PDE's step n",
-            N_mean: 'the mean over particles.window of the per-step N',
+            L1_hist: "Σ|h − p|Δv at T over the particle histogram's cells: h the histogram of the active neurons as a density, p the PDE's n averaged over each cell (its linear interpolant between the nodes)" + (K > 1 ? '; per population, and their sum over the populations' : ''),
+            L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the rate of the PDE's step n" + (K > 1 ? '; per population, and their sum over the populations' : ''),
+            N_mean: `the mean over particles.window of the per-step N${K > 1 ? ' (top level: population 0; each population in rows[].populations)' : ''}`,
+            ...(K > 1 ? { count: `particles.count neurons in each of the ${K} populations` } : {}),
           },
           T: pde.time.T,
           dt: pde.time.dt,
@@ -182,11 +197,12 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
           runtime: ctx.runtime,
           wall_s,
           warnings: result.warnings,
-          config: { model: 'nnlif', nnlif: particles.nnlif, time: particles.time, initial: { v0: particles.initial.v0, sv: particles.initial.sv }, particles: { ...particles.particles, count: undefined } },
+          config: { model: 'nnlif', nnlif: particles.nnlif ?? particles.network, time: particles.time, initial: { v0: particles.initial.v0, sv: particles.initial.sv }, particles: { ...particles.particles, count: undefined } },
         };
         pending.write('compare.csv', compareCsv(result));
         pending.write('compare.json', `${JSON.stringify(json, null, 2)}\n`);
-        pending.write('compare.png', comparePng(result, `nnlif particles against the Fokker–Planck PDE, ${pde.grid.nv} nodes, T = ${pde.time.T}, b = ${pde.coupling.b[0]![0]}${p0.tau ? `, τ = ${p0.tau}` : ''}${pde.delay ? `, d = ${pde.delay}` : ''}${p0.firing.kind === 'soft' ? ', soft threshold' : ''}`));
+        const what = K > 1 ? `${pde.populations.map((p) => p.name).join('–')} (errors summed), b = ${JSON.stringify(pde.coupling.b)}` : `b = ${pde.coupling.b[0]![0]}${p0.tau ? `, τ = ${p0.tau}` : ''}${p0.firing.kind === 'soft' ? ', soft threshold' : ''}`;
+        pending.write('compare.png', comparePng(result, `nnlif particles against the Fokker–Planck PDE, ${pde.grid.nv} nodes, T = ${pde.time.T}, ${what}${pde.delay ? `, d = ${pde.delay}` : ''}`));
         if (!result.ok) log('compare: a run stopped early (see compare.json → pde.status, rows[].status); the fits are left empty');
         return { out: resolve(out), result, json };
       });
@@ -244,7 +260,15 @@ export function registerCompare(program: Command): void {
     .action(async (opts) => {
       const { out, result, json } = await compareCommand(opts);
       process.stdout.write(
-        `${JSON.stringify({ out, status: json.status, counts: json.counts, exponent_L1_hist: result.fits.L1_hist?.exponent ?? null, exponent_L1_N: result.fits.L1_N?.exponent ?? null, wall_s: json.wall_s })}\n`,
+        `${JSON.stringify({
+          out,
+          status: json.status,
+          counts: json.counts,
+          exponent_L1_hist: result.fits.L1_hist?.exponent ?? null,
+          exponent_L1_N: result.fits.L1_N?.exponent ?? null,
+          ...(result.populationFits ? { populations: result.populationFits.map((f) => ({ name: f.name, exponent_L1_hist: f.L1_hist?.exponent ?? null, exponent_L1_N: f.L1_N?.exponent ?? null })) } : {}),
+          wall_s: json.wall_s,
+        })}\n`,
       );
       if (!result.ok) process.exitCode = 3;
     });

@@ -3,11 +3,16 @@
  * config, opens the GPU, runs, and writes the results folder atomically (PendingResults):
  *
  *   summary.json   model, params, dt, steps, adapter, wall_s, status, count, seed, N_mean ± N_se over
- *                  the window (batch means), particle_steps_per_s, the snapshots, …
- *   activity.csv   t,N  (N of the step ending at t; the row t = 0 is the initial feedback N0)
+ *                  the window (batch means), particle_steps_per_s, the snapshots, …; nnlif: per population
+ *                  (populations[]) its N_mean ± N_se, N_final and histogram grid (the top-level N_* are
+ *                  population 0's, as in the PDE's summary)
+ *   activity.csv   t,N  (N of the step ending at t; the row t = 0 is the initial feedback N0); with K > 1
+ *                  populations one column each: t,N_E,N_I,…
  *   p_t<time>.npy  vc, vc-threshold: the (v, g) histogram, float32, shape (ng, nv), v fastest, a density
  *                  (Σ p·Δv·Δg = fraction of the neurons on the grid), as the kinetic snapshots
- *   n_t<time>.npy  nnlif: the v histogram, float32, shape (nv,), on [vmin, VF + thresholdSpread]
+ *   n_t<time>.npy  nnlif: the v histogram, float32, shape (nv,), on [vmin, VF + thresholdSpread] (soft:
+ *                  [vmin, vmax]); with K > 1 populations shape (K, nv), row α on population α's axis and
+ *                  normalised by its own count
  *   *.png          a heatmap (vc) or a line plot (nnlif, with the exact steady density when there is one)
  *
  * Bad input (config, --out, a count too large for the adapter) is a ConfigError / OutputDirError: exit 2
@@ -19,9 +24,9 @@ import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type AdapterSummary, describeAdapter } from '../host/gpu';
 import { runParticles, type ParticleRunResult, type ParticleSnapshot } from '../host/particleRun';
-import { checkParticleMemory, particleHistogramGrid } from '../host/particleSystem';
+import { checkParticleMemory, particleHistogramGrid, particlePopulations } from '../host/particleSystem';
 import { encodeNpy } from '../io/npy';
-import { applyOverrides, type ParticleConfig, resolveParticleConfig } from '../models/config';
+import { applyOverrides, type ParticleConfig, type ParticleNetwork, resolveParticleConfig } from '../models/config';
 import { nnlifKernelParams, nnlifParticleSteadyRates } from '../models/particles/nnlifReference';
 import { nnlifSteadyDensity } from '../models/nnlif/steadyRate';
 import { renderHeatmapPng } from '../render/png/heatmap';
@@ -46,17 +51,33 @@ export interface ParticleSnapshotRecord {
   step: number;
   npy: string;
   png: string;
-  /** Σ density·Δv·Δg: the fraction of the neurons on the grid */
+  /** Σ density·Δv·Δg: the fraction of the neurons on the grid (of all the populations) */
   mass: number;
   outside: number;
   refractory: number;
+  /** nnlif: the same fractions of each population's neurons */
+  populations?: { name: string; mass: number; outside: number; refractory: number }[];
+}
+
+/** One population of an nnlif particle run in summary.json. */
+export interface ParticlesPopulationSummary {
+  name: string;
+  count: number;
+  N0: number;
+  N_final: number;
+  N_mean: number | null;
+  N_se: number | null;
+  lag1: number | null;
+  /** its histogram axis: nv cells on [vmin, vmax] */
+  grid: { nv: number; vmin: number; vmax: number; dv: number };
 }
 
 export interface ParticlesSummary {
   kinfire: string;
   kind: 'particles';
   model: ParticleConfig['model'];
-  params: ParticleConfig['params'] | NonNullable<ParticleConfig['nnlif']>;
+  /** vc: params; nnlif: the flat parameters of one population, or with K > 1 the network (populations, coupling, …) */
+  params: ParticleConfig['params'] | NonNullable<ParticleConfig['nnlif']> | ParticleNetwork;
   count: number;
   seed: number;
   grid: Record<string, number>;
@@ -78,8 +99,10 @@ export interface ParticlesSummary {
   N_mean: number | null;
   N_se: number | null;
   batch_means: { batches: number; steps_per_batch: number; steps_used: number; steps_dropped: number; lag1: number | null; rule: string };
-  /** nnlif without threshold spread: every steady rate of the mean-field equation, for comparison */
+  /** nnlif with one population: every steady rate of the mean-field equation, for comparison */
   N_exact?: number[];
+  /** nnlif: every population (K = 1 included) */
+  populations?: ParticlesPopulationSummary[];
   status: ParticleRunResult['status'];
   message?: string;
   warnings: string[];
@@ -92,7 +115,7 @@ export function particlesConfigFromOptions(options: { config?: string; set?: str
   return resolveParticleConfig(applyOverrides(raw, options.set ?? []));
 }
 
-/** The exact steady rates of an nnlif config (null for the vc models). */
+/** The exact steady rates of an nnlif config of one population (null for the vc models and for K > 1). */
 export function exactSteadyRates(config: ParticleConfig): number[] | null {
   return config.nnlif ? nnlifParticleSteadyRates(config.nnlif) : null;
 }
@@ -102,24 +125,37 @@ function formatCount(n: number): string {
   return n >= 1e5 ? n.toExponential().replace('e+', 'e') : String(n);
 }
 
+/** A short description of an nnlif network for figure titles. */
+function describeNetwork(net: ParticleNetwork): string {
+  const a1 = net.coupling.a1.some((row) => row.some((x) => x !== 0)) ? `, a1 = ${JSON.stringify(net.coupling.a1)}` : '';
+  return `${net.populations.map((p) => p.name).join('–')}, b = ${JSON.stringify(net.coupling.b)}${a1}${net.delay ? `, d = ${net.delay}` : ''}`;
+}
+
 function snapshotFiles(config: ParticleConfig, s: ParticleSnapshot, exact: number[] | null): { stem: string; npy: Uint8Array; png: Buffer } {
   const grid = particleHistogramGrid(config);
   const h = s.histogram;
   if (config.model === 'nnlif') {
-    const n = config.nnlif!;
     const stem = `n_t${s.t.toFixed(6)}`;
-    const v = Array.from({ length: grid.nv }, (_, i) => grid.vlo + (i + 0.5) * grid.dv);
-    const series = [{ x: v, y: h.density, label: `particles (${formatCount(config.particles.count)})` }];
-    if (exact && exact.length === 1 && n.tau === 0 && n.thresholdSpread === 0) {
+    const n = config.nnlif;
+    const populations = particlePopulations(config);
+    const K = populations.length;
+    const series = populations.map((p, alpha) => {
+      const g = particleHistogramGrid(config, alpha);
+      const v = Array.from({ length: g.nv }, (_, i) => g.vlo + (i + 0.5) * g.dv);
+      return { x: v, y: h.populations[alpha]!.density, label: K === 1 ? `particles (${formatCount(config.particles.count)})` : `${p.name}, particles (${formatCount(p.count)})` };
+    });
+    if (n && exact && exact.length === 1 && n.tau === 0 && n.thresholdSpread === 0) {
+      const v = series[0]!.x;
       const steady = nnlifSteadyDensity(nnlifKernelParams(n), exact[0], grid.vlo, grid.vhi, grid.nv);
       series.push({ x: v, y: Float32Array.from(steady), label: `steady state, N = ${exact[0].toPrecision(6)}` });
     }
+    const what = n ? `b = ${n.b}, a0 = ${n.a0}, VR = ${n.VR}, VF = ${n.VF}` : describeNetwork(config.network!);
     const png = renderLinePlotPng(series, {
-      title: `n(v, t = ${s.t.toPrecision(4)})   nnlif, b = ${n.b}, a0 = ${n.a0}, VR = ${n.VR}, VF = ${n.VF}`,
+      title: `n(v, t = ${s.t.toPrecision(4)})   nnlif, ${what}`,
       xLabel: 'v (voltage)',
       yLabel: 'n',
     });
-    return { stem, npy: encodeNpy(h.density, [grid.nv]), png };
+    return { stem, npy: encodeNpy(h.density, K > 1 ? [K, grid.nv] : [grid.nv]), png };
   }
   const stem = `p_t${s.t.toFixed(6)}`;
   const p = config.params;
@@ -137,9 +173,12 @@ function snapshotFiles(config: ParticleConfig, s: ParticleSnapshot, exact: numbe
   return { stem, npy: encodeNpy(h.density, [grid.ng, grid.nv]), png };
 }
 
-export function particlesActivityCsv(activity: ParticleRunResult['activity']): string {
-  const rows = ['t,N'];
-  for (let k = 0; k < activity.t.length; k++) rows.push(`${activity.t[k]},${activity.N[k]}`);
+/** activity.csv: t,N; with K > 1 populations t,N_<name>,… (the columns of the PDE's activity.csv). */
+export function particlesActivityCsv(result: Pick<ParticleRunResult, 'activity' | 'populations'>): string {
+  const K = result.populations.length;
+  const rows = [['t', ...result.populations.map((p) => (K === 1 ? 'N' : `N_${p.name}`))].join(',')];
+  const t = result.activity.t;
+  for (let k = 0; k < t.length; k++) rows.push([t[k], ...result.populations.map((p) => p.activityN[k])].join(','));
   return `${rows.join('\n')}\n`;
 }
 
@@ -157,10 +196,10 @@ export function makeParticlesSummary(
     kinfire: version,
     kind: 'particles',
     model: config.model,
-    params: config.nnlif ?? config.params,
+    params: config.nnlif ?? config.network ?? config.params,
     count: config.particles.count,
     seed: config.particles.seed,
-    grid: config.nnlif ? { nv: grid.nv, vmin: grid.vlo, vmax: grid.vhi, dv: grid.dv } : { nv: grid.nv, ng: grid.ng, gmax: grid.gmax, dv: grid.dv, dg: grid.dg },
+    grid: config.model === 'nnlif' ? { nv: grid.nv, vmin: grid.vlo, vmax: grid.vhi, dv: grid.dv } : { nv: grid.nv, ng: grid.ng, gmax: grid.gmax, dv: grid.dv, dg: grid.dg },
     T: config.time.T,
     dt: config.time.dt,
     steps: result.steps,
@@ -186,6 +225,14 @@ export function makeParticlesSummary(
       rule: 'the window\'s per-step N cut into B contiguous batches of ⌊M/B⌋ steps (leftover steps dropped at the start); N_mean = mean of the batch means, N_se = their standard deviation / √B',
     },
     ...(exact ? { N_exact: exact } : {}),
+    ...(config.model === 'nnlif'
+      ? {
+          populations: result.populations.map((p, alpha): ParticlesPopulationSummary => {
+            const g = particleHistogramGrid(config, alpha);
+            return { name: p.name, count: p.count, N0: result.N0, N_final: p.N_final, N_mean: p.N_mean, N_se: p.N_se, lag1: p.batch.lag1, grid: { nv: g.nv, vmin: g.vlo, vmax: g.vhi, dv: g.dv } };
+          }),
+        }
+      : {}),
     status: result.status,
     ...(result.message ? { message: result.message } : {}),
     warnings: result.warnings,
@@ -202,7 +249,8 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
     await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runParticles(ctx, calibrationConfig(config))).stepsPerSecond);
     const exact = exactSteadyRates(config);
     if (!options.quiet) {
-      log(`kinfire ${version}: particles, model ${config.model}, ${config.particles.count} neurons, seed ${config.particles.seed}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
+      const K = particlePopulations(config).length;
+      log(`kinfire ${version}: particles, model ${config.model}, ${config.particles.count} neurons${K > 1 ? ` in each of ${K} populations (${particlePopulations(config).map((p) => p.name).join(', ')})` : ''}, seed ${config.particles.seed}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('particles', process.stderr, options.quiet);
@@ -215,14 +263,16 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
             const files = snapshotFiles(config, s, exact);
             pending.write(`${files.stem}.npy`, files.npy);
             pending.write(`${files.stem}.png`, files.png);
-            snapshots.push({ t: s.t, step: s.step, npy: `${files.stem}.npy`, png: `${files.stem}.png`, mass: s.histogram.mass, outside: s.histogram.outside, refractory: s.histogram.refractory });
+            const h = s.histogram;
+            const populations = config.model === 'nnlif' ? { populations: particlePopulations(config).map((p, alpha) => ({ name: p.name, mass: h.populations[alpha]!.mass, outside: h.populations[alpha]!.outside, refractory: h.populations[alpha]!.refractory })) } : {};
+            snapshots.push({ t: s.t, step: s.step, npy: `${files.stem}.npy`, png: `${files.stem}.png`, mass: h.mass, outside: h.outside, refractory: h.refractory, ...populations });
           },
           onWarning: (w) => log(`warning: ${w}`),
         });
         progress.stop();
         const summary = makeParticlesSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, exact, version);
         pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
-        pending.write('activity.csv', particlesActivityCsv(result.activity));
+        pending.write('activity.csv', particlesActivityCsv(result));
         if (result.status !== 'ok') log(`run stopped: ${result.status}: ${result.message}`);
         return summary;
       });
@@ -247,7 +297,18 @@ export function registerParticles(program: Command): void {
     .action(async (opts) => {
       const summary = await particlesCommand(opts, pkg.version);
       process.stdout.write(
-        `${JSON.stringify({ out: resolve(opts.out), status: summary.status, model: summary.model, count: summary.count, N_mean: summary.N_mean, N_se: summary.N_se, steps: summary.steps, wall_s: summary.wall_s, particle_steps_per_s: summary.particle_steps_per_s })}\n`,
+        `${JSON.stringify({
+          out: resolve(opts.out),
+          status: summary.status,
+          model: summary.model,
+          count: summary.count,
+          N_mean: summary.N_mean,
+          N_se: summary.N_se,
+          ...(summary.populations && summary.populations.length > 1 ? { populations: summary.populations.map((p) => ({ name: p.name, N_mean: p.N_mean, N_se: p.N_se })) } : {}),
+          steps: summary.steps,
+          wall_s: summary.wall_s,
+          particle_steps_per_s: summary.particle_steps_per_s,
+        })}\n`,
       );
       if (summary.status !== 'ok') process.exitCode = 3;
     });

@@ -125,6 +125,22 @@ export interface CountComparison {
   status: ParticleRunResult['status'];
   steps: number;
   wall_s: number;
+  /**
+   * nnlif with K > 1 populations: each population's errors and means; the row's L1_hist and L1_N are then
+   * their sums over the populations (the L1 norm of the vector (N_1, …, N_K) and of the K densities), its
+   * N_mean_* population 0's
+   */
+  populations?: PopulationComparison[];
+}
+
+export interface PopulationComparison {
+  name: string;
+  L1_hist: number;
+  L1_N: number;
+  N_mean_particles: number | null;
+  N_se_particles: number | null;
+  N_mean_pde: number;
+  outside: number;
 }
 
 export interface CompareResult {
@@ -138,6 +154,8 @@ export interface CompareResult {
   };
   rows: CountComparison[];
   fits: { L1_hist: PowerLawFit | null; L1_N: PowerLawFit | null };
+  /** nnlif with K > 1 populations: the fits of each population's errors */
+  populationFits?: { name: string; L1_hist: PowerLawFit | null; L1_N: PowerLawFit | null }[];
   dt: number;
   steps: number;
   T: number;
@@ -209,10 +227,15 @@ export async function runComparison(ctx: GpuContext, raw: unknown, counts: numbe
 export function comparisonResult(pde: CompareResult['pde'], rows: CountComparison[], time: { dt: number; steps: number; T: number }, window: [number, number], warnings: string[]): CompareResult {
   const ok = pde.status === 'ok' && rows.every((r) => r.status === 'ok');
   const good = ok ? rows : [];
-  const fit = (key: 'L1_hist' | 'L1_N') =>
+  const fit = (key: 'L1_hist' | 'L1_N', of: (r: CountComparison) => { L1_hist: number; L1_N: number } = (r) => r) =>
     fitPowerLaw(
       good.map((r) => r.count),
-      good.map((r) => r[key]),
+      good.map((r) => of(r)[key]),
     );
-  return { pde, rows, fits: { L1_hist: fit('L1_hist'), L1_N: fit('L1_N') }, dt: time.dt, steps: time.steps, T: time.T, window, ok, warnings };
+  const names = rows[0]?.populations?.map((p) => p.name);
+  const populationFits = names?.map((name, alpha) => {
+    const of = (r: CountComparison) => r.populations![alpha]!;
+    return { name, L1_hist: fit('L1_hist', of), L1_N: fit('L1_N', of) };
+  });
+  return { pde, rows, fits: { L1_hist: fit('L1_hist'), L1_N: fit('L1_N') }, ...(populationFits ? { populationFits } : {}), dt: time.dt, steps: time.steps, T: time.T, window, ok, warnings };
 }

@@ -1,14 +1,18 @@
 /**
  * Cross-check of the `nnlif` particle system against the NNLIF Fokker–Planck PDE (`kinfire compare` with
- * model nnlif): the same config (hard or soft threshold, τ, delay; one population), the same dt, the PDE
- * once and the particles at each count:
+ * model nnlif): the same config (hard or soft threshold, τ, delay; one population or K with
+ * nnlif.populations, particles.count neurons in each), the same dt, the PDE once and the particles at
+ * each count, population by population:
  *
  *   L1_hist   Σ |h − p| Δv over the particle histogram's cells at T: h the normalised histogram of the
- *             active neurons, p the PDE's n averaged over each cell (its piecewise-linear interpolant
- *             between the nodes, n = 0 at VF for the hard threshold);
+ *             population's active neurons, p the PDE's n averaged over each cell (its piecewise-linear
+ *             interpolant between the nodes, n = 0 at VF for the hard threshold);
  *   L1_N      (1/T) Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt),
  *             N_pde,n the rate of the PDE's step n (its outflux over the step, the same quantity);
  *   N_mean    over particles.window, as for the vc comparison.
+ *
+ * With K > 1 a row's L1_hist and L1_N are the sums over the populations (each population's are in
+ * row.populations, and fitted apart in populationFits); N_mean is population 0's.
  *
  * The errors fall like count^(−1/2) while the sampling noise dominates, then level off at the PDE's
  * O(h², dt) error and the particles' O(dt) time error. The two share the model's definitions: N = 0
@@ -18,23 +22,21 @@ import { ConfigError, type ParticleConfig, resolveParticleConfig } from '../mode
 import { type NnlifRunConfig } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { type NnlifGrid, nodeOf } from '../models/nnlif/fokkerPlanck';
-import { activityL1, type CompareHooks, type CompareResult, comparisonResult, type CountComparison } from './compare';
+import { activityL1, type CompareHooks, type CompareResult, comparisonResult, type CountComparison, type PopulationComparison } from './compare';
 import type { GpuContext } from './gpu';
 import { runNnlif } from './nnlifRun';
 import { runParticles } from './particleRun';
-import type { ParticleHistogram } from './particleSystem';
+import { type ParticleHistogram, particleHistogramGrid } from './particleSystem';
 
 export interface NnlifCompareConfigs {
   pde: NnlifRunConfig;
   particles: ParticleConfig;
 }
 
-/** The PDE and particle configs of an nnlif comparison (one population; N at every step, n at T). */
+/** The PDE and particle configs of an nnlif comparison (N at every step, n at T). */
 export function nnlifCompareConfigs(raw: unknown, count = 1): NnlifCompareConfigs {
   const r = structuredClone((raw ?? {}) as Record<string, unknown>);
   const output = { ...((r.output as Record<string, unknown>) ?? {}), every: 1, snapshots: undefined };
-  const nnlif = (r.nnlif ?? {}) as Record<string, unknown>;
-  if (nnlif.populations !== undefined) throw new ConfigError('nnlif.populations', 'compare runs one population (the particle system has one so far)');
   const pde = resolveNnlifRunConfig({ ...r, output });
   pde.output.snapshots = [pde.time.T];
   const particles = resolveParticleConfig({ ...r, particles: { ...((r.particles as Record<string, unknown>) ?? {}), count }, output });
@@ -81,8 +83,9 @@ export async function runNnlifComparison(ctx: GpuContext, raw: unknown, counts: 
   };
   hooks.onStart?.({ kind: 'pde' });
   const pde = await runNnlif(ctx, pdeConfig, { onProgress: hooks.onProgress, onWarning: (m) => warn(`pde: ${m}`) });
-  const Npde = pde.N[0]!.subarray(1); // the rate of steps 1 … steps
-  const grid = pde.grids[0]!;
+  const K = pdeConfig.populations.length;
+  const nv = pdeConfig.grid.nv;
+  const Npde = Array.from({ length: K }, (_, alpha) => pde.N[alpha]!.subarray(1)); // the rate of steps 1 … steps
   const rows: CountComparison[] = [];
   let window: [number, number] = [0, 0];
   for (const [index, count] of counts.entries()) {
@@ -97,26 +100,42 @@ export async function runNnlifComparison(ctx: GpuContext, raw: unknown, counts: 
       },
       onWarning: (m) => warn(`particles ${count}: ${m}`),
     });
-    const { vlo, vhi, nv } = config.grid;
-    const dv = (vhi - vlo) / nv;
-    const p = nodesToCells(grid, pde.n.subarray(0, grid.nv), vlo, vhi, nv);
-    let l1 = 0;
-    if (last) for (let c = 0; c < nv; c++) l1 += Math.abs(last.density[c]! - p[c]!) * dv;
     const { firstStep, lastStep } = result.window;
-    let sum = 0;
-    for (let n = firstStep; n <= lastStep; n++) sum += Npde[n - 1]!;
+    const populations = pdeConfig.populations.map((population, alpha): PopulationComparison => {
+      const grid = pde.grids[alpha]!;
+      const h = particleHistogramGrid(config, alpha);
+      const p = nodesToCells(grid, pde.n.subarray(alpha * nv, alpha * nv + grid.nv), h.vlo, h.vhi, h.nv);
+      const mine = last?.populations[alpha];
+      let l1 = 0;
+      if (mine) for (let c = 0; c < h.nv; c++) l1 += Math.abs(mine.density[c]! - p[c]!) * h.dv;
+      let sum = 0;
+      for (let n = firstStep; n <= lastStep; n++) sum += Npde[alpha]![n - 1]!;
+      const r = result.populations[alpha]!;
+      return {
+        name: population.name,
+        L1_hist: mine ? l1 : NaN,
+        L1_N: activityL1(r.N, Npde[alpha]!),
+        N_mean_particles: r.N_mean,
+        N_se_particles: r.N_se,
+        N_mean_pde: lastStep >= firstStep ? sum / (lastStep - firstStep + 1) : NaN,
+        outside: mine?.outside ?? NaN,
+      };
+    });
+    const total = (key: 'L1_hist' | 'L1_N') => populations.reduce((s, p) => s + p[key], 0);
+    const p0 = populations[0]!;
     rows.push({
       count,
       seed: config.particles.seed,
-      L1_hist: last ? l1 : NaN,
-      L1_N: activityL1(result.N, Npde),
-      N_mean_particles: result.N_mean,
-      N_se_particles: result.N_se,
-      N_mean_pde: lastStep >= firstStep ? sum / (lastStep - firstStep + 1) : NaN,
+      L1_hist: total('L1_hist'),
+      L1_N: total('L1_N'),
+      N_mean_particles: p0.N_mean_particles,
+      N_se_particles: p0.N_se_particles,
+      N_mean_pde: p0.N_mean_pde,
       outside: last?.outside ?? NaN,
       status: result.status,
       steps: result.steps,
       wall_s: result.wallSeconds,
+      ...(K > 1 ? { populations } : {}),
     });
   }
   const m0 = pde.members[0]!.populations[0]!;

@@ -1,7 +1,7 @@
 /**
  * A whole particle run: activity rows, histogram snapshots, N_mean over the window with its
- * batch-means standard error, and the stop rule (N above time.Nmax: status "blowup"), on the shared
- * block driver (blockLoop.ts), which rolls a bad block back to the last good step.
+ * batch-means standard error (of every population), and the stop rule (an N above time.Nmax: status
+ * "blowup"), on the shared block driver (blockLoop.ts), which rolls a bad block back to the last good step.
  */
 import type { ParticleConfig } from '../models/config';
 import { type BatchMeansResult, batchMeans, windowSteps } from '../models/particles/statistics';
@@ -24,11 +24,32 @@ export interface ParticleRunHooks {
   onWarning?(message: string): void;
 }
 
+/** One population of a run. */
+export interface ParticlePopulationResult {
+  name: string;
+  count: number;
+  /** spikes of every step taken: spikes[n − 1] in [t_{n−1}, t_n] */
+  spikes: Uint32Array;
+  /** N of every step taken, spikes/(count·dt) */
+  N: Float64Array;
+  /** N at the rows of activity.csv (activity.t) */
+  activityN: number[];
+  N_final: number;
+  /** mean of N over the window (null when the window holds no step of the run) */
+  N_mean: number | null;
+  /** batch-means standard error of N_mean */
+  N_se: number | null;
+  batch: BatchMeansResult;
+}
+
+/** A run; the fields without a population (N, N_mean, …) are those of population 0 (with one population, the run's). */
 export interface ParticleRunResult {
   status: ParticleRunStatus;
   message?: string;
-  /** rows of activity.csv: t = 0 (N0) and every output.every steps, plus the last step */
+  /** rows of activity.csv: t = 0 (N0) and every output.every steps, plus the last step; N of population 0 */
   activity: { t: number[]; N: number[] };
+  /** every population (K = 1: one, the same numbers as the fields below) */
+  populations: ParticlePopulationResult[];
   /** spikes of every step taken: spikes[n − 1] in [t_{n−1}, t_n] */
   spikes: Uint32Array;
   /** N of every step taken, spikes/(count·dt) */
@@ -62,45 +83,53 @@ export function particleSnapshotSteps(config: ParticleConfig): number[] {
 export async function runParticles(ctx: GpuContext, config: ParticleConfig, hooks: ParticleRunHooks = {}, options: ParticleSystemOptions & { system?: ParticleSystem } = {}): Promise<ParticleRunResult> {
   const system = options.system ?? (await ParticleSystem.create(ctx, config, options));
   const { dt, steps, T, Nmax } = config.time;
-  const count = config.particles.count;
+  const specs = system.populations;
+  const K = specs.length;
   const every = config.output.every;
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
     hooks.onWarning?.(message);
   };
-  const spikes = new Uint32Array(steps);
-  const Nall = new Float64Array(steps);
+  const spikes = specs.map(() => new Uint32Array(steps));
+  const Nall = specs.map(() => new Float64Array(steps));
   const N0 = system.initialN;
-  const activity = { t: [0] as number[], N: [N0] as number[] };
+  const activity = { t: [0] as number[], N: specs.map(() => [N0] as number[]) };
 
-  let lastN = N0;
+  const lastN = specs.map(() => N0);
   const written = new Set<number>();
   const writeSnapshot = async (step: number) => {
     if (written.has(step) || !hooks.onSnapshot) return; // the kept state of a stopped run may be a snapshot already
     written.add(step);
     await hooks.onSnapshot({ t: step * dt, step, histogram: await system.histogram() });
   };
+  const named = (alpha: number) => (K > 1 ? `_${specs[alpha]!.name}` : '');
   const loop = await runBlocks<ParticleBlock, 'blowup'>(system, {
     steps,
     dt,
     T,
     capacity: PARTICLE_HISTORY_CAPACITY,
     snapshotSteps: particleSnapshotSteps(config),
-    judge: (block, k, step) =>
-      block.N[k] > Nmax
-        ? {
+    judge: (block, k, step) => {
+      for (let alpha = 0; alpha < K; alpha++) {
+        const N = block.N[k * K + alpha]!;
+        if (N > Nmax) {
+          return {
             status: 'blowup',
-            message: `N(t) = ${block.N[k].toPrecision(6)} exceeded time.Nmax = ${Nmax} at t = ${(step * dt).toPrecision(6)} (step ${step}); kept the last good state, t = ${((step - 1) * dt).toPrecision(6)}`,
-          }
-        : undefined,
+            message: `N${named(alpha)}(t) = ${N.toPrecision(6)} exceeded time.Nmax = ${Nmax} at t = ${(step * dt).toPrecision(6)} (step ${step}); kept the last good state, t = ${((step - 1) * dt).toPrecision(6)}`,
+          };
+        }
+      }
+      return undefined;
+    },
     accept: (block, k, step) => {
-      spikes[step - 1] = block.spikes[k];
-      Nall[step - 1] = block.N[k];
-      lastN = block.N[k];
+      for (let alpha = 0; alpha < K; alpha++) {
+        spikes[alpha]![step - 1] = block.spikes[k * K + alpha]!;
+        Nall[alpha]![step - 1] = lastN[alpha] = block.N[k * K + alpha]!;
+      }
       if (step % every === 0 || step === steps) {
         activity.t.push(step * dt);
-        activity.N.push(lastN);
+        for (let alpha = 0; alpha < K; alpha++) activity.N[alpha]!.push(lastN[alpha]!);
       }
     },
     onSnapshot: async (step) => writeSnapshot(step),
@@ -114,38 +143,55 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
     await writeSnapshot(n);
     if (n > 0 && activity.t[activity.t.length - 1] !== n * dt) {
       activity.t.push(n * dt);
-      activity.N.push(lastN);
+      for (let alpha = 0; alpha < K; alpha++) activity.N[alpha]!.push(lastN[alpha]!);
     }
   }
 
   const [t0, t1] = config.particles.window;
   const { first, last } = windowSteps([t0, t1], dt, n);
-  const inWindow = last >= first ? Nall.subarray(first, last + 1) : new Float64Array(0);
-  const batch = batchMeans(inWindow, config.particles.batches);
-  if (inWindow.length === 0) warn(`the averaging window [${t0}, ${t1}] holds no step of the run: N_mean is null`);
-  else if (batch.lag1 !== null && batch.lag1 > 0.3) {
-    warn(`the batch means of N over the window are correlated (lag-1 autocorrelation ${batch.lag1.toFixed(2)}): the standard error is likely too small; lengthen the window or lower particles.batches`);
-  }
+  if (last < first) warn(`the averaging window [${t0}, ${t1}] holds no step of the run: N_mean is null`);
+  const populations = specs.map((spec, alpha): ParticlePopulationResult => {
+    const N = Nall[alpha]!;
+    const inWindow = last >= first ? N.subarray(first, last + 1) : new Float64Array(0);
+    const batch = batchMeans(inWindow, config.particles.batches);
+    if (inWindow.length && batch.lag1 !== null && batch.lag1 > 0.3) {
+      warn(`the batch means of N${named(alpha)} over the window are correlated (lag-1 autocorrelation ${batch.lag1.toFixed(2)}): the standard error is likely too small; lengthen the window or lower particles.batches`);
+    }
+    return {
+      name: spec.name,
+      count: spec.count,
+      spikes: spikes[alpha]!.slice(0, n),
+      N: N.slice(0, n),
+      activityN: activity.N[alpha]!,
+      N_final: n > 0 ? N[n - 1]! : N0,
+      N_mean: inWindow.length ? batch.mean : null,
+      N_se: batch.se,
+      batch,
+    };
+  });
   const workgroupSize = system.workgroupSize;
   const slices = system.sliceLayout;
   if (!options.system) system.destroy();
+  const total = specs.reduce((sum, p) => sum + p.count, 0);
+  const p0 = populations[0]!;
   return {
     status,
     ...(message ? { message } : {}),
-    activity,
-    spikes: spikes.slice(0, n),
-    N: Nall.slice(0, n),
+    activity: { t: activity.t, N: p0.activityN },
+    populations,
+    spikes: p0.spikes,
+    N: p0.N,
     N0,
     steps: n,
     t: n * dt,
     wallSeconds,
     stepsPerSecond: n / Math.max(wallSeconds, 1e-9),
-    particleStepsPerSecond: (n * count) / Math.max(wallSeconds, 1e-9),
-    N_final: n > 0 ? Nall[n - 1] : N0,
-    N_mean: inWindow.length ? batch.mean : null,
-    N_se: batch.se,
+    particleStepsPerSecond: (n * total) / Math.max(wallSeconds, 1e-9),
+    N_final: p0.N_final,
+    N_mean: p0.N_mean,
+    N_se: p0.N_se,
     window: { t0, t1, firstStep: first, lastStep: last },
-    batch,
+    batch: p0.batch,
     workgroupSize,
     slices,
     warnings,

@@ -1,19 +1,31 @@
 /**
- * The particle system on the GPU: `count` neurons, each advanced exactly in law over a step with the
- * Philox-4x32-10 generator keyed by (seed, neuron, step, stream), their spikes counted with integer
- * atomics and turned into the network activity N(t) that feeds back at the next step. A step is two
- * dispatches in one compute pass, with no readback:
+ * The particle system on the GPU: K populations (vc, vc-threshold: one; nnlif: the network's K ≤ 8, K = 1
+ * from the flat keys) of `count` neurons each, every neuron advanced exactly in law over a step with the
+ * Philox-4x32-10 generator, its spikes counted with integer atomics per population and turned into the
+ * activities N_α(t) that feed back at the next step. A step is one dispatch per state slice and one more,
+ * in one compute pass, with no readback:
  *
- *   stepParticles   ⌈count/WG⌉ workgroups (2D)   every neuron over [t_n, t_{n+1}]; spikes → control.spikes
- *   recordActivity  1 invocation                 N = spikes/(count·dt) → feedback (smoothed) → history ring
+ *   stepParticles   ⌈count/WG⌉ workgroups (2D) per slice   every neuron over [t_n, t_{n+1}]; spikes → control.spikes[α]
+ *   recordActivity  1 invocation                          N_α = spikes_α/(count_α·dt) → feedback (smoothed) → history ring
  *
- * and many steps go into one submission; N(t) is read back in blocks from the history ring. The state
- * is f32, structure-of-arrays: v (all models), g (vc, vc-threshold) or the neuron's threshold (nnlif with
- * a threshold spread), the remaining refractory time (nnlif with τ > 0), 4 bytes per neuron each.
+ * and many steps go into one submission; N(t) is read back in blocks from the history ring. A neuron of
+ * population α sees the input Σβ b_αβ N_β and the noise a0_α + Σβ a1_αβ N_β of the activities of D steps
+ * before (control.seen, D the delay in steps). The state is f32, structure-of-arrays: v (all models), g
+ * (vc, vc-threshold) or the neuron's threshold (nnlif with a threshold spread), the remaining refractory
+ * time (nnlif with some τ > 0), 4 bytes per neuron each; each state slice holds neurons of one population.
  *
- * Determinism: every random number is a pure function of (seed, neuron, step, stream, block), the spike
- * count and the histogram are sums of integers, so the spike counts, N(t) and the histograms are bitwise
- * the same for every workgroup size and on every run (test/particles/particles.test.ts).
+ * Buffers (particlesBindings.wgsl): params (uniform: the shared constants, one ParticlePopulation per
+ * population, the K × K couplings at 8α + β), per slice its (offset, count, population) uniform and state
+ * arrays; control (step, spikes[8], feedback[8], seen[8], input[8] = (Σβ b_αβ N_β, a_α)); history (capacity × K entries (spikes, feedback),
+ * entry n·K + α); histogram (K blocks of nv·ng cells + outside + refractory).
+ *
+ * Determinism: every random number is a pure function of (seed, population, neuron, step, stream, block),
+ * the population α entering the Philox key as (seed low, seed high + α) and the neuron as its index within
+ * its population; the spike counts and the histogram are sums of integers. So the spike counts, N(t) and the
+ * histograms are bitwise the same for every workgroup size, slice size and run (test/particles/
+ * determinism.test.ts); population 0 draws with the seed's own key, so a network of one population is
+ * bitwise the flat-key run, and population α of an uncoupled network is bitwise the one-population run with
+ * seed + α·2^32 (test/particles/network.test.ts).
  */
 import { ConfigError, type ParticleConfig } from '../models/config';
 import { initialActivity } from '../models/particles/initial';
@@ -42,6 +54,11 @@ export const PARTICLE_STREAMS = {
 /** History ring length: the most steps one block may take between readbacks. */
 export const PARTICLE_HISTORY_CAPACITY = 4096;
 export const DEFAULT_PARTICLE_WORKGROUP = 64;
+/** The most populations of a particle system (MAX_POPULATIONS of particlesBindings.wgsl). */
+export const MAX_PARTICLE_POPULATIONS = 8;
+/** Bytes of ParticleControl: step, spikes, feedback and seen of MAX_POPULATIONS populations, then (at 104, 8-aligned) their input (mu, a). */
+const CONTROL_BYTES = 104 + 8 * MAX_PARTICLE_POPULATIONS;
+const CONTROL_BUFFER_BYTES = Math.ceil(CONTROL_BYTES / 16) * 16;
 
 export interface ParticleSystemOptions {
   /** invocations per workgroup of the per-neuron kernels (1 … 256); changes no result, only the speed */
@@ -50,7 +67,10 @@ export interface ParticleSystemOptions {
   maxSliceNeurons?: number;
 }
 
+/** Per-step records of K populations, step-major: entry k·K + α is population α at step steps[k] (K = 1: entry k). */
 export interface ParticleBlock {
+  /** K, the populations */
+  populations: number;
   /** step indices n of the entries: the activity of the step ending at t_n = n·dt */
   steps: number[];
   /** spikes in each step (exact) */
@@ -61,31 +81,62 @@ export interface ParticleBlock {
   feedback: Float32Array;
 }
 
-export interface ParticleHistogram {
-  /** vc: (ng, nv), v fastest; nnlif: (nv,) */
-  shape: number[];
+/** The histogram of one population: its cells and the fractions of its neurons. */
+export interface ParticleHistogramPart {
   counts: Uint32Array;
-  /** counts / (count·Δv·Δg) (nnlif: count·Δv): Σ density·Δv·Δg = fraction of the neurons on the grid */
+  /** counts / (count·Δv·Δg) (nnlif: count·Δv), count the population's: Σ density·Δv·Δg = fraction of its neurons on its grid */
   density: Float32Array;
   /** Σ density·Δv·Δg in f64: 1 − outside − refractory */
   mass: number;
-  /** fraction of the neurons off the grid */
+  /** fraction of its neurons off its grid */
   outside: number;
-  /** fraction of the neurons in the refractory state (nnlif, τ > 0) */
+  /** fraction of its neurons in the refractory state (nnlif, τ > 0) */
   refractory: number;
 }
 
-/** The histogram grid: cells of [vlo, vhi] × [0, gmax] (nnlif: one g cell of unit width). */
-export function particleHistogramGrid(config: ParticleConfig): { nv: number; ng: number; vlo: number; vhi: number; dv: number; dg: number; gmax: number } {
-  const { nv, ng, vlo, vhi, gmax } = config.grid;
+export interface ParticleHistogram {
+  /** vc: (ng, nv), v fastest; nnlif: (nv,), with K > 1 populations (K, nv) */
+  shape: number[];
+  /** every population's cells, population-major (each normalised by its own count) */
+  counts: Uint32Array;
+  density: Float32Array;
+  /** the fractions of all the neurons: on the grids, off them, refractory (K = 1: those of the population) */
+  mass: number;
+  outside: number;
+  refractory: number;
+  /** each population's histogram (views into counts and density) */
+  populations: ParticleHistogramPart[];
+}
+
+/** One population as the kernels see it: its neurons and its histogram axis [vlo, vhi]. */
+export interface ParticlePopulationSpec {
+  name: string;
+  count: number;
+  vlo: number;
+  vhi: number;
+}
+
+/** The populations of a config: vc and vc-threshold one; nnlif the network's (K = 1 from the flat keys). */
+export function particlePopulations(config: ParticleConfig): ParticlePopulationSpec[] {
+  if (config.network) return config.network.populations.map((p) => ({ name: p.name, count: p.count, vlo: p.vmin, vhi: p.vhi }));
+  return [{ name: 'n', count: config.particles.count, vlo: config.grid.vlo, vhi: config.grid.vhi }];
+}
+
+/** The histogram grid of population α: cells of [vlo, vhi] × [0, gmax] (nnlif: one g cell of unit width; nv shared). */
+export function particleHistogramGrid(config: ParticleConfig, alpha = 0): { nv: number; ng: number; vlo: number; vhi: number; dv: number; dg: number; gmax: number } {
+  const { nv, ng, gmax } = config.grid;
+  const population = particlePopulations(config)[alpha];
+  if (!population) throw new Error(`particleHistogramGrid: no population ${alpha}`);
+  const { vlo, vhi } = population;
   const nnlif = config.model === 'nnlif';
   return { nv, ng: nnlif ? 1 : ng, vlo, vhi, dv: (vhi - vlo) / nv, dg: nnlif ? 1 : gmax / ng, gmax };
 }
 
-/** A run of neurons whose state lives in one set of buffers: global indices offset … offset + count − 1. */
+/** A run of neurons of one population whose state lives in one set of buffers: its indices offset … offset + count − 1 within the population. */
 export interface ParticleSlice {
   offset: number;
   count: number;
+  population: number;
 }
 
 /** The most neurons one slice may hold: each f32 state array of a slice is one storage binding. */
@@ -94,23 +145,31 @@ export function maxSliceCount(limits: GPUSupportedLimits): number {
 }
 
 /**
- * The population cut into slices of at most `maxPerSlice` neurons (the last one may be shorter). A count
- * whose state does not fit one binding (4 bytes × count > maxStorageBufferBindingSize: 2.7e8 neurons on
- * SwiftShader's 1 GiB, 5.4e8 on a 2 GiB binding) is split; the randomness is keyed by the global index,
- * so every split gives bitwise the run of one slice.
+ * A population (index `population`) cut into slices of at most `maxPerSlice` neurons (the last one may be
+ * shorter). A count whose state does not fit one binding (4 bytes × count > maxStorageBufferBindingSize:
+ * 2.7e8 neurons on SwiftShader's 1 GiB, 5.4e8 on a 2 GiB binding) is split; the randomness is keyed by
+ * the index within the population, so every split gives bitwise the run of one slice.
  */
-export function particleSlices(count: number, maxPerSlice: number): ParticleSlice[] {
+export function particleSlices(count: number, maxPerSlice: number, population = 0): ParticleSlice[] {
   if (!Number.isInteger(maxPerSlice) || maxPerSlice < 1) throw new Error(`particleSlices: maxPerSlice must be a positive integer, got ${maxPerSlice}`);
   const slices: ParticleSlice[] = [];
-  for (let offset = 0; offset < count; offset += maxPerSlice) slices.push({ offset, count: Math.min(maxPerSlice, count - offset) });
+  for (let offset = 0; offset < count; offset += maxPerSlice) slices.push({ offset, count: Math.min(maxPerSlice, count - offset), population });
   return slices;
 }
+
+/** Every population cut into slices (population 0's first): a slice never spans two populations. */
+export function networkSlices(counts: number[], maxPerSlice: number): ParticleSlice[] {
+  return counts.flatMap((count, alpha) => particleSlices(count, maxPerSlice, alpha));
+}
+
+/** Neurons of all the populations together. */
+const totalCount = (config: ParticleConfig) => particlePopulations(config).reduce((sum, p) => sum + p.count, 0);
 
 /** Bytes of GPU memory the state of `count` neurons takes: the f32 arrays and their checkpoint copies. */
 export function particleStateBytes(config: ParticleConfig): number {
   const d = particleDefines(config);
   const arrays = 1 + (d.VC || d.SPREAD ? 1 : 0) + (d.REFRACTORY ? 1 : 0);
-  return 2 * arrays * 4 * config.particles.count;
+  return 2 * arrays * 4 * totalCount(config);
 }
 
 /**
@@ -122,28 +181,37 @@ export function checkParticleMemory(config: ParticleConfig, cpuAdapter: boolean,
   const need = particleStateBytes(config);
   if (cpuAdapter && need > hostBytes / 2) {
     const gib = (x: number) => (x / 2 ** 30).toFixed(1);
+    const K = particlePopulations(config).length;
+    const each = K > 1 ? ` in each of ${K} populations` : '';
     throw new ConfigError(
       field,
-      `${config.particles.count} neurons need ${gib(need)} GiB for their state and its checkpoint, more than this adapter holds: ` +
+      `${config.particles.count} neurons${each} need ${gib(need)} GiB for their state and its checkpoint, more than this adapter holds: ` +
         `it is a CPU implementation using the host's ${gib(hostBytes)} GiB of RAM, of which kinfire takes at most half ` +
-        `(at most ${Math.floor((config.particles.count * hostBytes) / 2 / need)} neurons of this model)`,
+        `(at most ${Math.floor((config.particles.count * hostBytes) / 2 / need)} neurons${K > 1 ? ' per population' : ''} of this model)`,
     );
   }
 }
 
-type KernelName = 'initParticles' | 'stepParticles' | 'recordActivity' | 'histogramParticles';
+type KernelName = 'initParticles' | 'initInput' | 'stepParticles' | 'recordActivity' | 'histogramParticles';
 
-/** The preprocessor variant of a config. */
+/**
+ * The preprocessor variant of a config. nnlif: HARD and SOFT when some population has that threshold
+ * (with both, each population takes its own at run time), REFRACTORY when some has τ > 0 (τ = 0 then
+ * gives refractory times of exactly 0, the path without the state), BRIDGE and SPREAD for all.
+ */
 export function particleDefines(config: ParticleConfig): Record<string, boolean> {
-  const n = config.nnlif;
+  const net = config.network;
+  const populations = net?.populations ?? [];
+  const hard = populations.some((p) => p.firing.kind === 'hard');
   return {
     VC: config.model !== 'nnlif',
     THRESHOLD: config.model === 'vc-threshold',
     NNLIF: config.model === 'nnlif',
-    BRIDGE: !!n && n.bridge && n.firing.kind === 'hard',
-    SOFT: !!n && n.firing.kind === 'soft',
-    REFRACTORY: !!n && n.tau > 0,
-    SPREAD: !!n && n.thresholdSpread > 0,
+    HARD: hard,
+    SOFT: populations.some((p) => p.firing.kind === 'soft'),
+    BRIDGE: !!net && net.bridge && hard,
+    REFRACTORY: populations.some((p) => p.tau > 0),
+    SPREAD: !!net && net.thresholdSpread > 0,
   };
 }
 
@@ -153,6 +221,7 @@ export function particleKernelSpecs(config: ParticleConfig): Record<KernelName, 
   const diag = ['particlesBindings', 'particlesDiagnostics'] as const;
   return {
     initParticles: { files: step, entryPoint: 'initParticles', defines },
+    initInput: { files: diag, entryPoint: 'initInput', defines },
     stepParticles: { files: step, entryPoint: 'stepParticles', defines },
     recordActivity: { files: diag, entryPoint: 'recordActivity', defines },
     histogramParticles: { files: diag, entryPoint: 'histogramParticles', defines },
@@ -160,7 +229,7 @@ export function particleKernelSpecs(config: ParticleConfig): Record<KernelName, 
 }
 
 const INFINITE_BOUND = 1e30;
-/** Buffers of the whole population (one each). */
+/** Buffers of the whole system (one each). */
 type SharedBufferName = 'params' | 'control' | 'history' | 'histogram';
 /** Buffers of one slice: its offset uniform and its state arrays. */
 type StateName = 'stateV' | 'stateG' | 'stateR';
@@ -176,9 +245,10 @@ interface SliceResources extends ParticleSlice {
 }
 
 /**
- * The buffers of a population cut into `layoutSlices`: one set shared by all (params, control, history,
- * histogram), and per slice its offset uniform, state arrays, checkpoint copies and bind group. When an
- * allocation fails every buffer made here is destroyed and the driver's message is returned.
+ * The buffers of the populations cut into `layoutSlices`: one set shared by all (params, control, history,
+ * histogram), and per slice its (offset, count, population) uniform, state arrays, checkpoint copies and
+ * bind group. When an allocation fails every buffer made here is destroyed and the driver's message is
+ * returned.
  */
 async function allocateParticleState(
   ctx: GpuContext,
@@ -192,6 +262,7 @@ async function allocateParticleState(
   const { device, limits } = ctx;
   const defines = particleDefines(config);
   const grid = particleHistogramGrid(config);
+  const K = particlePopulations(config).length;
   const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
   const created: GPUBuffer[] = [];
   const make = (label: string, size: number, usage = storage) => {
@@ -205,15 +276,15 @@ async function allocateParticleState(
   device.pushErrorScope('out-of-memory');
   const buffers: Record<SharedBufferName, GPUBuffer> = {
     params: make('particle params', paramsBytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST),
-    control: make('control', 16),
-    history: make('history', PARTICLE_HISTORY_CAPACITY * 8),
-    histogram: make('histogram', (grid.nv * grid.ng + 2) * 4),
+    control: make('control', CONTROL_BUFFER_BYTES),
+    history: make('history', PARTICLE_HISTORY_CAPACITY * K * 8),
+    histogram: make('histogram', K * (grid.nv * grid.ng + 2) * 4),
   };
   const slices: SliceResources[] = layoutSlices.map((slice, k) => {
     const bytes = slice.count * 4;
-    const name = `slice ${k} [${slice.offset}, ${slice.offset + slice.count})`;
+    const name = `slice ${k}, population ${slice.population} [${slice.offset}, ${slice.offset + slice.count})`;
     const uniform = make(`${name}: offset`, 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    device.queue.writeBuffer(uniform, 0, new Uint32Array([slice.offset, slice.count, 0, 0]));
+    device.queue.writeBuffer(uniform, 0, new Uint32Array([slice.offset, slice.count, slice.population, 0]));
     const state: Record<StateName, GPUBuffer> = {
       stateV: make(`${name}: v`, bytes),
       stateG: make(`${name}: ${defines.VC ? 'g' : 'threshold'}`, usesG ? bytes : 16),
@@ -249,8 +320,12 @@ export class ParticleSystem {
   /** steps taken since the initial state */
   stepIndex = 0;
   readonly workgroupSize: number;
-  /** N at t = 0: the feedback of the first step */
+  /** N at t = 0 of every population: the feedback of the first step */
   readonly initialN: number;
+  /** the populations: their neurons and histogram axes */
+  readonly populations: ParticlePopulationSpec[];
+  /** where population α starts in the joined state arrays of readState */
+  private readonly populationOffsets: number[];
   private readonly device: GPUDevice;
   private checkpointStep = 0;
   /**
@@ -277,7 +352,10 @@ export class ParticleSystem {
     this.currentConfig = config;
     this.workgroupSize = workgroupSize;
     this.initialN = initialN;
-    this.controlCheckpoint = ctx.device.createBuffer({ label: 'checkpoint control', size: 16, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    this.populations = particlePopulations(config);
+    let offset = 0;
+    this.populationOffsets = this.populations.map((p) => (offset += p.count) - p.count);
+    this.controlCheckpoint = ctx.device.createBuffer({ label: 'checkpoint control', size: CONTROL_BUFFER_BYTES, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
   }
 
   /** The configuration the system steps with (setParameters may replace it). */
@@ -291,11 +369,13 @@ export class ParticleSystem {
    */
   setParameters(config: ParticleConfig): void {
     const same = (a: Record<string, boolean>, b: Record<string, boolean>) => Object.keys(a).every((k) => a[k] === b[k]);
-    if (config.particles.count !== this.config.particles.count || !same(particleDefines(config), particleDefines(this.config))) {
-      throw new Error('setParameters: the model variant and the count must stay the same (build a new system for another one)');
+    const counts = (c: ParticleConfig) => particlePopulations(c).map((p) => p.count).join(',');
+    if (counts(config) !== counts(this.config) || !same(particleDefines(config), particleDefines(this.config))) {
+      throw new Error('setParameters: the model variant, the populations and the count must stay the same (build a new system for another one)');
     }
     this.currentConfig = config;
     this.device.queue.writeBuffer(this.buffers.params, 0, particleParams(config, this.paramsView, this.initialN));
+    this.recomputeInput(); // the next step's input from the new couplings
     this.stepsFromNowUse(config.time.dt);
   }
 
@@ -313,14 +393,14 @@ export class ParticleSystem {
     return dt;
   }
 
-  /** The state buffers of each slice (v and the second array: g for vc), for drawing the neurons where they lie. */
-  get stateSlices(): { offset: number; count: number; v: GPUBuffer; g: GPUBuffer }[] {
-    return this.slices.map((s) => ({ offset: s.offset, count: s.count, v: s.state.stateV, g: s.state.stateG }));
+  /** The state buffers of each slice (v and the second array: g for vc), for drawing the neurons where they lie; offset in the joined arrays. */
+  get stateSlices(): { offset: number; count: number; population: number; v: GPUBuffer; g: GPUBuffer }[] {
+    return this.slices.map((s) => ({ offset: this.populationOffsets[s.population]! + s.offset, count: s.count, population: s.population, v: s.state.stateV, g: s.state.stateG }));
   }
 
-  /** The state slices: one unless the population exceeds one storage binding (or options.maxSliceNeurons). */
+  /** The state slices: one per population unless a population exceeds one storage binding (or options.maxSliceNeurons). */
   get sliceLayout(): ParticleSlice[] {
-    return this.slices.map(({ offset, count }) => ({ offset, count }));
+    return this.slices.map(({ offset, count, population }) => ({ offset, count, population }));
   }
 
   /** Compile the kernels, allocate the buffers and draw the initial state (step 0). */
@@ -332,7 +412,10 @@ export class ParticleSystem {
     const perSliceMax = maxSliceCount(limits);
     const perSlice = options.maxSliceNeurons ?? perSliceMax;
     if (!Number.isInteger(perSlice) || perSlice < 1 || perSlice > perSliceMax) throw new Error(`maxSliceNeurons must be an integer in [1, ${perSliceMax}], got ${perSlice}`);
-    const count = config.particles.count;
+    const populations = particlePopulations(config);
+    if (populations.length > MAX_PARTICLE_POPULATIONS) throw new Error(`a particle system has at most ${MAX_PARTICLE_POPULATIONS} populations, got ${populations.length}`);
+    const counts = populations.map((p) => p.count);
+    const count = Math.max(...counts);
 
     const specs = particleKernelSpecs(config);
     const layoutInfo = bindingLayout(shaderFiles.particlesBindings, 'particlesBindings.wgsl');
@@ -351,7 +434,7 @@ export class ParticleSystem {
         if (errors.length) throw new Error(`WGSL of ${spec.entryPoint} does not compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
         modules.set(code, module);
       }
-      const constants: Record<string, number> = name === 'recordActivity' ? {} : { WG: wg };
+      const constants: Record<string, number> = name === 'recordActivity' || name === 'initInput' ? {} : { WG: wg };
       pipelines[name] = await device.createComputePipelineAsync({ label: name, layout: pipelineLayout, compute: { module, entryPoint: spec.entryPoint, constants } });
     }
 
@@ -363,15 +446,15 @@ export class ParticleSystem {
     // buffer it allocates, its limit says 1 GiB): then the default slices are halved, at most 4 times,
     // before the population is declared too large for the device.
     let sliceNeurons = perSlice;
-    let state = await allocateParticleState(ctx, config, layout, layoutInfo.bindingOf, paramsView.arrayBuffer.byteLength, particleSlices(count, sliceNeurons), wg);
+    let state = await allocateParticleState(ctx, config, layout, layoutInfo.bindingOf, paramsView.arrayBuffer.byteLength, networkSlices(counts, sliceNeurons), wg);
     for (let retry = 0; 'outOfMemory' in state && options.maxSliceNeurons === undefined && retry < 4 && sliceNeurons < count; retry++) {
       sliceNeurons = Math.ceil(sliceNeurons / 2);
-      state = await allocateParticleState(ctx, config, layout, layoutInfo.bindingOf, paramsView.arrayBuffer.byteLength, particleSlices(count, sliceNeurons), wg);
+      state = await allocateParticleState(ctx, config, layout, layoutInfo.bindingOf, paramsView.arrayBuffer.byteLength, networkSlices(counts, sliceNeurons), wg);
     }
     if ('outOfMemory' in state) {
       throw new ConfigError(
         'particles.count',
-        `${count} neurons need ${(particleStateBytes(config) / 2 ** 30).toFixed(2)} GiB of GPU memory (state and checkpoint), more than this device could allocate (${state.outOfMemory})`,
+        `${totalCount(config)} neurons need ${(particleStateBytes(config) / 2 ** 30).toFixed(2)} GiB of GPU memory (state and checkpoint), more than this device could allocate (${state.outOfMemory})`,
       );
     }
     const { buffers, slices } = state;
@@ -383,16 +466,20 @@ export class ParticleSystem {
     return system;
   }
 
-  /** Draw the initial state, reset the clock and record t = 0 (N0, no spikes). */
+  /** Draw the initial state, reset the clock and record t = 0 (N0 for every population, no spikes). */
   initialize(): void {
-    const control = new ArrayBuffer(16);
-    new Uint32Array(control).set([0, 0]);
-    new Float32Array(control, 8, 2).set([this.initialN, this.initialN]); // feedback, seen
+    const K = this.populations.length;
+    const M = MAX_PARTICLE_POPULATIONS;
+    const control = new ArrayBuffer(CONTROL_BUFFER_BYTES); // step 0, no spikes
+    new Float32Array(control, 4 + 4 * M, K).fill(this.initialN); // feedback
+    new Float32Array(control, 4 + 8 * M, K).fill(this.initialN); // seen
     this.device.queue.writeBuffer(this.buffers.control, 0, control);
-    this.device.queue.writeBuffer(this.buffers.history, 0, new Uint32Array([0, new Uint32Array(new Float32Array([this.initialN]).buffer)[0]]));
+    const bitsN0 = new Uint32Array(new Float32Array([this.initialN]).buffer)[0]!;
+    this.device.queue.writeBuffer(this.buffers.history, 0, new Uint32Array(Array.from({ length: K }, () => [0, bitsN0]).flat()));
     this.stepIndex = 0;
     this.dtSince = [];
     this.stepsFromNowUse(this.config.time.dt);
+    this.recomputeInput();
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass({ label: 'initParticles' });
     this.dispatchSlices(pass, 'initParticles');
@@ -400,8 +487,19 @@ export class ParticleSystem {
     this.device.queue.submit([encoder.finish()]);
   }
 
+  /** The populations' input (control.input) from the activities they see and the current params. */
+  private recomputeInput(): void {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass({ label: 'initInput' });
+    pass.setPipeline(this.pipelines.initInput);
+    pass.setBindGroup(0, this.slices[0]!.bindGroup);
+    pass.dispatchWorkgroups(1);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
   /** One per-neuron kernel over every slice (each slice's dispatch adds to the same spike counter). */
-  private dispatchSlices(pass: GPUComputePassEncoder, kernel: Exclude<KernelName, 'recordActivity'>): void {
+  private dispatchSlices(pass: GPUComputePassEncoder, kernel: Exclude<KernelName, 'recordActivity' | 'initInput'>): void {
     pass.setPipeline(this.pipelines[kernel]);
     for (const slice of this.slices) {
       pass.setBindGroup(0, slice.bindGroup);
@@ -438,26 +536,34 @@ export class ParticleSystem {
   async readHistory(first: number, last: number): Promise<ParticleBlock> {
     const n = last - first + 1;
     if (n < 1 || n > PARTICLE_HISTORY_CAPACITY || last > this.stepIndex || first < 0) throw new Error(`readHistory: [${first}, ${last}] is not within the ring`);
-    const raw = await readRing(this.device, this.buffers.history, { base: 0, entryBytes: 8, capacity: PARTICLE_HISTORY_CAPACITY }, first, n);
+    const K = this.populations.length;
+    const raw = await readRing(this.device, this.buffers.history, { base: 0, entryBytes: 8 * K, capacity: PARTICLE_HISTORY_CAPACITY }, first, n);
     const words = new Uint32Array(raw);
     const floats = new Float32Array(raw);
-    const count = this.config.particles.count;
-    const block: ParticleBlock = { steps: [], spikes: new Uint32Array(n), N: new Float64Array(n), feedback: new Float32Array(n) };
+    const block: ParticleBlock = { populations: K, steps: [], spikes: new Uint32Array(n * K), N: new Float64Array(n * K), feedback: new Float32Array(n * K) };
     for (let k = 0; k < n; k++) {
       block.steps.push(first + k);
-      block.spikes[k] = words[2 * k];
-      block.N[k] = first + k === 0 ? this.initialN : words[2 * k] / (count * this.dtOfStep(first + k));
-      block.feedback[k] = floats[2 * k + 1];
+      const dt = this.dtOfStep(first + k);
+      for (let alpha = 0; alpha < K; alpha++) {
+        const e = k * K + alpha;
+        block.spikes[e] = words[2 * e]!;
+        block.N[e] = first + k === 0 ? this.initialN : words[2 * e]! / (this.populations[alpha]!.count * dt);
+        block.feedback[e] = floats[2 * e + 1]!;
+      }
     }
     return block;
   }
 
-  /** The state: v, and g (vc) or the thresholds (nnlif with a spread), and the refractory times (nnlif, τ > 0), slices joined. */
+  /**
+   * The state: v, and g (vc) or the thresholds (nnlif with a spread), and the refractory times (nnlif, τ > 0),
+   * slices joined, population after population (population α's neuron i at Σ_{β<α} count_β + i).
+   */
   async readState(): Promise<{ v: Float32Array; g?: Float32Array; threshold?: Float32Array; refractory?: Float32Array }> {
     const defines = particleDefines(this.config);
+    const total = this.populations.reduce((sum, p) => sum + p.count, 0);
     const read = async (name: StateName) => {
-      const out = new Float32Array(this.config.particles.count);
-      for (const slice of this.slices) out.set(new Float32Array(await readBuffer(this.device, slice.state[name], 0, slice.count * 4)), slice.offset);
+      const out = new Float32Array(total);
+      for (const slice of this.slices) out.set(new Float32Array(await readBuffer(this.device, slice.state[name], 0, slice.count * 4)), this.populationOffsets[slice.population]! + slice.offset);
       return out;
     };
     const out: { v: Float32Array; g?: Float32Array; threshold?: Float32Array; refractory?: Float32Array } = { v: await read('stateV') };
@@ -467,46 +573,66 @@ export class ParticleSystem {
     return out;
   }
 
-  /** The step counter and the feedback N of the GPU. */
-  async readControl(): Promise<{ step: number; feedback: number }> {
-    const raw = await readBuffer(this.device, this.buffers.control, 0, 16);
-    return { step: new Uint32Array(raw)[0], feedback: new Float32Array(raw)[2] };
+  /** The step counter and the feedback N of each population on the GPU. */
+  async readControl(): Promise<{ step: number; feedback: number[] }> {
+    const raw = await readBuffer(this.device, this.buffers.control, 0, CONTROL_BUFFER_BYTES);
+    return { step: new Uint32Array(raw)[0]!, feedback: Array.from(new Float32Array(raw, 4 + 4 * MAX_PARTICLE_POPULATIONS, this.populations.length)) };
   }
 
-  /** Bin the current state onto the histogram grid (integer atomics) and normalise it as a density. */
+  /** Bin the current state onto each population's histogram grid (integer atomics) and normalise it as a density. */
   async histogram(): Promise<ParticleHistogram> {
-    const grid = particleHistogramGrid(this.config);
-    const cells = grid.nv * grid.ng;
+    const K = this.populations.length;
+    const { nv, ng } = particleHistogramGrid(this.config);
+    const cells = nv * ng;
     const encoder = this.device.createCommandEncoder();
     encoder.clearBuffer(this.buffers.histogram);
     const pass = encoder.beginComputePass({ label: 'histogramParticles' });
     this.dispatchSlices(pass, 'histogramParticles');
     pass.end();
     this.device.queue.submit([encoder.finish()]);
-    const raw = new Uint32Array(await readBuffer(this.device, this.buffers.histogram, 0, (cells + 2) * 4));
-    const count = this.config.particles.count;
-    const counts = raw.slice(0, cells);
-    const scale = 1 / (count * grid.dv * grid.dg);
-    const density = new Float32Array(cells);
+    const raw = new Uint32Array(await readBuffer(this.device, this.buffers.histogram, 0, K * (cells + 2) * 4));
+    const counts = new Uint32Array(K * cells);
+    const density = new Float32Array(K * cells);
     let onGrid = 0;
-    for (let c = 0; c < cells; c++) {
-      density[c] = counts[c] * scale;
-      onGrid += counts[c];
-    }
+    let outside = 0;
+    let refractory = 0;
+    const populations = this.populations.map((p, alpha): ParticleHistogramPart => {
+      const grid = particleHistogramGrid(this.config, alpha);
+      const block = raw.subarray(alpha * (cells + 2), (alpha + 1) * (cells + 2));
+      counts.set(block.subarray(0, cells), alpha * cells);
+      const scale = 1 / (p.count * grid.dv * grid.dg);
+      let mine = 0;
+      for (let c = 0; c < cells; c++) {
+        density[alpha * cells + c] = block[c]! * scale;
+        mine += block[c]!;
+      }
+      onGrid += mine;
+      outside += block[cells]!;
+      refractory += block[cells + 1]!;
+      return {
+        counts: counts.subarray(alpha * cells, (alpha + 1) * cells),
+        density: density.subarray(alpha * cells, (alpha + 1) * cells),
+        mass: mine / p.count,
+        outside: block[cells]! / p.count,
+        refractory: block[cells + 1]! / p.count,
+      };
+    });
+    const total = this.populations.reduce((sum, p) => sum + p.count, 0);
     return {
-      shape: this.config.model === 'nnlif' ? [grid.nv] : [grid.ng, grid.nv],
+      shape: this.config.model === 'nnlif' ? (K > 1 ? [K, nv] : [nv]) : [ng, nv],
       counts,
       density,
-      mass: onGrid / count,
-      outside: raw[cells] / count,
-      refractory: raw[cells + 1] / count,
+      mass: onGrid / total,
+      outside: outside / total,
+      refractory: refractory / total,
+      populations,
     };
   }
 
   /** Copy the state aside (GPU to GPU), to return to it if a later block goes bad. */
   saveCheckpoint(): void {
     const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(this.buffers.control, 0, this.controlCheckpoint, 0, 16);
+    encoder.copyBufferToBuffer(this.buffers.control, 0, this.controlCheckpoint, 0, CONTROL_BUFFER_BYTES);
     for (const slice of this.slices) {
       for (const [name, target] of Object.entries(slice.checkpoint) as [StateName, GPUBuffer][]) encoder.copyBufferToBuffer(slice.state[name], 0, target, 0, target.size);
     }
@@ -517,7 +643,7 @@ export class ParticleSystem {
   /** Go back to the checkpoint; the history entries after it are stale until rewritten. */
   restoreCheckpoint(): void {
     const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(this.controlCheckpoint, 0, this.buffers.control, 0, 16);
+    encoder.copyBufferToBuffer(this.controlCheckpoint, 0, this.buffers.control, 0, CONTROL_BUFFER_BYTES);
     for (const slice of this.slices) {
       for (const [name, source] of Object.entries(slice.checkpoint) as [StateName, GPUBuffer][]) encoder.copyBufferToBuffer(source, 0, slice.state[name], 0, source.size);
     }
@@ -538,26 +664,28 @@ const PHI_KIND = { step: 0, constant: 1, sigmoid: 2 } as const;
 /** The uniform block of a config (every derived constant in f64, then rounded once to f32). */
 function particleParams(config: ParticleConfig, view: StructuredView, N0: number): ArrayBuffer {
   const { dt } = config.time;
-  const { count, seed, smoothing } = config.particles;
+  const { seed, smoothing } = config.particles;
   const grid = particleHistogramGrid(config);
   const [seedLo, seedHi] = seedKey(seed);
   const p = config.params;
-  const n = config.nnlif;
+  const net = config.network;
   const init = config.initial;
+  const K = particlePopulations(config).length;
+  const populationGrid = (alpha: number) => {
+    const g = particleHistogramGrid(config, alpha);
+    return { vlo: g.vlo, invDv: 1 / g.dv };
+  };
   const values: Record<string, unknown> = {
-    count,
+    populationCount: K,
     historyCapacity: PARTICLE_HISTORY_CAPACITY,
     seed: [seedLo, seedHi],
     dt,
     halfDt: dt / 2,
-    invCountDt: 1 / (count * dt),
     smoothDecay: smoothing > 0 ? Math.exp(-dt / smoothing) : 0,
     smoothGain: smoothing > 0 ? -Math.expm1(-dt / smoothing) : 1,
     nv: grid.nv,
     ng: grid.ng,
-    vlo: grid.vlo,
-    invDv: 1 / grid.dv,
-    invDg: n ? 0 : 1 / grid.dg,
+    invDg: net ? 0 : 1 / grid.dg,
     gL: p.gL,
     VL: p.VL,
     VE: p.VE,
@@ -565,24 +693,36 @@ function particleParams(config: ParticleConfig, view: StructuredView, N0: number
     phiRate: p.phiF.rate,
     phiWidth: p.phiF.width,
   };
-  if (n) {
+  if (net) {
+    const coupling = new Float32Array(4 * MAX_PARTICLE_POPULATIONS * MAX_PARTICLE_POPULATIONS);
+    for (let alpha = 0; alpha < K; alpha++) {
+      for (let beta = 0; beta < K; beta++) {
+        coupling[4 * (MAX_PARTICLE_POPULATIONS * alpha + beta)] = net.coupling.b[alpha]![beta]!;
+        coupling[4 * (MAX_PARTICLE_POPULATIONS * alpha + beta) + 1] = net.coupling.a1[alpha]![beta]!;
+      }
+    }
     Object.assign(values, {
-      VR: n.VR,
-      VF: n.VF,
-      b: n.b,
       decay: Math.exp(-dt),
       varFactor: -Math.expm1(-2 * dt),
       bridgeFactor: 2 * Math.sinh(dt),
-      a0: n.a0,
-      a1: n.a1,
-      tau: n.tau,
-      spread: n.thresholdSpread,
-      v0: init.v0,
-      sv: init.sv,
-      alphaV: -INFINITE_BOUND,
-      betaV: ((n.firing.kind === 'soft' ? n.firing.vmax : n.VF) - init.v0) / init.sv,
-      delaySteps: Math.round(n.delay / dt),
-      softFire: n.firing.kind === 'soft' ? -Math.expm1(-n.firing.rate * dt) : 0,
+      spread: net.thresholdSpread,
+      delaySteps: Math.round(net.delay / dt),
+      coupling,
+      populations: net.populations.map((q, alpha) => ({
+        count: q.count,
+        invCountDt: 1 / (q.count * dt),
+        ...populationGrid(alpha),
+        VR: q.VR,
+        VF: q.VF,
+        a0: q.a0,
+        tau: q.tau,
+        softFire: q.firing.kind === 'soft' ? -Math.expm1(-q.firing.rate * dt) : 0,
+        soft: q.firing.kind === 'soft' ? 1 : 0,
+        v0: q.initial.v0,
+        sv: q.initial.sv,
+        alphaV: -INFINITE_BOUND,
+        betaV: ((q.firing.kind === 'soft' ? q.firing.vmax : q.VF) - q.initial.v0) / q.initial.sv,
+      })),
     });
   } else {
     const rho = Math.exp(-dt / p.eps);
@@ -590,22 +730,30 @@ function particleParams(config: ParticleConfig, view: StructuredView, N0: number
     // initial g: N(g0, sg²), or with initial.prepared the equilibrium N(Geq(N0), a), truncated to g ≥ 0
     const g0 = init.prepared ? p.gin + p.b * N0 : init.g0;
     const sg = init.prepared ? Math.sqrt(p.a) : init.sg;
+    const count = config.particles.count;
     Object.assign(values, {
-      VR: config.model === 'vc-threshold' ? p.VL : p.VR,
-      VF: p.VF,
       gin: p.gin,
       b: p.b,
       rho,
       ouStd: Math.sqrt(s2),
       invOuVar: 1 / s2,
-      v0: init.v0,
-      sv: init.sv,
-      alphaV: (grid.vlo - init.v0) / init.sv,
-      betaV: (grid.vhi - init.v0) / init.sv,
       g0,
       sg,
       alphaG: Math.max(-INFINITE_BOUND, -g0 / sg),
       betaG: INFINITE_BOUND,
+      populations: [
+        {
+          count,
+          invCountDt: 1 / (count * dt),
+          ...populationGrid(0),
+          VR: config.model === 'vc-threshold' ? p.VL : p.VR,
+          VF: p.VF,
+          v0: init.v0,
+          sv: init.sv,
+          alphaV: (grid.vlo - init.v0) / init.sv,
+          betaV: (grid.vhi - init.v0) / init.sv,
+        },
+      ],
     });
   }
   view.set(values);

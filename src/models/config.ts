@@ -4,7 +4,7 @@
  * the --set overrides.
  */
 import { type NnlifFiring } from './nnlif/fokkerPlanck';
-import type { NnlifBlock } from './nnlif/config';
+import { type NnlifBlock, type NnlifPopulationConfig, resolveNnlifNetwork } from './nnlif/config';
 import { particlesSchema } from './particles/config';
 import { parseConfig } from './registry';
 import { ConfigError } from './schema';
@@ -21,7 +21,7 @@ export type ParticleModelKind = 'vc' | 'vc-threshold' | 'nnlif';
 export type NnlifModelParams = Omit<NnlifBlock, 'vmin' | 'b' | 'a1' | 'populations' | 'firing'> & { vmin: number; b: number; a1: number; firing: NnlifFiring };
 
 export interface ParticleSettings {
-  /** number of neurons */
+  /** number of neurons (nnlif with populations: of each population) */
   count: number;
   /** 64-bit Philox key */
   seed: number;
@@ -33,16 +33,38 @@ export interface ParticleSettings {
   batches: number;
 }
 
+/** One population of the nnlif particle network: its keys as the PDE resolves them, its neurons and its histogram axis. */
+export interface ParticlePopulation extends NnlifPopulationConfig {
+  /** neurons of this population (particles.count, the same for every population) */
+  count: number;
+  /** top of its histogram axis [vmin, vhi]: VF + thresholdSpread (hard threshold) or firing.vmax (soft) */
+  vhi: number;
+}
+
+/** The nnlif network of the particle system: K ≤ 8 populations (K = 1 from the flat keys) and what they share. */
+export interface ParticleNetwork {
+  populations: ParticlePopulation[];
+  /** b[α][β], a1[α][β]: the effect of population β on α (K × K) */
+  coupling: { b: number[][]; a1: number[][] };
+  /** the synaptic delay d */
+  delay: number;
+  thresholdSpread: number;
+  bridge: boolean;
+}
+
 /** A resolved particle-system config: every default filled in. */
 export interface ParticleConfig {
   model: ParticleModelKind;
   /** the voltage-conductance parameters (used by vc and vc-threshold; defaults for nnlif) */
   params: ModelParams;
-  /** the NNLIF parameters (model nnlif), else null */
+  /** the NNLIF parameters of one population in the flat form (model nnlif with K = 1: the flat keys or one population), else null */
   nnlif: NnlifModelParams | null;
+  /** model nnlif: its populations and couplings (K = 1 from the flat keys), else null; the kernels read this */
+  network: ParticleNetwork | null;
   /**
    * the histogram grid. vc, vc-threshold: the kinetic grid, nv × ng cells on (VL, vhi) × (0, gmax).
-   * nnlif: nv cells on [vlo, vhi] = [vmin, VF + thresholdSpread], ng = 1 and gmax = 0 (no g axis).
+   * nnlif: nv cells on [vlo, vhi] = [vmin, VF + thresholdSpread] (soft: [vmin, vmax]) of population 0,
+   * ng = 1 and gmax = 0 (no g axis); population α has nv cells on [vmin_α, vhi_α] (network.populations).
    */
   grid: { nv: number; ng: number; gmax: number; vlo: number; vhi: number };
   time: { T: number; dt: number; cfl: number; Nmax: number; steps: number };
@@ -77,6 +99,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
   const parts = c.particles ?? particlesSchema.parse({});
   const { T } = c.time;
   let nnlif: NnlifModelParams | null = null;
+  let network: ParticleNetwork | null = null;
   let grid: ParticleConfig['grid'];
   let dtDefault: number;
   let params: ModelParams;
@@ -86,21 +109,26 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     const { v0, sv } = config.parsed.initial;
     params = vcDefaults.params;
     initial = { ...vcDefaults.initial, v0, sv };
-    order('nnlif.VF', n.VR < n.VF, `must satisfy VR < VF (got VR=${n.VR}, VF=${n.VF})`);
-    order('nnlif.populations', n.populations === undefined, 'the particle system has one population so far; K populations are solved by the PDE (kinfire run)');
-    if (typeof n.b !== 'number' || typeof n.a1 !== 'number') throw new ConfigError(typeof n.b !== 'number' ? 'nnlif.b' : 'nnlif.a1', 'is a matrix only with nnlif.populations (the PDE); one population takes a number');
-    const { b, a1 } = n;
-    order('nnlif.thresholdSpread', n.firing.kind === 'hard' || n.thresholdSpread === 0, 'a random threshold and the soft threshold (nnlif.firing) exclude each other');
-    order('nnlif.thresholdSpread', n.thresholdSpread < n.VF - n.VR, `must be < VF − VR = ${n.VF - n.VR}, so that every threshold lies above VR (got ${n.thresholdSpread})`);
-    order('initial.v0', v0 < n.VF, `must lie below VF = ${n.VF} (got ${v0})`);
-    const vmin = n.vmin ?? Math.min(n.VR - 6 * Math.sqrt(n.a0), v0 - 6 * sv);
-    const vmax = n.firing.kind === 'soft' ? (n.firing.vmax ?? n.VF + 1) : n.VF;
-    order('nnlif.firing.vmax', vmax >= n.VF, `must lie above VF = ${n.VF} (got ${vmax})`);
-    const vhi = n.firing.kind === 'soft' ? vmax : n.VF + n.thresholdSpread;
-    order('nnlif.vmin', vmin < Math.min(n.VR, vhi), `must lie below VR = ${n.VR} (got ${vmin})`);
-    const { populations: _populations, ...flat } = n;
-    nnlif = { ...flat, b, a1, vmin, firing: n.firing.kind === 'soft' ? { kind: 'soft', rate: n.firing.rate, vmax } : { kind: 'hard' } };
-    grid = { nv: config.parsed.grid.nv, ng: 1, gmax: 0, vlo: vmin, vhi };
+    // the populations as the PDE resolves them (K = 1 from the flat keys), then the particle-only keys
+    const { populations, coupling } = resolveNnlifNetwork(n, ((input as Record<string, unknown>).nnlif ?? {}) as Record<string, unknown>, { v0, sv });
+    const s = n.thresholdSpread;
+    populations.forEach((p, k) => {
+      const of = n.populations ? ` (population ${k}, ${p.name})` : '';
+      order('nnlif.thresholdSpread', p.firing.kind === 'hard' || s === 0, `a random threshold and the soft threshold (nnlif.firing) exclude each other${of}`);
+      order('nnlif.thresholdSpread', s < p.VF - p.VR, `must be < VF − VR = ${p.VF - p.VR}${of}, so that every threshold lies above VR (got ${s})`);
+    });
+    network = {
+      populations: populations.map((p) => ({ ...p, count: parts.count, vhi: p.firing.kind === 'soft' ? p.firing.vmax : p.VF + s })),
+      coupling,
+      delay: n.delay,
+      thresholdSpread: s,
+      bridge: n.bridge,
+    };
+    const p0 = network.populations[0]!;
+    if (populations.length === 1) {
+      nnlif = { a0: p0.a0, a1: coupling.a1[0]![0]!, b: coupling.b[0]![0]!, VR: p0.VR, VF: p0.VF, tau: p0.tau, thresholdSpread: s, bridge: n.bridge, vmin: p0.vmin, firing: p0.firing, delay: n.delay };
+    }
+    grid = { nv: config.parsed.grid.nv, ng: 1, gmax: 0, vlo: p0.vmin, vhi: p0.vhi };
     dtDefault = NNLIF_DEFAULT_DT;
   } else {
     const v = config.parsed;
@@ -122,9 +150,9 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
   const steps = Math.max(1, Math.ceil(T / (c.time.dt ?? dtDefault) - 1e-9));
   order('time.dt', steps <= 0xfffffffe, `gives ${steps} steps to reach T; must give fewer than 2^32 − 1 (the step is a Philox counter word)`);
   const dt = T / steps;
-  if (nnlif) {
-    const D = Math.round(nnlif.delay / dt);
-    order('nnlif.delay', Math.abs(D * dt - nnlif.delay) <= 1e-9 * Math.max(nnlif.delay, dt), `must be a whole number of steps: d / dt = ${nnlif.delay / dt} (dt = ${dt})`);
+  if (network) {
+    const D = Math.round(network.delay / dt);
+    order('nnlif.delay', Math.abs(D * dt - network.delay) <= 1e-9 * Math.max(network.delay, dt), `must be a whole number of steps: d / dt = ${network.delay / dt} (dt = ${dt})`);
     order('nnlif.delay', D < PARTICLE_DELAY_LIMIT, `is ${D} steps; the particle system holds at most ${PARTICLE_DELAY_LIMIT - 1} (its history ring on the GPU)`);
   }
 
@@ -137,6 +165,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     model: model as ParticleModelKind,
     params,
     nnlif,
+    network,
     grid,
     time: { T, dt, cfl: c.time.cfl ?? vcDefaults.time.cfl, Nmax: c.time.Nmax, steps },
     initial,

@@ -5,7 +5,8 @@
 // Stream ids of the Philox counter (neuron, step, stream, block): one per use of randomness, so that
 // adding or skipping a use never shifts the numbers of another. A draw is made only where it is needed
 // (e.g. the bridge only near the threshold), which changes nothing else: every number is a pure function
-// of (seed, neuron, step, stream, block). Mirrored in src/host/particleSystem.ts (PARTICLE_STREAMS).
+// of (seed, population, neuron, step, stream, block), the population entering the key (drawKey) and the
+// neuron being its index within its population. Mirrored in src/host/particleSystem.ts (PARTICLE_STREAMS).
 const STREAM_CONDUCTANCE_NOISE: u32 = 0u;  // vc: the Gaussian of the exact OU transition of g
 const STREAM_FIRING: u32 = 1u;             // vc: the firing draws of the two half steps (.x, .y)
 const STREAM_BRIDGE: u32 = 2u;             // nnlif: the Brownian-bridge crossing draw
@@ -18,28 +19,47 @@ const STREAM_INIT_CONDUCTANCE: u32 = 8u;   // t = 0 (step 0): initial g, blocks 
 const STREAM_INIT_THRESHOLD: u32 = 9u;     // t = 0 (step 0): initial thresholds
 const STREAM_SOFT_FIRING: u32 = 10u;       // nnlif, soft threshold: the firing draw above VF
 
+const MAX_POPULATIONS: u32 = 8u;
+
+// One population: vc and vc-threshold have one; nnlif K <= MAX_POPULATIONS, the neurons of population
+// alpha in their own state slices (ParticleSlice.population). Mirrored in src/host/particleSystem.ts.
+struct ParticlePopulation {
+  count: u32,              // neurons of the population
+  invCountDt: f32,         // 1 / (count dt): N = spikes / (count dt)
+  vlo: f32,                // bottom of the population's histogram v axis
+  invDv: f32,
+  VR: f32,                 // reset potential (vc: VR; vc-threshold: VL; nnlif: VR)
+  VF: f32,                 // threshold (nnlif: the centre of the threshold distribution)
+  a0: f32,                 // nnlif: the noise a = a0 + sum_beta a1[alpha][beta] N_beta
+  tau: f32,                // nnlif: mean refractory time
+  softFire: f32,           // nnlif, soft threshold: the firing probability over a step above VF, 1 - e^{-rate dt} (f64)
+  soft: u32,               // nnlif: 1 soft threshold, 0 hard
+  // initial data: v = v0 + sv z, z standard normal truncated to [alphaV, betaV]
+  v0: f32,
+  sv: f32,
+  alphaV: f32,
+  betaV: f32,              // >= 1e30 means +infinity
+  pad0: u32,
+  pad1: u32,
+}
+
 struct ParticleParams {
-  count: u32,              // neurons
-  historyCapacity: u32,    // length of the history ring
-  seed: vec2u,             // Philox key (seed low, seed high)
+  populationCount: u32,    // K
+  historyCapacity: u32,    // length of the history ring (entries of K slots)
+  seed: vec2u,             // Philox key of population 0 (seed low, seed high); population alpha: (low, high + alpha)
   dt: f32,
   halfDt: f32,
-  invCountDt: f32,         // 1 / (count dt): N = spikes / (count dt)
   smoothDecay: f32,        // e^{-dt/tauN} (0 without smoothing)
   smoothGain: f32,         // 1 - e^{-dt/tauN} (1 without smoothing), computed in f64
   nv: u32,                 // histogram cells in v
   ng: u32,                 // histogram cells in g (1 for nnlif)
-  vlo: f32,                // bottom of the histogram's v axis
-  invDv: f32,
   invDg: f32,              // 0 for nnlif
   // voltage-conductance models (vc, vc-threshold)
   gL: f32,
   VL: f32,
   VE: f32,
-  VR: f32,                 // reset potential (vc: VR; vc-threshold: VL; nnlif: VR)
-  VF: f32,                 // threshold (nnlif: the centre of the threshold distribution)
   gin: f32,
-  b: f32,                  // vc: Geq = gin + b N; nnlif: drift -V + b N
+  b: f32,                  // vc: Geq = gin + b N
   rho: f32,                // e^{-dt/eps}
   ouStd: f32,              // sqrt(a (1 - rho^2)), in f64
   invOuVar: f32,           // 1 / (a (1 - rho^2)), in f64
@@ -50,39 +70,35 @@ struct ParticleParams {
   decay: f32,              // e^{-dt}
   varFactor: f32,          // 1 - e^{-2 dt}, in f64
   bridgeFactor: f32,       // 2 sinh(dt) = e^{dt} - e^{-dt}, in f64
-  a0: f32,
-  a1: f32,
-  tau: f32,                // mean refractory time
-  spread: f32,             // threshold spread s
-  // initial data: v = v0 + sv z, z standard normal truncated to [alphaV, betaV]; g likewise
-  v0: f32,
-  sv: f32,
-  alphaV: f32,
-  betaV: f32,              // >= 1e30 means +infinity
+  spread: f32,             // threshold spread s (every population)
+  // vc initial g: N(g0, sg^2) truncated to [alphaG, betaG]
   g0: f32,
   sg: f32,
   alphaG: f32,
   betaG: f32,
-  // nnlif: the synaptic delay in steps (the neurons see N of delaySteps steps ago), and the soft threshold's
-  // firing probability over a step above VF, 1 - e^{-rate dt} (computed in f64)
+  // nnlif: the synaptic delay in steps (the neurons see N of delaySteps steps ago)
   delaySteps: u32,
-  softFire: f32,
+  populations: array<ParticlePopulation, MAX_POPULATIONS>,
+  // nnlif: (b[alpha][beta], a1[alpha][beta], 0, 0) at MAX_POPULATIONS alpha + beta, the effect of population beta on alpha
+  coupling: array<vec4f, 64>,
 }
 
-// The neurons of one state slice: global indices offset … offset + count − 1, stored at 0 … count − 1 of
-// this slice's state buffers. A population larger than one storage binding is split into slices, one bind
-// group each (src/host/particleSystem.ts); Philox is keyed by the global index, so a split run draws
-// bitwise the numbers of an unsplit one.
+// The neurons of one state slice, all of one population: indices offset … offset + count − 1 within the
+// population, stored at 0 … count − 1 of this slice's state buffers. A population larger than one storage
+// binding is split into slices, one bind group each (src/host/particleSystem.ts); Philox is keyed by the
+// index within the population, so a split run draws bitwise the numbers of an unsplit one.
 struct ParticleSlice {
   offset: u32,
   count: u32,
+  population: u32,
 }
 
 struct ParticleControl {
-  step: u32,               // the step being taken: its draws use counter word 1 = step
-  spikes: atomic<u32>,     // spikes counted during the step being taken
-  feedback: f32,           // the latest N (smoothed when tauN > 0): the state of the filter
-  seen: f32,               // N seen by the next step: the feedback of delaySteps steps ago (0 before t = 0)
+  step: u32,                                    // the step being taken: its draws use counter word 1 = step
+  spikes: array<atomic<u32>, MAX_POPULATIONS>,  // spikes of each population counted during the step being taken
+  feedback: array<f32, MAX_POPULATIONS>,        // the latest N of each population (smoothed when tauN > 0): the filters' state
+  seen: array<f32, MAX_POPULATIONS>,            // N seen by the next step: the feedback of delaySteps steps ago (0 before t = 0)
+  input: array<vec2f, MAX_POPULATIONS>,         // nnlif: (mu, a) of each population at the N seen (updateInput)
 }
 
 @group(0) @binding(0) var<uniform> params: ParticleParams;
@@ -94,10 +110,24 @@ struct ParticleControl {
 // nnlif with tau > 0: remaining refractory time (0 = active)
 @group(0) @binding(3) var<storage, read_write> stateR: array<f32>;
 @group(0) @binding(4) var<storage, read_write> control: ParticleControl;
-// (spikes, bitcast<u32>(feedback)) of the step ending at t_n, at n % historyCapacity; entry 0 is t = 0
+// (spikes, bitcast<u32>(feedback)) of population alpha in the step ending at t_n, at (n % historyCapacity) K + alpha;
+// entry 0 is t = 0
 @group(0) @binding(5) var<storage, read_write> history: array<vec2u>;
-// nv * ng cell counts (v fastest), then [cells] = particles outside the grid, [cells + 1] = refractory
+// per population alpha, at alpha (nv ng + 2): nv * ng cell counts (v fastest), then [cells] = particles outside
+// the grid, [cells + 1] = refractory
 @group(0) @binding(6) var<storage, read_write> histogram: array<atomic<u32>>;
+
+// The population of the slice being processed.
+fn population() -> ParticlePopulation {
+  return params.populations[slice.population];
+}
+
+// The Philox key of the slice's population: (seed low, seed high + alpha). Population 0 draws with the
+// seed's own key, so population alpha of a run with seed s draws the numbers of a one-population run with
+// seed s + alpha 2^32 (its counter words are the same: index within the population, step, stream, block).
+fn drawKey() -> vec2u {
+  return vec2u(params.seed.x, params.seed.y + slice.population);
+}
 
 // The slot (index within the slice) of an invocation in a 2D dispatch of WG-wide workgroups (x fastest).
 fn particleIndex(wid: vec3u, nwg: vec3u, lid: u32, wg: u32) -> u32 {

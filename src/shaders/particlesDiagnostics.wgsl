@@ -3,28 +3,62 @@
 
 override WG: u32 = 64u;
 
-// After each step, one invocation: N = spikes / (count dt), the feedback
+// After each step, one invocation, for every population alpha: N = spikes / (count dt), the feedback
 //   S_{n+1} = e^{-dt/tauN} S_n + (1 - e^{-dt/tauN}) N_{n+1}
 // (the exact exponential filter tauN dS/dt = N - S of an N constant over the step; S = N without
-// smoothing), the history entry (spikes, S) of t_{n+1}, the spike counter back to 0, and the step + 1.
-// The next step sees S_{n+1-D}, D = delaySteps, from the history ring (entry 0 holds S_0; D < its length).
+// smoothing), the history entry (spikes, S) of t_{n+1}, the spike counter back to 0; then the step + 1.
+// The next step sees S_{n+1-D}, D = delaySteps, of every population from the history ring (entry 0 holds
+// S_0; D < its length).
 @compute @workgroup_size(1)
 fn recordActivity() {
-  let spikes = atomicLoad(&control.spikes);
-  atomicStore(&control.spikes, 0u);
-  let N = f32(spikes) * params.invCountDt;
-  let feedback = params.smoothDecay * control.feedback + params.smoothGain * N;
-  control.feedback = feedback;
+  let K = params.populationCount;
   let next = control.step + 1u;
+  let slot = (next % params.historyCapacity) * K;
+  for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
+    let spikes = atomicLoad(&control.spikes[alpha]);
+    atomicStore(&control.spikes[alpha], 0u);
+    let N = f32(spikes) * params.populations[alpha].invCountDt;
+    let feedback = params.smoothDecay * control.feedback[alpha] + params.smoothGain * N;
+    control.feedback[alpha] = feedback;
+    history[slot + alpha] = vec2u(spikes, bitcast<u32>(feedback));
+  }
   control.step = next;
-  history[next % params.historyCapacity] = vec2u(spikes, bitcast<u32>(feedback));
-  let source = select(0u, next - params.delaySteps, next >= params.delaySteps);
-  control.seen = bitcast<f32>(history[source % params.historyCapacity].y);
+  let source = (select(0u, next - params.delaySteps, next >= params.delaySteps) % params.historyCapacity) * K;
+  for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
+    control.seen[alpha] = bitcast<f32>(history[source + alpha].y);
+  }
+  updateInput();
 }
 
-// Bins every neuron onto the histogram grid with integer atomics (so the counts do not depend on the
-// order): cell (i, j) = (floor((v - vlo)/dv), floor(g/dg)) at j*nv + i (vc; nnlif: j = 0), else
-// the "outside" counter; refractory neurons (nnlif, tau > 0) have no voltage and are counted apart.
+// The input of every population alpha at the activities N_beta seen by the next step: the drift offset
+// mu = sum_beta b[alpha][beta] N_beta and the noise a = max(a0_alpha + sum_beta a1[alpha][beta] N_beta, 0),
+// summed in the order beta = 0, 1, ... (so that a zero coupling adds an exact 0: an uncoupled population
+// sees bitwise what it sees alone). Unused by the vc models (their neurons read seen[0]).
+fn updateInput() {
+  let K = params.populationCount;
+  for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
+    var mu = 0.0;
+    var s = 0.0;
+    for (var beta = 0u; beta < K; beta = beta + 1u) {
+      let c = params.coupling[MAX_POPULATIONS * alpha + beta];
+      let N = control.seen[beta];
+      mu = mu + c.x * N;
+      s = s + c.y * N;
+    }
+    control.input[alpha] = vec2f(mu, max(params.populations[alpha].a0 + s, 0.0));
+  }
+}
+
+// At t = 0: the input of the first step from the seen activities the host wrote (N0).
+@compute @workgroup_size(1)
+fn initInput() {
+  updateInput();
+}
+
+// Bins every neuron onto its population's histogram grid with integer atomics (so the counts do not
+// depend on the order): cell (i, j) = (floor((v - vlo)/dv), floor(g/dg)) at j*nv + i (vc; nnlif: j = 0)
+// of the population's block, else its "outside" counter; refractory neurons (nnlif, tau > 0) have no
+// voltage and are counted apart.
 @compute @workgroup_size(WG)
 fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                       @builtin(local_invocation_index) lid: u32) {
@@ -32,14 +66,16 @@ fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   if (i >= slice.count) {
     return;
   }
+  let p = population();
   let cells = params.nv * params.ng;
+  let base = slice.population * (cells + 2u);
 #if ${REFRACTORY}
   if (stateR[i] > 0.0) {
-    atomicAdd(&histogram[cells + 1u], 1u);
+    atomicAdd(&histogram[base + cells + 1u], 1u);
     return;
   }
 #endif
-  let x = (stateV[i] - params.vlo) * params.invDv;
+  let x = (stateV[i] - p.vlo) * p.invDv;
   var y = 0.0;
 #if ${VC}
   y = stateG[i] * params.invDg;
@@ -47,8 +83,8 @@ fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   if (x >= 0.0 && x < f32(params.nv) && y >= 0.0 && y < f32(params.ng)) {
     let ci = min(u32(x), params.nv - 1u);
     let cj = min(u32(y), params.ng - 1u);
-    atomicAdd(&histogram[cj * params.nv + ci], 1u);
+    atomicAdd(&histogram[base + cj * params.nv + ci], 1u);
   } else {
-    atomicAdd(&histogram[cells], 1u);
+    atomicAdd(&histogram[base + cells], 1u);
   }
 }

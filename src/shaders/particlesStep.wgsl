@@ -1,10 +1,13 @@
 // One time step of every neuron (t_n -> t_{n+1}, n = control.step), and the initial state.
 // Requires random.wgsl and particlesBindings.wgsl. Variants: VC (vc and vc-threshold), THRESHOLD
-// (vc-threshold), NNLIF, BRIDGE, REFRACTORY, SPREAD (nnlif options).
+// (vc-threshold), NNLIF, HARD and SOFT (some population has the hard / the soft threshold; with both,
+// each population takes its own at run time), BRIDGE, REFRACTORY, SPREAD (nnlif options).
 //
-// The network activity enters as control.feedback, the N of the previous step (recordActivity), so every
-// neuron of a step sees the same N. A neuron that fired adds its spikes to control.spikes with an integer
-// atomicAdd: an integer sum, the same whatever the order or the workgroup size. (Spikes are sparse, about
+// The network activity enters as control.seen, the N of each population seen by this step (recordActivity),
+// so every neuron of a step sees the same N: vc its N, nnlif its population's input control.input[alpha] =
+// (sum_beta b[alpha][beta] N_beta, max(a0_alpha + sum_beta a1[alpha][beta] N_beta, 0)) (updateInput). A
+// neuron that fired adds its spikes to control.spikes[alpha] with an integer atomicAdd: an integer sum,
+// the same whatever the order or the workgroup size. (Spikes are sparse, about
 // count*N*dt per step; a workgroup pre-reduction would need a barrier, which halves the speed on SwiftShader.)
 
 override WG: u32 = 64u;
@@ -50,7 +53,7 @@ fn truncatedNormal(neuron: u32, stream: u32, alpha: f32, beta: f32) -> f32 {
   let wide = infinite || beta - alpha >= 2.5;
   let lambda = 0.5 * (alpha + sqrt(alpha * alpha + 4.0));
   for (var block = 0u; block < 64u; block = block + 1u) {
-    let bits = philox4x32_10(vec4u(neuron, 0u, stream, block), params.seed);
+    let bits = philox4x32_10(vec4u(neuron, 0u, stream, block), drawKey());
     if (tail) {
       for (var k = 0u; k < 2u; k = k + 1u) {
         let z = alpha + negLogUnit(uniform01(bits[2u * k])) / lambda;
@@ -80,7 +83,7 @@ fn truncatedNormal(neuron: u32, stream: u32, alpha: f32, beta: f32) -> f32 {
 
 // A new threshold, uniform in (VF - s, VF + s): 2u - 1 is exact for uniform01.
 fn thresholdFrom(bits: vec4u) -> f32 {
-  return params.VF + params.spread * (2.0 * uniform01(bits.x) - 1.0);
+  return population().VF + params.spread * (2.0 * uniform01(bits.x) - 1.0);
 }
 
 @compute @workgroup_size(WG)
@@ -91,12 +94,13 @@ fn initParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
     return;
   }
   let neuron = slice.offset + i;
-  stateV[i] = params.v0 + params.sv * truncatedNormal(neuron, STREAM_INIT_VOLTAGE, params.alphaV, params.betaV);
+  let p = population();
+  stateV[i] = p.v0 + p.sv * truncatedNormal(neuron, STREAM_INIT_VOLTAGE, p.alphaV, p.betaV);
 #if ${VC}
   stateG[i] = max(params.g0 + params.sg * truncatedNormal(neuron, STREAM_INIT_CONDUCTANCE, params.alphaG, params.betaG), 0.0);
 #endif
 #if ${SPREAD}
-  stateG[i] = thresholdFrom(philox4x32_10(vec4u(neuron, 0u, STREAM_INIT_THRESHOLD, 0u), params.seed));
+  stateG[i] = thresholdFrom(philox4x32_10(vec4u(neuron, 0u, STREAM_INIT_THRESHOLD, 0u), drawKey()));
 #endif
 #if ${REFRACTORY}
   stateR[i] = 0.0;
@@ -108,10 +112,11 @@ fn initParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
 
 // phiF(v): step phi0 1{v > VF}, constant phi0, sigmoid phi0 / (1 + e^{-(v - VF)/w}).
 fn firingRate(v: f32) -> f32 {
+  let VF = population().VF;
   switch params.phiKind {
-    case 0u: { return select(0.0, params.phiRate, v > params.VF); }
+    case 0u: { return select(0.0, params.phiRate, v > VF); }
     case 1u: { return params.phiRate; }
-    default: { return params.phiRate / (1.0 + exp(min(-(v - params.VF) / params.phiWidth, 80.0))); }
+    default: { return params.phiRate / (1.0 + exp(min(-(v - VF) / params.phiWidth, 80.0))); }
   }
 }
 
@@ -129,13 +134,14 @@ fn transport(v: f32, g: f32, tau: f32) -> f32 {
 fn transportWithThreshold(v: ptr<function, f32>, g: f32, tau: f32) -> u32 {
   let G = params.gL + g;
   let vStar = (params.gL * params.VL + g * params.VE) / G;
+  let VF = population().VF;
   var x = *v;
   var left = tau;
   var spikes = 0u;
-  if (vStar > params.VF) {
+  if (vStar > VF) {
     for (var k = 0u; k < 64u; k = k + 1u) {
       // time to reach VF from x < VF: -ln q / G, q = (V* - VF)/(V* - x) in (0, 1); at once from x >= VF
-      let s = select(negLogUnit((vStar - params.VF) / (vStar - x)) / G, 0.0, x >= params.VF);
+      let s = select(negLogUnit((vStar - VF) / (vStar - x)) / G, 0.0, x >= VF);
       if (s > left) {
         break;
       }
@@ -158,7 +164,7 @@ fn transportWithThreshold(v: ptr<function, f32>, g: f32, tau: f32) -> u32 {
 // r = 1 when Geq = 0 (then the fold is the exact reflected transition) and r = 1 to f32 far from 0.
 fn conductanceStep(neuron: u32, step: u32, g: f32, geq: f32) -> f32 {
   let rho = params.rho;
-  let xi = firstNormal(philoxDraw(params.seed, neuron, step, STREAM_CONDUCTANCE_NOISE));
+  let xi = firstNormal(philoxDraw(drawKey(), neuron, step, STREAM_CONDUCTANCE_NOISE));
   let x = abs(geq + (g - geq) * rho + params.ouStd * xi);
   let mx = geq + (x - geq) * rho;
   let mg = geq + (g - geq) * rho;
@@ -172,7 +178,7 @@ fn conductanceStep(neuron: u32, step: u32, g: f32, geq: f32) -> f32 {
   let d = softplus(B) - softplus(A);
   // reject when -ln u <= d; -ln u >= 5.96e-8 for every uniform01, so below that no draw is needed
   if (d > 5.9e-8) {
-    let u = uniform01(philoxDraw(params.seed, neuron, step, STREAM_REFLECTION).x);
+    let u = uniform01(philoxDraw(drawKey(), neuron, step, STREAM_REFLECTION).x);
     if (negLogUnit(u) <= d) {
       return g;
     }
@@ -182,12 +188,13 @@ fn conductanceStep(neuron: u32, step: u32, g: f32, geq: f32) -> f32 {
 
 // Strang splitting, as the kinetic scheme: F(dt/2) T(dt/2) G(dt) T(dt/2) F(dt/2) (vc) and
 // T(dt/2) G(dt) T(dt/2) (vc-threshold). F: a neuron fires with probability 1 - e^{-phiF(v) dt/2} and is
-// reset to VR with its g. i: the neuron's slot in this slice's state; neuron: its global index, which keys
+// reset to VR with its g. i: the neuron's slot in this slice's state; neuron: its index in the population, which keys
 // the randomness.
 fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
   var v = stateV[i];
   let g = stateG[i];
   let geq = params.gin + params.b * N;
+  let VR = population().VR;
   var spikes = 0u;
 #if ${THRESHOLD}
   spikes = spikes + transportWithThreshold(&v, g, params.halfDt);
@@ -198,12 +205,12 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
   var drawn = false;
   let phiStart = firingRate(v);
   if (phiStart > 0.0) {
-    fire = philoxDraw(params.seed, neuron, step, STREAM_FIRING);
+    fire = philoxDraw(drawKey(), neuron, step, STREAM_FIRING);
     drawn = true;
     // P(-ln u < h) = 1 - e^{-h}
     if (negLogUnit(uniform01(fire.x)) < phiStart * params.halfDt) {
       spikes = spikes + 1u;
-      v = params.VR;
+      v = VR;
     }
   }
   v = transport(v, g, params.halfDt);
@@ -212,11 +219,11 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
   let phiEnd = firingRate(v);
   if (phiEnd > 0.0) {
     if (!drawn) {
-      fire = philoxDraw(params.seed, neuron, step, STREAM_FIRING);
+      fire = philoxDraw(drawKey(), neuron, step, STREAM_FIRING);
     }
     if (negLogUnit(uniform01(fire.y)) < phiEnd * params.halfDt) {
       spikes = spikes + 1u;
-      v = params.VR;
+      v = VR;
     }
   }
 #endif
@@ -268,17 +275,19 @@ fn crossingTime(v: f32, v1: f32, theta: f32, f: vec3f, bits: vec4u, a: f32) -> f
 
 #if ${SOFT}
 // The soft (random) threshold: no barrier; the exact OU transition over the step of
-// dV = (-V + b N) dt + sqrt(2 a) dW (over its rest, after a refractory neuron re-enters at VR), then a
-// neuron above VF at the end of the step fires with probability 1 - e^{-rate dt}, the loss rate·1{v > VF}
+// dV = (-V + mu) dt + sqrt(2 a) dW, (mu, a) = control.input[alpha] (over its rest, after a refractory neuron
+// re-enters at VR), then a neuron above VF at the end of the step fires with probability 1 - e^{-rate dt}, the loss rate·1{v > VF}
 // of the PDE over one step, is reset to VR (or enters the refractory state). First order in dt, as the PDE.
-fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
+fn stepSoft(i: u32, neuron: u32, step: u32, input: vec2f) -> u32 {
+  let p = population();
+  let key = drawKey();
   var v = stateV[i];
   var r = 0.0;
 #if ${REFRACTORY}
   r = stateR[i];
 #endif
-  let a = max(params.a0 + params.a1 * N, 0.0);
-  let mu = params.b * N;
+  let mu = input.x;
+  let a = input.y;
   let dt = params.dt;
   var t = 0.0;
 #if ${REFRACTORY}
@@ -289,21 +298,21 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
     }
     t = r;
     r = 0.0;
-    v = params.VR;
+    v = p.VR;
   }
 #endif
   var f = vec3f(params.decay, params.varFactor, params.bridgeFactor);
   if (t > 0.0) {
     f = ouFactors(dt - t);
   }
-  let z = firstNormal(philox4x32_10(vec4u(neuron, step, STREAM_VOLTAGE_NOISE, 0u), params.seed));
+  let z = firstNormal(philox4x32_10(vec4u(neuron, step, STREAM_VOLTAGE_NOISE, 0u), key));
   v = mu + (v - mu) * f.x + sqrt(a * f.y) * z;
   var spikes = 0u;
-  if (v > params.VF && uniform01(philox4x32_10(vec4u(neuron, step, STREAM_SOFT_FIRING, 0u), params.seed).x) < params.softFire) {
+  if (v > p.VF && uniform01(philox4x32_10(vec4u(neuron, step, STREAM_SOFT_FIRING, 0u), key).x) < p.softFire) {
     spikes = 1u;
-    v = params.VR;
+    v = p.VR;
 #if ${REFRACTORY}
-    r = params.tau * negLogUnit(uniform01(philox4x32_10(vec4u(neuron, step, STREAM_REFRACTORY, 0u), params.seed).x));
+    r = p.tau * negLogUnit(uniform01(philox4x32_10(vec4u(neuron, step, STREAM_REFRACTORY, 0u), key).x));
 #endif
   }
   stateV[i] = v;
@@ -312,23 +321,27 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
 #endif
   return spikes;
 }
-#else
+#endif
+
+#if ${HARD}
 // The neuron over [t_n, t_{n+1}], in segments: the exact OU transition over the rest of the step of
-// dV = (-V + b N) dt + sqrt(2 a) dW, a = a(N) = max(a0 + a1 N, 0), N frozen over the step, and a
+// dV = (-V + mu) dt + sqrt(2 a) dW, (mu, a) = control.input[alpha] frozen over the step, and a
 // spike when V reaches the threshold theta. Without BRIDGE only the end of the step is checked
 // (discrete monitoring) and a neuron that ends the step at or above theta spikes and starts the next
 // step at VR. With BRIDGE a path that ends below theta has crossed in between with the probability of
 // the OU-consistent Brownian bridge,
 //   P = exp(-2 (theta - V0)(theta - V1) / sigma2eff),   sigma2eff = 2 a sinh(t) = a (e^{t} - e^{-t}),
-// t the segment's length: exact for the time-changed OU (Y = e^t (V - bN) is a Brownian motion in the
-// clock a(e^{2t} - 1)) with the moving barrier e^t (theta - bN) replaced by its chord over the segment;
+// t the segment's length: exact for the time-changed OU (Y = e^t (V - mu) is a Brownian motion in the
+// clock a(e^{2t} - 1)) with the moving barrier e^t (theta - mu) replaced by its chord over the segment;
 // and every crossing is placed at its sampled time (crossingTime), the neuron restarts at VR there (or
 // enters the refractory state) and moves on for the rest of the step (at most 4 segments per step; a
 // fourth spike in one step ends the neuron's step at VR). Randomness of segment k: block k of each stream.
-// i: the slot in this slice's state; neuron: the global index, which keys the randomness.
-fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
+// i: the slot in this slice's state; neuron: the index within the population, which keys the randomness.
+fn stepHard(i: u32, neuron: u32, step: u32, input: vec2f) -> u32 {
+  let p = population();
+  let key = drawKey();
   var v = stateV[i];
-  var theta = params.VF;
+  var theta = p.VF;
 #if ${SPREAD}
   theta = stateG[i];
 #endif
@@ -336,8 +349,8 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
 #if ${REFRACTORY}
   r = stateR[i];
 #endif
-  let a = max(params.a0 + params.a1 * N, 0.0);
-  let mu = params.b * N;
+  let mu = input.x;
+  let a = input.y;
   let dt = params.dt;
   var t = 0.0;
   var spikes = 0u;
@@ -351,14 +364,14 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
       // re-enters at VR at t_n + t + r
       t = t + r;
       r = 0.0;
-      v = params.VR;
+      v = p.VR;
     }
 #endif
     var f = vec3f(params.decay, params.varFactor, params.bridgeFactor);
     if (t > 0.0) {
       f = ouFactors(dt - t);
     }
-    let z = firstNormal(philox4x32_10(vec4u(neuron, step, STREAM_VOLTAGE_NOISE, k), params.seed));
+    let z = firstNormal(philox4x32_10(vec4u(neuron, step, STREAM_VOLTAGE_NOISE, k), key));
     let v1 = mu + (v - mu) * f.x + sqrt(a * f.y) * z;
     var crossed = v >= theta || v1 >= theta;
 #if ${BRIDGE}
@@ -367,11 +380,11 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
       let x = 2.0 * (theta - v) * (theta - v1) / (a * f.z);
       // crossed with probability e^{-x} = P(-ln u > x); -ln u <= 16.64 for every uniform01: no draw above
       if (x < 16.7) {
-        bits = philox4x32_10(vec4u(neuron, step, STREAM_BRIDGE, k), params.seed);
+        bits = philox4x32_10(vec4u(neuron, step, STREAM_BRIDGE, k), key);
         crossed = negLogUnit(uniform01(bits.x)) > x;
       }
     } else if (crossed) {
-      bits = philox4x32_10(vec4u(neuron, step, STREAM_BRIDGE, k), params.seed);
+      bits = philox4x32_10(vec4u(neuron, step, STREAM_BRIDGE, k), key);
     }
     if (!crossed) {
       v = v1;
@@ -391,12 +404,12 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
     t = dt;
 #endif
     spikes = spikes + 1u;
-    v = params.VR;
+    v = p.VR;
 #if ${SPREAD}
-    theta = thresholdFrom(philox4x32_10(vec4u(neuron, step, STREAM_THRESHOLD, k), params.seed));
+    theta = thresholdFrom(philox4x32_10(vec4u(neuron, step, STREAM_THRESHOLD, k), key));
 #endif
 #if ${REFRACTORY}
-    r = params.tau * negLogUnit(uniform01(philox4x32_10(vec4u(neuron, step, STREAM_REFRACTORY, k), params.seed).x));
+    r = p.tau * negLogUnit(uniform01(philox4x32_10(vec4u(neuron, step, STREAM_REFRACTORY, k), key).x));
 #endif
     if (t >= dt) {
       break;
@@ -412,6 +425,21 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
   return spikes;
 }
 #endif
+
+// One neuron of the slice's population over the step, by its threshold: with both kinds in the network
+// each population takes its own (population().soft), else the one kind compiled.
+fn stepNeuron(i: u32, neuron: u32, step: u32, input: vec2f) -> u32 {
+#if ${SOFT}
+#if ${HARD}
+  if (population().soft == 0u) {
+    return stepHard(i, neuron, step, input);
+  }
+#endif
+  return stepSoft(i, neuron, step, input);
+#else
+  return stepHard(i, neuron, step, input);
+#endif
+}
 #endif
 
 @compute @workgroup_size(WG)
@@ -421,8 +449,12 @@ fn stepParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
   if (i >= slice.count) {
     return;
   }
-  let spikes = stepNeuron(i, slice.offset + i, control.step, control.seen);
+#if ${VC}
+  let spikes = stepNeuron(i, slice.offset + i, control.step, control.seen[0]);
+#else
+  let spikes = stepNeuron(i, slice.offset + i, control.step, control.input[slice.population]);
+#endif
   if (spikes > 0u) {
-    atomicAdd(&control.spikes, spikes);
+    atomicAdd(&control.spikes[slice.population], spikes);
   }
 }

@@ -71,13 +71,13 @@ describe('particles: the same seed gives bitwise the same run', () => {
   ] as const)('%s: state split across slices of buffers is bitwise the unsplit run', async (_, input, steps) => {
     const config = resolveParticleConfig(input);
     const whole = await runWith(config, 64, steps);
-    expect(whole.slices).toEqual([{ offset: 0, count: 20_001 }]);
+    expect(whole.slices).toEqual([{ offset: 0, count: 20_001, population: 0 }]);
     // 3 slices (7000, 7000, 6001), none a multiple of the workgroup; and 5 slices of 4001 with another workgroup size
     const split = await runWith(config, 64, steps, 7000);
     expect(split.slices).toEqual([
-      { offset: 0, count: 7000 },
-      { offset: 7000, count: 7000 },
-      { offset: 14_000, count: 6001 },
+      { offset: 0, count: 7000, population: 0 },
+      { offset: 7000, count: 7000, population: 0 },
+      { offset: 14_000, count: 6001, population: 0 },
     ]);
     expectSameRun(split, whole);
     const five = await runWith(config, 96, steps, 4001);

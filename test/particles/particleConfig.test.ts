@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, NNLIF_DEFAULT_DT, resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import { nnlifParticleSteadyRates } from '../../src/models/particles/nnlifReference';
 import { batchMeans, windowSteps } from '../../src/models/particles/statistics';
+import { resolveNnlifRunConfig } from '../../src/models/registry';
 import { nnlifInverseRate } from '../../src/models/nnlif/steadyRate';
 
 function rejection(input: unknown, resolve: (x: unknown) => unknown = resolveParticleConfig): ConfigError {
@@ -66,6 +67,65 @@ describe('particle config', () => {
     const e = rejection(input);
     expect(e.field).toBe(field);
     expect(e.message).toContain(text);
+  });
+
+  describe('nnlif with K populations (nnlif.populations)', () => {
+    const ei = {
+      model: 'nnlif',
+      nnlif: {
+        populations: [
+          { name: 'E', a0: 1.5 },
+          { name: 'I', a0: 0.5, VR: 0.5, VF: 1.5, tau: 0.2, firing: { kind: 'soft', rate: 10 }, initial: { v0: 0.2, sv: 0.1 } },
+        ],
+        b: [
+          [0.5, -1],
+          [1, -0.5],
+        ],
+      },
+      particles: { count: 3000 },
+    };
+
+    it('resolves each population as the PDE does, with particles.count neurons and its own histogram axis', () => {
+      const c = resolveParticleConfig(ei);
+      expect(c.nnlif).toBeNull();
+      const net = c.network!;
+      expect(net.coupling).toEqual({ b: ei.nnlif.b, a1: [[0, 0], [0, 0]] });
+      expect(net).toMatchObject({ delay: 0, thresholdSpread: 0, bridge: true });
+      expect(net.populations).toEqual([
+        { name: 'E', a0: 1.5, VR: 1, VF: 2, tau: 0, firing: { kind: 'hard' }, vmin: 1 - 6 * Math.sqrt(1.5), initial: { v0: 0.5, sv: 0.15 }, count: 3000, vhi: 2 },
+        { name: 'I', a0: 0.5, VR: 0.5, VF: 1.5, tau: 0.2, firing: { kind: 'soft', rate: 10, vmax: 2.5 }, vmin: 0.5 - 6 * Math.sqrt(0.5), initial: { v0: 0.2, sv: 0.1 }, count: 3000, vhi: 2.5 },
+      ]);
+      // the PDE's populations are the same (the particles add their count and histogram top)
+      const pde = resolveNnlifRunConfig(ei);
+      expect(net.populations.map(({ count: _, vhi: __, ...p }) => p)).toEqual(pde.populations);
+      expect(c.grid).toMatchObject({ nv: 256, ng: 1, vlo: net.populations[0]!.vmin, vhi: 2 });
+    });
+
+    it('one population gives the flat parameters, as the flat keys do', () => {
+      const flat = resolveParticleConfig({ model: 'nnlif', nnlif: { a0: 0.7, b: 1, a1: 0.1, tau: 0.3, thresholdSpread: 0.2 } });
+      const one = resolveParticleConfig({ model: 'nnlif', nnlif: { populations: [{ name: 'E', a0: 0.7, tau: 0.3 }], b: [[1]], a1: [[0.1]], thresholdSpread: 0.2 } });
+      expect(one.nnlif).toEqual(flat.nnlif);
+      expect(one.network).toEqual({ ...flat.network, populations: [{ ...flat.network!.populations[0], name: 'E' }] });
+      expect(flat.network!.populations[0]!.name).toBe('n');
+    });
+
+    const withNnlif = (extra: Record<string, unknown>) => ({ ...ei, nnlif: { ...ei.nnlif, ...extra } });
+    it.each([
+      [withNnlif({ b: [[0.5, -1]] }), 'nnlif.b', 'with 2 populations must be a 2 × 2 matrix'],
+      [withNnlif({ b: [[0.5, -1], [1]] }), 'nnlif.b', '2 × 2 matrix'],
+      [withNnlif({ b: 0.5 }), 'nnlif.b', '2 × 2 matrix'],
+      [withNnlif({ a1: [[0, 0, 0], [0, 0, 0]] }), 'nnlif.a1', '2 × 2 matrix'],
+      [withNnlif({ a0: 1 }), 'nnlif.a0', 'each population has its own a0'],
+      [withNnlif({ thresholdSpread: 0.2 }), 'nnlif.thresholdSpread', 'exclude each other (population 1, I)'],
+      [withNnlif({ populations: [{ name: 'E' }, { name: 'E' }] }), 'nnlif.populations', 'the names must differ'],
+      [withNnlif({ populations: [{ name: 'E' }, { name: 'I', VR: 1.9 }], thresholdSpread: 0.2 }), 'nnlif.thresholdSpread', '< VF − VR = 0.10000000000000009 (population 1, I)'],
+      [withNnlif({ populations: [{ name: 'E' }, { name: 'I', initial: { v0: 2, sv: 0.1 } }] }), 'nnlif.populations.1.initial.v0', 'below VF'],
+      [withNnlif({ populations: Array.from({ length: 9 }, (_, k) => ({ name: `P${k}` })) }), 'nnlif.populations', '8'],
+    ])('rejects %j naming %s', (input, field, text) => {
+      const e = rejection(input);
+      expect(e.field).toBe(field);
+      expect(e.message).toContain(text);
+    });
   });
 
   it('the kinetic solver refuses model nnlif and the nnlif block, and ignores the particles block', () => {

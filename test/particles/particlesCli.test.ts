@@ -49,6 +49,46 @@ describe('kinfire particles', () => {
     expect(readdirSync(work).filter((f) => f.includes('partial'))).toEqual([]);
   });
 
+  it('nnlif with K = 2 populations: N_<name> columns, (K, nv) histograms and a summary per population', () => {
+    const out = join(work, 'nnlif-ei');
+    const config = join(work, 'nnlif-ei.json');
+    const populations = [
+      { name: 'E', a0: 1, VR: 1, VF: 2 },
+      { name: 'I', a0: 0.6, VR: 0.5, VF: 1.5, tau: 0.2, firing: { kind: 'soft', rate: 10, vmax: 2.5 } },
+    ];
+    writeFileSync(config, JSON.stringify({ model: 'nnlif', nnlif: { populations, b: [[0.5, -0.5], [0.5, -0.2]] }, grid: { nv: 40 }, time: { T: 2, dt: 0.02 }, particles: { count: 3000, seed: 5, batches: 10 }, output: { snapshots: [0, 2] } }));
+    const r = kinfire('particles', '--config', config, '--out', out, '-q');
+    expect(r.code, r.stderr).toBe(0);
+    const line = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(line.populations.map((p: { name: string }) => p.name)).toEqual(['E', 'I']);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ model: 'nnlif', count: 3000, steps: 100, status: 'ok', params: { coupling: { b: [[0.5, -0.5], [0.5, -0.2]] } } });
+    expect(summary.N_exact).toBeUndefined();
+    expect(summary.populations.map((p: { name: string; count: number }) => [p.name, p.count])).toEqual([['E', 3000], ['I', 3000]]);
+    const csv = readFileSync(join(out, 'activity.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('t,N_E,N_I');
+    expect(csv.length).toBe(1 + 1 + 100);
+    const rows = csv.slice(1).map((l) => l.split(',').map(Number));
+    summary.populations.forEach((p: { N_mean: number; N_se: number; grid: { vmin: number; vmax: number; dv: number } }, alpha: number) => {
+      const inWindow = rows.filter(([t]) => t > 1 + 1e-9 && t <= 2 + 1e-9).map((row) => row[1 + alpha]!);
+      expect(p.N_mean).toBeCloseTo(inWindow.reduce((a, b) => a + b) / inWindow.length, 12);
+      expect(p.N_se).toBeGreaterThan(0);
+    });
+    expect(summary.N_mean).toBe(summary.populations[0].N_mean);
+    expect(summary.populations[1].grid).toMatchObject({ nv: 40, vmax: 2.5 });
+    for (const s of summary.snapshots) {
+      const npy = decodeNpy(readFileSync(join(out, s.npy)));
+      expect(npy.shape).toEqual([2, 40]);
+      s.populations.forEach((p: { name: string; mass: number; outside: number; refractory: number }, alpha: number) => {
+        const row = Array.from(npy.data).slice(alpha * 40, (alpha + 1) * 40);
+        expect(row.reduce((a, b) => a + b, 0) * summary.populations[alpha].grid.dv).toBeCloseTo(p.mass, 5);
+        expect(p.mass + p.outside + p.refractory).toBeCloseTo(1, 12);
+      });
+      expect(s.populations[0].refractory).toBe(0);
+    }
+    expect(summary.snapshots[1].populations[1].refractory).toBeGreaterThan(0);
+  });
+
   it('vc: (v, g) histograms of shape (ng, nv) with mass 1, like the kinetic p', () => {
     const out = join(work, 'vc');
     const r = kinfire('particles', '--out', out, '-q', '--set', 'grid.nv=32', '--set', 'grid.ng=24', '--set', 'time.T=0.01', '--set', 'particles.count=4000', '--set', 'output.snapshots=[0.01]');
@@ -69,6 +109,8 @@ describe('kinfire particles', () => {
     [['--set', 'model="nnlif"', '--set', 'nnlif.thresholdSpread=2'], 'nnlif.thresholdSpread'],
     [['--set', 'particles.window=[0.5,0.2]'], 'particles.window'],
     [['--set', 'particles.count=4000000000'], 'particles.count'],
+    [['--set', 'model="nnlif"', '--set', 'nnlif.populations=[{"name":"E"},{"name":"I"}]', '--set', 'nnlif.b=[[1,0],[0,1],[0,0]]'], 'nnlif.b: with 2 populations must be a 2 × 2 matrix'],
+    [['--set', 'model="nnlif"', '--set', 'nnlif.populations=[{"name":"E"},{"name":"I"}]', '--set', 'nnlif.b=[[1,0],[0,1]]', '--set', 'nnlif.a1=[[0]]'], 'nnlif.a1: with 2 populations must be a 2 × 2 matrix'],
   ])('rejects %j with exit code 2, naming %s, and writes no folder', (args, field) => {
     const out = join(work, `bad-${field}-${args.length}`);
     const r = kinfire('particles', '--out', out, '-q', ...args);

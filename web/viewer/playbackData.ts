@@ -270,6 +270,9 @@ async function datasetFromSummary(reader: FolderReader, summary: unknown, progre
   const model = field(summary, 'model', (x): x is string => typeof x === 'string');
   const particles = isRecord(summary) && summary.kind === 'particles';
   if (model === 'nnlif' && !particles && isRecord(summary)) return nnlifPdeDataset(reader, summary, progress);
+  if (model === 'nnlif' && particles && isRecord(summary) && Array.isArray(summary.populations) && summary.populations.length > 1) {
+    throw new NotResultsError(`it is a network of ${summary.populations.length} populations, which playback does not show yet (one population only)`);
+  }
   const nv = field(summary, 'grid.nv', isNumber);
   const dv = field(summary, 'grid.dv', isNumber);
   // A run's v axis starts at VL; a particle histogram's at the vlo of its resolved config.

@@ -50,17 +50,17 @@ export const nnlifSchema = z.strictObject({
   VF: num().default(2),
   /** mean refractory time τ ≥ 0 [time]: a neuron that fired waits an Exp(mean τ) time, then re-enters at VR; 0 = none */
   tau: num({ min: 0 }).default(0),
-  /** particles only: s ≥ 0, each neuron's threshold is uniform in [VF − s, VF + s], redrawn at every reset */
+  /** particles only: s ≥ 0, each neuron's threshold is uniform in [VF − s, VF + s], redrawn at every reset (with populations: the same s for each, around its VF) */
   thresholdSpread: num({ min: 0 }).default(0),
-  /** particles only: Brownian-bridge correction of the threshold crossings between steps */
+  /** particles only: Brownian-bridge correction of the threshold crossings between steps (with populations: for each hard-threshold population) */
   bridge: z.boolean({ error: 'must be true or false' }).default(true),
   /** bottom of the v axis; default min(VR − 6√a0, v0 − 6·sv) */
   vmin: num().optional(),
-  /** PDE: {kind: "hard"} (absorbing at VF, the default) or {kind: "soft", rate, vmax} (loss rate·n above VF) */
+  /** {kind: "hard"} (absorbing at VF, the default) or {kind: "soft", rate, vmax} (loss rate·n above VF; particles: firing with probability 1 − e^{−rate·dt} per step above VF) */
   firing: z.discriminatedUnion('kind', [hardFiringSchema, softFiringSchema], { error: 'must be {"kind": "hard"} or {"kind": "soft", "rate": …, "vmax": …}' }).default({ kind: 'hard' }),
-  /** PDE: synaptic delay d ≥ 0 [time]: drift and noise see N(t − d); N(s) = 0 for s ≤ 0 */
+  /** synaptic delay d ≥ 0 [time], shared by the populations: drift and noise see N(t − d); N(s) = 0 for s ≤ 0 */
   delay: num({ min: 0 }).default(0),
-  /** PDE: K populations (1 … 8), each with its own a0, VR, VF, τ, firing, vmin and initial data; b and a1 are then K × K */
+  /** K populations (1 … 8), each with its own a0, VR, VF, τ, firing, vmin and initial data; b and a1 are then K × K (the PDE, and the particles with particles.count neurons per population) */
   populations: z.array(populationSchema).min(1).max(8).optional(),
 });
 
@@ -133,6 +133,62 @@ export interface NnlifRunConfig {
 
 const isMatrix = (x: unknown): x is number[][] => Array.isArray(x);
 
+type PopulationInput = { name: string; a0: number; VR: number; VF: number; tau: number; firing: z.output<typeof populationSchema>['firing']; vmin?: number; initial?: { v0: number; sv: number } };
+
+/** The populations and couplings of a network: K = 1 from the flat keys, or nnlif.populations. */
+export interface NnlifNetworkConfig {
+  populations: NnlifPopulationConfig[];
+  coupling: { b: number[][]; a1: number[][] };
+}
+
+/**
+ * The populations of an `nnlif` block (validated by nnlifSchema) and their K × K couplings: with
+ * nnlif.populations each population's own keys (the flat a0, VR, VF, tau, firing and vmin are then
+ * refused) and b, a1 as K × K matrices (a1 defaults to 0); without, one population named "n" from the
+ * flat keys, b and a1 numbers. `rawBlock` is the block as given (to tell a default from a key set),
+ * `initial` the top-level initial data each population defaults to. Shared by the PDE (kinfire run) and
+ * the particle system (kinfire particles). Throws ConfigError naming the field.
+ */
+export function resolveNnlifNetwork(n: NnlifBlock, rawBlock: Record<string, unknown>, initial: { v0: number; sv: number }): NnlifNetworkConfig {
+  const order = (field: string, ok: boolean, what: string) => {
+    if (!ok) throw new ConfigError(field, what);
+  };
+  const resolvePopulation = (field: string, p: PopulationInput): NnlifPopulationConfig => {
+    order(`${field}VF`, p.VR < p.VF, `must satisfy VR < VF (got VR=${p.VR}, VF=${p.VF})`);
+    const own = p.initial ?? { v0: initial.v0, sv: initial.sv };
+    order(p.initial ? `${field}initial.v0` : 'initial.v0', own.v0 < p.VF, `must lie below VF = ${p.VF} (got ${own.v0})`);
+    const vmin = p.vmin ?? Math.min(p.VR - 6 * Math.sqrt(p.a0), own.v0 - 6 * own.sv);
+    order(`${field}vmin`, vmin < Math.min(p.VR, own.v0), `must lie below VR = ${p.VR} and v0 = ${own.v0} (got ${vmin})`);
+    let firing: NnlifFiring;
+    if (p.firing.kind === 'soft') {
+      const vmax = p.firing.vmax ?? p.VF + 1;
+      order(`${field}firing.vmax`, vmax > p.VF, `must lie above VF = ${p.VF} (got ${vmax})`);
+      firing = { kind: 'soft', rate: p.firing.rate, vmax };
+    } else firing = { kind: 'hard' };
+    return { name: p.name, a0: p.a0, VR: p.VR, VF: p.VF, tau: p.tau, firing, vmin, initial: own };
+  };
+  if (n.populations) {
+    for (const key of ['a0', 'VR', 'VF', 'tau', 'firing', 'vmin']) {
+      order(`nnlif.${key}`, rawBlock[key] === undefined, `with nnlif.populations each population has its own ${key} (nnlif.populations[α].${key})`);
+    }
+    const K = n.populations.length;
+    const names = n.populations.map((p) => p.name);
+    order('nnlif.populations', new Set(names).size === K, `the names must differ (got ${names.join(', ')})`);
+    const populations = n.populations.map((p, k) => resolvePopulation(`nnlif.populations.${k}.`, p));
+    const matrix = (key: 'b' | 'a1'): number[][] => {
+      const value = n[key];
+      if (key === 'a1' && rawBlock.a1 === undefined) return Array.from({ length: K }, () => new Array<number>(K).fill(0));
+      order(`nnlif.${key}`, isMatrix(value) && value.length === K && value.every((row) => row.length === K), `with ${K} populations must be a ${K} × ${K} matrix, ${key}[α][β] the effect of population β on α (got ${JSON.stringify(value)})`);
+      return value as number[][];
+    };
+    return { populations, coupling: { b: matrix('b'), a1: matrix('a1') } };
+  }
+  order('nnlif.b', !isMatrix(n.b), 'is a matrix only with nnlif.populations; one population takes a number');
+  order('nnlif.a1', !isMatrix(n.a1), 'is a matrix only with nnlif.populations; one population takes a number');
+  const populations = [resolvePopulation('nnlif.', { name: 'n', a0: n.a0, VR: n.VR, VF: n.VF, tau: n.tau, firing: n.firing, ...(n.vmin !== undefined ? { vmin: n.vmin } : {}) })];
+  return { populations, coupling: { b: [[n.b as number]], a1: [[n.a1 as number]] } };
+}
+
 /**
  * Resolve a parsed config for the NNLIF PDE (models/registry.ts parses raw input; resolveNnlifRunConfig
  * there is the entry point). `input` is the raw config, for the keys whose absence matters. Throws
@@ -145,43 +201,7 @@ export function resolveNnlifParsed(c: NnlifParsed, input: unknown): NnlifRunConf
   const n = c.nnlif;
   const rawBlock = ((input as Record<string, unknown>)?.nnlif ?? {}) as Record<string, unknown>;
   order('nnlif.thresholdSpread', n.thresholdSpread === 0, 'is a particle-system key (a random threshold per neuron); the PDE has the soft threshold nnlif.firing = {"kind": "soft", …} instead');
-  const resolvePopulation = (field: string, p: { name: string; a0: number; VR: number; VF: number; tau: number; firing: z.output<typeof populationSchema>['firing']; vmin?: number; initial?: { v0: number; sv: number } }): NnlifPopulationConfig => {
-    order(`${field}VF`, p.VR < p.VF, `must satisfy VR < VF (got VR=${p.VR}, VF=${p.VF})`);
-    const initial = p.initial ?? { v0: c.initial.v0, sv: c.initial.sv };
-    order(p.initial ? `${field}initial.v0` : 'initial.v0', initial.v0 < p.VF, `must lie below VF = ${p.VF} (got ${initial.v0})`);
-    const vmin = p.vmin ?? Math.min(p.VR - 6 * Math.sqrt(p.a0), initial.v0 - 6 * initial.sv);
-    order(`${field}vmin`, vmin < Math.min(p.VR, initial.v0), `must lie below VR = ${p.VR} and v0 = ${initial.v0} (got ${vmin})`);
-    let firing: NnlifFiring;
-    if (p.firing.kind === 'soft') {
-      const vmax = p.firing.vmax ?? p.VF + 1;
-      order(`${field}firing.vmax`, vmax > p.VF, `must lie above VF = ${p.VF} (got ${vmax})`);
-      firing = { kind: 'soft', rate: p.firing.rate, vmax };
-    } else firing = { kind: 'hard' };
-    return { name: p.name, a0: p.a0, VR: p.VR, VF: p.VF, tau: p.tau, firing, vmin, initial };
-  };
-  let populations: NnlifPopulationConfig[];
-  let coupling: NnlifRunConfig['coupling'];
-  if (n.populations) {
-    for (const key of ['a0', 'VR', 'VF', 'tau', 'firing', 'vmin']) {
-      order(`nnlif.${key}`, rawBlock[key] === undefined, `with nnlif.populations each population has its own ${key} (nnlif.populations[α].${key})`);
-    }
-    const K = n.populations.length;
-    const names = n.populations.map((p) => p.name);
-    order('nnlif.populations', new Set(names).size === K, `the names must differ (got ${names.join(', ')})`);
-    populations = n.populations.map((p, k) => resolvePopulation(`nnlif.populations.${k}.`, p));
-    const matrix = (key: 'b' | 'a1'): number[][] => {
-      const value = n[key];
-      if (key === 'a1' && rawBlock.a1 === undefined) return Array.from({ length: K }, () => new Array<number>(K).fill(0));
-      order(`nnlif.${key}`, isMatrix(value) && value.length === K && value.every((row) => row.length === K), `with ${K} populations must be a ${K} × ${K} matrix, ${key}[α][β] the effect of population β on α (got ${JSON.stringify(value)})`);
-      return value as number[][];
-    };
-    coupling = { b: matrix('b'), a1: matrix('a1') };
-  } else {
-    order('nnlif.b', !isMatrix(n.b), 'is a matrix only with nnlif.populations; one population takes a number');
-    order('nnlif.a1', !isMatrix(n.a1), 'is a matrix only with nnlif.populations; one population takes a number');
-    populations = [resolvePopulation('nnlif.', { name: 'n', a0: n.a0, VR: n.VR, VF: n.VF, tau: n.tau, firing: n.firing, ...(n.vmin !== undefined ? { vmin: n.vmin } : {}) })];
-    coupling = { b: [[n.b as number]], a1: [[n.a1 as number]] };
-  }
+  const { populations, coupling } = resolveNnlifNetwork(n, rawBlock, c.initial);
   const { T } = c.time;
   const steps = Math.max(1, Math.ceil(T / (c.time.dt ?? NNLIF_PDE_DEFAULT_DT) - 1e-9));
   order('time.dt', steps <= 1e9, `gives ${steps} steps to reach T; must give at most 1e9 (use a larger dt or smaller T)`);
