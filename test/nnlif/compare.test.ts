@@ -5,13 +5,13 @@
  * firing or refractory law, or another coupling) would level off, and show as a flatter slope, once its
  * bias exceeds the noise at these counts.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodesToCells } from '../../src/host/nnlifCompare';
 import { nnlifGrid } from '../../src/models/nnlif/fokkerPlanck';
-import { kinfire } from '../helpers/cli';
+import { kinfire, repoRoot } from '../helpers/cli';
 
 const work = mkdtempSync(join(tmpdir(), 'kinfire-nnlif-compare-'));
 const report: Record<string, unknown> = {};
@@ -45,33 +45,16 @@ describe('kinfire compare, model nnlif', () => {
     }
   });
 
-  // An E–I network: E excites both, I inhibits both and has a refractory time; particles.count neurons in
-  // each population. 2 × 64000 neurons over 100 steps keep the test near 30 s on 2 SwiftShader cores.
-  const ei = {
-    model: 'nnlif',
-    nnlif: {
-      populations: [
-        { name: 'E', a0: 1, VR: 1, VF: 2 },
-        { name: 'I', a0: 0.8, VR: 0.8, VF: 2, tau: 0.1 },
-      ],
-      b: [
-        [1, -0.6],
-        [0.8, -0.3],
-      ],
-      a1: [
-        [0.1, 0],
-        [0, 0],
-      ],
-    },
-    time: { T: 0.3, dt: 0.003 },
-    initial: { v0: 1, sv: 0.3 },
-  };
+  // An E–I network (examples/nnlif-ei-compare.json, measured in the README): E excites both, I inhibits
+  // both and has a refractory time; particles.count neurons in each population. 2 × 64000 neurons over
+  // 100 steps keep the test near 30 s on 2 SwiftShader cores.
+  const example = join(repoRoot, 'examples/nnlif-ei-compare.json');
+  const ei = JSON.parse(readFileSync(example, 'utf8'));
 
   it('K = 2 (E–I): the L1 errors of each population and their sums fall like count^(−1/2)', () => {
     const out = join(work, 'cmp-ei');
-    const config = join(work, 'ei.json');
-    writeFileSync(config, JSON.stringify(ei));
-    const r = kinfire('compare', '--config', config, '--counts', '1000,4000,16000,64000', '--out', out, '-q');
+    expect(ei.nnlif.populations.map((p: { name: string }) => p.name)).toEqual(['E', 'I']);
+    const r = kinfire('compare', '--config', example, '--counts', '1000,4000,16000,64000', '--out', out, '-q');
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
     expect(json.model).toBe('nnlif');
@@ -107,10 +90,8 @@ describe('kinfire compare, model nnlif', () => {
     [['--set', 'nnlif.a1=[[0.1,0],[0,0],[0,0]]'], 'nnlif.a1: with 2 populations must be a 2 × 2 matrix'],
     [['--set', 'nnlif.a0=1'], 'nnlif.a0: with nnlif.populations each population has its own a0'],
   ])('K = 2 with %j exits 2 naming the field, and writes nothing', (args, text) => {
-    const config = join(work, 'ei-bad.json');
-    writeFileSync(config, JSON.stringify(ei));
     const out = join(work, `ei-bad-${args[1]!.split('=')[0]}`);
-    const r = kinfire('compare', '--config', config, ...args, '--counts', '100,200', '--out', out, '-q');
+    const r = kinfire('compare', '--config', example, ...args, '--counts', '100,200', '--out', out, '-q');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(text);
     expect(existsSync(out)).toBe(false);

@@ -1,6 +1,7 @@
 /**
  * The particle system in the browser, the same code the Node CLI runs: config from the URL hash
- * (JSON), spike counts reported to the headless-Chromium harness (test/browser/harness.ts).
+ * (JSON), spike counts (of population 0, and of every population) reported to the headless-Chromium
+ * harness (test/browser/harness.ts).
  */
 import { openGpu } from '../../src/host/gpu';
 import { runParticles } from '../../src/host/particleRun';
@@ -13,7 +14,7 @@ runAndReport(async () => {
   const ctx = await openGpu();
   try {
     const result = await runParticles(ctx, config);
-    return { adapter: ctx.adapterInfo, runtime: ctx.runtime, status: result.status, steps: result.steps, spikes: Array.from(result.spikes) };
+    return { adapter: ctx.adapterInfo, runtime: ctx.runtime, status: result.status, steps: result.steps, spikes: Array.from(result.spikes), populations: result.populations.map((p) => Array.from(p.spikes)) };
   } finally {
     ctx.destroy();
   }
