@@ -35,3 +35,38 @@ export function readRing(device: GPUDevice, source: GPUBuffer, ring: { base: num
   if (head < count) ranges.push({ offset: base, size: (count - head) * entryBytes });
   return readRanges(device, source, ranges);
 }
+
+/**
+ * The last good state of a solver: device-side copies of some of its buffers, taken and put back in one
+ * submission each (the block loop's replay of a refused step, blockLoop.ts). Nothing travels to the host.
+ */
+export class BufferCheckpoint<Name extends string> {
+  private readonly copies: Record<Name, GPUBuffer>;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly buffers: Record<Name, GPUBuffer>,
+    private readonly names: readonly Name[],
+    label: string,
+  ) {
+    this.copies = Object.fromEntries(names.map((name) => [name, device.createBuffer({ label: `${label} checkpoint: ${name}`, size: buffers[name].size, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST })])) as Record<Name, GPUBuffer>;
+  }
+
+  private copy(from: (name: Name) => GPUBuffer, to: (name: Name) => GPUBuffer): void {
+    const encoder = this.device.createCommandEncoder();
+    for (const name of this.names) encoder.copyBufferToBuffer(from(name), 0, to(name), 0, this.buffers[name].size);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  save(): void {
+    this.copy((n) => this.buffers[n], (n) => this.copies[n]);
+  }
+
+  restore(): void {
+    this.copy((n) => this.copies[n], (n) => this.buffers[n]);
+  }
+
+  destroy(): void {
+    for (const b of Object.values<GPUBuffer>(this.copies)) b.destroy();
+  }
+}

@@ -8,7 +8,7 @@
 import type { ElapsedRunConfig } from '../models/elapsed/config';
 import { elapsedInitialCells, kernelDecay } from '../models/elapsed/scheme';
 import type { BlockSystem } from './blockLoop';
-import { readBuffer, readRing } from './buffers';
+import { BufferCheckpoint, readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
 import { bindingLayout } from './layout';
 import { composeWgsl, shaderFiles } from './shaderSource';
@@ -49,7 +49,7 @@ export class ElapsedSolver implements BlockSystem<ElapsedBlock> {
   stepIndex = 0;
   readonly capacity = HISTORY_SLOTS;
   private checkpointStep = 0;
-  private readonly checkpoint: Record<(typeof CHECKPOINTED)[number], GPUBuffer>;
+  private readonly checkpoint: BufferCheckpoint<(typeof CHECKPOINTED)[number]>;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -60,8 +60,7 @@ export class ElapsedSolver implements BlockSystem<ElapsedBlock> {
     /** Σ of the initial cells as uploaded (f32) */
     readonly initialMass: number,
   ) {
-    const make = (label: string, size: number) => ctx.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    this.checkpoint = Object.fromEntries(CHECKPOINTED.map((name) => [name, make(`elapsed checkpoint: ${name}`, buffers[name].size)])) as Record<(typeof CHECKPOINTED)[number], GPUBuffer>;
+    this.checkpoint = new BufferCheckpoint(ctx.device, buffers, CHECKPOINTED, 'elapsed');
   }
 
   /** `initial`: the mass of each age cell (default the config's initial data) */
@@ -171,20 +170,17 @@ export class ElapsedSolver implements BlockSystem<ElapsedBlock> {
   }
 
   saveCheckpoint(): void {
-    const encoder = this.ctx.device.createCommandEncoder();
-    for (const name of CHECKPOINTED) encoder.copyBufferToBuffer(this.buffers[name], 0, this.checkpoint[name], 0, this.buffers[name].size);
-    this.ctx.device.queue.submit([encoder.finish()]);
+    this.checkpoint.save();
     this.checkpointStep = this.stepIndex;
   }
 
   restoreCheckpoint(): void {
-    const encoder = this.ctx.device.createCommandEncoder();
-    for (const name of CHECKPOINTED) encoder.copyBufferToBuffer(this.checkpoint[name], 0, this.buffers[name], 0, this.buffers[name].size);
-    this.ctx.device.queue.submit([encoder.finish()]);
+    this.checkpoint.restore();
     this.stepIndex = this.checkpointStep;
   }
 
   destroy(): void {
-    for (const b of [...Object.values(this.buffers), ...Object.values(this.checkpoint)]) b.destroy();
+    for (const b of Object.values<GPUBuffer>(this.buffers)) b.destroy();
+    this.checkpoint.destroy();
   }
 }

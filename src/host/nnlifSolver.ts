@@ -8,7 +8,7 @@
  */
 import { delaySlotsOf, type NnlifCoupling, type NnlifGrid, type NnlifMember, type NnlifPopulation, reinjectionWeights, widthOf } from '../models/nnlif/fokkerPlanck';
 import type { BlockSystem } from './blockLoop';
-import { readBuffer, readRing } from './buffers';
+import { BufferCheckpoint, readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
 import { bindingLayout } from './layout';
 import { composeWgsl, shaderFiles } from './shaderSource';
@@ -132,7 +132,7 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
   stepIndex = 0;
   readonly capacity: number;
   private checkpointStep = 0;
-  private readonly checkpoint: Record<(typeof CHECKPOINTED)[number], GPUBuffer>;
+  private readonly checkpoint: BufferCheckpoint<(typeof CHECKPOINTED)[number]>;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -147,8 +147,7 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
     private readonly layoutInfo: ReturnType<typeof bindingLayout>,
   ) {
     this.capacity = capacity;
-    const make = (label: string, size: number) => ctx.device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    this.checkpoint = Object.fromEntries(CHECKPOINTED.map((name) => [name, make(`nnlif checkpoint: ${name}`, buffers[name].size)])) as Record<(typeof CHECKPOINTED)[number], GPUBuffer>;
+    this.checkpoint = new BufferCheckpoint(ctx.device, buffers, CHECKPOINTED, 'nnlif');
   }
 
   /** the problem being solved (its members' parameters as last set; `initial` as created) */
@@ -364,20 +363,17 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
   }
 
   saveCheckpoint(): void {
-    const encoder = this.ctx.device.createCommandEncoder();
-    for (const name of CHECKPOINTED) encoder.copyBufferToBuffer(this.buffers[name], 0, this.checkpoint[name], 0, this.buffers[name].size);
-    this.ctx.device.queue.submit([encoder.finish()]);
+    this.checkpoint.save();
     this.checkpointStep = this.stepIndex;
   }
 
   restoreCheckpoint(): void {
-    const encoder = this.ctx.device.createCommandEncoder();
-    for (const name of CHECKPOINTED) encoder.copyBufferToBuffer(this.checkpoint[name], 0, this.buffers[name], 0, this.buffers[name].size);
-    this.ctx.device.queue.submit([encoder.finish()]);
+    this.checkpoint.restore();
     this.stepIndex = this.checkpointStep;
   }
 
   destroy(): void {
-    for (const b of [...Object.values(this.buffers), ...Object.values(this.checkpoint)]) b.destroy();
+    for (const b of Object.values<GPUBuffer>(this.buffers)) b.destroy();
+    this.checkpoint.destroy();
   }
 }
