@@ -116,9 +116,9 @@ export interface ParticlePopulationSpec {
   vhi: number;
 }
 
-/** The populations of a config: vc and vc-threshold one; nnlif the network's (K = 1 from the flat keys). */
+/** The populations of a config: vc and vc-threshold one; nnlif the network's (K = 1 from the flat keys), particles.count neurons each. */
 export function particlePopulations(config: ParticleConfig): ParticlePopulationSpec[] {
-  if (config.network) return config.network.populations.map((p) => ({ name: p.name, count: p.count, vlo: p.vmin, vhi: p.vhi }));
+  if (config.network) return config.network.populations.map((p) => ({ name: p.name, count: config.particles.count, vlo: p.vmin, vhi: p.vhi }));
   return [{ name: 'n', count: config.particles.count, vlo: config.grid.vlo, vhi: config.grid.vhi }];
 }
 
@@ -670,7 +670,8 @@ function particleParams(config: ParticleConfig, view: StructuredView, N0: number
   const p = config.params;
   const net = config.network;
   const init = config.initial;
-  const K = particlePopulations(config).length;
+  const specs = particlePopulations(config);
+  const K = specs.length;
   const populationGrid = (alpha: number) => {
     const g = particleHistogramGrid(config, alpha);
     return { vlo: g.vlo, invDv: 1 / g.dv };
@@ -709,8 +710,8 @@ function particleParams(config: ParticleConfig, view: StructuredView, N0: number
       delaySteps: Math.round(net.delay / dt),
       coupling,
       populations: net.populations.map((q, alpha) => ({
-        count: q.count,
-        invCountDt: 1 / (q.count * dt),
+        count: specs[alpha]!.count,
+        invCountDt: 1 / (specs[alpha]!.count * dt),
         ...populationGrid(alpha),
         VR: q.VR,
         VF: q.VF,

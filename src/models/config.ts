@@ -33,10 +33,12 @@ export interface ParticleSettings {
   batches: number;
 }
 
-/** One population of the nnlif particle network: its keys as the PDE resolves them, its neurons and its histogram axis. */
+/**
+ * One population of the nnlif particle network: its keys as the PDE resolves them and its histogram axis.
+ * Its neurons are particles.count (the same for every population; particlePopulations in
+ * src/host/particleSystem.ts is the one place that says so).
+ */
 export interface ParticlePopulation extends NnlifPopulationConfig {
-  /** neurons of this population (particles.count, the same for every population) */
-  count: number;
   /** top of its histogram axis [vmin, vhi]: VF + thresholdSpread (hard threshold) or firing.vmax (soft) */
   vhi: number;
 }
@@ -118,7 +120,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
       order('nnlif.thresholdSpread', s < p.VF - p.VR, `must be < VF − VR = ${p.VF - p.VR}${of}, so that every threshold lies above VR (got ${s})`);
     });
     network = {
-      populations: populations.map((p) => ({ ...p, count: parts.count, vhi: p.firing.kind === 'soft' ? p.firing.vmax : p.VF + s })),
+      populations: populations.map((p) => ({ ...p, vhi: p.firing.kind === 'soft' ? p.firing.vmax : p.VF + s })),
       coupling,
       delay: n.delay,
       thresholdSpread: s,

@@ -7,8 +7,8 @@
 // so every neuron of a step sees the same N: vc its N, nnlif its population's input control.input[alpha] =
 // (sum_beta b[alpha][beta] N_beta, max(a0_alpha + sum_beta a1[alpha][beta] N_beta, 0)) (updateInput). A
 // neuron that fired adds its spikes to control.spikes[alpha] with an integer atomicAdd: an integer sum,
-// the same whatever the order or the workgroup size. (Spikes are sparse, about
-// count*N*dt per step; a workgroup pre-reduction would need a barrier, which halves the speed on SwiftShader.)
+// the same whatever the order or the workgroup size. (Spikes are sparse, about count*N*dt per step; a
+// workgroup pre-reduction would need a barrier, which halves the speed on SwiftShader.)
 
 override WG: u32 = 64u;
 
@@ -188,8 +188,8 @@ fn conductanceStep(neuron: u32, step: u32, g: f32, geq: f32) -> f32 {
 
 // Strang splitting, as the kinetic scheme: F(dt/2) T(dt/2) G(dt) T(dt/2) F(dt/2) (vc) and
 // T(dt/2) G(dt) T(dt/2) (vc-threshold). F: a neuron fires with probability 1 - e^{-phiF(v) dt/2} and is
-// reset to VR with its g. i: the neuron's slot in this slice's state; neuron: its index in the population, which keys
-// the randomness.
+// reset to VR with its g. i: the neuron's slot in this slice's state; neuron: its index in the
+// population, which keys the randomness.
 fn stepNeuron(i: u32, neuron: u32, step: u32, N: f32) -> u32 {
   var v = stateV[i];
   let g = stateG[i];
@@ -275,9 +275,10 @@ fn crossingTime(v: f32, v1: f32, theta: f32, f: vec3f, bits: vec4u, a: f32) -> f
 
 #if ${SOFT}
 // The soft (random) threshold: no barrier; the exact OU transition over the step of
-// dV = (-V + mu) dt + sqrt(2 a) dW, (mu, a) = control.input[alpha] (over its rest, after a refractory neuron
-// re-enters at VR), then a neuron above VF at the end of the step fires with probability 1 - e^{-rate dt}, the loss rate·1{v > VF}
-// of the PDE over one step, is reset to VR (or enters the refractory state). First order in dt, as the PDE.
+// dV = (-V + mu) dt + sqrt(2 a) dW, (mu, a) = control.input[alpha] (over its rest, after a refractory
+// neuron re-enters at VR), then a neuron above VF at the end of the step fires with probability
+// 1 - e^{-rate dt}, the loss rate·1{v > VF} of the PDE over one step, is reset to VR (or enters the
+// refractory state). First order in dt, as the PDE.
 fn stepSoft(i: u32, neuron: u32, step: u32, input: vec2f) -> u32 {
   let p = population();
   let key = drawKey();

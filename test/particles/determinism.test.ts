@@ -136,6 +136,9 @@ describe('particle WGSL', () => {
       { model: 'vc' },
       { model: 'vc-threshold' },
       ...[true, false].flatMap((bridge) => [0, 0.5].flatMap((tau) => [0, 0.3].map((thresholdSpread) => ({ model: 'nnlif' as const, nnlif: { bridge, tau, thresholdSpread } })))),
+      { model: 'nnlif', nnlif: { firing: { kind: 'soft' } } },
+      // a network with both thresholds: both step functions, chosen per population at run time
+      { model: 'nnlif', nnlif: { populations: [{ name: 'E' }, { name: 'I', tau: 0.1, firing: { kind: 'soft' } }], b: [[0, 0], [0, 0]] } },
     ];
     for (const input of variants) {
       for (const spec of Object.values(particleKernelSpecs(resolveParticleConfig(input)))) {

@@ -3,6 +3,7 @@
  * rates it is compared with. No GPU.
  */
 import { describe, expect, it } from 'vitest';
+import { checkParticleMemory, particlePopulations, particleStateBytes } from '../../src/host/particleSystem';
 import { ConfigError, NNLIF_DEFAULT_DT, resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import { nnlifParticleSteadyRates } from '../../src/models/particles/nnlifReference';
 import { batchMeans, windowSteps } from '../../src/models/particles/statistics';
@@ -92,13 +93,23 @@ describe('particle config', () => {
       expect(net.coupling).toEqual({ b: ei.nnlif.b, a1: [[0, 0], [0, 0]] });
       expect(net).toMatchObject({ delay: 0, thresholdSpread: 0, bridge: true });
       expect(net.populations).toEqual([
-        { name: 'E', a0: 1.5, VR: 1, VF: 2, tau: 0, firing: { kind: 'hard' }, vmin: 1 - 6 * Math.sqrt(1.5), initial: { v0: 0.5, sv: 0.15 }, count: 3000, vhi: 2 },
-        { name: 'I', a0: 0.5, VR: 0.5, VF: 1.5, tau: 0.2, firing: { kind: 'soft', rate: 10, vmax: 2.5 }, vmin: 0.5 - 6 * Math.sqrt(0.5), initial: { v0: 0.2, sv: 0.1 }, count: 3000, vhi: 2.5 },
+        { name: 'E', a0: 1.5, VR: 1, VF: 2, tau: 0, firing: { kind: 'hard' }, vmin: 1 - 6 * Math.sqrt(1.5), initial: { v0: 0.5, sv: 0.15 }, vhi: 2 },
+        { name: 'I', a0: 0.5, VR: 0.5, VF: 1.5, tau: 0.2, firing: { kind: 'soft', rate: 10, vmax: 2.5 }, vmin: 0.5 - 6 * Math.sqrt(0.5), initial: { v0: 0.2, sv: 0.1 }, vhi: 2.5 },
       ]);
-      // the PDE's populations are the same (the particles add their count and histogram top)
+      // the PDE's populations are the same (the particles add their histogram top); particles.count neurons in each
+      expect(particlePopulations(c).map((p) => p.count)).toEqual([3000, 3000]);
       const pde = resolveNnlifRunConfig(ei);
-      expect(net.populations.map(({ count: _, vhi: __, ...p }) => p)).toEqual(pde.populations);
+      expect(net.populations.map(({ vhi: _, ...p }) => p)).toEqual(pde.populations);
       expect(c.grid).toMatchObject({ nv: 256, ng: 1, vlo: net.populations[0]!.vmin, vhi: 2 });
+    });
+
+    it('the state takes K·count neurons (v and, as I has τ > 0, the refractory time: 2 arrays and their checkpoints)', () => {
+      const c = resolveParticleConfig(ei);
+      expect(particleStateBytes(c)).toBe(2 * 2 * 4 * (2 * 3000));
+      // a count given after resolution (kinfire compare checks each of --counts so) counts for every population
+      expect(particleStateBytes({ ...c, particles: { ...c.particles, count: 10 } })).toBe(2 * 2 * 4 * 20);
+      expect(() => checkParticleMemory(c, true, 2 * 2 * 4 * 6000 * 2 - 2)).toThrow(/3000 neurons in each of 2 populations need/);
+      expect(() => checkParticleMemory(c, true, 2 * 2 * 4 * 6000 * 2)).not.toThrow();
     });
 
     it('one population gives the flat parameters, as the flat keys do', () => {
