@@ -112,16 +112,10 @@ export function compareConfigs(raw: unknown, count = 1): CompareConfigs {
   return { kinetic, particles };
 }
 
-export interface CountComparison {
+/** One count's row: the errors and means of PopulationComparison (of the whole network), and the run's facts. */
+export interface CountComparison extends Omit<PopulationComparison, 'name'> {
   count: number;
   seed: number;
-  L1_hist: number;
-  L1_N: number;
-  N_mean_particles: number | null;
-  N_se_particles: number | null;
-  N_mean_pde: number;
-  /** fraction of the neurons outside the histogram grid at T */
-  outside: number;
   status: ParticleRunResult['status'];
   steps: number;
   wall_s: number;
@@ -140,6 +134,7 @@ export interface PopulationComparison {
   N_mean_particles: number | null;
   N_se_particles: number | null;
   N_mean_pde: number;
+  /** fraction of the neurons outside the histogram grid at T */
   outside: number;
 }
 
