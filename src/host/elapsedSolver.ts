@@ -1,7 +1,8 @@
 /**
  * The elapsed-time model on the GPU (elapsedStep.wgsl): one run, one workgroup, one dispatch per step and many
  * steps per submission. The age cells are a ring whose head moves one cell per step (the exact shift; no
- * copy). A step whose N would be non-finite or above Nmax is not taken: the run keeps its last good state
+ * copy). Threshold firing compiles the variant whose boundary relation costs O(1) per evaluation (suffix sums of
+ * the cells, see elapsedStep.wgsl). A step whose N would be non-finite or above Nmax is not taken: the run keeps its last good state
  * (refusesBadSteps in blockLoop.ts). History (N, mass, X, non-uniqueness) of every step is kept in a ring on the
  * GPU and read back once per block. The f64 twin is src/models/elapsed/scheme.ts.
  */
@@ -43,7 +44,7 @@ export const ELAPSED_GPU_TOLERANCE = 1e-6;
 const HISTORY_SLOTS = 4096;
 const STATE_BYTES = 48;
 const CHECKPOINTED = ['state', 'ring', 'delayRing'] as const;
-type BufferName = 'params' | 'state' | 'ring' | 'delayRing' | 'history';
+type BufferName = 'params' | 'state' | 'ring' | 'delayRing' | 'history' | 'suffix';
 
 export class ElapsedSolver implements BlockSystem<ElapsedBlock> {
   stepIndex = 0;
@@ -73,7 +74,7 @@ export class ElapsedSolver implements BlockSystem<ElapsedBlock> {
     const layoutInfo = bindingLayout(shaderFiles.elapsedBindings, 'elapsedBindings.wgsl');
     device.pushErrorScope('validation');
     const layout = device.createBindGroupLayout({ label: 'elapsed', entries: layoutInfo.entries });
-    const module = device.createShaderModule({ label: 'elapsedStep', code: composeWgsl(['elapsedBindings', 'elapsedStep']) });
+    const module = device.createShaderModule({ label: 'elapsedStep', code: composeWgsl(['elapsedBindings', 'elapsedStep'], { THRESHOLD: m.firing === 'threshold' }) });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((msg) => msg.type === 'error');
     if (errors.length) throw new Error(`elapsedStep.wgsl does not compile:\n${errors.map((msg) => `${msg.lineNum}:${msg.linePos} ${msg.message}`).join('\n')}`);
@@ -87,6 +88,7 @@ export class ElapsedSolver implements BlockSystem<ElapsedBlock> {
       ring: make('elapsed age ring', ns * 4),
       delayRing: make('elapsed delay ring', slots * 4),
       history: make('elapsed history', HISTORY_SLOTS * 16),
+      suffix: make('elapsed suffix sums', (ns + 1) * 4),
     };
     const bindGroup = device.createBindGroup({ label: 'elapsed', layout, entries: (Object.keys(buffers) as BufferName[]).map((name) => ({ binding: layoutInfo.bindingOf[name]!, resource: { buffer: buffers[name] } })) });
     const validation = await device.popErrorScope();
