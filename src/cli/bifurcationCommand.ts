@@ -308,7 +308,7 @@ function limitPlan(opts: BifurcationCommandOptions, nv: number, T: number, bisec
 
 function nnlifPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, nv: number, T: number, bisections: number): DiagramPlan {
   const config = resolveNnlifRunConfig(raw); // the config itself must be valid, before any value of --param
-  if (config.populations.length > 1) return nnlifNetworkPlan(opts, raw, config, nv, T, bisections);
+  if ((raw.nnlif as Record<string, unknown> | undefined)?.populations !== undefined) return nnlifNetworkPlan(opts, raw, config, nv, T, bisections);
   if (opts.population !== undefined) throw new ConfigError('--population', 'chooses a population of a network (nnlif.populations); this config has one');
   const param = parseNnlifBifurcationParam(opts.param);
   const pop = config.populations[0]!;

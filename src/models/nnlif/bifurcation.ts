@@ -113,7 +113,7 @@ export function parseNnlifNetworkParam(name: string, populations: string[]): Nnl
     return k >= 0 ? k : null;
   };
   const choices = `b.α.β, a1.α.β, populations.α.{${POPULATION_PARAM_KEYS.join(', ')}} or delay, α and β a population (${populations.join(', ')}) or its index`;
-  const unknown = () => new ConfigError('--param', `unknown parameter ${JSON.stringify(name)} of a network of ${K} populations; choose one of ${choices}`);
+  const unknown = () => new ConfigError('--param', `unknown parameter ${JSON.stringify(name)} of a network of ${K} population${K === 1 ? '' : 's'}; choose one of ${choices}`);
   if (parts.length === 1 && parts[0] === 'delay') return { name: 'delay', path: ['delay'], label: `delay (${NNLIF_PARAM_DESCRIPTIONS.delay})` };
   if ((parts[0] === 'b' || parts[0] === 'a1') && parts.length === 3) {
     const [alpha, beta] = [indexOf(parts[1]), indexOf(parts[2])];
