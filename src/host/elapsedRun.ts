@@ -34,6 +34,8 @@ export interface ElapsedRunResult {
   /** steps whose boundary relation had more than one root (the smallest was taken), and the first such time */
   nonunique_steps: number;
   t_first_nonunique: number | null;
+  /** blow-up: the time of the first step whose N exceeded time.Nmax (not taken); null otherwise */
+  t_blowup: number | null;
   oscillation: OscillationMeasure;
   wallSeconds: number;
   stepsPerSecond: number;
@@ -125,6 +127,7 @@ export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hook
       mass_final: state.mass,
       nonunique_steps: nonunique,
       t_first_nonunique: firstNonunique,
+      t_blowup: status === 'blowup' ? (state.taken + 1) * dt : null,
       oscillation: measureOscillation(tt, NN),
       wallSeconds: loop.wallSeconds,
       stepsPerSecond: loop.steps / Math.max(loop.wallSeconds, 1e-9),

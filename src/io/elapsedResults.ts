@@ -1,6 +1,6 @@
 /**
  * The results folder of an elapsed-time run (`kinfire run` with model "elapsed"):
- *   summary.json   status, N_final, mass, the oscillation measure {settles, periodic, period, amplitude, …}, the
+ *   summary.json   status, t_blowup, N_final, mass, the oscillation measure {settles, periodic, period, amplitude, …}, the
  *                  steps whose boundary relation was not unique, the steady states are not in it (kinfire steady)
  *   activity.csv   t,N,mass
  *   n_t<time>.npy  float32 n(s) at the cell centres s_i = (i + ½)·ds, shape (ns,) (the last cell: every age beyond)
@@ -81,6 +81,8 @@ export interface ElapsedSummary {
   t_final: number;
   status: ElapsedRunResult['status'];
   message?: string;
+  /** blow-up (N > time.Nmax): the time of the step that was not taken; null otherwise */
+  t_blowup: number | null;
   N_final: number;
   mass_initial: number;
   mass_final: number;
@@ -106,6 +108,7 @@ export function makeElapsedSummary(config: ElapsedRunConfig, r: ElapsedRunResult
     t_final: r.steps * config.time.dt,
     status: r.status,
     ...(r.message ? { message: r.message } : {}),
+    t_blowup: r.t_blowup,
     N_final: r.N_final,
     mass_initial: r.mass_initial,
     mass_final: r.mass_final,
