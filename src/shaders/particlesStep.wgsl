@@ -472,12 +472,13 @@ fn initialAge(neuron: u32) -> f32 {
   return (f32(lo) + uniform01(bits.y)) * params.dt;
 }
 
-// ln(e^x - 1) for x > 0: x + ln(1 - e^{-x}) above ln 2 (no overflow), ln(1 - e^{-x}) below (accurate as x -> 0).
+// ln(e^x - 1) = x + ln(1 - e^{-x}) for x > 0, without overflow: ln(1 - e^{-x}) by log1pUnit(-e^{-x}) above ln 2,
+// by log of oneMinusExpNeg (accurate as x -> 0) below.
 fn lnExpm1(x: f32) -> f32 {
   if (x > 0.6931472) {
     return x + log1pUnit(-exp(-x));
   }
-  return log(oneMinusExpNeg(x));
+  return x + log(oneMinusExpNeg(x));
 }
 
 // The time from age s to the next spike at threshold age c, given E ~ Exp(1) (elapsedSpikeTime): the first

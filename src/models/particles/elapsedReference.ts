@@ -20,9 +20,16 @@
  *                constant N, at the start of the step (the PDE takes Y_{n+1}, implicitly)
  * On the GPU this is the history ring of the particle system with delaySteps = D − 1 (delay) or 0, and its
  * exponential feedback filter with τN = τ (exponential).
+ *
+ * The explicit coupling is a fixed-point iteration of the PDE's boundary relation N = G(N) (instant kernel:
+ * N_{n+1} ≈ G(N_n)), which converges only where |G'(N)| < 1; G' does not shrink with dt (the neurons at s*
+ * respond at once to X), so where the coupling is stiff, |G'| > 1 at a steady state or in a transient, N
+ * alternates from step to step whatever dt (explicitCouplingSlope; measured in test/elapsed/particles.test.ts).
+ * The exponential kernel's iteration has the multiplier a + (1 − a)·G', stable while dt·(1 + |G'|) < 2τ.
  */
 import type { ElapsedInitial, ElapsedModel } from '../elapsed/config';
-import { thresholdAge } from '../elapsed/hazard';
+import { firedFraction, thresholdAge } from '../elapsed/hazard';
+import { steadyCells } from '../elapsed/steadyStates';
 import { elapsedInitialCells } from '../elapsed/scheme';
 import type { ParticleElapsed } from '../config';
 import { philoxDraw, uniform01 } from '../reference/philox';
@@ -39,7 +46,7 @@ export const ELAPSED_MAX_SPIKES_PER_STEP = 4;
  * with u < cdf[i] (u uniform), its age uniform within the cell: the neurons sample the PDE's initial data as
  * the scheme holds it (each cell's mass spread uniformly over the cell).
  */
-export function elapsedInitialAgeCdf(initial: ElapsedInitial, ns: number, dt: number): Float32Array {
+export function elapsedInitialAgeCdf(initial: ElapsedInitial, ns: number, dt: number): Float32Array<ArrayBuffer> {
   const cells = elapsedInitialCells(initial, ns, dt);
   const cdf = new Float32Array(ns);
   let total = 0;
@@ -80,9 +87,9 @@ function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
-/** ln(e^x − 1) for x > 0, without overflow (x + ln(1 − e^{−x})) and accurate for small x */
+/** ln(e^x − 1) = x + ln(1 − e^{−x}) for x > 0, without overflow and accurate for small x */
 export function logExpm1(x: number): number {
-  return x > Math.LN2 ? x + Math.log1p(-Math.exp(-x)) : Math.log(-Math.expm1(-x));
+  return x + (x > Math.LN2 ? Math.log1p(-Math.exp(-x)) : Math.log(-Math.expm1(-x)));
 }
 
 /**
@@ -99,6 +106,23 @@ export function elapsedSpikeTime(m: ElapsedModel, s: number, c: number, E: numbe
   const wait = Math.max(c - s, 0);
   if (m.firing === 'threshold') return Number.isFinite(m.phi0) ? wait + E / m.phi0 : wait;
   return m.w * softplus(logExpm1(E / (m.phi0 * m.w)) + softplus((c - s) / m.w));
+}
+
+/**
+ * G'(N*) at a steady state: the slope of the PDE's boundary map G(N) = Σ m∞_i f_i(s*(b·N))/dt at its steady
+ * cells (steadyCells, on the grid of ns cells of dt), by a central difference. The instant kernel's explicit
+ * coupling settles at N* only if |G'(N*)| < 1.
+ */
+export function explicitCouplingSlope(m: ElapsedModel, Nstar: number, ns: number, dt: number): number {
+  const cells = steadyCells(m, Nstar, ns, dt);
+  const G = (N: number) => {
+    const c = thresholdAge(m, m.b * N);
+    let total = 0;
+    for (let i = 0; i < ns; i++) total += cells[i]! * firedFraction(m, i, dt, c);
+    return total / dt;
+  };
+  const h = 1e-4 * Nstar;
+  return (G(Nstar + h) - G(Nstar - h)) / (2 * h);
 }
 
 /** The coupling of a step: the feedback F the GPU keeps (N, or the filtered Y), and which past entry a step sees. */
