@@ -176,7 +176,7 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
     if (f > 0.01) {
       warn(
         `N(t) alternates from step to step at ${(100 * f).toFixed(1)}% of the steps (second differences of the spike counts beyond 4 standard deviations of their noise): ` +
-          `with elapsed.kernel "${kernel}" the neurons see X of the previous step, a fixed-point iteration of the PDE's implicit boundary relation N = G(N) that overshoots where |dG/dN| > 1 (a stiff coupling), so this run does not follow the PDE; ` +
+          `with elapsed.kernel "${kernel}" the neurons see X of the previous step, a fixed-point iteration of the PDE's implicit boundary relation N = G(N) that overshoots where |dG/dN| is near 1 or above (a stiff coupling), so N(t) does not follow the PDE's there; ` +
           (kernel === 'instant' ? 'a smaller time.dt does not help: use elapsed.kernel "delay" or "exponential", or a weaker coupling' : 'use a smaller time.dt (stable while dt·(1 + |dG/dN|) < 2τ) or a weaker coupling'),
       );
     }
