@@ -24,7 +24,7 @@ export interface ElapsedSnapshotFile {
   png: string;
 }
 
-export function describeElapsed(config: ElapsedRunConfig): string {
+export function describeElapsed(config: Pick<ElapsedRunConfig, 'elapsed' | 'kernel'>): string {
   const m = config.elapsed;
   const k = config.kernel;
   const kernel = k.kind === 'delay' ? `delay d = ${k.d}` : k.kind === 'exponential' ? `exponential τ = ${k.tau}` : 'instant';
