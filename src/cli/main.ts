@@ -19,6 +19,7 @@ import { nnlifRunCommand } from './nnlifRunCommand';
 import { rawConfigFromOptions, runCommand } from './runCommand';
 import { registerBifurcation } from './bifurcationCommand';
 import { registerCompare } from './compareCommand';
+import { registerNeurons } from './neuronsCommand';
 import { registerParticles } from './particlesCommand';
 import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
@@ -82,6 +83,7 @@ export function buildProgram(): Command {
   registerBifurcation(program);
   registerStudy(program);
   registerParticles(program);
+  registerNeurons(program);
   registerCompare(program);
   registerView(program);
   return program;
