@@ -1,14 +1,15 @@
 /**
  * The results of `kinfire neurons` (src/cli/neuronsCommand.ts): summary.json, traces.csv, spikes.csv, fI.csv and the
  * figures fI.png and traces.png. The firing rate of neuron i is that of its repetitive firing in the rate window
- * [window, T]: (spikes there − 1)/(last − first spike there), 0 with fewer than 2 spikes; the onset current is the
- * smallest I of a neuron with at least 2 spikes in the window (so a period longer than the window reads as silence).
+ * [window, T]: (spikes there − 1)/(last − first spike there) when it fires repetitively (at least 2 spikes there and
+ * still firing at T: isRepetitive in models/neurons/reference.ts), else 0; the onset current is the smallest I of a
+ * neuron firing repetitively (so a period longer than the window reads as silence).
  */
 import type { AdapterSummary } from '../host/gpu';
 import type { NeuronRunResult } from '../host/neuronEnsemble';
 import type { NeuronsRunConfig } from '../models/neurons/config';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
-import { onsetCurrent, windowRate } from '../models/neurons/reference';
+import { isRepetitive, onsetCurrent, windowRate } from '../models/neurons/reference';
 import { renderLinePlotPng } from '../render/png/lineplot';
 
 /** The factor from the model's 1/time to the rate unit shown (Hz for models in ms). */
@@ -18,7 +19,7 @@ export function rateUnit(config: NeuronsRunConfig): { factor: number; unit: stri
 
 export function neuronRates(config: NeuronsRunConfig, r: NeuronRunResult): Float64Array {
   const { factor } = rateUnit(config);
-  return Float64Array.from({ length: config.count }, (_, i) => factor * windowRate(r.stats.windowCount[i]!, r.stats.first[i]!, r.stats.last[i]!));
+  return Float64Array.from({ length: config.count }, (_, i) => factor * windowRate(r.stats.windowCount[i]!, r.stats.first[i]!, r.stats.last[i]!, config.T));
 }
 
 /** traces.csv: t, then every state variable of every traced neuron (V_0, m_0, …). */
@@ -42,12 +43,12 @@ export function neuronsSpikesCsv(config: NeuronsRunConfig, r: NeuronRunResult): 
   return `${rows.join('\n')}\n`;
 }
 
-/** fI.csv: neuron,I,spikes,spikes_window,rate (rate in Hz for the models in ms). */
+/** fI.csv: neuron,I,spikes,spikes_window,repetitive (0/1),rate (rate_hz in Hz for the models in ms, else rate_per_time). */
 export function neuronsFiCsv(config: NeuronsRunConfig, r: NeuronRunResult): string {
   const rates = neuronRates(config, r);
   const { unit } = rateUnit(config);
-  const rows = [`neuron,I,spikes,spikes_window,rate_${unit === 'Hz' ? 'hz' : 'per_time'}`];
-  for (let i = 0; i < config.count; i++) rows.push(`${i},${config.I[i]},${r.stats.count[i]},${r.stats.windowCount[i]},${rates[i]}`);
+  const rows = [`neuron,I,spikes,spikes_window,repetitive,rate_${unit === 'Hz' ? 'hz' : 'per_time'}`];
+  for (let i = 0; i < config.count; i++) rows.push(`${i},${config.I[i]},${r.stats.count[i]},${r.stats.windowCount[i]},${rates[i]! > 0 ? 1 : 0},${rates[i]}`);
   return `${rows.join('\n')}\n`;
 }
 
@@ -55,7 +56,7 @@ export function neuronsFiFigure(config: NeuronsRunConfig, r: NeuronRunResult): B
   const spec = NEURON_MODEL_SPECS[config.neuron];
   const rates = neuronRates(config, r);
   const order = Array.from({ length: config.count }, (_, i) => i).sort((a, b) => config.I[a]! - config.I[b]!);
-  const onset = onsetCurrent(config.I, r.stats.windowCount);
+  const onset = onsetCurrent(config.I, r.stats, config.T);
   const { unit } = rateUnit(config);
   return renderLinePlotPng([{ x: order.map((i) => config.I[i]!), y: order.map((i) => rates[i]!), label: `${spec.title}, ${config.count} neurons` }], {
     title: `f–I curve: ${spec.title}, rate over t ∈ [${config.window}, ${config.T}]${onset === null ? ', no repetitive firing' : `, onset I = ${onset.toPrecision(5)}`}`,
@@ -122,7 +123,7 @@ export function makeNeuronsSummary(config: NeuronsRunConfig, r: NeuronRunResult,
     const c = r.stats.count[i]!;
     total += c;
     if (c > 0) firing++;
-    if (r.stats.windowCount[i]! >= 2) repetitive++;
+    if (isRepetitive(r.stats.windowCount[i]!, r.stats.first[i]!, r.stats.last[i]!, config.T)) repetitive++;
     notKept += Math.max(0, c - config.spikesPerNeuron);
     Imin = Math.min(Imin, config.I[i]!);
     Imax = Math.max(Imax, config.I[i]!);
@@ -131,8 +132,8 @@ export function makeNeuronsSummary(config: NeuronsRunConfig, r: NeuronRunResult,
       break;
     }
   }
-  const onset = onsetCurrent(config.I, r.stats.windowCount);
-  const onsetNeuron = onset === null ? -1 : Array.from(config.I).findIndex((x, i) => x === onset && r.stats.windowCount[i]! >= 2);
+  const onset = onsetCurrent(config.I, r.stats, config.T);
+  const onsetNeuron = onset === null ? -1 : Array.from(config.I).findIndex((x, i) => x === onset && rates[i]! > 0);
   return {
     kinfire: version,
     kind: 'neurons',

@@ -122,14 +122,22 @@ export function runNeuronsReference(config: NeuronsRunConfig, substeps = 1): Neu
   return stats;
 }
 
-/** The firing rate of repetitive firing in the window: (spikes − 1)/(last − first) for at least 2 spikes, else 0 [1/time]. */
-export function windowRate(windowCount: number, first: number, last: number): number {
-  return windowCount >= 2 && last > first ? (windowCount - 1) / (last - first) : 0;
+/**
+ * Repetitive firing in the rate window [window, T]: at least 2 spikes there, and still firing at T (the time from the
+ * last spike to T is at most 2 mean interspike intervals), so a transient train that dies out within the window is not.
+ */
+export function isRepetitive(windowCount: number, first: number, last: number, T: number): boolean {
+  return windowCount >= 2 && last > first && T - last <= (2 * (last - first)) / (windowCount - 1);
 }
 
-/** The onset current: the smallest I whose neuron fires repetitively (≥ 2 spikes in the window), or null. */
-export function onsetCurrent(I: ArrayLike<number>, windowCount: ArrayLike<number>): number | null {
+/** The firing rate of repetitive firing: (spikes in the window − 1)/(last − first), 0 when not repetitive [1/time]. */
+export function windowRate(windowCount: number, first: number, last: number, T: number): number {
+  return isRepetitive(windowCount, first, last, T) ? (windowCount - 1) / (last - first) : 0;
+}
+
+/** The onset current: the smallest I whose neuron fires repetitively (isRepetitive), or null. */
+export function onsetCurrent(I: ArrayLike<number>, s: { windowCount: ArrayLike<number>; first: ArrayLike<number>; last: ArrayLike<number> }, T: number): number | null {
   let onset: number | null = null;
-  for (let i = 0; i < I.length; i++) if (windowCount[i]! >= 2 && (onset === null || I[i]! < onset)) onset = I[i]!;
+  for (let i = 0; i < I.length; i++) if (isRepetitive(s.windowCount[i]!, s.first[i]!, s.last[i]!, T) && (onset === null || I[i]! < onset)) onset = I[i]!;
   return onset;
 }
