@@ -1,7 +1,7 @@
 /**
  * `kinfire neurons --config F --out DIR`: an ensemble of single neurons (model "neurons", block `neurons`) on the GPU
  * (src/host/neuronEnsemble.ts). The config and --out are checked before the GPU is opened; the results folder is
- * written atomically (resultsFolder.ts): summary.json, traces.csv + traces.png, spikes.csv, fI.csv + fI.png
+ * written atomically (resultsFolder.ts): summary.json, traces.csv + traces.png, spikes.csv, activity.csv, fI.csv + fI.png
  * (src/io/neuronsResults.ts). A config without `model` is taken as model "neurons".
  */
 import { resolve } from 'node:path';
@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { describeAdapter } from '../host/gpu';
 import { runNeurons } from '../host/neuronEnsemble';
-import { makeNeuronsSummary, neuronsFiCsv, neuronsFiFigure, neuronsSpikesCsv, neuronsTracesCsv, neuronsTracesFigure, type NeuronsSummary } from '../io/neuronsResults';
+import { makeNeuronsSummary, neuronsActivityCsv, neuronsFiCsv, neuronsFiFigure, neuronsSpikesCsv, neuronsTracesCsv, neuronsTracesFigure, type NeuronsSummary } from '../io/neuronsResults';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
 import { resolveNeuronsRunConfig } from '../models/registry';
 import { ConfigError } from '../models/schema';
@@ -34,7 +34,7 @@ export async function neuronsCommand(options: NeuronsOptions, version: string, l
   return withGpuAndFolder(options.out, { force: !!options.force, command: 'neurons', version }, async (ctx, reservation) => {
     const spec = NEURON_MODEL_SPECS[config.neuron];
     if (!options.quiet) {
-      log(`kinfire ${version}: neurons, ${spec.title}, ${config.count} neurons, input ${config.input.kind}, ${config.scheme}, dt = ${config.dt}, ${config.steps} steps to T = ${config.T} ${spec.units.time}`);
+      log(`kinfire ${version}: neurons, ${spec.title}, ${config.count} neurons, input ${config.input.kind}${config.J !== 0 ? `, mean-field coupling J = ${config.J}` : ''}, ${config.scheme}, dt = ${config.dt}, ${config.steps} steps to T = ${config.T} ${spec.units.time}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('neurons', process.stderr, options.quiet);
@@ -47,6 +47,7 @@ export async function neuronsCommand(options: NeuronsOptions, version: string, l
         pending.write('traces.csv', neuronsTracesCsv(config, result));
         pending.write('traces.png', neuronsTracesFigure(config, result));
         pending.write('spikes.csv', neuronsSpikesCsv(config, result));
+        pending.write('activity.csv', neuronsActivityCsv(result));
         pending.write('fI.csv', neuronsFiCsv(config, result));
         pending.write('fI.png', neuronsFiFigure(config, result));
         return summary;

@@ -21,10 +21,14 @@ export const TRACE_SLOTS = 1024;
 /** The most neuron-steps of one dispatch. */
 export const DISPATCH_NEURON_STEPS = 1 << 23;
 const NOT_TRACED = 0xffffffff;
+/** Steps whose ensemble spike counts the ring of the coupling buffer holds (ACTIVITY_SLOTS in neuronsStep.wgsl). */
+export const ACTIVITY_SLOTS = 4096;
 const INPUT_KINDS = ['constant', 'step', 'sine', 'noise'] as const;
 
 export interface NeuronBlock {
   count: number;
+  /** the spikes of the whole ensemble in each step of the block */
+  stepSpikes: Uint32Array;
   /** the trace samples of the block: their step and the state of every traced neuron, [j·4 + c] */
   samples: { step: number; values: Float32Array }[];
 }
@@ -40,12 +44,14 @@ export interface NeuronStats {
   state: Float32Array;
 }
 
-type BufferName = 'params' | 'state' | 'current' | 'traceIndex' | 'counts' | 'times' | 'spikeTimes' | 'traces';
+type BufferName = 'params' | 'state' | 'current' | 'traceIndex' | 'counts' | 'times' | 'spikeTimes' | 'traces' | 'coupling';
 
 export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
   stepIndex = 0;
   readonly capacity: number;
   readonly dim: number;
+  /** the last step of the previous block, whose ring slot is cleared once the next block no longer needs it */
+  private keptSlot = -1;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -56,9 +62,11 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
     private readonly bindGroup: GPUBindGroup,
     private readonly params: { view: ReturnType<ReturnType<typeof bindingLayout>['makeParamsView']> },
     private readonly groups: [number, number],
+    private readonly tickPipeline: GPUComputePipeline | null,
   ) {
     this.dim = NEURON_MODEL_SPECS[config.neuron].state.length;
-    this.capacity = Math.min(1e9, config.traceEvery * TRACE_SLOTS);
+    // a block reads its steps' slots of the activity ring and keeps the slot of its last step (the next step's feedback)
+    this.capacity = Math.min(config.traceEvery * TRACE_SLOTS, ACTIVITY_SLOTS - 1);
   }
 
   /** `workgroupSize` overrides the config's (it changes no result). */
@@ -86,6 +94,7 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
       MS: config.neuron === 'ms',
       NOISE: config.scheme === 'euler-maruyama',
       RUSH_LARSEN: config.scheme === 'rush-larsen',
+      COUPLED: config.J !== 0,
       DIM: dim,
     };
     device.pushErrorScope('validation');
@@ -95,6 +104,7 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
     const errors = info.messages.filter((msg) => msg.type === 'error');
     if (errors.length) throw new Error(`neuronsStep.wgsl does not compile:\n${errors.map((msg) => `${msg.lineNum}:${msg.linePos} ${msg.message}`).join('\n')}`);
     const pipeline = await device.createComputePipelineAsync({ label: 'neuronsStep', layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'neuronsStep', constants: { WG: wg } } });
+    const tickPipeline = config.J !== 0 ? await device.createComputePipelineAsync({ label: 'neuronsTick', layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'neuronsTick' } }) : null;
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const make = (label: string, size: number, usage = storage) => device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
     const buffers: Record<BufferName, GPUBuffer> = {
@@ -106,6 +116,7 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
       times: make('neurons window spike times', M * 8),
       spikeTimes: make('neurons spike times', M * K * 4),
       traces: make('neurons traces', TRACE_SLOTS * Math.max(1, traced) * 16),
+      coupling: make('neurons clock and activity', (4 + ACTIVITY_SLOTS) * 4),
     };
     const bindGroup = device.createBindGroup({ label: 'neurons', layout, entries: (Object.keys(buffers) as BufferName[]).map((name) => ({ binding: layoutInfo.bindingOf[name]!, resource: { buffer: buffers[name] } })) });
     const validation = await device.popErrorScope();
@@ -123,7 +134,7 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
     view.set({
       count: M,
       stepStart: 0,
-      stepCount: 0,
+      stepCount: config.J !== 0 ? 1 : 0,
       traceEvery: config.traceEvery,
       traceSlots: TRACE_SLOTS,
       traced: Math.max(1, traced),
@@ -140,6 +151,7 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
       inOff: input.kind === 'step' ? Math.min(input.off, 3.4e38) : 0,
       amplitude: input.kind === 'sine' ? input.amplitude : 0,
       twoF: input.kind === 'sine' ? 2 * input.frequency : 0,
+      J: config.J,
       p,
     });
     const state = new Float32Array(dim * M);
@@ -150,7 +162,8 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
     config.traces.forEach((i, j) => (traceIndex[i] = j));
     device.queue.writeBuffer(buffers.traceIndex, 0, traceIndex);
     // counts, times and spikeTimes start at zero (WebGPU zero-initialises buffers)
-    return new NeuronEnsemble(ctx, config, wg, buffers, pipeline, bindGroup, { view }, [gx, gy]);
+    if (config.J !== 0) device.queue.writeBuffer(buffers.params, 0, view.arrayBuffer);
+    return new NeuronEnsemble(ctx, config, wg, buffers, pipeline, bindGroup, { view }, [gx, gy], tickPipeline);
   }
 
   /** The state of every traced neuron now, [j·4 + c] (the step-0 sample). */
@@ -166,6 +179,22 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
 
   submitSteps(count: number): void {
     const { device } = this.ctx;
+    if (this.tickPipeline) {
+      // coupled: every step needs the whole ensemble's previous step, so one dispatch per step, the clock in between
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass({ label: 'neurons coupled steps' });
+      pass.setBindGroup(0, this.bindGroup);
+      for (let s = 0; s < count; s++) {
+        pass.setPipeline(this.pipeline);
+        pass.dispatchWorkgroups(this.groups[0], this.groups[1]);
+        pass.setPipeline(this.tickPipeline);
+        pass.dispatchWorkgroups(1);
+      }
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      this.stepIndex += count;
+      return;
+    }
     const perDispatch = Math.max(1, Math.floor(DISPATCH_NEURON_STEPS / this.config.count));
     let done = 0;
     while (done < count) {
@@ -196,8 +225,21 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
     if (traced > 0 && sLast >= sFirst) {
       const raw = new Float32Array(await readRing(this.ctx.device, this.buffers.traces, { base: 0, entryBytes: traced * 16, capacity: TRACE_SLOTS }, sFirst, sLast - sFirst + 1));
       for (let s = sFirst; s <= sLast; s++) samples.push({ step: s * every, values: raw.slice((s - sFirst) * traced * 4, (s - sFirst + 1) * traced * 4) });
-    } else await this.ctx.device.queue.onSubmittedWorkDone();
-    return { count, samples };
+    }
+    const stepSpikes = new Uint32Array(await readRing(this.ctx.device, this.buffers.coupling, { base: 16, entryBytes: 4, capacity: ACTIVITY_SLOTS }, first, count));
+    // the slots read are cleared for their next use, but for the last step's (the next step's feedback); the one kept by the previous block is cleared now
+    const clear = (step: number, n: number) => {
+      for (let k = 0; k < n; ) {
+        const slot = (step + k) % ACTIVITY_SLOTS;
+        const run = Math.min(n - k, ACTIVITY_SLOTS - slot);
+        this.ctx.device.queue.writeBuffer(this.buffers.coupling, 16 + slot * 4, new Uint32Array(run));
+        k += run;
+      }
+    };
+    if (this.keptSlot >= 0) clear(this.keptSlot, 1);
+    if (count > 1) clear(first, count - 1);
+    this.keptSlot = first + count - 1;
+    return { count, stepSpikes, samples };
   }
 
   async readStats(): Promise<NeuronStats> {
@@ -232,6 +274,9 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
 
 export interface NeuronRunResult {
   stats: NeuronStats;
+  /** the population activity: N averaged over each traceEvery steps, ending at activityT[s] [spikes per neuron per time] */
+  activityT: number[];
+  activityN: Float64Array;
   /** trace sample times and values: sample s, traced neuron j, component c at [(s·traced + j)·4 + c] */
   traceT: number[];
   traces: Float32Array;
@@ -248,6 +293,10 @@ export async function runNeurons(ctx: GpuContext, config: NeuronsRunConfig, hook
     const traced = config.traces.length;
     const traceT: number[] = [0];
     const chunks: Float32Array[] = [await ensemble.readTraced()];
+    const every = config.traceEvery;
+    const activityT: number[] = [];
+    const activityN: number[] = [];
+    let binSpikes = 0;
     const loop = await runBlocks<NeuronBlock, never>(ensemble, {
       steps: config.steps,
       dt: config.dt,
@@ -255,7 +304,14 @@ export async function runNeurons(ctx: GpuContext, config: NeuronsRunConfig, hook
       capacity: ensemble.capacity,
       snapshotSteps: [],
       judge: () => undefined,
-      accept: (block, k) => {
+      accept: (block, k, step) => {
+        binSpikes += block.stepSpikes[k]!;
+        if (step % every === 0 || step === config.steps) {
+          const steps = step % every === 0 ? every : step % every;
+          activityT.push(step * config.dt);
+          activityN.push(binSpikes / (config.count * steps * config.dt));
+          binSpikes = 0;
+        }
         if (k > 0) return;
         for (const s of block.samples) {
           traceT.push(s.step * config.dt);
@@ -269,7 +325,7 @@ export async function runNeurons(ctx: GpuContext, config: NeuronsRunConfig, hook
     const traces = new Float32Array(traceT.length * traced * 4);
     chunks.forEach((c, s) => traces.set(c, s * traced * 4));
     const stats = await ensemble.readStats();
-    return { stats, traceT, traces, steps: loop.steps, wallSeconds: loop.wallSeconds, neuronStepsPerSecond: (loop.steps * config.count) / Math.max(loop.wallSeconds, 1e-9), workgroupSize: ensemble.workgroupSize };
+    return { stats, activityT, activityN: Float64Array.from(activityN), traceT, traces, steps: loop.steps, wallSeconds: loop.wallSeconds, neuronStepsPerSecond: (loop.steps * config.count) / Math.max(loop.wallSeconds, 1e-9), workgroupSize: ensemble.workgroupSize };
   } finally {
     ensemble.destroy();
   }

@@ -1,5 +1,5 @@
 /**
- * The results of `kinfire neurons` (src/cli/neuronsCommand.ts): summary.json, traces.csv, spikes.csv, fI.csv and the
+ * The results of `kinfire neurons` (src/cli/neuronsCommand.ts): summary.json, traces.csv, spikes.csv, activity.csv, fI.csv and the
  * figures fI.png and traces.png. The firing rate of neuron i is that of its repetitive firing in the rate window
  * [window, T]: (spikes there − 1)/(last − first spike there) when it fires repetitively (at least 2 spikes there and
  * still firing at T: isRepetitive in models/neurons/reference.ts), else 0; the onset current is the smallest I of a
@@ -32,6 +32,13 @@ export function neuronsTracesCsv(config: NeuronsRunConfig, r: NeuronRunResult): 
     for (let j = 0; j < traced; j++) for (let c = 0; c < names.length; c++) row.push(r.traces[(s * traced + j) * 4 + c]!);
     rows.push(row.join(','));
   }
+  return `${rows.join('\n')}\n`;
+}
+
+/** activity.csv: t,N, the population activity N = spikes/(M·steps·dt) over each traceEvery steps ending at t [spikes per neuron per time]. */
+export function neuronsActivityCsv(r: NeuronRunResult): string {
+  const rows = ['t,N'];
+  for (let s = 0; s < r.activityT.length; s++) rows.push(`${r.activityT[s]},${r.activityN[s]}`);
   return `${rows.join('\n')}\n`;
 }
 
@@ -84,6 +91,7 @@ export interface NeuronsSummary {
   params: Record<string, number>;
   units: { time: string; potential: string; current: string; rate: string };
   scheme: NeuronsRunConfig['scheme'];
+  J: number;
   input: NeuronsRunConfig['input'];
   count: number;
   I_range: [number, number];
@@ -143,6 +151,7 @@ export function makeNeuronsSummary(config: NeuronsRunConfig, r: NeuronRunResult,
     params: config.params,
     units: { ...spec.units, rate: rateUnit(config).unit },
     scheme: config.scheme,
+    J: config.J,
     input: config.input,
     count: M,
     I_range: [Imin, Imax],
@@ -168,6 +177,6 @@ export function makeNeuronsSummary(config: NeuronsRunConfig, r: NeuronRunResult,
     wall_s: r.wallSeconds,
     neuron_steps_per_s: r.neuronStepsPerSecond,
     status: 'ok',
-    files: ['summary.json', 'traces.csv', 'traces.png', 'spikes.csv', 'fI.csv', 'fI.png'],
+    files: ['summary.json', 'traces.csv', 'traces.png', 'spikes.csv', 'activity.csv', 'fI.csv', 'fI.png'],
   };
 }

@@ -23,6 +23,10 @@ struct NeuronsParams {
   inOff: f32,
   amplitude: f32,     // sine input: amplitude·sin(2π f t)
   twoF: f32,          // 2 f
+  J: f32,             // mean-field coupling: the input of step n is I_i + J·N_{n−1}
+  pad1: f32,
+  pad2: f32,
+  pad3: f32,
   p: array<vec4f, 4>, // the model's parameters in the table's order (models.ts): p[k/4][k%4]
 }
 
@@ -34,3 +38,6 @@ struct NeuronsParams {
 @group(0) @binding(5) var<storage, read_write> times: array<vec2f>;    // count: (first, last) spike at t ≥ window
 @group(0) @binding(6) var<storage, read_write> spikeTimes: array<f32>; // count·K: the first K spike times of neuron i at [i·K + k]
 @group(0) @binding(7) var<storage, read_write> traces: array<vec4f>;   // traceSlots·traced: sample s of trace j at [(s mod traceSlots)·traced + j]
+// [0]: the step clock of coupled runs (neuronsTick); [4 + (n mod ACTIVITY_SLOTS)]: the spikes of the ensemble in step n
+// (integer atomics: the sum is the same in every order, so the population activity is bitwise reproducible)
+@group(0) @binding(8) var<storage, read_write> coupling: array<atomic<u32>>;

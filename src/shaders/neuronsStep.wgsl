@@ -12,6 +12,7 @@
 
 override WG: u32 = 64u;
 const NOT_TRACED: u32 = 0xffffffffu;
+const ACTIVITY_SLOTS: u32 = 4096u;
 
 fn par(k: u32) -> f32 {
   return params.p[k / 4u][k % 4u];
@@ -133,20 +134,32 @@ fn neuronsStep(@builtin(global_invocation_id) gid: vec3u) {
   for (var c = 0u; c < ${DIM}u; c = c + 1u) {
     y[c] = state[c * M + i];
   }
+#if ${COUPLED}
+  // one step per dispatch: the step index is the clock, the feedback the ensemble's rate over the previous step
+  let nStart = atomicLoad(&coupling[0]);
+  var previous = 0u;
+  if (nStart > 0u) {
+    previous = atomicLoad(&coupling[4u + (nStart - 1u) % ACTIVITY_SLOTS]);
+  }
+  let I = current[i] + params.J * f32(previous) / (f32(M) * params.dt);
+#else
+  let nStart = params.stepStart;
   let I = current[i];
+#endif
   let slot = traceIndex[i];
   var cnt = counts[i];
   var tm = times[i];
   let th = params.threshold;
   let K = params.spikeSlots;
   for (var s = 0u; s < params.stepCount; s = s + 1u) {
-    let n = params.stepStart + s;
+    let n = nStart + s;
     let t = f32(n) * params.dt;
     let v0 = y.x;
     y = stepOnce(y, I, t, n, i);
     let v1 = y.x;
     if (v0 < th && v1 >= th) {
       let ts = t + params.dt * (th - v0) / (v1 - v0);
+      atomicAdd(&coupling[4u + n % ACTIVITY_SLOTS], 1u);
       if (cnt.x < K) {
         spikeTimes[i * K + cnt.x] = ts;
       }
@@ -168,4 +181,10 @@ fn neuronsStep(@builtin(global_invocation_id) gid: vec3u) {
   }
   counts[i] = cnt;
   times[i] = tm;
+}
+
+// Coupled runs: after every step, the clock moves on (one invocation).
+@compute @workgroup_size(1)
+fn neuronsTick() {
+  atomicAdd(&coupling[0], 1u);
 }

@@ -11,7 +11,7 @@ const work = mkdtempSync(join(tmpdir(), 'kinfire-neurons-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('kinfire neurons', () => {
-  it('an HH f–I sweep: summary.json, traces.csv, spikes.csv (the twin\'s spike times), fI.csv and the figures', () => {
+  it('an HH f–I sweep: summary.json, traces.csv, spikes.csv (the twin\'s spike times), activity.csv, fI.csv and the figures', () => {
     const neurons = { model: 'hh', I: { from: 0, to: 20 }, count: 5, T: 60, dt: 0.01, window: 20, traces: [0, 4], traceEvery: 20 };
     const file = join(work, 'hh.json');
     writeFileSync(file, JSON.stringify({ model: 'neurons', neurons }));
@@ -32,6 +32,12 @@ describe('kinfire neurons', () => {
     const spikes = readFileSync(join(out, 'spikes.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
     expect(spikes.length).toBe(s.spikes_total);
     for (const [i, k, t] of spikes) expect(Math.abs(t! - ref.spikeTimes[i! * 16 + k!]!)).toBeLessThan(1e-3);
+    const activity = readFileSync(join(out, 'activity.csv'), 'utf8').trim().split('\n');
+    expect(activity[0]).toBe('t,N');
+    expect(activity).toHaveLength(1 + 300);
+    // N averaged over each 20 steps: the bins hold every spike, Σ N·(20 dt)·M = spikes_total
+    const spikesFromN = activity.slice(1).reduce((sum, l) => sum + Number(l.split(',')[1]) * 20 * 0.01 * 5, 0);
+    expect(spikesFromN).toBeCloseTo(s.spikes_total, 6);
     const fi = readFileSync(join(out, 'fI.csv'), 'utf8').trim().split('\n');
     expect(fi[0]).toBe('neuron,I,spikes,spikes_window,repetitive,rate_hz');
     expect(fi.slice(1).map((l) => l.split(',')[4])).toEqual(['0', '0', '1', '1', '1']);

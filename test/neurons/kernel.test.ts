@@ -99,3 +99,40 @@ describe('reproducibility', () => {
     expect(Buffer.from(d.state.buffer).equals(Buffer.from(a.state.buffer))).toBe(false);
   });
 });
+
+describe('population activity and mean-field coupling', () => {
+  const activityOf = (stepSpikes: Uint32Array, M: number, every: number, dt: number) => Array.from({ length: Math.ceil(stepSpikes.length / every) }, (_, s) => stepSpikes.slice(s * every, (s + 1) * every).reduce((a, b) => a + b, 0) / (M * Math.min(every, stepSpikes.length - s * every) * dt));
+
+  it('uncoupled: the GPU\'s population activity N(t) is the twin\'s, bin for bin', async () => {
+    const ctx = await testGpu();
+    const config = resolveNeuronsRunConfig({ model: 'neurons', neurons: { model: 'hh', I: { from: 5, to: 15 }, count: 10, T: 40, dt: 0.01, traceEvery: 50 } });
+    const gpu = await runNeurons(ctx, config);
+    const ref = runNeuronsReference(config);
+    expect(gpu.activityT).toHaveLength(80);
+    expect(gpu.activityT[79]).toBeCloseTo(40, 9);
+    expect([...gpu.activityN]).toEqual(activityOf(ref.stepSpikes, 10, 50, config.dt));
+    expect(gpu.activityN.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('J = 2: I_i += J·N_{n−1}; GPU and twin agree on the spike times, which move away from those of J = 0; bitwise the same for workgroup sizes 64 and 3', async () => {
+    const ctx = await testGpu();
+    const neurons = { model: 'hh', I: { from: 5, to: 10 }, count: 10, T: 30, dt: 0.01, traces: [0] };
+    const config = resolveNeuronsRunConfig({ model: 'neurons', neurons: { ...neurons, J: 2 } });
+    const gpu = await runNeurons(ctx, config);
+    const gpu3 = await runNeurons(ctx, config, { workgroupSize: 3 });
+    const ref = runNeuronsReference(config);
+    const free = runNeuronsReference(resolveNeuronsRunConfig({ model: 'neurons', neurons }));
+    expect([...gpu.stats.count]).toEqual([...ref.count]);
+    expect(Buffer.from(gpu3.stats.spikeTimes.buffer).equals(Buffer.from(gpu.stats.spikeTimes.buffer))).toBe(true);
+    const K = config.spikesPerNeuron;
+    let moved = 0;
+    for (let i = 0; i < 10; i++) {
+      for (let k = 0; k < Math.min(K, ref.count[i]!); k++) {
+        // within one step: a crossing that f32 puts in the step next to f64's moves the feedback by one step
+        expect(Math.abs(gpu.stats.spikeTimes[i * K + k]! - ref.spikeTimes[i * K + k]!)).toBeLessThan(config.dt);
+        if (k < free.count[i]!) moved = Math.max(moved, Math.abs(ref.spikeTimes[i * K + k]! - free.spikeTimes[i * K + k]!));
+      }
+    }
+    expect(moved).toBeGreaterThan(0.1);
+  });
+});

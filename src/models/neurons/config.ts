@@ -60,6 +60,8 @@ export const neuronsSchema = z.strictObject({
   spikesPerNeuron: num({ min: 0, max: 1024, integer: true }).default(16),
   /** invocations per workgroup (1 … 256): changes no result, only the speed */
   workgroupSize: num({ min: 1, max: 256, integer: true }).default(64),
+  /** mean-field coupling: I_i += J·N(t), N the population's rate [spikes per neuron per time]; J in current·time */
+  J: num().default(0),
 });
 
 export const neuronsRunSchema = z.strictObject({
@@ -94,6 +96,8 @@ export interface NeuronsRunConfig {
   traceEvery: number;
   spikesPerNeuron: number;
   workgroupSize: number;
+  /** mean-field coupling I_i += J·N(t) (0: independent neurons) */
+  J: number;
   /** the integrator: RK4, Rush–Larsen (HH gates), or Euler–Maruyama (noise) */
   scheme: 'rk4' | 'rush-larsen' | 'euler-maruyama';
 }
@@ -165,6 +169,7 @@ export function resolveNeuronsParsed(c: NeuronsParsed): NeuronsRunConfig {
     traceEvery: n.traceEvery,
     spikesPerNeuron: n.spikesPerNeuron,
     workgroupSize: n.workgroupSize,
+    J: n.J,
     scheme: input.kind === 'noise' ? 'euler-maruyama' : n.gates === 'rush-larsen' ? 'rush-larsen' : 'rk4',
   };
 }

@@ -3,7 +3,8 @@
  * with the same Philox normals under noise), the same input current and the same spike detection (an upward crossing
  * of the threshold by the potential between two steps, its time interpolated linearly). `substeps` > 1 takes each
  * step of the config as that many steps of dt/substeps (the independent small-step integration of the tests);
- * traces are still sampled every traceEvery steps of dt.
+ * traces are still sampled every traceEvery steps of dt. Mean-field coupling: the input of step n is I_i + J·N_{n−1},
+ * N_{n−1} = (spikes of the ensemble in step n − 1)/(M·dt), N_{−1} = 0 (an explicit one-step lag, first order in dt).
  */
 import { normalPair, philoxDraw, uniform01 } from '../reference/philox';
 import type { NeuronInput, NeuronsRunConfig } from './config';
@@ -36,6 +37,8 @@ export interface NeuronSpikeStats {
   /** traces: sample s of traced neuron j, component c at [(s·traced + j)·dim + c]; sample s at step s·traceEvery */
   traces: Float64Array;
   traceSteps: number[];
+  /** the spikes of the whole ensemble in each step (crossings in (t_n, t_{n+1}]) */
+  stepSpikes: Uint32Array;
 }
 
 export function runNeuronsReference(config: NeuronsRunConfig, substeps = 1): NeuronSpikeStats {
@@ -46,6 +49,8 @@ export function runNeuronsReference(config: NeuronsRunConfig, substeps = 1): Neu
   const p = config.paramVector;
   const C = spec.capacitance ? config.params[spec.capacitance]! : 1;
   const h = config.dt / substeps;
+  const samples = Math.floor(config.steps / config.traceEvery) + 1;
+  const traced = config.traces;
   const stats: NeuronSpikeStats = {
     count: new Uint32Array(M),
     windowCount: new Uint32Array(M),
@@ -53,36 +58,40 @@ export function runNeuronsReference(config: NeuronsRunConfig, substeps = 1): Neu
     last: new Float64Array(M),
     spikeTimes: new Float64Array(M * K),
     state: new Float64Array(M * dim),
-    traces: new Float64Array(0),
-    traceSteps: [],
+    traces: new Float64Array(samples * traced.length * dim),
+    traceSteps: Array.from({ length: samples }, (_, s) => s * config.traceEvery),
+    stepSpikes: new Uint32Array(config.steps * substeps),
   };
-  const samples = Math.floor(config.steps / config.traceEvery) + 1;
-  for (let s = 0; s < samples; s++) stats.traceSteps.push(s * config.traceEvery);
-  const traced = config.traces;
-  stats.traces = new Float64Array(samples * traced.length * dim);
   const k1 = new Float64Array(4), k2 = new Float64Array(4), k3 = new Float64Array(4), k4 = new Float64Array(4);
   const tmp = new Float64Array(4);
   const y = new Float64Array(4);
-  for (let i = 0; i < M; i++) {
-    y.fill(0);
-    for (let c = 0; c < dim; c++) y[c] = config.initial[c]!;
-    const slot = traced.indexOf(i);
-    const record = (s: number) => {
-      if (slot >= 0) for (let c = 0; c < dim; c++) stats.traces[(s * traced.length + slot) * dim + c] = y[c]!;
-    };
-    record(0);
-    const Ii = config.I[i]!;
-    for (let n = 0; n < config.steps; n++) {
-      for (let sub = 0; sub < substeps; sub++) {
-        const step = n * substeps + sub;
-        const t = step * h;
+  // all neurons advance together, step by step: with coupling, the input of step n is I_i + J·N_{n−1}
+  const states = new Float64Array(M * 4);
+  for (let i = 0; i < M; i++) for (let c = 0; c < dim; c++) states[i * 4 + c] = config.initial[c]!;
+  const record = (s: number) => {
+    traced.forEach((i, j) => {
+      for (let c = 0; c < dim; c++) stats.traces[(s * traced.length + j) * dim + c] = states[i * 4 + c]!;
+    });
+  };
+  record(0);
+  const noise = config.input.kind === 'noise' ? config.input : null;
+  let Nprev = 0;
+  for (let n = 0; n < config.steps; n++) {
+    for (let sub = 0; sub < substeps; sub++) {
+      const step = n * substeps + sub;
+      const t = step * h;
+      const feedback = config.J * Nprev;
+      let spikes = 0;
+      for (let i = 0; i < M; i++) {
+        for (let c = 0; c < 4; c++) y[c] = states[i * 4 + c]!;
+        const Ii = config.I[i]! + feedback;
         const v0 = y[0]!;
         if (config.scheme === 'euler-maruyama') {
           neuronRhs(config.neuron, p, y, inputCurrent(config.input, Ii, t), k1);
-          const bits = philoxDraw(config.input.kind === 'noise' ? config.input.seed : 0, i, step, 0);
+          const bits = philoxDraw(noise!.seed, i, step, 0);
           const z = normalPair(uniform01(bits[0]), uniform01(bits[1]))[0];
           for (let c = 0; c < dim; c++) y[c]! += h * k1[c]!;
-          y[0]! += ((config.input.kind === 'noise' ? config.input.sigma : 0) / C) * Math.sqrt(h) * z;
+          y[0]! += (noise!.sigma / C) * Math.sqrt(h) * z;
         } else if (config.scheme === 'rush-larsen') {
           // Rush & Larsen (1978): V by explicit Euler, each gate x by the exact solution of dx/dt = α(1 − x) − βx with α, β frozen at V_n.
           neuronRhs(config.neuron, p, y, inputCurrent(config.input, Ii, t), k1);
@@ -104,6 +113,7 @@ export function runNeuronsReference(config: NeuronsRunConfig, substeps = 1): Neu
         }
         const v1 = y[0]!;
         if (v0 < config.threshold && v1 >= config.threshold) {
+          spikes++;
           const ts = t + (h * (config.threshold - v0)) / (v1 - v0);
           const count = stats.count[i]!;
           if (count < K) stats.spikeTimes[i * K + count] = ts;
@@ -114,11 +124,14 @@ export function runNeuronsReference(config: NeuronsRunConfig, substeps = 1): Neu
             stats.windowCount[i]!++;
           }
         }
+        for (let c = 0; c < 4; c++) states[i * 4 + c] = y[c]!;
       }
-      if ((n + 1) % config.traceEvery === 0) record((n + 1) / config.traceEvery);
+      stats.stepSpikes[step] = spikes;
+      Nprev = spikes / (M * h);
     }
-    for (let c = 0; c < dim; c++) stats.state[c * M + i] = y[c]!;
+    if ((n + 1) % config.traceEvery === 0) record((n + 1) / config.traceEvery);
   }
+  for (let i = 0; i < M; i++) for (let c = 0; c < dim; c++) stats.state[c * M + i] = states[i * 4 + c]!;
   return stats;
 }
 
