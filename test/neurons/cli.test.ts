@@ -45,18 +45,8 @@ describe('kinfire neurons', () => {
   });
 
   it.each([
-    [['neurons.model="hhx"'], 'neurons.model'],
     [['neurons.params.gNaX=1'], 'neurons.params.gNaX'],
-    [['neurons.params.C=0'], 'neurons.params.C'],
-    [['neurons.model="fhn"', 'neurons.gates="rush-larsen"'], 'neurons.gates'],
     [['neurons.I={"from":0,"to":1}'], 'neurons.count'],
-    [['neurons.count=0'], 'neurons.count'],
-    [['neurons.count=20000000'], 'neurons.count'],
-    [['neurons.traces=[3]'], 'neurons.traces.0'],
-    [['neurons.dt=-1'], 'neurons.dt'],
-    [['neurons.input={"kind":"noise","sigma":0}'], 'neurons.input.sigma'],
-    [['neurons.initial=[1,2]'], 'neurons.initial'],
-    [['neurons.window=1000'], 'neurons.window'],
     [['nnlif.b=1'], 'nnlif'],
   ] as [string[], string][])('bad input %j exits 2 naming %s, nothing written', (sets, field) => {
     const out = join(work, 'bad');
@@ -64,5 +54,25 @@ describe('kinfire neurons', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`config error: ${field}`);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it.each([
+    [{ model: 'hhx' }, 'neurons.model'],
+    [{ params: { C: 0 } }, 'neurons.params.C'],
+    [{ model: 'fhn', gates: 'rush-larsen' }, 'neurons.gates'],
+    [{ gates: 'rush-larsen', input: { kind: 'noise' } }, 'neurons.gates'],
+    [{ count: 0 }, 'neurons.count'],
+    [{ count: 20000000 }, 'neurons.count'],
+    [{ I: [1, 2], count: 3 }, 'neurons.count'],
+    [{ traces: [3] }, 'neurons.traces.0'],
+    [{ dt: -1 }, 'neurons.dt'],
+    [{ input: { kind: 'noise', sigma: 0 } }, 'neurons.input.sigma'],
+    [{ input: { kind: 'step', on: 5, off: 5 } }, 'neurons.input.off'],
+    [{ input: { kind: 'pulse' } }, 'neurons.input'],
+    [{ initial: [1, 2] }, 'neurons.initial'],
+    [{ window: 1000 }, 'neurons.window'],
+    [{ spikesPerNeuron: 2000 }, 'neurons.spikesPerNeuron'],
+  ] as [Record<string, unknown>, string][])('bad input %j is a ConfigError naming %s', (neurons, field) => {
+    expect(() => resolveNeuronsRunConfig({ model: 'neurons', neurons })).toThrow(`config error: ${field}`);
   });
 });

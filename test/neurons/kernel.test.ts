@@ -69,9 +69,9 @@ describe('neuronsStep.wgsl against the f64 twin', () => {
 });
 
 describe('reproducibility', () => {
-  it('noise, 1000 neurons: bitwise the same for workgroup sizes 64, 7 and 256 and for one block or many', async () => {
+  it('noise, 1000 neurons, 500 steps: bitwise the same for workgroup sizes 64, 7 and 256 and for one block or many', async () => {
     const ctx = await testGpu();
-    const config = resolveNeuronsRunConfig({ model: 'neurons', neurons: { model: 'hh', I: { from: 0, to: 12 }, count: 1000, T: 10, dt: 0.01, input: { kind: 'noise', sigma: 3, seed: 11 }, traces: [0, 999] } });
+    const config = resolveNeuronsRunConfig({ model: 'neurons', neurons: { model: 'hh', I: { from: 0, to: 12 }, count: 1000, T: 5, dt: 0.01, input: { kind: 'noise', sigma: 3, seed: 11 }, traces: [0, 999] } });
     const read = async (wg: number, blocks: number[]) => {
       const e = await NeuronEnsemble.create(ctx, config, { workgroupSize: wg });
       for (const b of blocks) await e.advance(b);
@@ -79,9 +79,9 @@ describe('reproducibility', () => {
       e.destroy();
       return s;
     };
-    const a = await read(64, [1000]);
-    const b = await read(7, [1, 499, 500]);
-    const c = await read(256, [333, 333, 334]);
+    const a = await read(64, [500]);
+    const b = await read(7, [1, 249, 250]);
+    const c = await read(256, [166, 167, 167]);
     expect(a.count.reduce((x, y) => x + y, 0)).toBeGreaterThan(100);
     for (const other of [b, c]) {
       expect(Buffer.from(other.state.buffer).equals(Buffer.from(a.state.buffer))).toBe(true);
@@ -90,8 +90,8 @@ describe('reproducibility', () => {
     }
     // a different seed gives different spikes
     const d = await (async () => {
-      const e = await NeuronEnsemble.create(ctx, resolveNeuronsRunConfig({ model: 'neurons', neurons: { model: 'hh', I: { from: 0, to: 12 }, count: 1000, T: 10, dt: 0.01, input: { kind: 'noise', sigma: 3, seed: 12 }, traces: [0] } }));
-      await e.advance(1000);
+      const e = await NeuronEnsemble.create(ctx, resolveNeuronsRunConfig({ model: 'neurons', neurons: { model: 'hh', I: { from: 0, to: 12 }, count: 1000, T: 5, dt: 0.01, input: { kind: 'noise', sigma: 3, seed: 12 }, traces: [0] } }));
+      await e.advance(500);
       const s = await e.readStats();
       e.destroy();
       return s;
