@@ -19,6 +19,7 @@ import { nnlifRunCommand } from './nnlifRunCommand';
 import { rawConfigFromOptions, runCommand } from './runCommand';
 import { registerBifurcation } from './bifurcationCommand';
 import { registerCompare } from './compareCommand';
+import { registerNeurons } from './neuronsCommand';
 import { registerParticles } from './particlesCommand';
 import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const raw = rawConfigFromOptions(opts);
       const family = familyOf(raw).name;
+      if (family === 'neurons') throw new ConfigError('model', 'model "neurons" is run by `kinfire neurons` (single-neuron ensembles), not `kinfire run`');
       if (family !== 'nnlif' && opts.batch.length) throw new ConfigError('--batch', `batches are solved for model "nnlif" (the config's model is ${JSON.stringify(raw.model ?? 'vc')})`);
       const summary = family === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : family === 'elapsed' ? await elapsedRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
       process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
@@ -82,6 +84,7 @@ export function buildProgram(): Command {
   registerBifurcation(program);
   registerStudy(program);
   registerParticles(program);
+  registerNeurons(program);
   registerCompare(program);
   registerView(program);
   return program;

@@ -112,6 +112,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
   const order = (field: string, ok: boolean, what: string) => {
     if (!ok) throw new ConfigError(field, what);
   };
+  if (config.family === 'neurons') throw new ConfigError('model', 'model "neurons" is run by `kinfire neurons`; particle models: "vc", "vc-threshold", "nnlif", "elapsed"');
   const vcDefaults = vcRunSchema.parse({});
   // the keys every family has: time, output, particles
   const c = config.parsed;
@@ -167,7 +168,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     dtDefault = NNLIF_DEFAULT_DT;
   } else {
     const v = config.parsed;
-    if (v.model === 'vc-limit') throw new ConfigError('model', 'model "vc-limit" has no particle system (use "vc" with a small params.eps); particle models: "vc", "vc-threshold", "nnlif"');
+    if (v.model === 'vc-limit') throw new ConfigError('model', 'model "vc-limit" has no particle system (use "vc" with a small params.eps); particle models: "vc", "vc-threshold", "nnlif", "elapsed"');
     const p = v.params;
     params = p;
     initial = v.initial;
