@@ -133,6 +133,22 @@ function boxOf(p: NnlifNetworkParams, box: [number, number]): [number, number][]
 
 /** Every steady state of a K-population network in the box, ascending in N_0 (then N_1, …), with its stability. */
 export function nnlifNetworkSteadyStates(p: NnlifNetworkParams, options: NnlifNetworkScanOptions = {}): NnlifNetworkSteadyState[] {
+  return nnlifNetworkSteadyRates(p, options).map((N) => {
+    const { V, a } = frozen(p, N);
+    const N_perturbed = [1, -1].map((direction) => evolvePerturbed(p, N, V, a, direction as 1 | -1, options.stability ?? {}));
+    const tol = (Ns: number) => Math.max(0.02 * Ns, Ns < 1 ? 0.02 : 0);
+    const stable = N_perturbed.every((Nt) => Nt !== null && Nt.every((v, k) => Math.abs(v - N[k]!) <= tol(N[k]!)));
+    return { N, V, a, stable, N_perturbed };
+  });
+}
+
+/** The drift offset V_α = Σβ b_αβ N_β and the noise a_α = a0_α + Σβ a1_αβ N_β of each population at the rates N. */
+export function nnlifNetworkFrozen(p: NnlifNetworkParams, N: number[]): { V: number[]; a: number[] } {
+  return frozen(p, N);
+}
+
+/** The rates N of every steady state in the box, ordered as nnlifNetworkSteadyStates, without the stability runs (the scan and Newton alone). */
+export function nnlifNetworkSteadyRates(p: NnlifNetworkParams, options: Omit<NnlifNetworkScanOptions, 'stability'> = {}): number[][] {
   const K = p.populations.length;
   if (K < 1 || K > 8) throw new Error('nnlif network steady states: 1 to 8 populations');
   const boxes = boxOf(p, options.box ?? [1e-8, 1e4]);
@@ -175,14 +191,7 @@ export function nnlifNetworkSteadyStates(p: NnlifNetworkParams, options: NnlifNe
     for (let alpha = 0; alpha < K; alpha++) if (Math.abs(u[alpha]! - v[alpha]!) > 1e-9) return u[alpha]! - v[alpha]!;
     return 0;
   });
-  return roots.map((x) => {
-    const N = x.map(Math.exp);
-    const { V, a } = frozen(p, N);
-    const N_perturbed = [1, -1].map((direction) => evolvePerturbed(p, N, V, a, direction as 1 | -1, options.stability ?? {}));
-    const tol = (Ns: number) => Math.max(0.02 * Ns, Ns < 1 ? 0.02 : 0);
-    const stable = N_perturbed.every((Nt) => Nt !== null && Nt.every((v, k) => Math.abs(v - N[k]!) <= tol(N[k]!)));
-    return { N, V, a, stable, N_perturbed };
-  });
+  return roots.map((x) => x.map(Math.exp));
 }
 
 function evolvePerturbed(p: NnlifNetworkParams, N: number[], V: number[], a: number[], direction: 1 | -1, o: { T?: number; nv?: number; dt?: number; delay?: number }): number[] | null {
