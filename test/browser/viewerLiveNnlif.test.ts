@@ -13,43 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nnlifSteadyRates } from '../../src/models/nnlif/steadyRate';
 import { kinfire, repoRoot } from '../helpers/cli';
 import { type Browser, chromiumPath, serveDirectory } from './harness';
-import { decodePng, saveScreenshot } from './pixels';
-import { launchViewerBrowser, openViewer, type ViewerPage } from './viewerPage';
+import { saveScreenshot } from './pixels';
+import { launchViewerBrowser, lineColorPixels, openViewer, setNumber, type ViewerPage } from './viewerPage';
 
 const chrome = chromiumPath();
 const work = mkdtempSync(join(tmpdir(), 'kinfire-live-nnlif-'));
-/** the run's line colour (#1f77b4, the first of the series cycle) */
-const RUN_RGB = [0x1f, 0x77, 0xb4];
-
-/**
- * Pixels of the run's line in the element `selector`'s screenshot: those that are the run's colour blended
- * with the white background, c = α·line + (1 − α)·255 in every channel with one α ≥ 0.4 (an antialiased
- * 1.5 px line covers no pixel fully where it lies between two rows; the grey grid and black text give no
- * common α).
- */
-async function runPixels(v: ViewerPage, selector: string): Promise<number> {
-  const png = await (await v.page.$(selector))!.screenshot({ type: 'png' });
-  const pixels = await decodePng(png);
-  let count = 0;
-  for (let k = 0; k < pixels.data.length; k += 4) {
-    const alpha = RUN_RGB.map((c, m) => (255 - pixels.data[k + m]!) / (255 - c));
-    if (Math.min(...alpha) >= 0.4 && Math.max(...alpha) - Math.min(...alpha) < 0.15) count++;
-  }
-  return count;
-}
-
-/** Type `value` into the number of the control `name` (as a user does: a change event). */
-async function setNumber(v: ViewerPage, name: string, value: string): Promise<void> {
-  await v.page.$eval(
-    `input[name="${name}"]`,
-    (el, x) => {
-      (el as HTMLInputElement).value = x;
-      el.dispatchEvent(new Event('change'));
-    },
-    value,
-  );
-}
-
 describe.skipIf(chrome === null)('the viewer, live mode for nnlif', () => {
   let server: { url: string; close(): Promise<void> };
   let browser: Browser;
@@ -87,7 +55,7 @@ describe.skipIf(chrome === null)('the viewer, live mode for nnlif', () => {
     expect(state.stopped).toBeNull();
     await new Promise((r) => setTimeout(r, 600)); // a paused view redraws 4×/s
     saveScreenshot('live-nnlif.png', await v.page.screenshot({ type: 'png' }));
-    const drawn = { density: await runPixels(v, '#density-overlay'), activity: await runPixels(v, '#plot-activity') };
+    const drawn = { density: await lineColorPixels(v, '#density-overlay'), activity: await lineColorPixels(v, '#plot-activity') };
     console.log(`pixels of the run's line: ${drawn.density} in n(v), ${drawn.activity} in N(t) (the legend's swatch alone: about 36)`);
     expect(drawn.density).toBeGreaterThan(300);
     expect(drawn.activity).toBeGreaterThan(100);

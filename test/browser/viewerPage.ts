@@ -5,6 +5,7 @@
  */
 import type { Browser, Page } from 'puppeteer-core';
 import { canvasCheckMessage, checkWebGpuCanvas, launchBrowser } from './harness';
+import { decodePng } from './pixels';
 import type { ViewerProbe } from '../../web/viewer/shell';
 
 export interface ViewerPage {
@@ -58,4 +59,42 @@ export async function openViewer(browser: Browser, url: string, viewport = { wid
       }
     },
   };
+}
+
+/** the line colours of the series cycle (SERIES_COLORS): #1f77b4, #ff7f0e (runs, populations) */
+export const LINE_RGB = [
+  [0x1f, 0x77, 0xb4],
+  [0xff, 0x7f, 0x0e],
+] as const;
+
+/**
+ * Pixels of a line of colour `rgb` (default the first series colour) in the element `selector`'s screenshot:
+ * those that are that colour blended with the white background, c = α·line + (1 − α)·255 in every channel
+ * with one α ≥ 0.4 (an antialiased 1.5 px line covers no pixel fully where it lies between two rows; the
+ * grey grid and black text give no common α). A channel of the line at 255 (the red of #ff7f0e) says
+ * nothing of α: it must stay near 255.
+ */
+export async function lineColorPixels(v: ViewerPage, selector: string, rgb: readonly number[] = LINE_RGB[0]): Promise<number> {
+  const png = await (await v.page.$(selector))!.screenshot({ type: 'png' });
+  const pixels = await decodePng(png);
+  const informative = [0, 1, 2].filter((m) => rgb[m]! < 235);
+  const saturated = [0, 1, 2].filter((m) => rgb[m]! >= 235);
+  let count = 0;
+  for (let k = 0; k < pixels.data.length; k += 4) {
+    const alpha = informative.map((m) => (255 - pixels.data[k + m]!) / (255 - rgb[m]!));
+    if (Math.min(...alpha) >= 0.4 && Math.max(...alpha) - Math.min(...alpha) < 0.15 && saturated.every((m) => pixels.data[k + m]! >= rgb[m]! - 12)) count++;
+  }
+  return count;
+}
+
+/** Type `value` into the number of the control `name` (as a user does: a change event). */
+export async function setNumber(v: ViewerPage, name: string, value: string): Promise<void> {
+  await v.page.$eval(
+    `input[name="${name}"]`,
+    (el, x) => {
+      (el as HTMLInputElement).value = x;
+      el.dispatchEvent(new Event('change'));
+    },
+    value,
+  );
 }
