@@ -1,8 +1,10 @@
 /**
  * The pieces of live mode's control panel that every model has: the transport (play, pause, one step,
  * reset, steps per frame), the model selector, a model constant as a slider with a number beside it, and
- * the line under a field that says why a value was refused. The panels of the models (liveControls.ts for
- * the vc models, liveNnlifControls.ts for nnlif) are built from them.
+ * the line under a field that says why a value was refused; panelBase puts the first and the last
+ * together with the panel's own copy of the settings. The panels of the models (liveControls.ts for the
+ * vc models, liveNnlifControls.ts for nnlif, liveElapsedControls.ts for the elapsed-time model) are built
+ * from them.
  */
 import { element } from './dom';
 
@@ -19,12 +21,12 @@ export interface SliderSpec<Key extends string = string> {
   allowed: string;
 }
 
-/** Every model live mode runs, in the model selector: the vc family (live.ts) and nnlif (liveNnlif.ts). */
-export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif'] as const;
+/** Every model live mode runs, in the model selector: the vc family (live.ts), nnlif (liveNnlif.ts) and elapsed (liveElapsed.ts). */
+export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif', 'elapsed'] as const;
 export type LiveModelChoice = (typeof LIVE_MODEL_CHOICES)[number];
 
-/** Whether a model of the selector is run by the other family's page (the switch reloads with ?model=). */
-export const isNnlifChoice = (model: string): boolean => model === 'nnlif';
+/** The page that runs a model of the selector: one per model family (a switch between pages reloads with ?model=). */
+export const livePageOf = (model: string): 'vc' | 'nnlif' | 'elapsed' => (model === 'nnlif' || model === 'elapsed' ? model : 'vc');
 
 const SLIDER_STEPS = 1000;
 
@@ -93,11 +95,24 @@ export function transportControls(on: TransportEvents): Transport {
   };
 }
 
-/** The model selector; `model` is the one shown. */
-export function modelSelect(model: LiveModelChoice, onChange: (model: LiveModelChoice) => void): HTMLSelectElement {
+/**
+ * The model selector; `model` is the one shown. A model of another page's family opens that page (with its
+ * defaults); one of this page's family goes to `onChange` (the vc page switches between its three models).
+ */
+export function modelSelect(model: LiveModelChoice, onChange: (model: LiveModelChoice) => void = () => {}): HTMLSelectElement {
   const select = element('select', { name: 'model' }, ...LIVE_MODEL_CHOICES.map((m) => element('option', { value: m, textContent: m })));
+  let shown = model;
   select.value = model;
-  select.addEventListener('change', () => onChange(select.value as LiveModelChoice));
+  select.addEventListener('change', () => {
+    const chosen = select.value as LiveModelChoice;
+    if (livePageOf(chosen) !== livePageOf(shown)) {
+      select.value = shown;
+      location.assign(liveUrlOf(chosen));
+      return;
+    }
+    shown = chosen;
+    onChange(chosen);
+  });
   return select;
 }
 
@@ -185,6 +200,48 @@ export function sliderRows<Key extends string>(specs: readonly SliderSpec<Key>[]
       }
     },
   };
+}
+
+/** What a model's panel reports: a setting changed (`changed`: its config field, or grid, spf, …), and the transport. */
+export interface PanelEvents<S> {
+  settings(next: S, changed: string): void;
+  play(): void;
+  pause(): void;
+  step(): void;
+  reset(): void;
+}
+
+/** What a model's panel lets its page do: show a config error under the control of `field` (null: clear every error), the play state, new settings. */
+export interface PanelControls<S> {
+  showError(field: string | null, message?: string): void;
+  setPlaying(playing: boolean): void;
+  set(s: S): void;
+}
+
+/**
+ * The start of every model's panel: its own copy of the settings (replaced by `set`), the lines under the
+ * fields for the config's refusals (`fallback` takes those of a field without a line), `emit` (a copy of
+ * the settings to `on.settings`) and the transport fieldset, whose steps per frame is a setting ('spf').
+ */
+export function panelBase<S extends { stepsPerFrame: number }>(initial: S, fallback: string, on: PanelEvents<S>) {
+  const base = {
+    settings: structuredClone(initial),
+    errors: fieldErrors(fallback),
+    emit(changed: string): void {
+      on.settings(structuredClone(base.settings), changed);
+    },
+    transport: transportControls({
+      play: on.play,
+      pause: on.pause,
+      step: on.step,
+      reset: on.reset,
+      stepsPerFrame: (n) => {
+        base.settings.stepsPerFrame = n;
+        base.emit('spf');
+      },
+    }),
+  };
+  return base;
 }
 
 /** A control with its label. */
