@@ -477,29 +477,36 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
   }
 
+  /** The steps of a solver made by `create`, submitted in chunks of at most 256, timed; null (said why) where it cannot be made. */
+  const timeSolverSteps = async (label: string, create: () => Promise<{ capacity: number; submitSteps(count: number): void; destroy(): void }>): Promise<Measured | null> => {
+    let solver;
+    try {
+      solver = await withOomScope(device, create);
+    } catch (e) {
+      log(`${label}: ${(e as Error).message}`);
+      return null;
+    }
+    try {
+      const chunk = Math.min(solver.capacity, 256);
+      return await measureAdaptive((n) => timer.timeSubmitted((k) => solver.submitSteps(k), n, chunk, Math.min(chunk, 4)), adaptive(100_000));
+    } finally {
+      solver.destroy();
+    }
+  };
+  const cpuText = (cpu: number | undefined) => (cpu !== undefined ? `, f64 CPU ${(cpu * 1e3).toPrecision(3)} ms/step` : '');
+
   // --- the NNLIF PDE: batches of members on one grid ---------------------------------------------------
   const nnlifPde: NnlifPdeCase[] = [];
   const sizes = o.nnlifSizes ?? (o.quick ? ([[1, 256], [64, 256]] as [number, number][]) : NNLIF_BENCH_SIZES);
   for (const [members, nv] of sizes) {
     const problem = nnlifBenchProblem(members, nv);
-    let solver: NnlifSolver;
-    try {
-      solver = await withOomScope(device, () => NnlifSolver.create(ctx, problem));
-    } catch (e) {
-      log(`nnlif PDE ${members} × ${nv}: ${(e as Error).message}`);
-      break;
-    }
-    try {
-      const chunk = Math.min(solver.capacity, 256);
-      const m = await measureAdaptive((n) => timer.timeSubmitted((k) => solver.submitSteps(k), n, chunk, Math.min(chunk, 4)), adaptive(100_000));
-      const bytes = nnlifStepBytes(members, nv);
-      const cpu = members * nv <= (o.quick ? 2 ** 14 : 2 ** 18) ? cpuNnlifSecondsPerStep(problem) * members : undefined;
-      const c: NnlifPdeCase = { members, nv, node_updates_per_s: (members * nv) / m.seconds, ...stepTiming(m, bytes, 1, fraction), ...(cpu !== undefined ? { cpu_reference_seconds_per_step: cpu } : {}) };
-      nnlifPde.push(c);
-      log(`nnlif PDE ${members} × ${nv}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${c.node_updates_per_s.toPrecision(3)} node-updates/s, ${(100 * c.roofline_fraction).toPrecision(3)}% of copy${cpu !== undefined ? `, f64 CPU ${(cpu * 1e3).toPrecision(3)} ms/step` : ''} (${m.method})`);
-    } finally {
-      solver.destroy();
-    }
+    const m = await timeSolverSteps(`nnlif PDE ${members} × ${nv}`, () => NnlifSolver.create(ctx, problem));
+    if (!m) break;
+    const bytes = nnlifStepBytes(members, nv);
+    const cpu = members * nv <= (o.quick ? 2 ** 14 : 2 ** 18) ? cpuNnlifSecondsPerStep(problem) * members : undefined;
+    const c: NnlifPdeCase = { members, nv, node_updates_per_s: (members * nv) / m.seconds, ...stepTiming(m, bytes, 1, fraction), ...(cpu !== undefined ? { cpu_reference_seconds_per_step: cpu } : {}) };
+    nnlifPde.push(c);
+    log(`nnlif PDE ${members} × ${nv}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${c.node_updates_per_s.toPrecision(3)} node-updates/s, ${(100 * c.roofline_fraction).toPrecision(3)}% of copy${cpuText(cpu)} (${m.method})`);
   }
 
   // --- the elapsed-time model: one workgroup over ns age cells, two coupling kernels --------------------
@@ -507,28 +514,18 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
   for (const kernel of ['instant', 'delay'] as const) {
     let last: ElapsedCase | undefined;
     for (const ns of o.elapsedSizes ?? (o.quick ? [256, 1024] : ELAPSED_BENCH_SIZES)) {
+      const label = `elapsed ${kernel} ${ns} cells`;
       if (last && (last.wall_seconds_per_step / last.ns) * ns > o.maxStepSeconds) {
-        log(`elapsed ${kernel} ${ns} cells: would take about ${((last.wall_seconds_per_step / last.ns) * ns).toPrecision(2)} s per step (limit ${o.maxStepSeconds} s); stopped`);
+        log(`${label}: would take about ${((last.wall_seconds_per_step / last.ns) * ns).toPrecision(2)} s per step (limit ${o.maxStepSeconds} s); stopped`);
         break;
       }
       const config = elapsedBenchConfig(kernel, ns);
-      let solver: ElapsedSolver;
-      try {
-        solver = await withOomScope(device, () => ElapsedSolver.create(ctx, config));
-      } catch (e) {
-        log(`elapsed ${kernel} ${ns} cells: ${(e as Error).message}`);
-        break;
-      }
-      try {
-        const chunk = Math.min(solver.capacity, 256);
-        const m = await measureAdaptive((n) => timer.timeSubmitted((k) => solver.submitSteps(k), n, chunk, Math.min(chunk, 4)), adaptive(100_000));
-        const cpu = ns <= (o.quick ? 2 ** 12 : 2 ** 18) ? cpuElapsedSecondsPerStep(config) : undefined;
-        last = { kernel, ns, cell_updates_per_s: ns / m.seconds, ...stepTiming(m, elapsedStepBytes(ns), 1, fraction), ...(cpu !== undefined ? { cpu_reference_seconds_per_step: cpu } : {}) };
-        elapsed.push(last);
-        log(`elapsed ${kernel} ${ns} cells: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${last.cell_updates_per_s.toPrecision(3)} cell-updates/s, ${(100 * last.roofline_fraction).toPrecision(3)}% of copy${cpu !== undefined ? `, f64 CPU ${(cpu * 1e3).toPrecision(3)} ms/step` : ''} (${m.method})`);
-      } finally {
-        solver.destroy();
-      }
+      const m = await timeSolverSteps(label, () => ElapsedSolver.create(ctx, config));
+      if (!m) break;
+      const cpu = ns <= (o.quick ? 2 ** 12 : 2 ** 18) ? cpuElapsedSecondsPerStep(config) : undefined;
+      last = { kernel, ns, cell_updates_per_s: ns / m.seconds, ...stepTiming(m, elapsedStepBytes(ns), 1, fraction), ...(cpu !== undefined ? { cpu_reference_seconds_per_step: cpu } : {}) };
+      elapsed.push(last);
+      log(`${label}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${last.cell_updates_per_s.toPrecision(3)} cell-updates/s, ${(100 * last.roofline_fraction).toPrecision(3)}% of copy${cpuText(cpu)} (${m.method})`);
     }
   }
 

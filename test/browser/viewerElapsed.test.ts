@@ -7,17 +7,17 @@
  * folder draws n(s) over the ages and N(t).
  * Screenshots go to test-output/screenshots/.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { elapsedSteadyRates } from '../../src/models/elapsed/steadyStates';
 import { resolveElapsedRunConfig } from '../../src/models/registry';
-import { kinfire, repoRoot } from '../helpers/cli';
+import { kinfire } from '../helpers/cli';
 import { startView, type ViewServer } from '../helpers/view';
-import { type Browser, chromiumPath, serveDirectory } from './harness';
+import { chromiumPath } from './harness';
 import { saveScreenshot } from './pixels';
-import { launchViewerBrowser, lineColorPixels, openViewer, setNumber, type ViewerPage } from './viewerPage';
+import { expectRunsDrawn, lineColorPixels, setNumber, viewerSuite } from './viewerPage';
 
 const chrome = chromiumPath();
 const work = mkdtempSync(join(tmpdir(), 'kinfire-viewer-elapsed-'));
@@ -33,27 +33,10 @@ const STABLE = { b: -0.8, phi0: 2, dt: 0.1 };
 const exactRate = (b: number) => elapsedSteadyRates(resolveElapsedRunConfig({ model: 'elapsed', elapsed: { b, phi0: STABLE.phi0 } }).elapsed);
 
 describe.skipIf(chrome === null)('the viewer for the elapsed-time model', () => {
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
+  const suite = viewerSuite();
+  const live = (query: string) => suite.open(`mode=live&model=elapsed&${query}`);
   let view: ViewServer | undefined;
-  const pages: ViewerPage[] = [];
-  const open = async (url: string) => {
-    const v = await openViewer(browser, url);
-    pages.push(v);
-    return v;
-  };
-  const live = (query: string) => open(`${server.url}index.html?mode=live&model=elapsed&${query}`);
-
-  beforeAll(async () => {
-    if (!existsSync(join(repoRoot, 'dist/index.html'))) throw new Error('dist/index.html is missing: npm run build builds the viewer');
-    server = await serveDirectory(join(repoRoot, 'dist'));
-    browser = await launchViewerBrowser();
-  });
-
   afterAll(async () => {
-    for (const v of pages) expect(v.errors, `console errors of ${v.page.url()}`).toEqual([]);
-    await browser?.close();
-    await server?.close();
     await view?.stop();
     rmSync(work, { recursive: true, force: true });
   });
@@ -71,12 +54,7 @@ describe.skipIf(chrome === null)('the viewer for the elapsed-time model', () => 
     expect(error).toBeLessThan(1e-3); // the twin: 6.6e-5 at t = 10, 1.2e-2 at t = 5
     expect(Math.abs(state.mass! - 1)).toBeLessThan(1e-5);
     expect(state.stopped).toBeNull();
-    await new Promise((r) => setTimeout(r, 600)); // a paused view redraws 4×/s
-    saveScreenshot('live-elapsed.png', await v.page.screenshot({ type: 'png' }));
-    const drawn = { density: await lineColorPixels(v, '#density-overlay'), activity: await lineColorPixels(v, '#plot-activity') };
-    console.log(`pixels of the run's line: ${drawn.density} in n(s), ${drawn.activity} in N(t) (the legend's swatch alone: about 36)`);
-    expect(drawn.density).toBeGreaterThan(300);
-    expect(drawn.activity).toBeGreaterThan(100);
+    await expectRunsDrawn(v, 'live-elapsed.png');
     const url = new URL(v.page.url()).searchParams;
     expect([url.get('mode'), url.get('model'), url.get('b'), url.get('dt'), url.get('kernel'), url.get('play')]).toEqual(['live', 'elapsed', String(STABLE.b), String(STABLE.dt), 'instant', '0']);
 
@@ -133,7 +111,7 @@ describe.skipIf(chrome === null)('the viewer for the elapsed-time model', () => 
   });
 
   it('the model selector leads from nnlif to elapsed, and from elapsed to the vc models', async () => {
-    const v = await open(`${server.url}index.html?mode=live&model=nnlif&play=0`);
+    const v = await suite.open('mode=live&model=nnlif&play=0');
     await v.waitFor((p) => p.frames > 0);
     await Promise.all([v.page.waitForNavigation(), v.page.select('select[name="model"]', 'elapsed')]);
     await v.waitFor((p) => p.frames > 0);
@@ -149,7 +127,7 @@ describe.skipIf(chrome === null)('the viewer for the elapsed-time model', () => 
     const cli = kinfire('run', '-q', '--set', 'model="elapsed"', '--set', 'elapsed.b=-0.5', '--set', 'time.T=2', '--set', 'time.dt=0.05', '--set', 'output.snapshots=[0,1,2]', '--out', out);
     expect(cli.code, cli.stderr).toBe(0);
     view = await startView(out);
-    const v = await open(view.url);
+    const v = await suite.openUrl(view.url);
     let state = await v.waitFor((p) => p.frames > 0 && p.step === 0, 30_000);
     expect(state.renderer).toBeNull(); // a line plot on the 2D overlay, no density image
     expect(await v.page.$eval('#controls', (el) => el.textContent)).toMatch(/run \(elapsed, the elapsed-time model\): 3 snapshots of n\(s\), \d+ age cells/);

@@ -5,14 +5,12 @@
  * population changes on the running state, the number of populations restarts, and the example's config
  * file loads into the controls. Screenshots go to test-output/screenshots/.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nnlifNetworkSteadyStates } from '../../src/models/nnlif/networkSteady';
 import { repoRoot } from '../helpers/cli';
-import { type Browser, chromiumPath, serveDirectory } from './harness';
-import { saveScreenshot } from './pixels';
-import { LINE_RGB, launchViewerBrowser, lineColorPixels, openViewer, setNumber, type ViewerPage } from './viewerPage';
+import { chromiumPath } from './harness';
+import { expectRunsDrawn, LINE_RGB, setNumber, viewerSuite } from './viewerPage';
 
 const chrome = chromiumPath();
 
@@ -28,26 +26,8 @@ const EI_PARAMS = {
 };
 
 describe.skipIf(chrome === null)('the viewer, live mode for an nnlif network', () => {
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  const pages: ViewerPage[] = [];
-  const open = async (query: string) => {
-    const v = await openViewer(browser, `${server.url}index.html?mode=live&model=nnlif&${query}`);
-    pages.push(v);
-    return v;
-  };
-
-  beforeAll(async () => {
-    if (!existsSync(join(repoRoot, 'dist/index.html'))) throw new Error('dist/index.html is missing: npm run build builds the viewer');
-    server = await serveDirectory(join(repoRoot, 'dist'));
-    browser = await launchViewerBrowser();
-  });
-
-  afterAll(async () => {
-    for (const v of pages) expect(v.errors, `console errors of ${v.page.url()}`).toEqual([]);
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = viewerSuite();
+  const open = (query: string) => suite.open(`mode=live&model=nnlif&${query}`);
 
   it('K = 2: both N_α(t) relax to the exact steady rates of the network; the mass of each population stays 1', async () => {
     const began = Date.now();
@@ -64,14 +44,7 @@ describe.skipIf(chrome === null)('the viewer, live mode for an nnlif network', (
     for (const e of errors) expect(e).toBeLessThan(1e-3);
     expect(Math.abs(state.mass! - 2)).toBeLessThan(2e-4); // Σ over the two populations of Σ w n + R
     expect(state.N).toBe(state.activity[0]);
-    await new Promise((r) => setTimeout(r, 600)); // a paused view redraws 4×/s
-    saveScreenshot('live-nnlif-network.png', await v.page.screenshot({ type: 'png' }));
-    for (const [a, rgb] of LINE_RGB.entries()) {
-      const drawn = { density: await lineColorPixels(v, '#density-overlay', rgb), activity: await lineColorPixels(v, '#plot-activity', rgb) };
-      console.log(`population ${a}: ${drawn.density} pixels of n_α(v), ${drawn.activity} of N_α(t)`);
-      expect(drawn.density).toBeGreaterThan(300);
-      expect(drawn.activity).toBeGreaterThan(100);
-    }
+    await expectRunsDrawn(v, 'live-nnlif-network.png', LINE_RGB); // n_E, N_E in blue, n_I, N_I in orange
     const url = new URL(v.page.url()).searchParams;
     expect([url.get('pops'), url.get('b'), url.get('tau'), url.get('play')]).toEqual(['E,I', '1,-0.6;0.8,-0.3', '0,0.1', '0']);
 

@@ -60,8 +60,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
   /** The solver (and particles) for `config`, from `p0` or the config's initial data, as the loop's simulation. */
   async function build(config: KinfireConfig, p0?: Float32Array): Promise<VcSimulation> {
     const { nv, ng } = config.grid;
-    shell.showMessage(`Building the solver for ${nv} × ${ng} cells (compiling kernels, uploading the initial state) …`, 'progress');
-    await new Promise((r) => setTimeout(r, 0)); // let the message paint
+    await page.building(`the solver for ${nv} × ${ng} cells (compiling kernels, uploading the initial state)`);
     const solver = await KineticSolver.create(ctx!, config, p0);
     let particles: ParticleSystem | null = null;
     if (page.settings.particles > 0) {
@@ -210,13 +209,14 @@ export async function startLive(shell: ViewerShell): Promise<void> {
   }
 
   // controls
-  const controls = liveControls(shell.controls, page.settings, {
-    settings: (next, changed) => apply(next, changed),
-    ...page.transport(() => {
+  const controls = liveControls(
+    shell.controls,
+    page.settings,
+    page.events(apply, () => {
       const current = loop.current as VcSimulation | null;
       if (current) void loop.replace(() => build(current.config));
     }),
-  });
+  );
   const colors = colorControls(shell.controls, color, (next) => {
     color = next;
     loop.redraw();

@@ -5,7 +5,7 @@
  * live.ts decides what a change means (new parameters on the same state, or a new solver).
  */
 import { element } from './dom';
-import { labelled, modelSelect, type PanelControls, type PanelEvents, panelBase, sliderRows } from './livePanel';
+import { labelled, modelSelect, type PanelControls, type PanelEvents, panelBase, panelHead, sliderRows } from './livePanel';
 import { INITIAL_PRESETS, type InitialPreset, type LiveSettings, PARAMETERS } from './liveSettings';
 
 /** `settings`: a model constant, the model, the firing-rate kind, the initial condition or the steps per frame changed */
@@ -15,7 +15,7 @@ export type LiveControls = PanelControls<LiveSettings>;
 
 export function liveControls(container: HTMLElement, initial: LiveSettings, on: LiveControlEvents): LiveControls {
   const base = panelBase(initial, 'grid', on);
-  const { errors, emit, transport } = base;
+  const { errors, emit } = base;
 
   // model (another family's model opens its page), firing rate, initial condition
   const model = modelSelect(base.settings.model, (m) => {
@@ -51,8 +51,7 @@ export function liveControls(container: HTMLElement, initial: LiveSettings, on: 
   });
 
   container.append(
-    transport.fieldset,
-    element('fieldset', {}, element('legend', { textContent: 'Model' }), labelled('model', model), labelled('φF', firing), labelled('initial', ic), errors.line('model'), errors.line('initial')),
+    ...panelHead(base, model, labelled('φF', firing), labelled('initial', ic), errors.line('model'), errors.line('initial')),
     element('fieldset', { className: 'parameters' }, element('legend', { textContent: 'Parameters' }), ...sliders.rows, errors.line('params.phiF.kind')),
     element(
       'fieldset',
@@ -68,22 +67,14 @@ export function liveControls(container: HTMLElement, initial: LiveSettings, on: 
     ),
   );
 
-  const controls: LiveControls = {
-    showError: errors.show,
-    setPlaying: transport.setPlaying,
-    set(s) {
-      base.settings = structuredClone(s);
-      model.value = s.model;
-      firing.value = s.firing;
-      ic.value = s.initial;
-      sliders.set(s.values);
-      transport.setStepsPerFrame(s.stepsPerFrame);
-      nv.value = String(s.nv);
-      ng.value = String(s.ng);
-      gmax.value = String(s.gmax);
-      particles.value = String(s.particles);
-    },
-  };
-  controls.set(base.settings);
-  return controls;
+  return base.controls((s) => {
+    model.value = s.model;
+    firing.value = s.firing;
+    ic.value = s.initial;
+    sliders.set(s.values);
+    nv.value = String(s.nv);
+    ng.value = String(s.ng);
+    gmax.value = String(s.gmax);
+    particles.value = String(s.particles);
+  });
 }

@@ -52,8 +52,7 @@ export async function startLiveElapsed(shell: ViewerShell): Promise<void> {
 
   /** The solver for `config` from its initial ages, as the loop's simulation; `why` says why it restarted. */
   async function build(config: ElapsedRunConfig, why?: string): Promise<ElapsedSimulation> {
-    shell.showMessage(`Building the elapsed solver (${config.grid.ns} age cells; compiling the kernel) …`, 'progress');
-    await new Promise((r) => setTimeout(r, 0)); // let the message paint
+    await page.building(`the elapsed solver (${config.grid.ns} age cells; compiling the kernel)`);
     const solver = await ElapsedSolver.create(ctx!, config);
     let cells = await solver.readCells();
     let X = 0;
@@ -78,35 +77,24 @@ export async function startLiveElapsed(shell: ViewerShell): Promise<void> {
       },
       draw: (t: number, history: ActivityHistory) => draw(sim, t, history, cells, X),
     });
-    loop.restart({ series: [0], mass: solver.initialMass });
+    page.begin({ series: [0], mass: solver.initialMass }, why);
     steady.schedule(config, true);
-    shell.clearMessage();
-    if (why) shell.showMessage(`Restarted from the initial data at t = 0: ${why}.`, 'info');
     return sim;
   }
 
   /** Apply new settings: the state goes on where the solver allows it (ElapsedSolver.whyNotContinued), else a restart. */
   function apply(next: ElapsedLiveSettings, changed: string): void {
-    const config = page.accept(next, elapsedLiveConfig);
-    if (!config) return;
-    if (changed === 'spf' || changed === 'window') {
-      loop.redraw();
-      return;
-    }
-    const current = loop.current as ElapsedSimulation | null;
-    if (!current) {
-      void loop.replace(() => build(config)); // a solver is being built: build the latest settings instead
-      return;
-    }
-    const [was, now] = [current.solver.config.initial, config.initial];
-    const why = ElapsedSolver.whyNotContinued(current.solver.config, config) ?? (JSON.stringify(was) !== JSON.stringify(now) ? 'the initial ages changed' : null);
-    if (why) {
-      void loop.replace(() => build(config, why));
-      return;
-    }
-    current.solver.setParameters(config);
-    steady.schedule(config);
-    loop.redraw();
+    page.change(next, changed, {
+      resolve: elapsedLiveConfig,
+      viewOnly: ['spf', 'window'],
+      build,
+      whyRestart: (current: ElapsedSimulation, config) =>
+        ElapsedSolver.whyNotContinued(current.solver.config, config) ?? (JSON.stringify(current.solver.config.initial) !== JSON.stringify(config.initial) ? 'the initial ages changed' : null),
+      goOn(current, config) {
+        current.solver.setParameters(config);
+        steady.schedule(config);
+      },
+    });
   }
 
   function draw(sim: ElapsedSimulation, t: number, history: ActivityHistory, cells: Float32Array, X: number): void {
@@ -139,13 +127,14 @@ export async function startLiveElapsed(shell: ViewerShell): Promise<void> {
     });
   }
 
-  const controls = elapsedControls(shell.controls, page.settings, {
-    settings: (next, changed) => apply(next, changed),
-    ...page.transport(() => {
+  const controls = elapsedControls(
+    shell.controls,
+    page.settings,
+    page.events(apply, () => {
       const current = loop.current as ElapsedSimulation | null;
       if (current) void loop.replace(() => build(current.solver.config));
     }),
-  });
+  );
   page.attach(controls);
   await page.start(elapsedLiveConfig, (config) => build(config));
 }

@@ -63,8 +63,7 @@ export async function startLiveNnlif(shell: ViewerShell): Promise<void> {
   /** The solver for `config` from its initial Gaussians, as the loop's simulation; `why` says why it restarted. */
   async function build(config: NnlifRunConfig, why?: string): Promise<NnlifSimulation> {
     const K = config.populations.length;
-    shell.showMessage(`Building the nnlif solver (${K > 1 ? `${K} populations × ` : ''}${config.grid.nv} nodes; compiling the kernel) …`, 'progress');
-    await new Promise((r) => setTimeout(r, 0)); // let the message paint
+    await page.building(`the nnlif solver (${K > 1 ? `${K} populations × ` : ''}${config.grid.nv} nodes; compiling the kernel)`);
     const solver = await NnlifSolver.create(ctx!, nnlifProblemOf(config, [memberOf(config)]));
     let n = await solver.readDensity();
     const sim: NnlifSimulation = solverSimulation<Pick<NnlifSimulation, 'config' | 'solver' | 'readBlock' | 'readState' | 'draw'>>(solver, () => sim.config.time.dt, () => (page.settings.window > 0 ? page.settings.window : null), {
@@ -93,37 +92,26 @@ export async function startLiveNnlif(shell: ViewerShell): Promise<void> {
       },
       draw: (t: number, history: ActivityHistory) => draw(sim, t, history, n),
     });
-    loop.restart({ series: solver.initialN.slice(0, K), mass: solver.initialMass.slice(0, K).reduce((x, y) => x + y, 0) });
+    page.begin({ series: solver.initialN.slice(0, K), mass: solver.initialMass.slice(0, K).reduce((x, y) => x + y, 0) }, why);
     steady.schedule(config, true);
-    shell.clearMessage();
-    if (why) shell.showMessage(`Restarted from the initial data at t = 0: ${why}.`, 'info');
     return sim;
   }
 
   /** Apply new settings: the state goes on where the solver allows it (NnlifSolver.whyNotContinued), else a restart. */
   function apply(next: NnlifLiveSettings, changed: string): void {
-    const config = page.accept(next, nnlifLiveConfig);
-    if (!config) return;
-    if (changed === 'spf' || changed === 'window') {
-      loop.redraw();
-      return;
-    }
-    const current = loop.current as NnlifSimulation | null;
-    if (!current) {
-      void loop.replace(() => build(config)); // a solver is being built: build the latest settings instead
-      return;
-    }
-    const why =
-      NnlifSolver.whyNotContinued(current.solver.problem, nnlifProblemOf(config, [memberOf(config)])) ??
-      (changed === 'load' ? 'a config was loaded' : current.config.populations.some((p, a) => p.initial.v0 !== config.populations[a]!.initial.v0 || p.initial.sv !== config.populations[a]!.initial.sv) ? 'the initial data changed' : null);
-    if (why) {
-      void loop.replace(() => build(config, why));
-      return;
-    }
-    current.solver.setParameters(nnlifProblemOf(config, [memberOf(config)]));
-    current.config = config;
-    steady.schedule(config);
-    loop.redraw();
+    page.change(next, changed, {
+      resolve: nnlifLiveConfig,
+      viewOnly: ['spf', 'window'],
+      build,
+      whyRestart: (current: NnlifSimulation, config) =>
+        NnlifSolver.whyNotContinued(current.solver.problem, nnlifProblemOf(config, [memberOf(config)])) ??
+        (changed === 'load' ? 'a config was loaded' : current.config.populations.some((p, a) => p.initial.v0 !== config.populations[a]!.initial.v0 || p.initial.sv !== config.populations[a]!.initial.sv) ? 'the initial data changed' : null),
+      goOn(current, config) {
+        current.solver.setParameters(nnlifProblemOf(config, [memberOf(config)]));
+        current.config = config;
+        steady.schedule(config);
+      },
+    });
   }
 
   function draw(sim: NnlifSimulation, t: number, history: ActivityHistory, n: Float32Array): void {
@@ -173,13 +161,14 @@ export async function startLiveNnlif(shell: ViewerShell): Promise<void> {
     });
   }
 
-  const controls = nnlifControls(shell.controls, page.settings, {
-    settings: (next, changed) => apply(next, changed),
-    ...page.transport(() => {
+  const controls = nnlifControls(
+    shell.controls,
+    page.settings,
+    page.events(apply, () => {
       const current = loop.current as NnlifSimulation | null;
       if (current) void loop.replace(() => build(current.config));
     }),
-  });
+  );
   page.attach(controls);
   await page.start(nnlifLiveConfig, (config) => build(config));
 }

@@ -10,7 +10,7 @@ import { ConfigError } from '../../src/models/schema';
 import { resolveNnlifRunConfig } from '../../src/models/registry';
 import { NNLIF_MAX_POPULATIONS } from '../../src/host/nnlifSolver';
 import { element } from './dom';
-import { labelled, modelSelect, type PanelControls, type PanelEvents, panelBase, type SliderSpec, sliderRows } from './livePanel';
+import { appliedNumbers, labelled, modelSelect, nmaxField, panelHead, type PanelControls, type PanelEvents, panelBase, type SliderSpec, sliderRows, windowInput } from './livePanel';
 import { fixVmin, NNLIF_COUPLING_PARAMETERS, NNLIF_POPULATION_PARAMETERS, type NnlifFiringKind, type NnlifLiveSettings, nnlifSettingsOfConfig, withPopulationCount } from './liveNnlifSettings';
 
 /** `settings`: a setting changed; `changed` is its config field (nnlif.b), or grid, window, spf, populations, load */
@@ -20,7 +20,7 @@ export type NnlifControls = PanelControls<NnlifLiveSettings>;
 
 export function nnlifControls(container: HTMLElement, initial: NnlifLiveSettings, on: NnlifControlEvents): NnlifControls {
   const base = panelBase(initial, 'grid', on);
-  const { errors, emit, transport } = base;
+  const { errors, emit } = base;
   /** the population whose constants the sliders show */
   let shown = 0;
   const pops = () => base.settings.populations;
@@ -127,41 +127,23 @@ export function nnlifControls(container: HTMLElement, initial: NnlifLiveSettings
     sliders.set(pop.values);
     sliders.enable('rate', pop.firing === 'soft');
     couplings.set(couplings.read());
-    transport.setStepsPerFrame(s.stepsPerFrame);
-    nv.value = String(s.nv);
-    dt.value = String(s.dt);
-    vmin.value = String(pop.vmin);
-    Nmax.value = String(s.Nmax);
-    span.value = String(s.window);
+    grid.set(s);
+    span.set(s);
   }
 
   // grid, time step and Nmax: applied with a button (nv and vmin move the grid)
-  const nv = element('input', { type: 'number', name: 'nv', min: '8', step: '1' });
-  const dt = element('input', { type: 'number', name: 'dt', step: 'any' });
-  const vmin = element('input', { type: 'number', name: 'vmin', step: 'any' });
-  const Nmax = element('input', { type: 'number', name: 'Nmax', step: 'any' });
-  const apply = element('button', { type: 'button', name: 'apply-grid', textContent: 'Apply' });
-  apply.addEventListener('click', () => {
-    const s = base.settings;
-    s.nv = Number(nv.value);
-    s.dt = Number(dt.value);
-    pops()[shown]!.vmin = Number(vmin.value);
-    s.Nmax = Number(Nmax.value);
-    emit('grid');
-  });
-  const span = element('input', { type: 'number', name: 'window', step: 'any', min: '0' });
-  span.addEventListener('change', () => {
-    base.settings.window = Number(span.value);
-    emit('window');
-  });
+  const grid = appliedNumbers(base, [
+    { name: 'nv', label: 'nv', hint: 'nodes of the v axis of every population; restarts', get: (s) => s.nv, put: (s, x) => (s.nv = x) },
+    { name: 'dt', label: 'dt', hint: 'time step (backward Euler, any size is stable); goes on from the state, restarts when d > 0', get: (s) => s.dt, put: (s, x) => (s.dt = x) },
+    { name: 'vmin', label: 'v min', hint: 'bottom of the v axis of the population shown; restarts', get: (s) => s.populations[shown]!.vmin, put: (s, x) => (s.populations[shown]!.vmin = x) },
+    nmaxField(),
+  ]);
+  const span = windowInput(base);
 
   container.append(
-    transport.fieldset,
-    element(
-      'fieldset',
-      {},
-      element('legend', { textContent: 'Model' }),
-      labelled('model', model),
+    ...panelHead(
+      base,
+      model,
       labelled('populations', count, `K, the populations of the network (1 … ${NNLIF_MAX_POPULATIONS}); a new one copies the last, coupled only to itself; restarts`),
       whichRow,
       labelled('threshold', firing, 'restarts: the soft threshold has the axis go on to VF + 1'),
@@ -172,43 +154,23 @@ export function nnlifControls(container: HTMLElement, initial: NnlifLiveSettings
       errors.line('nnlif.populations'),
     ),
     parameters,
-    element(
-      'fieldset',
-      {},
-      element('legend', { textContent: 'Grid and time' }),
-      labelled('nv', nv, 'nodes of the v axis of every population; restarts'),
-      labelled('dt', dt, 'time step (backward Euler, any size is stable); goes on from the state, restarts when d > 0'),
-      labelled('v min', vmin, 'bottom of the v axis of the population shown; restarts'),
-      labelled('N max', Nmax, 'a step whose N would exceed it is refused: status blowup'),
-      apply,
-      element('p', { className: 'hint', textContent: 'nv and v min restart; dt and N max go on from the running state (dt restarts when d > 0)' }),
-      errors.line('grid'),
-      errors.line('nnlif.vmin'),
-      errors.line('time'),
-      labelled('N(t) span', span, 'the span of time the N(t) plot shows'),
-    ),
+    grid.fieldset('Grid and time', 'nv and v min restart; dt and N max go on from the running state (dt restarts when d > 0)', errors.line('nnlif.vmin'), errors.line('time'), span.row),
   );
 
-  const controls: NnlifControls = {
-    /**
-     * A network's config names nnlif.populations.α.<key>: shown under the control of <key> when α is the
-     * population shown, else under the parameters with α's name.
-     */
-    showError(field, message) {
-      const match = field?.match(/^nnlif\.populations\.(\d+)\.(.+)$/);
-      if (!match) return errors.show(field, message);
-      const alpha = Number(match[1]);
-      const key = match[2]!;
-      if (alpha === shown) errors.show(key.startsWith('initial.') ? key : `nnlif.${key}`, message);
-      else errors.show('nnlif', `${pops()[alpha]?.name ?? `population ${alpha}`}: ${message ?? ''}`);
-    },
-    setPlaying: transport.setPlaying,
-    set(s) {
-      base.settings = structuredClone(s);
-      shown = Math.min(shown, s.populations.length - 1);
-      show();
-    },
+  /**
+   * A network's config names nnlif.populations.α.<key>: shown under the control of <key> when α is the
+   * population shown, else under the parameters with α's name.
+   */
+  const showError: NnlifControls['showError'] = (field, message) => {
+    const match = field?.match(/^nnlif\.populations\.(\d+)\.(.+)$/);
+    if (!match) return errors.show(field, message);
+    const alpha = Number(match[1]);
+    const key = match[2]!;
+    if (alpha === shown) errors.show(key.startsWith('initial.') ? key : `nnlif.${key}`, message);
+    else errors.show('nnlif', `${pops()[alpha]?.name ?? `population ${alpha}`}: ${message ?? ''}`);
   };
-  controls.set(base.settings);
-  return controls;
+  return base.controls((s) => {
+    shown = Math.min(shown, s.populations.length - 1);
+    show();
+  }, showError);
 }

@@ -51,9 +51,53 @@ export class LivePage<S> {
     panel.setPlaying(this.loop.playing);
   }
 
-  /** The transport events of a panel: play, pause and one step go to the loop, reset to `reset`. */
-  transport(reset: () => void) {
-    return { play: () => this.loop.play(), pause: () => this.loop.pause(), step: () => this.loop.step(), reset };
+  /** The events of a panel: new settings go to `settings`, play, pause and one step to the loop, reset to `reset`. */
+  events(settings: (next: S, changed: string) => void, reset: () => void) {
+    return { settings, play: () => this.loop.play(), pause: () => this.loop.pause(), step: () => this.loop.step(), reset };
+  }
+
+  /** Say that a simulation is being built (compiling kernels), and let the message paint. */
+  async building(what: string): Promise<void> {
+    this.o.shell.showMessage(`Building ${what} …`, 'progress');
+    await new Promise((r) => setTimeout(r, 0));
+  }
+
+  /** A new simulation is built: its N(t) starts at t = 0 with `initial`; `why` says why it restarted. */
+  begin(initial: { series: number[]; mass: number }, why?: string): void {
+    this.loop.restart(initial);
+    this.o.shell.clearMessage();
+    if (why) this.o.shell.showMessage(`Restarted from the initial data at t = 0: ${why}.`, 'info');
+  }
+
+  /**
+   * New settings on a page whose simulation can go on from its state: their config (refused: nothing
+   * changes); a setting of the view alone (`viewOnly`) redraws; while a simulation is being built, the latest
+   * config is built instead; else `whyRestart` says why the state cannot go on (a restart, saying why) or
+   * null, and `goOn` applies the config to the running simulation.
+   */
+  change<C, Sim extends LiveSimulation>(
+    next: S,
+    changed: string,
+    o: { resolve(s: S): C; viewOnly: readonly string[]; build(config: C, why?: string): Promise<Sim>; whyRestart(current: Sim, config: C): string | null; goOn(current: Sim, config: C): void },
+  ): void {
+    const config = this.accept(next, o.resolve);
+    if (!config) return;
+    if (o.viewOnly.includes(changed)) {
+      this.loop.redraw();
+      return;
+    }
+    const current = this.loop.current as Sim | null;
+    if (!current) {
+      void this.loop.replace(() => o.build(config));
+      return;
+    }
+    const why = o.whyRestart(current, config);
+    if (why) {
+      void this.loop.replace(() => o.build(config, why));
+      return;
+    }
+    o.goOn(current, config);
+    this.loop.redraw();
   }
 
   /**

@@ -221,10 +221,19 @@ export interface PanelControls<S> {
 /**
  * The start of every model's panel: its own copy of the settings (replaced by `set`), the lines under the
  * fields for the config's refusals (`fallback` takes those of a field without a line), `emit` (a copy of
- * the settings to `on.settings`) and the transport fieldset, whose steps per frame is a setting ('spf').
+ * the settings to `on.settings`), the transport fieldset, whose steps per frame is a setting ('spf'), and
+ * `controls`, the panel's PanelControls once `show` puts settings into its own fields (shown at once).
  */
-export function panelBase<S extends { stepsPerFrame: number }>(initial: S, fallback: string, on: PanelEvents<S>) {
-  const base = {
+export interface PanelBase<S> {
+  settings: S;
+  readonly errors: FieldErrors;
+  emit(changed: string): void;
+  readonly transport: Transport;
+  controls(show: (s: S) => void, showError?: PanelControls<S>['showError']): PanelControls<S>;
+}
+
+export function panelBase<S extends { stepsPerFrame: number }>(initial: S, fallback: string, on: PanelEvents<S>): PanelBase<S> {
+  const base: PanelBase<S> = {
     settings: structuredClone(initial),
     errors: fieldErrors(fallback),
     emit(changed: string): void {
@@ -240,8 +249,75 @@ export function panelBase<S extends { stepsPerFrame: number }>(initial: S, fallb
         base.emit('spf');
       },
     }),
+    controls(show: (s: S) => void, showError: PanelControls<S>['showError'] = base.errors.show): PanelControls<S> {
+      const controls: PanelControls<S> = {
+        showError,
+        setPlaying: base.transport.setPlaying,
+        set(s) {
+          base.settings = structuredClone(s);
+          show(base.settings);
+          base.transport.setStepsPerFrame(s.stepsPerFrame);
+        },
+      };
+      controls.set(base.settings);
+      return controls;
+    },
   };
   return base;
+}
+
+/** A number field of the panel that goes into the settings with the others of its button (the grid: it may restart). */
+export interface AppliedNumber<S> {
+  name: string;
+  label: string;
+  hint: string;
+  get(s: S): number;
+  put(s: S, x: number): void;
+}
+
+/**
+ * Number fields applied together with one button (`changed`: 'grid'): their fieldset (the rows, the button,
+ * a hint, the error line of 'grid', then `after`), and `set` to show settings in them.
+ */
+export function appliedNumbers<S>(base: PanelBase<S>, fields: readonly AppliedNumber<S>[]) {
+  const inputs = fields.map((f) => element('input', { type: 'number', name: f.name, step: 'any' }));
+  const button = element('button', { type: 'button', name: 'apply-grid', textContent: 'Apply' });
+  button.addEventListener('click', () => {
+    fields.forEach((f, k) => f.put(base.settings, Number(inputs[k]!.value)));
+    base.emit('grid');
+  });
+  return {
+    fieldset: (legend: string, hint: string, ...after: HTMLElement[]) =>
+      element('fieldset', {}, element('legend', { textContent: legend }), ...fields.map((f, k) => labelled(f.label, inputs[k]!, f.hint)), button, element('p', { className: 'hint', textContent: hint }), base.errors.line('grid'), ...after),
+    set(s: S): void {
+      fields.forEach((f, k) => (inputs[k]!.value = String(f.get(s))));
+    },
+  };
+}
+
+/** N max among the applied numbers: a step whose N would exceed it is refused (status blowup). */
+export function nmaxField<S extends { Nmax: number }>(): AppliedNumber<S> {
+  return { name: 'Nmax', label: 'N max', hint: 'a step whose N would exceed it is refused: status blowup', get: (s) => s.Nmax, put: (s, x) => (s.Nmax = x) };
+}
+
+/** The panel's first two fieldsets: the transport, and the model (its selector, then `rows`). */
+export function panelHead<S>(base: PanelBase<S>, model: HTMLSelectElement, ...rows: HTMLElement[]): HTMLElement[] {
+  return [base.transport.fieldset, element('fieldset', {}, element('legend', { textContent: 'Model' }), labelled('model', model), ...rows)];
+}
+
+/** The span of time of the N(t) plot, a setting of the view ('window'). */
+export function windowInput<S extends { window: number }>(base: PanelBase<S>) {
+  const span = element('input', { type: 'number', name: 'window', step: 'any', min: '0' });
+  span.addEventListener('change', () => {
+    base.settings.window = Number(span.value);
+    base.emit('window');
+  });
+  return {
+    row: labelled('N(t) span', span, 'the span of time the N(t) plot shows'),
+    set(s: S): void {
+      span.value = String(s.window);
+    },
+  };
 }
 
 /** A control with its label. */
