@@ -46,8 +46,9 @@ export interface ElapsedLiveSettings {
 }
 
 /**
- * Live mode's own defaults: dt = 0.02 (the CLI's 0.01 halves the time a frame moves on; a step costs the
- * same on any grid while the kernel's workgroup barriers dominate), and the plot's span and pace.
+ * Live mode's own defaults: dt = 0.02 (with the CLI's 0.01 a frame moves time on half as far: on SwiftShader
+ * a frame takes about one step, its latency and readbacks costing more than the step), the delay and τ
+ * offered when their kernel is chosen, the width and floor of the kinds that use them, the plot's span and pace.
  */
 const LIVE_DEFAULTS = { dt: 0.02, window: 10, stepsPerFrame: 50, d: 0.5, tau: 0.5, w: 0.1, smin: 0 };
 
