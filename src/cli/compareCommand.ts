@@ -22,7 +22,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { type CompareHooks, type CompareResult, compareConfigs, runComparison } from '../host/compare';
 import { nnlifCompareConfigs, runNnlifComparison } from '../host/nnlifCompare';
 import { elapsedCompareConfigs, runElapsedComparison } from '../host/elapsedCompare';
-import { describeElapsed } from '../io/elapsedResults';
+import { describeElapsed } from '../models/elapsed/config';
 import { elapsedSteadyRates } from '../models/elapsed/steadyStates';
 import { type AdapterSummary, describeAdapter } from '../host/gpu';
 import { checkParticleMemory } from '../host/particleSystem';

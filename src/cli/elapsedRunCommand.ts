@@ -4,7 +4,8 @@
  */
 import { runElapsed } from '../host/elapsedRun';
 import { describeAdapter } from '../host/gpu';
-import { type ElapsedSnapshotFile, type ElapsedSummary, describeElapsed, elapsedActivityCsv, elapsedRunFigure, makeElapsedSummary, writeElapsedSnapshot } from '../io/elapsedResults';
+import { type ElapsedSnapshotFile, type ElapsedSummary, elapsedActivityCsv, elapsedRunFigure, makeElapsedSummary, writeElapsedSnapshot } from '../io/elapsedResults';
+import { describeElapsed } from '../models/elapsed/config';
 import { resolveElapsedRunConfig } from '../models/registry';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';

@@ -32,7 +32,7 @@ import { applyOverrides, type ParticleConfig, type ParticleElapsed, type Particl
 import { nnlifKernelParams, nnlifParticleSteadyRates } from '../models/particles/nnlifReference';
 import { nnlifSteadyDensity } from '../models/nnlif/steadyRate';
 import { elapsedSteadyRates, steadyCells } from '../models/elapsed/steadyStates';
-import { describeElapsed } from '../io/elapsedResults';
+import { describeElapsed } from '../models/elapsed/config';
 import { renderHeatmapPng } from '../render/png/heatmap';
 import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter } from './progress';

@@ -47,6 +47,17 @@ export const ELAPSED_FRAMES = 400;
 
 const STATUS_OF: Record<ElapsedSolverStatus, ElapsedRunStatus> = { running: 'ok', blowup: 'blowup', nonfinite: 'nonfinite' };
 
+/**
+ * Why the run stopped, for the user: the step refused at time `t` (step `step`), the state kept at `keptT`;
+ * undefined while it runs. Shared by the CLI run and the viewer's live mode.
+ */
+export function elapsedStopMessage(status: ElapsedSolverStatus, Nmax: number, where: { t: number; step: number; keptT: number }): string | undefined {
+  const at = `t = ${where.t.toPrecision(6)} (step ${where.step}); kept the last good state, t = ${where.keptT.toPrecision(6)}`;
+  if (status === 'blowup') return `N(t) exceeded time.Nmax = ${Nmax} at ${at}`;
+  if (status === 'nonfinite') return `the step at ${at} gave a non-finite N or X`;
+  return undefined;
+}
+
 export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hooks: ElapsedRunHooks = {}): Promise<ElapsedRunResult> {
   const { dt, steps, T } = config.time;
   const ns = config.grid.ns;
@@ -109,8 +120,7 @@ export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hook
     const n = await density();
     if (loop.stop && !written.has(loop.steps)) await hooks.onSnapshot?.({ t: loop.steps * dt, step: loop.steps, n });
     const status = STATUS_OF[state.status];
-    const at = `t = ${((state.taken + 1) * dt).toPrecision(6)} (step ${state.taken + 1}); kept the last good state, t = ${(state.taken * dt).toPrecision(6)}`;
-    const message = status === 'blowup' ? `N(t) exceeded time.Nmax = ${config.time.Nmax} at ${at}` : status === 'nonfinite' ? `the step at ${at} gave a non-finite N or X` : undefined;
+    const message = elapsedStopMessage(state.status, config.time.Nmax, { t: (state.taken + 1) * dt, step: state.taken + 1, keptT: state.taken * dt });
     const tt = t.slice(0, sample);
     const NN = N.subarray(0, sample);
     return {

@@ -9,7 +9,7 @@
  */
 import type { ElapsedRunResult } from '../host/elapsedRun';
 import type { AdapterSummary } from '../host/gpu';
-import type { ElapsedRunConfig } from '../models/elapsed/config';
+import { describeElapsed, type ElapsedRunConfig } from '../models/elapsed/config';
 import type { OscillationMeasure } from '../models/elapsed/oscillation';
 import { renderHeatmapPng } from '../render/png/heatmap';
 import { renderLinePlotPng } from '../render/png/lineplot';
@@ -22,15 +22,6 @@ export interface ElapsedSnapshotFile {
   step: number;
   npy: string;
   png: string;
-}
-
-export function describeElapsed(config: Pick<ElapsedRunConfig, 'elapsed' | 'kernel'>): string {
-  const m = config.elapsed;
-  const k = config.kernel;
-  const kernel = k.kind === 'delay' ? `delay d = ${k.d}` : k.kind === 'exponential' ? `exponential τ = ${k.tau}` : 'instant';
-  const firing = m.firing === 'sigmoid' ? `sigmoid φ0 = ${m.phi0}, w = ${m.w}` : `threshold φ0 = ${Number.isFinite(m.phi0) ? m.phi0 : '∞'}`;
-  const age = m.thresholdAge === 'linear' ? `s* = max(${m.s0} − ${m.k}X, ${m.smin})` : `s* = ${m.s0}/(1 + ${m.k}X)`;
-  return `b = ${m.b}, ${kernel}, ${firing}, ${age}`;
 }
 
 export function elapsedActivityCsv(r: ElapsedRunResult): string {

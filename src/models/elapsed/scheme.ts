@@ -137,11 +137,11 @@ export class ElapsedReference {
   nonuniqueSteps = 0;
   lastNonunique = false;
   private readonly past: Float64Array;
-  private readonly decay: number;
+  private decay: number;
 
   constructor(
-    readonly model: ElapsedModel,
-    readonly kernel: ElapsedKernel,
+    public model: ElapsedModel,
+    public kernel: ElapsedKernel,
     readonly dt: number,
     readonly delaySteps: number,
     initial: Float64Array,
@@ -159,6 +159,18 @@ export class ElapsedReference {
 
   get ns(): number {
     return this.ring.length;
+  }
+
+  /**
+   * Go on from the current state with another model and kernel (as ElapsedSolver.setParameters): the cells,
+   * N, Y and the delay ring are kept; the kernel keeps its kind (and a delay its length in steps).
+   */
+  setParameters(model: ElapsedModel, kernel: ElapsedKernel): void {
+    if (kernel.kind !== this.kernel.kind) throw new Error(`elapsed twin: the kernel keeps its kind (${this.kernel.kind}, got ${kernel.kind})`);
+    if (kernel.kind === 'delay' && Math.round(kernel.d / this.dt) !== this.delaySteps) throw new Error('elapsed twin: the delay keeps its length in steps');
+    this.model = model;
+    this.kernel = kernel;
+    this.decay = kernelDecay(kernel, this.dt);
   }
 
   /** the mass of logical cell i (ages [i·dt, (i+1)·dt)) */

@@ -148,6 +148,11 @@ export function nnlifNetworkStateAt(p: NnlifNetworkParams, N: number[], stabilit
   return { N, V, a, stable, N_perturbed };
 }
 
+/** The drift offset V_α = Σβ b_αβ N_β and the noise a_α = a0_α + Σβ a1_αβ N_β of each population at the rates N. */
+export function nnlifNetworkFrozen(p: NnlifNetworkParams, N: number[]): { V: number[]; a: number[] } {
+  return frozen(p, N);
+}
+
 /** The rates N of every steady state in the box (the root search alone, without stability), in the order of nnlifNetworkSteadyStates. */
 export function nnlifNetworkSteadyRates(p: NnlifNetworkParams, options: Omit<NnlifNetworkScanOptions, 'stability'> = {}): number[][] {
   const K = p.populations.length;
