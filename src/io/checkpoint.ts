@@ -96,7 +96,9 @@ export function decodeCheckpoint(bytes: Uint8Array, where = 'checkpoint'): { hea
       const v = value as { $blob?: number; type?: TypeName; $num?: string };
       if (typeof v.$blob === 'number' && v.type && TYPES[v.type]) {
         const { offset, bytes: length } = blobs[v.$blob]!;
-        const copy = bytes.slice(start + offset, start + offset + length);
+        // a copy of its own (Buffer.slice would be a view into the file's pool)
+        const copy = new Uint8Array(length);
+        copy.set(bytes.subarray(start + offset, start + offset + length));
         const Type = TYPES[v.type];
         return new Type(copy.buffer, 0, length / Type.BYTES_PER_ELEMENT);
       }
