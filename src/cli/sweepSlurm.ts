@@ -213,8 +213,9 @@ export function registerSweepSlurm(sweep: Command): void {
     .option('--name <name>', 'job name (default kinfire-sweep)')
     .option('--max-running <k>', 'at most k tasks at once (--array=…%k)')
     .option('--submit', 'submit the script with sbatch and print the job id')
-    .action((opts: SlurmCliOptions) => {
-      const r = sweepSlurmCommand(opts);
+    .action((_opts: SlurmCliOptions, cmd: Command) => {
+      // --spec and --out are also options of `sweep` itself, which may take them: read both.
+      const r = sweepSlurmCommand(cmd.optsWithGlobals<SlurmCliOptions>());
       process.stdout.write(`${JSON.stringify({ script: r.script, ...(r.job ? { job: r.job } : {}) })}\n`);
     });
 }

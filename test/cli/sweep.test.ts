@@ -1,5 +1,6 @@
 /** `kinfire sweep` on one machine (the built CLI): points, shards, reruns, collect, and bad input. */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +86,24 @@ describe('kinfire sweep (local)', () => {
     expect(c.code, c.stderr).toBe(0);
     expect(json(c.stdout).figure).toBe('every steady state N against params.b');
     expect(existsSync(join(out, 'sweep.png'))).toBe(true);
+  });
+
+  it('sweep slurm writes the sbatch array script into DIR/slurm/ (bash accepts it), refusing bad options before writing', () => {
+    const out = path('slurm');
+    const bad = kinfire('sweep', 'slurm', '--spec', spec, '--out', out, '--time', '1', '--signal-before', '120');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--signal-before: must be shorter than the time limit (60 s from --time 1; got 120 s)');
+    expect(existsSync(out)).toBe(false);
+    const r = kinfire('sweep', 'slurm', '--spec', spec, '--out', out, '--tasks', '2', '--time', '00:30:00', '--partition', 'gpu');
+    expect(r.code, r.stderr).toBe(0);
+    const script = join(out, 'slurm', 'sweep.sbatch');
+    expect(json(r.stdout)).toEqual({ script });
+    const text = readFileSync(script, 'utf8');
+    expect(text).toContain('#SBATCH --array=0-1\n');
+    expect(text).toContain(`sweep --spec ${spec} --out ${out} &`);
+    const syntax = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
+    expect(syntax.status, syntax.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).points).toHaveLength(4);
   });
 
   it('refuses bad input with exit 2, naming the field, and writes nothing', () => {
