@@ -20,13 +20,13 @@ export interface ResumeOptions {
 }
 
 /** The checkpoint header of an interrupted run folder (after putting back the working area of a killed one). */
-export function interruptedRun(dir: string): CheckpointHeader {
+export function interruptedRun(dir: string): CheckpointHeader & { marker: string } {
   PendingResults.recoverLeftovers(dir);
   const marker = existsSync(dir) ? resultsFolderMarker(dir) : null;
   if (!marker) throw new OutputDirError(`${dir}: is not a kinfire results folder${existsSync(dir) ? '' : ' (it does not exist)'}; kinfire resume continues a run stopped by a signal`);
   if (marker.status !== 'interrupted') throw new OutputDirError(`${dir}: holds finished results of \`kinfire ${marker.command}\`; there is nothing to resume`);
   try {
-    return readCheckpointFile(join(dir, CHECKPOINT_FILE)).header;
+    return { ...readCheckpointFile(join(dir, CHECKPOINT_FILE)).header, marker: marker.command };
   } catch (e) {
     if (e instanceof CheckpointError) throw new OutputDirError(`${dir}: ${e.message}; run it again with --force`);
     throw e;
@@ -41,7 +41,8 @@ export async function resumeCommand(dir: string, opts: ResumeOptions = {}, log: 
   if (!opts.quiet) log(`kinfire resume: ${dir} at step ${header.step} of ${header.steps} (t = ${header.t.toPrecision(6)}), model family ${header.family}`);
   if (header.family === 'nnlif') return nnlifRunCommand(header.raw, { ...common, batch: (o.batch as string[]) ?? [] }, pkg.version, log);
   if (header.family === 'elapsed') return elapsedRunCommand(header.raw, common, pkg.version, log);
-  return runCommand({ ...common, raw: header.raw }, pkg.version, log);
+  // an interrupted `kinfire demo` goes on as the demo (its folder's marker says demo)
+  return runCommand({ ...common, raw: header.raw, ...(header.marker === 'demo' ? { demo: true } : {}) }, pkg.version, log);
 }
 
 export function registerResume(program: Command): void {

@@ -88,6 +88,31 @@ describe('kinfire sweep (local)', () => {
     expect(existsSync(join(out, 'sweep.png'))).toBe(true);
   });
 
+  it('run and particles points are what kinfire run and kinfire particles write for the same config', () => {
+    const base = { model: 'nnlif', grid: { nv: 50 }, time: { T: 0.05 } };
+    const run = writeSpec('run.json', { command: 'run', base, points: [{ 'nnlif.b': 0.5, 'nnlif.tau': 0.1 }] });
+    const parts = writeSpec('particles.json', { command: 'particles', base: { ...base, particles: { count: 2000 } }, points: [{ 'nnlif.b': 0.5 }] });
+    for (const [name, specPath] of [['run', run], ['particles', parts]] as const) {
+      const r = kinfire('sweep', '--spec', specPath, '--out', path(`sw-${name}`), '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const direct = kinfire('run', '--set', 'model=nnlif', '--set', 'grid.nv=50', '--set', 'time.T=0.05', '--set', 'nnlif.b=0.5', '--set', 'nnlif.tau=0.1', '--out', path('direct-run'), '--quiet');
+    expect(direct.code, direct.stderr).toBe(0);
+    const directParticles = kinfire('particles', '--set', 'model=nnlif', '--set', 'grid.nv=50', '--set', 'time.T=0.05', '--set', 'particles.count=2000', '--set', 'nnlif.b=0.5', '--out', path('direct-particles'), '--quiet');
+    expect(directParticles.code, directParticles.stderr).toBe(0);
+    for (const [sweep, one] of [[join(path('sw-run'), 'points', '000_b=0.5_tau=0.1'), path('direct-run')], [join(path('sw-particles'), 'points', '000_b=0.5'), path('direct-particles')]]) {
+      expect(readdirSync(sweep!).sort()).toEqual(readdirSync(one!).sort());
+      expect(readFileSync(join(sweep!, 'activity.csv'), 'utf8')).toBe(readFileSync(join(one!, 'activity.csv'), 'utf8'));
+    }
+    const c = kinfire('sweep', 'collect', path('sw-run'));
+    expect(c.code, c.stderr).toBe(0);
+    const [header, row] = readFileSync(join(path('sw-run'), 'sweep.csv'), 'utf8').trim().split('\n');
+    const summary = JSON.parse(readFileSync(join(path('direct-run'), 'summary.json'), 'utf8'));
+    const cells = Object.fromEntries(header!.split(',').map((k, i) => [k, row!.split(',')[i]]));
+    expect(cells).toMatchObject({ id: '000_b=0.5_tau=0.1', 'nnlif.b': '0.5', 'nnlif.tau': '0.1', status: 'done', result: 'ok', N_final: String(summary.N_final), steps: String(summary.steps) });
+    expect(header).not.toContain('wall_s');
+  });
+
   it('sweep slurm writes the sbatch array script into DIR/slurm/ (bash accepts it), refusing bad options before writing', () => {
     const out = path('slurm');
     const bad = kinfire('sweep', 'slurm', '--spec', spec, '--out', out, '--time', '1', '--signal-before', '120');
