@@ -5,13 +5,14 @@
  * elapsed-time model; after SIGKILL the last periodic checkpoint survives.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { kinfire, repoRoot } from '../helpers/cli';
 
 const root = mkdtempSync(join(tmpdir(), 'kinfire-resume-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Starts `kinfire run …`, sends `signal` once its progress passes `tenth` tenths of the steps, and returns its exit. */
 function runAndStop(args: string[], signal: NodeJS.Signals, tenth: number): Promise<{ code: number | null; stderr: string; stoppedAt: number }> {

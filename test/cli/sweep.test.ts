@@ -1,12 +1,13 @@
 /** `kinfire sweep` on one machine (the built CLI): points, shards, reruns, collect, and bad input. */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { kinfire, kinfireWithEnv } from '../helpers/cli';
 
 const root = mkdtempSync(join(tmpdir(), 'kinfire-sweep-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const path = (name: string) => join(root, name);
 function writeSpec(name: string, body: unknown): string {
   writeFileSync(path(name), JSON.stringify(body));

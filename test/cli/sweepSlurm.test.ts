@@ -6,7 +6,7 @@
  * `sweep collect` must then give exactly the sweep.csv of the same sweep run locally without interruption,
  * and every point folder the same files.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ describe.skipIf(why !== null)('kinfire sweep on a real Slurm cluster', () => {
   });
   afterAll(async () => {
     await cluster?.stop();
+    rmSync(root, { recursive: true, force: true });
   });
 
   const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { points: { id: string; index: number; status: string; pid?: number; attempts?: number }[] };

@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { slurmScript, slurmTimeSeconds } from '../../src/cli/sweepSlurm';
 import { loadSweepSpec, resolveShard, shardPoints } from '../../src/cli/sweepSpec';
 import { ConfigError } from '../../src/models/config';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinfire-sweepspec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 function spec(body: unknown): string {
   const path = join(dir, `spec${n++}.json`);
