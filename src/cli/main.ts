@@ -23,6 +23,9 @@ import { registerNeurons } from './neuronsCommand';
 import { registerParticles } from './particlesCommand';
 import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
+import { registerSweep } from './sweepCommand';
+import { registerResume } from './resumeCommand';
+import { DEFAULT_CHECKPOINT_EVERY } from './checkpointing';
 import { registerView } from './viewCommand';
 import { familyOf } from '../models/registry';
 
@@ -51,6 +54,7 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'no progress output')
     .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
     .option('-b, --batch <key=values>', 'model nnlif: solve many members at once, e.g. nnlif.b=0:3:64 (start:stop:count) or nnlif.tau=0,0.1; several --batch make a product', collect, [])
+    .option('--checkpoint-every <seconds>', `write a checkpoint every so many seconds of wall time (0: only when stopped by SIGINT or SIGTERM); \`kinfire resume DIR\` continues from it`, String(DEFAULT_CHECKPOINT_EVERY))
     .action(async (opts) => {
       const raw = rawConfigFromOptions(opts);
       const family = familyOf(raw).name;
@@ -87,6 +91,8 @@ export function buildProgram(): Command {
   registerNeurons(program);
   registerCompare(program);
   registerView(program);
+  registerSweep(program);
+  registerResume(program);
   return program;
 }
 
@@ -112,7 +118,8 @@ export async function main(argv = process.argv): Promise<number> {
       return 2;
     }
     if (e instanceof RunInterrupted) {
-      process.stderr.write(`\nkinfire: stopped by ${e.signal}; the partial results were removed and nothing was written\n`);
+      if (e.kept.length) process.stderr.write(`\nkinfire: stopped by ${e.signal}; ${e.kept.join(', ')} holds the run up to its checkpoint (status interrupted): continue with \`kinfire resume ${e.kept[0]}\`\n`);
+      else process.stderr.write(`\nkinfire: stopped by ${e.signal}; the partial results were removed and nothing was written\n`);
       return signalExitCode(e.signal);
     }
     const code = (e as NodeJS.ErrnoException).code;

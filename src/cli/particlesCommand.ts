@@ -48,6 +48,8 @@ export interface ParticlesOptions {
   quiet?: boolean;
   /** run more than LONG_RUN_STEPS steps */
   allowLong?: boolean;
+  /** the config itself, instead of --config and --set (a point of kinfire sweep) */
+  raw?: Record<string, unknown>;
 }
 
 export interface ParticleSnapshotRecord {
@@ -270,7 +272,7 @@ export function makeParticlesSummary(
 
 export async function particlesCommand(options: ParticlesOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ParticlesSummary> {
   // Everything that can reject the input happens before the results folder exists.
-  const config = particlesConfigFromOptions(options);
+  const config = options.raw ? resolveParticleConfig(options.raw) : particlesConfigFromOptions(options);
   return withGpuAndFolder(options.out, { force: !!options.force, command: 'particles', version: version }, async (ctx, reservation) => {
     checkParticleMemory(config, ctx.cpuAdapter, totalmem());
     await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runParticles(ctx, calibrationConfig(config))).stepsPerSecond);
