@@ -113,6 +113,27 @@ export function compareConfigs(raw: unknown, count = 1): CompareConfigs {
 }
 
 /** One count's row: the errors and means of PopulationComparison (of the whole network), and the run's facts. */
+/**
+ * The PDE and particle configs of a 1D comparison (nnlif, elapsed): the PDE records N at every step and the
+ * density at T, the particles the same steps with `count` neurons; refused when their time steps differ.
+ */
+export function pdeParticleConfigs<Pde extends { time: { dt: number; steps: number; T: number }; output: { snapshots: number[] } }>(
+  raw: unknown,
+  count: number,
+  resolvePde: (input: unknown) => Pde,
+): { pde: Pde; particles: ParticleConfig } {
+  const r = structuredClone((raw ?? {}) as Record<string, unknown>);
+  const output = { ...((r.output as Record<string, unknown>) ?? {}), every: 1, snapshots: undefined };
+  const pde = resolvePde({ ...r, output });
+  pde.output.snapshots = [pde.time.T];
+  const particles = resolveParticleConfig({ ...r, particles: { ...((r.particles as Record<string, unknown>) ?? {}), count }, output });
+  particles.output.snapshots = [particles.time.T];
+  if (Math.abs(pde.time.dt - particles.time.dt) > 1e-12 * pde.time.dt || pde.time.steps !== particles.time.steps) {
+    throw new ConfigError('time.dt', `the PDE dt ${pde.time.dt} and the particle dt ${particles.time.dt} differ`);
+  }
+  return { pde, particles };
+}
+
 export interface CountComparison extends Omit<PopulationComparison, 'name'> {
   count: number;
   seed: number;

@@ -16,10 +16,10 @@
  * previous step's N (explicit) where the PDE solves N = G(N) in the step (implicit); with the exponential
  * kernel the neurons see the filtered activity at the start of the step, the PDE at its end: O(dt) apart.
  */
-import { ConfigError, type ParticleConfig, resolveParticleConfig } from '../models/config';
+import type { ParticleConfig } from '../models/config';
 import type { ElapsedRunConfig } from '../models/elapsed/config';
 import { resolveElapsedRunConfig } from '../models/registry';
-import { activityL1, type CompareHooks, type CompareResult, comparisonResult, type CountComparison } from './compare';
+import { activityL1, pdeParticleConfigs, type CompareHooks, type CompareResult, comparisonResult, type CountComparison } from './compare';
 import { runElapsed } from './elapsedRun';
 import type { GpuContext } from './gpu';
 import { runParticles } from './particleRun';
@@ -32,16 +32,7 @@ export interface ElapsedCompareConfigs {
 
 /** The PDE and particle configs of an elapsed comparison (N at every step, n(s) at T). */
 export function elapsedCompareConfigs(raw: unknown, count = 1): ElapsedCompareConfigs {
-  const r = structuredClone((raw ?? {}) as Record<string, unknown>);
-  const output = { ...((r.output as Record<string, unknown>) ?? {}), every: 1, snapshots: undefined };
-  const pde = resolveElapsedRunConfig({ ...r, output });
-  pde.output.snapshots = [pde.time.T];
-  const particles = resolveParticleConfig({ ...r, particles: { ...((r.particles as Record<string, unknown>) ?? {}), count }, output });
-  particles.output.snapshots = [particles.time.T];
-  if (Math.abs(pde.time.dt - particles.time.dt) > 1e-12 * pde.time.dt || pde.time.steps !== particles.time.steps) {
-    throw new ConfigError('time.dt', `the PDE dt ${pde.time.dt} and the particle dt ${particles.time.dt} differ`);
-  }
-  return { pde, particles };
+  return pdeParticleConfigs(raw, count, resolveElapsedRunConfig);
 }
 
 /** Σ |h − n| ds over the age cells. */

@@ -18,11 +18,11 @@
  * O(h², dt) error and the particles' O(dt) time error. The two share the model's definitions: N = 0
  * before t = 0 (the PDE's history, the particles' first feedback), and the delay seen as N(t − d).
  */
-import { ConfigError, type ParticleConfig, resolveParticleConfig } from '../models/config';
+import type { ParticleConfig } from '../models/config';
 import { type NnlifRunConfig } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { type NnlifGrid, nodeOf } from '../models/nnlif/fokkerPlanck';
-import { activityL1, type CompareHooks, type CompareResult, comparisonResult, type CountComparison, type PopulationComparison } from './compare';
+import { activityL1, pdeParticleConfigs, type CompareHooks, type CompareResult, comparisonResult, type CountComparison, type PopulationComparison } from './compare';
 import type { GpuContext } from './gpu';
 import { runNnlif } from './nnlifRun';
 import { runParticles } from './particleRun';
@@ -35,16 +35,7 @@ export interface NnlifCompareConfigs {
 
 /** The PDE and particle configs of an nnlif comparison (N at every step, n at T). */
 export function nnlifCompareConfigs(raw: unknown, count = 1): NnlifCompareConfigs {
-  const r = structuredClone((raw ?? {}) as Record<string, unknown>);
-  const output = { ...((r.output as Record<string, unknown>) ?? {}), every: 1, snapshots: undefined };
-  const pde = resolveNnlifRunConfig({ ...r, output });
-  pde.output.snapshots = [pde.time.T];
-  const particles = resolveParticleConfig({ ...r, particles: { ...((r.particles as Record<string, unknown>) ?? {}), count }, output });
-  particles.output.snapshots = [particles.time.T];
-  if (Math.abs(pde.time.dt - particles.time.dt) > 1e-12 * pde.time.dt || pde.time.steps !== particles.time.steps) {
-    throw new ConfigError('time.dt', `the PDE dt ${pde.time.dt} and the particle dt ${particles.time.dt} differ`);
-  }
-  return { pde, particles };
+  return pdeParticleConfigs(raw, count, resolveNnlifRunConfig);
 }
 
 /** The PDE's node values averaged over `cells` equal cells of [lo, hi] (the linear interpolant; 0 beyond the last node of a hard threshold). */
