@@ -14,6 +14,7 @@ import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import { gridOf } from '../../src/models/discretization';
 import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, nnlifStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
 import { createCopyKernel } from './copyKernel';
+import { benchField, type FieldBenchCase } from './fieldBench';
 import { type AdaptiveOptions, GpuTimer, type Measured, measureAdaptive, type TimingMethod } from './timing';
 
 export interface SuiteOptions {
@@ -133,6 +134,9 @@ export interface SuiteResults {
   kernels: KernelCase[];
   particles: ParticleCase[];
   nnlif_pde?: NnlifPdeCase[];
+  /** the Wilson–Cowan plane: the ETDRK4 step and the forward 2D FFT (fieldBench.ts) */
+  field?: FieldBenchCase[];
+  field_stopped?: string;
   sweeps: { copy: SweepLimit; kinetic: Record<KineticModel, SweepLimit>; particles: Record<ParticleBenchModel, SweepLimit> };
 }
 
@@ -449,6 +453,10 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
   }
 
+  // --- the Wilson–Cowan plane: its step and its FFT ------------------------------------------------------
+  const fieldSides = o.quick ? [256] : [256, 512, 1024, 2048, 4096, 8192];
+  const field = await benchField(ctx, fieldSides, (submit, chunk) => measureAdaptive((n) => timer.timeSubmitted(submit, n, chunk, Math.min(chunk, 2)), adaptive(100_000)), roofline, o.maxStepSeconds, log);
+
   return {
     timing: { method: timer.method, note: timer.note },
     roofline,
@@ -457,6 +465,8 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     kernels,
     particles,
     nnlif_pde: nnlifPde,
+    field: field.cases,
+    ...(field.stopped ? { field_stopped: field.stopped } : {}),
     sweeps: { copy: copySweep, kinetic: kineticSweeps, particles: particleSweeps },
   };
 }

@@ -12,6 +12,8 @@ import densityRender from '../shaders/densityRender.wgsl?raw';
 import diagnostics from '../shaders/diagnostics.wgsl?raw';
 import elapsedBindings from '../shaders/elapsedBindings.wgsl?raw';
 import elapsedStep from '../shaders/elapsedStep.wgsl?raw';
+import fft from '../shaders/fft.wgsl?raw';
+import fieldStep from '../shaders/fieldStep.wgsl?raw';
 import nnlifBindings from '../shaders/nnlifBindings.wgsl?raw';
 import nnlifStep from '../shaders/nnlifStep.wgsl?raw';
 import particlesBindings from '../shaders/particlesBindings.wgsl?raw';
@@ -24,7 +26,7 @@ import reduce from '../shaders/reduce.wgsl?raw';
 import rowStep from '../shaders/rowStep.wgsl?raw';
 import vTransport from '../shaders/vTransport.wgsl?raw';
 
-export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender, nnlifBindings, nnlifStep, elapsedBindings, elapsedStep } as const;
+export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender, nnlifBindings, nnlifStep, elapsedBindings, elapsedStep, fft, fieldStep } as const;
 export type ShaderFile = keyof typeof shaderFiles;
 export type Defines = Record<string, boolean | number | string>;
 

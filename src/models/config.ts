@@ -94,6 +94,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     if (!ok) throw new ConfigError(field, what);
   };
   if (config.family === 'elapsed') throw new ConfigError('model', 'model "elapsed" has no particle system yet; particle models: "vc", "vc-threshold", "nnlif"');
+  if (config.family === 'field') throw new ConfigError('model', 'model "field" (the Wilson–Cowan field) has no particle system; run it with kinfire field; particle models: "vc", "vc-threshold", "nnlif"');
   const vcDefaults = vcRunSchema.parse({});
   // the keys every family has: time, output, particles
   const c = config.parsed;

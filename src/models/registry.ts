@@ -7,13 +7,14 @@
  */
 import { z } from 'zod';
 import { type ElapsedRunConfig, elapsedRunSchema, resolveElapsedParsed } from './elapsed/config';
+import { type FieldRunConfig, fieldRunSchema, resolveFieldParsed } from './field/config';
 import { type NnlifRunConfig, nnlifRunSchema, resolveNnlifParsed } from './nnlif/config';
 import { ConfigError, parseWith } from './schema';
 import { type KinfireConfig, resolveVcConfig, VC_MODELS, vcRunSchema } from './vc/config';
 
 export interface ModelFamily {
   /** the family's name, as in src/models/<name>/ */
-  name: 'vc' | 'nnlif' | 'elapsed';
+  name: 'vc' | 'nnlif' | 'elapsed' | 'field';
   /** the values of `model` it takes */
   models: readonly string[];
   /** its run config (a strict object with a `model` key) */
@@ -28,6 +29,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   { name: 'vc', models: VC_MODELS, schema: vcRunSchema, block: 'params', title: 'the vc models' },
   { name: 'nnlif', models: ['nnlif'], schema: nnlifRunSchema, block: 'nnlif', title: 'the nnlif model' },
   { name: 'elapsed', models: ['elapsed'], schema: elapsedRunSchema, block: 'elapsed', title: 'the elapsed-time model' },
+  { name: 'field', models: ['field'], schema: fieldRunSchema, block: 'field', title: 'the Wilson–Cowan field' },
 ];
 
 export const MODELS = MODEL_FAMILIES.flatMap((f) => f.models);
@@ -35,9 +37,9 @@ export const MODELS = MODEL_FAMILIES.flatMap((f) => f.models);
 /** Every run config, the union on `model` (a missing model is "vc"). */
 export const configSchema = z.preprocess(
   (x) => (typeof x === 'object' && x !== null && !Array.isArray(x) && !('model' in x) ? { ...x, model: 'vc' } : x),
-  z.discriminatedUnion('model', [vcRunSchema, nnlifRunSchema, elapsedRunSchema]),
+  z.discriminatedUnion('model', [vcRunSchema, nnlifRunSchema, elapsedRunSchema, fieldRunSchema]),
 );
-export type ConfigInput = z.input<typeof vcRunSchema> | z.input<typeof nnlifRunSchema> | z.input<typeof elapsedRunSchema>;
+export type ConfigInput = z.input<typeof vcRunSchema> | z.input<typeof nnlifRunSchema> | z.input<typeof elapsedRunSchema> | z.input<typeof fieldRunSchema>;
 
 const quoted = (models: readonly string[]) => models.map((m) => JSON.stringify(m)).join(', ');
 
@@ -85,10 +87,11 @@ export function wrongFamilyHint(family: ModelFamily): (key: string, where: strin
 /** Parses a raw config with its family's schema. */
 export function parseConfig(
   raw: unknown,
-): { family: 'vc'; parsed: z.output<typeof vcRunSchema> } | { family: 'nnlif'; parsed: z.output<typeof nnlifRunSchema> } | { family: 'elapsed'; parsed: z.output<typeof elapsedRunSchema> } {
+): { family: 'vc'; parsed: z.output<typeof vcRunSchema> } | { family: 'nnlif'; parsed: z.output<typeof nnlifRunSchema> } | { family: 'elapsed'; parsed: z.output<typeof elapsedRunSchema> } | { family: 'field'; parsed: z.output<typeof fieldRunSchema> } {
   const family = familyOf(raw);
   if (family.name === 'nnlif') return { family: 'nnlif', parsed: parseWith(nnlifRunSchema, raw, wrongFamilyHint(family)) };
   if (family.name === 'elapsed') return { family: 'elapsed', parsed: parseWith(elapsedRunSchema, raw, wrongFamilyHint(family)) };
+  if (family.name === 'field') return { family: 'field', parsed: parseWith(fieldRunSchema, raw, wrongFamilyHint(family)) };
   return { family: 'vc', parsed: parseWith(vcRunSchema, raw, wrongFamilyHint(family)) };
 }
 
@@ -116,4 +119,11 @@ export function resolveElapsedRunConfig(input: unknown): ElapsedRunConfig {
   const c = parseConfig(input);
   if (c.family !== 'elapsed') throw new ConfigError('model', `must be "elapsed" for the elapsed-time model (got ${JSON.stringify(c.parsed.model)})`);
   return resolveElapsedParsed(c.parsed);
+}
+
+/** Validate and resolve a config for the Wilson–Cowan field (model "field"); the .npy files it names are read later (src/io/fieldInputs.ts). */
+export function resolveFieldRunConfig(input: unknown): FieldRunConfig {
+  const c = parseConfig(input);
+  if (c.family !== 'field') throw new ConfigError('model', `must be "field" for the Wilson–Cowan field (got ${JSON.stringify(c.parsed.model)})`);
+  return resolveFieldParsed(c.parsed);
 }
