@@ -25,7 +25,9 @@ describe('kinfire field', () => {
     expect(rows[0]).toBe('t,mean,max,k_dominant,amplitude,mode_x,mode_y');
     expect(rows).toHaveLength(1 + 1 + 5);
     const lastRow = rows[rows.length - 1]!.split(',').map(Number);
-    expect(lastRow[3]).toBeCloseTo(s.predicted.k, 10);
+    // on the plane's lattice |m|² = 4 and 5 grow at nearly the same rate (0.883, 0.849): either may lead at t = 2
+    expect(lastRow[3]).toBeCloseTo(s.measured.k_dominant_final, 10);
+    expect([(2 * Math.PI * 2) / 14, (2 * Math.PI * Math.sqrt(5)) / 14].some((k) => Math.abs(k - lastRow[3]!) < 1e-9)).toBe(true);
     const N = decodeNpy(readFileSync(join(out, s.snapshots[0].npy)));
     expect(N.shape).toEqual([64, 64]);
     for (const png of [s.snapshots[0].png, s.snapshots[0].view, 'run.png']) expect(readFileSync(join(out, png)).subarray(1, 4).toString()).toBe('PNG');
