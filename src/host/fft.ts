@@ -100,7 +100,7 @@ export class GpuFft {
     if (errors.length) throw new Error(`fft.wgsl does not compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
     const make = (entryPoint: string, constants?: Record<string, number>) => device.createComputePipelineAsync({ label: `fft ${entryPoint} n=${n}${constants ? ` ${JSON.stringify(constants)}` : ''}`, layout: 'auto', compute: { module, entryPoint, ...(constants ? { constants } : {}) } });
     const wg = Math.max(1, Math.min(256, n / 2));
-    const [rows, pass, multiply, transpose] = await Promise.all([useShared ? make('fftRowsShared', { FFT_N: n, FFT_WG: wg }) : undefined, make('fftPassGlobal'), make('spectrumMultiply'), make('transpose')]);
+    const [rows, pass, multiply, transpose] = await Promise.all([useShared ? make('fftRowsShared', { FFT_N: n, FFT_WG: wg }) : undefined, make('fftPassGlobal'), make('spectrumMultiply'), make(ctx.cpuAdapter ? 'transposeDirect' : 'transpose')]);
     const error = await device.popErrorScope();
     if (error) throw new Error(`WebGPU validation failed while building the FFT: ${error.message}`);
     return { rows, pass: pass!, multiply: multiply!, transpose: transpose! };
@@ -184,7 +184,8 @@ export class GpuFft {
     const pass = encoder.beginComputePass({ label: 'fft transpose' });
     pass.setPipeline(this.pipelines.transpose);
     pass.setBindGroup(0, this.bindGroup(this.pipelines.transpose, 'transpose', [[0, this.uniform({ width, height })], [4, src], [5, dst]]));
-    pass.dispatchWorkgroups(Math.ceil(width / 16), Math.ceil(height / 16));
+    if (this.ctx.cpuAdapter) pass.dispatchWorkgroups(...GpuFft.groups2d(width * height, 64, this.ctx.limits.maxComputeWorkgroupsPerDimension));
+    else pass.dispatchWorkgroups(Math.ceil(width / 16), Math.ceil(height / 16));
     pass.end();
   }
 

@@ -32,7 +32,7 @@ export interface FieldBlock {
 export const FIELD_HISTORY_SLOTS = 2048;
 const WG = 256;
 
-type PipelineName = 'pack' | 'stage' | 'reduce' | 'specPartial' | 'specReduce' | 'matvec';
+type PipelineName = 'pack' | 'stage' | 'partials' | 'reduce' | 'specPartial' | 'specReduce' | 'matvec' | 'matvecRow';
 type Name = 'u' | 'stageA' | 'acc' | 'nu' | 'X' | 'Y' | 'source' | 'partials' | 'counter' | 'history' | 'specPartials' | 'spectrum' | 'weights' | 'W';
 
 export interface FieldSolverOptions {
@@ -42,6 +42,11 @@ export interface FieldSolverOptions {
   fftRoute?: 'shared' | 'global';
   /** the Philox seed of the noise */
   seed?: number;
+}
+
+/** The number P of strided partial reductions (each sums the points t, t + P, …): about 64 points each, at most 65536. */
+export function partialCount(cells: number): number {
+  return Math.max(1, Math.min(65536, Math.ceil(cells / 64)));
 }
 
 /** The bytes of GPU memory a field of `cells` points needs (state, stages, the two complex buffers, the multiplier). */
@@ -62,10 +67,11 @@ function fieldPipelines(device: GPUDevice): Promise<Record<PipelineName, GPUComp
       const errors = info.messages.filter((m) => m.type === 'error');
       if (errors.length) throw new Error(`fieldStep.wgsl does not compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
       const make = (entryPoint: string) => device.createComputePipelineAsync({ label: `field ${entryPoint}`, layout: 'auto', compute: { module, entryPoint } });
-      const [pack, stage, reduce, specPartial, specReduce, matvec] = await Promise.all(['fieldPack', 'fieldStage', 'fieldReduce', 'fieldSpectrumPartial', 'fieldSpectrumReduce', 'fieldMatvec'].map(make));
+      const names: [PipelineName, string][] = [['pack', 'fieldPack'], ['stage', 'fieldStage'], ['partials', 'fieldPartials'], ['reduce', 'fieldReduce'], ['specPartial', 'fieldSpectrumPartial'], ['specReduce', 'fieldSpectrumReduce'], ['matvec', 'fieldMatvec'], ['matvecRow', 'fieldMatvecRow']];
+      const made = await Promise.all(names.map(([, entry]) => make(entry)));
       const error = await device.popErrorScope();
       if (error) throw new Error(`WebGPU validation failed while building the field kernels: ${error.message}`);
-      return { pack: pack!, stage: stage!, reduce: reduce!, specPartial: specPartial!, specReduce: specReduce!, matvec: matvec! };
+      return Object.fromEntries(names.map(([name], k) => [name, made[k]!])) as Record<PipelineName, GPUComputePipeline>;
     })();
     pipelineCache.set(device, p);
     p.catch(() => pipelineCache.delete(device));
@@ -79,6 +85,8 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
   private checkpointStep = 0;
   private readonly checkpoint: BufferCheckpoint<'u' | 'counter'>;
   private readonly groupCount: [number, number];
+  /** the dispatch of the P strided partial reductions (64 invocations a workgroup) */
+  private readonly partialGroups: [number, number];
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -93,6 +101,9 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
     const groups = Math.ceil(problem.cells / WG);
     const x = Math.min(groups, ctx.limits.maxComputeWorkgroupsPerDimension);
     this.groupCount = [x, Math.ceil(groups / x)];
+    const pg = Math.ceil(partialCount(problem.cells) / 64);
+    const px = Math.min(pg, ctx.limits.maxComputeWorkgroupsPerDimension);
+    this.partialGroups = [px, Math.ceil(pg / px)];
   }
 
   static async create(ctx: GpuContext, problem: FieldProblem, initial: ArrayLike<number>, options: FieldSolverOptions = {}): Promise<FieldSolver> {
@@ -109,9 +120,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
 
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     const buf = (label: string, size: number) => device.createBuffer({ label: `field ${label}`, size: Math.max(16, Math.ceil(size / 16) * 16), usage: storage });
-    const groups = Math.ceil(cells / WG);
-    const gx = Math.min(groups, ctx.limits.maxComputeWorkgroupsPerDimension);
-    const partialCount = gx * Math.ceil(groups / gx);
+    const partials = partialCount(cells);
     const buffers: Record<Name, GPUBuffer> = {
       u: buf('N', 4 * cells),
       stageA: buf('stage a', 4 * cells),
@@ -120,10 +129,10 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
       X: buf('complex X', 8 * cells),
       Y: buf('complex Y', 8 * cells),
       source: buf('source', problem.source ? 4 * cells : 16),
-      partials: buf('partials', 16 * partialCount),
+      partials: buf('partials', 16 * partials),
       counter: buf('counter', 16),
       history: buf('history', 16 * FIELD_HISTORY_SLOTS),
-      specPartials: buf('spectrum partials', 8 * partialCount),
+      specPartials: buf('spectrum partials', 8 * partials),
       spectrum: buf('spectrum history', 16 * FIELD_HISTORY_SLOTS),
       weights: buf('multiplier', network ? 16 : 8 * cells),
       W: buf('W', network ? 4 * cells * cells : 16),
@@ -141,11 +150,16 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
       const n = c.n;
       const m = problem.multiplier!;
       const w = new Float32Array(2 * cells);
+      let wmax = 0;
+      for (let k = 0; k < cells; k++) wmax = Math.max(wmax, Math.abs(m[2 * k]!), Math.abs(m[2 * k + 1]!));
+      // multipliers below 1e-20 of the largest change nothing in f32 but would make denormal products, which
+      // a CPU adapter computes ~100× slower: they are set to 0 (a Gaussian's ŵ at the grid's top k is e^{−200})
+      const flush = (v: number) => (Math.abs(v) < 1e-20 * wmax ? 0 : v / cells);
       for (let k = 0; k < cells; k++) {
         // plane: the convolving pass sees row kx, column ky (after the transpose)
         const src = c.dim === 2 ? (k % n) * n + Math.floor(k / n) : k;
-        w[2 * k] = m[2 * src]! / cells;
-        w[2 * k + 1] = m[2 * src + 1]! / cells;
+        w[2 * k] = flush(m[2 * src]!);
+        w[2 * k + 1] = flush(m[2 * src + 1]!);
       }
       device.queue.writeBuffer(buffers.weights, 0, w);
     } else device.queue.writeBuffer(buffers.W, 0, Float32Array.from(problem.W!));
@@ -164,7 +178,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
         hasSource: problem.source ? 1 : 0,
         noise: problem.noise > 0 ? 1 : 0,
         seed: [seedLo, seedHi],
-        partials: partialCount,
+        partials,
         capacity: FIELD_HISTORY_SLOTS,
         sigmaKind: s.kind === 'logistic' ? 0 : s.kind === 'logistic-shifted' ? 1 : 2,
         noiseStream: FIELD_NOISE_STREAM,
@@ -220,8 +234,11 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
     const { X, Y, weights } = this.buffers;
     if (c.domain === 'network') {
       const M = this.problem.cells;
-      const x = Math.min(M, this.ctx.limits.maxComputeWorkgroupsPerDimension);
-      this.dispatch(encoder, 'matvec', this.group('matvec', this.uniforms.pack, 'matvec', [[5, 'X'], [12, 'W'], [13, 'Y']]), [x, Math.ceil(M / x)]);
+      const maxGroups = this.ctx.limits.maxComputeWorkgroupsPerDimension;
+      // a workgroup per row on a GPU; an invocation per row (no barrier) on a CPU adapter
+      const [kind, groups] = this.ctx.cpuAdapter ? (['matvecRow', Math.ceil(M / 64)] as const) : (['matvec', M] as const);
+      const x = Math.min(groups, maxGroups);
+      this.dispatch(encoder, kind, this.group(kind, this.uniforms.pack, kind, [[5, 'X'], [12, 'W'], [13, 'Y']]), [x, Math.ceil(groups / x)]);
       encoder.copyBufferToBuffer(Y, 0, X, 0, 8 * M);
     } else if (c.dim === 2) this.fft!.encodeConvolve2d(encoder, X, Y, weights);
     else this.fft!.encodeRows(encoder, X, Y, 1, 'convolve', weights);
@@ -229,13 +246,14 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
 
   /** The step's dispatches (and, if asked for at this step, the spectrum's). */
   private encodeStep(encoder: GPUCommandEncoder, stepAfter: number): void {
-    const stageEntries: [number, Name][] = [[1, 'u'], [2, 'stageA'], [3, 'acc'], [4, 'nu'], [5, 'X'], [6, 'source'], [7, 'partials'], [8, 'counter']];
+    const stageEntries: [number, Name][] = [[1, 'u'], [2, 'stageA'], [3, 'acc'], [4, 'nu'], [5, 'X'], [6, 'source'], [8, 'counter']];
     this.dispatch(encoder, 'pack', this.group('pack', this.uniforms.pack, 'sigma', [[1, 'u'], [5, 'X']]), this.groupCount);
     const stages = this.problem.config.time.scheme === 'etd1' ? [4] : [0, 1, 2, 3];
     for (const stage of stages) {
       this.encodeCoupling(encoder);
       this.dispatch(encoder, 'stage', this.group('stage', this.uniforms.stages[stage]!, `stage${stage}`, stageEntries), this.groupCount);
     }
+    this.dispatch(encoder, 'partials', this.group('partials', this.uniforms.pack, 'partials', [[1, 'u'], [7, 'partials']]), this.partialGroups);
     this.dispatch(encoder, 'reduce', this.group('reduce', this.uniforms.pack, 'reduce', [[7, 'partials'], [8, 'counter'], [9, 'history']]), [1, 1]);
     if (this.options.spectrumAt?.(stepAfter) && this.problem.config.domain !== 'network') this.encodeSpectrum(encoder);
   }
@@ -249,7 +267,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
       this.fft!.encodeForward2d(encoder, this.buffers.X, this.buffers.Y);
       spec = 'Y';
     } else this.fft!.encodeRows(encoder, this.buffers.X, this.buffers.Y, 1, 'forward');
-    this.dispatch(encoder, 'specPartial', this.group('specPartial', this.uniforms.pack, `partial${spec}`, [[5, spec], [10, 'specPartials']]), this.groupCount);
+    this.dispatch(encoder, 'specPartial', this.group('specPartial', this.uniforms.pack, `partial${spec}`, [[5, spec], [10, 'specPartials']]), this.partialGroups);
     this.dispatch(encoder, 'specReduce', this.group('specReduce', this.uniforms.pack, `reduce${spec}`, [[5, spec], [8, 'counter'], [10, 'specPartials'], [11, 'spectrum']]), [1, 1]);
   }
 

@@ -21,7 +21,9 @@
 //                   them, and compile for half a minute at n = 1024.
 //   fftPassGlobal   one pass p of the same algorithm for rows of any length, src → dst (rows longer than fit).
 //   spectrumMultiply  data ← data·weights, pointwise (the multiplier for the global route).
-//   transpose       dst (width × height) ← src (height × width), 16 × 16 tiles in workgroup memory.
+//   transpose       dst (width × height) ← src (height × width), 16 × 16 tiles in workgroup memory (GPUs);
+//   transposeDirect the same, one element per invocation, no barrier (CPU adapters: SwiftShader runs a kernel with a
+//                   barrier invocation by invocation as coroutines, 200× slower here).
 
 struct FftParams {
   n: u32,        // transform length (a power of two)
@@ -152,4 +154,15 @@ fn transpose(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) li
   if (ox < fft.height && oy < fft.width) {
     fftDst[oy * fft.height + ox] = fftTile[lid.x * 17u + lid.y];
   }
+}
+
+@compute @workgroup_size(64)
+fn transposeDirect(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (t >= fft.width * fft.height) {
+    return;
+  }
+  let y = t / fft.width;
+  let x = t % fft.width;
+  fftDst[x * fft.height + y] = fftSrc[t];
 }

@@ -7,12 +7,17 @@
 //   fieldStage 0      Nu = conv.x + s;  nu = Nu;  acc = f1·Nu;  a = E2·u + Q·Nu;  conv ← (σ(a), 0)
 //   [convolution]     fieldStage 1: Na;  acc += 2f2·Na;  b = E2·u + Q·Na;  conv ← (σ(b), 0)
 //   [convolution]     fieldStage 2: Nb;  acc += 2f2·Nb;  c = E2·a + Q·(2Nb − nu);  conv ← (σ(c), 0)
-//   [convolution]     fieldStage 3: Nc;  u ← E·u + acc + f3·Nc (+ noise)   and the block's partial reductions
-// ETD1: fieldPack, convolution, fieldStage 4: u ← E·u + g·(conv.x + s) (+ noise) and the partials.
-//   fieldReduce       one workgroup: the partials, in a fixed order, into history[step mod capacity]
+//   [convolution]     fieldStage 3: Nc;  u ← E·u + acc + f3·Nc (+ noise)
+// ETD1: fieldPack, convolution, fieldStage 4: u ← E·u + g·(conv.x + s) (+ noise).
+//   fieldPartials     invocation t of P: (sum, max, max |u|, bad) over the points t, t + P, t + 2P, … in order
+//   fieldReduce       one workgroup: the P partials, in a fixed order, into history[step mod capacity]
 //                     = (mean, max, max |u|, 1 if a value was not finite); counter[0] += 1
+// Only fieldReduce and fieldSpectrumReduce (one workgroup each) and the GPU form of the matrix–vector product use
+// barriers: SwiftShader runs a kernel with a barrier invocation by invocation as coroutines (the pointwise stage
+// took 2.3 s at 256² with the reduction's barriers in it, against 7 ms for the pack without).
 // Spectral diagnostics (after some steps): fieldPack in identity mode, the forward FFT, then
-//   fieldSpectrumPartial / fieldSpectrumReduce: the mode ≠ 0 of largest |û|² (the smallest index on ties) into
+//   fieldSpectrumPartial (strided as fieldPartials) / fieldSpectrumReduce: the mode ≠ 0 of largest |û|² (the smallest
+//   index on ties) into
 //   spectrum[(counter − 1) mod capacity] = (bits of |û|², index, bits of Re û(0), Im û(0)) (u32: an index never
 //   passes through a float, where a denormal could be flushed).
 // Every reduction is a fixed-order tree: a run is bitwise reproducible.
@@ -102,33 +107,9 @@ fn badValue(x: f32) -> bool {
   return !(abs(x) <= F32_BIG);
 }
 
-// The tree reduction of the workgroup's (sum, max, max |·|, bad) into partials[group]. Uniform control flow.
-fn reduceGroup(lid: u32, group: u32, x: f32, valid: bool) {
-  let bad = valid && badValue(x);
-  let clean = select(0.0, x, valid && !bad);
-  redSum[lid] = clean;
-  redMax[lid] = select(-F32_BIG, clean, valid && !bad);
-  redAbs[lid] = abs(clean);
-  redBad[lid] = select(0.0, 1.0, bad);
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      redSum[lid] = redSum[lid] + redSum[lid + s];
-      redMax[lid] = max(redMax[lid], redMax[lid + s]);
-      redAbs[lid] = max(redAbs[lid], redAbs[lid + s]);
-      redBad[lid] = max(redBad[lid], redBad[lid + s]);
-    }
-    workgroupBarrier();
-  }
-  if (lid == 0u) {
-    partials[group] = vec4f(redSum[0], redMax[0], redAbs[0], redBad[0]);
-  }
-}
-
 @compute @workgroup_size(WG)
 fn fieldStage(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = linearIndex(wid, nwg, lid);
-  let group = wid.y * nwg.x + wid.x;
   let valid = i < params.cells;
   let j = min(i, params.cells - 1u);
   let F = conv[j].x + select(params.s0, source[j], params.hasSource == 1u);
@@ -164,16 +145,38 @@ fn fieldStage(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
       unew = unew + params.noiseAmp * normalPair(uniform01(bits.x), uniform01(bits.y)).x;
     }
   }
-  if (stage < 3u) {
-    if (valid) {
-      conv[i] = vec2f(sigmaOf(next), 0.0);
-    }
+  if (!valid) {
     return;
   }
-  if (valid) {
+  if (stage < 3u) {
+    conv[i] = vec2f(sigmaOf(next), 0.0);
+  } else {
     u[i] = unew;
   }
-  reduceGroup(lid, group, unew, valid);
+}
+
+@compute @workgroup_size(64)
+fn fieldPartials(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  let P = params.partials;
+  if (t >= P) {
+    return;
+  }
+  var s = 0.0;
+  var mx = -F32_BIG;
+  var ab = 0.0;
+  var bad = 0.0;
+  for (var i = t; i < params.cells; i = i + P) {
+    let x = u[i];
+    if (badValue(x)) {
+      bad = 1.0;
+    } else {
+      s = s + x;
+      mx = max(mx, x);
+      ab = max(ab, abs(x));
+    }
+  }
+  partials[t] = vec4f(s, mx, ab, bad);
 }
 
 @compute @workgroup_size(WG)
@@ -221,27 +224,27 @@ fn specBetter(p: f32, i: u32, q: f32, j: u32) -> bool {
   return p > q || (p == q && i < j);
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(64)
 fn fieldSpectrumPartial(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = linearIndex(wid, nwg, lid);
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  let P = params.partials;
+  if (t >= P) {
+    return;
+  }
   var p = -1.0;
-  if (i > 0u && i < params.cells) {
-    let z = conv[i];
-    p = z.x * z.x + z.y * z.y;
-  }
-  specPow[lid] = p;
-  specIdx[lid] = i;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s && specBetter(specPow[lid + s], specIdx[lid + s], specPow[lid], specIdx[lid])) {
-      specPow[lid] = specPow[lid + s];
-      specIdx[lid] = specIdx[lid + s];
+  var idx = 0xffffffffu;
+  for (var i = t; i < params.cells; i = i + P) {
+    if (i == 0u) {
+      continue; // the mode 0 is left out
     }
-    workgroupBarrier();
+    let z = conv[i];
+    let q = z.x * z.x + z.y * z.y;
+    if (specBetter(q, i, p, idx)) {
+      p = q;
+      idx = i;
+    }
   }
-  if (lid == 0u) {
-    specPartials[wid.y * nwg.x + wid.x] = vec2u(bitcast<u32>(specPow[0]), specIdx[0]);
-  }
+  specPartials[t] = vec2u(bitcast<u32>(p), idx);
 }
 
 @compute @workgroup_size(WG)
@@ -300,4 +303,19 @@ fn fieldMatvec(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   if (lid == 0u) {
     matvecOut[row] = vec2f(mvSum[0], 0.0);
   }
+}
+
+// The same product, one invocation per row summing j = 0 … M − 1 in order (CPU adapters: no barrier).
+@compute @workgroup_size(64)
+fn fieldMatvecRow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.y * nwg.x + wid.x) * 64u + lid;
+  let M = params.cells;
+  if (row >= M) {
+    return;
+  }
+  var s = 0.0;
+  for (var j = 0u; j < M; j = j + 1u) {
+    s = s + weightsW[row * M + j] * conv[j].x;
+  }
+  matvecOut[row] = vec2f(s, 0.0);
 }
