@@ -14,16 +14,15 @@ import { composeWgsl } from './shaderSource';
 
 /** The longest row transformed in workgroup memory (4096 complex f32 = 32 KiB). */
 export const FFT_SHARED_MAX = 4096;
-const MAX_PER_INVOCATION = 16; // FFT_MAX_PER of fft.wgsl
+const MAX_PER_INVOCATION = 8; // FFT_MAX_PER of fft.wgsl: radix-4 butterflies per invocation and pass
 const GLOBAL_WG = 64;
 
 export type RowMode = 'forward' | 'inverse' | 'convolve';
 
-/** e^{−2πij/n}, j < max(1, n/2), in f64, rounded once to f32. */
+/** e^{−2πij/n}, j < n, in f64, rounded once to f32 (the radix-4 passes use angles up to 3π/2). */
 export function twiddleTable(n: number): Float32Array<ArrayBuffer> {
-  const half = Math.max(1, n / 2);
-  const t = new Float32Array(2 * half);
-  for (let j = 0; j < half; j++) {
+  const t = new Float32Array(2 * n);
+  for (let j = 0; j < n; j++) {
     t[2 * j] = Math.cos((2 * Math.PI * j) / n);
     t[2 * j + 1] = -Math.sin((2 * Math.PI * j) / n);
   }
@@ -67,7 +66,7 @@ export class GpuFft {
   /** The largest row length this adapter transforms in workgroup memory. */
   static sharedLimit(limits: GPUSupportedLimits): number {
     let n = 2;
-    while (n * 2 <= FFT_SHARED_MAX && 8 * n * 2 <= limits.maxComputeWorkgroupStorageSize && n <= 2 * MAX_PER_INVOCATION * Math.min(256, limits.maxComputeInvocationsPerWorkgroup)) n *= 2;
+    while (n * 2 <= FFT_SHARED_MAX && 8 * n * 2 <= limits.maxComputeWorkgroupStorageSize && 2 * n <= 4 * MAX_PER_INVOCATION * Math.min(256, limits.maxComputeInvocationsPerWorkgroup)) n *= 2;
     return n;
   }
 
@@ -100,10 +99,10 @@ export class GpuFft {
     if (errors.length) throw new Error(`fft.wgsl does not compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
     const make = (entryPoint: string, constants?: Record<string, number>) => device.createComputePipelineAsync({ label: `fft ${entryPoint} n=${n}${constants ? ` ${JSON.stringify(constants)}` : ''}`, layout: 'auto', compute: { module, entryPoint, ...(constants ? { constants } : {}) } });
     const wg = Math.max(1, Math.min(256, n / 2));
-    const [rows, pass, multiply, transpose] = await Promise.all([useShared ? make('fftRowsShared', { FFT_N: n, FFT_WG: wg }) : undefined, make('fftPassGlobal'), make('spectrumMultiply'), make(ctx.cpuAdapter ? 'transposeDirect' : 'transpose')]);
+    const [rows, pass, pass4, multiply, transpose] = await Promise.all([useShared ? make('fftRowsShared', { FFT_N: n, FFT_WG: wg }) : undefined, make('fftPassGlobal'), make('fftPass4Global'), make('spectrumMultiply'), make(ctx.cpuAdapter ? 'transposeDirect' : 'transpose')]);
     const error = await device.popErrorScope();
     if (error) throw new Error(`WebGPU validation failed while building the FFT: ${error.message}`);
-    return { rows, pass: pass!, multiply: multiply!, transpose: transpose! };
+    return { rows, pass: pass!, pass4: pass4!, multiply: multiply!, transpose: transpose! };
   }
 
   private uniform(values: Partial<Record<'n' | 'rows' | 'p' | 'inverse' | 'width' | 'height' | 'count' | 'mode', number>>): GPUBuffer {
@@ -153,15 +152,24 @@ export class GpuFft {
       pass.end();
       return;
     }
-    const [gx, gy] = GpuFft.groups2d((rows * n) / 2, GLOBAL_WG, maxGroups);
+    const groups2 = GpuFft.groups2d((rows * n) / 2, GLOBAL_WG, maxGroups);
+    const groups4 = GpuFft.groups2d(Math.max(1, (rows * n) / 4), GLOBAL_WG, maxGroups);
     const sweep = (inverse: boolean) => {
-      // m passes, ping-pong data ↔ scratch; an odd m ends in scratch and is copied back
+      // ⌈m/2⌉ passes (radix 4, then radix 2 for an odd m), ping-pong data ↔ scratch; an odd count ends in
+      // scratch and is copied back
       let [src, dst] = [data, scratch];
       const pass = encoder.beginComputePass({ label: `fft global ${inverse ? 'inverse' : 'forward'}` });
-      pass.setPipeline(this.pipelines.pass);
-      for (let p = 1; p < n; p *= 2) {
+      let p = 1;
+      for (; 4 * p <= n; p *= 4) {
+        pass.setPipeline(this.pipelines.pass4);
+        pass.setBindGroup(0, this.bindGroup(this.pipelines.pass4, 'pass4', [[0, this.uniform({ rows, p, inverse: inverse ? 1 : 0 })], [2, this.twiddles], [4, src], [5, dst]]));
+        pass.dispatchWorkgroups(...groups4);
+        [src, dst] = [dst, src];
+      }
+      if (p < n) {
+        pass.setPipeline(this.pipelines.pass);
         pass.setBindGroup(0, this.bindGroup(this.pipelines.pass, 'pass', [[0, this.uniform({ rows, p, inverse: inverse ? 1 : 0 })], [2, this.twiddles], [4, src], [5, dst]]));
-        pass.dispatchWorkgroups(gx, gy);
+        pass.dispatchWorkgroups(...groups2);
         [src, dst] = [dst, src];
       }
       pass.end();
@@ -217,6 +225,7 @@ export class GpuFft {
 interface FftPipelines {
   rows?: GPUComputePipeline;
   pass: GPUComputePipeline;
+  pass4: GPUComputePipeline;
   multiply: GPUComputePipeline;
   transpose: GPUComputePipeline;
 }

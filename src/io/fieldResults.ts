@@ -71,7 +71,8 @@ export function dispersionCsv(problem: FieldProblem, N: number): string {
 export function writeFieldSnapshot(pending: PendingResults, snapshots: FieldSnapshotFile[], c: FieldRunConfig, s: { t: number; step: number; N: Float32Array }): void {
   const stem = `N_t${s.t.toFixed(6)}`;
   pending.write(`${stem}.npy`, encodeNpy(s.N, c.dim === 2 ? [c.n, c.n] : [c.n]));
-  const title = `N(x, t = ${s.t.toPrecision(4)})   ${describeField(c)}`;
+  const where = c.domain === 'network' ? `network of ${c.n} nodes` : c.domain === 'ring' ? `ring of ${c.n} points, L = ${c.L}` : `plane ${c.n}², L = ${c.L}`;
+  const title = `N at t = ${s.t.toPrecision(4)}   (${where})`;
   const entry: FieldSnapshotFile = { t: s.t, step: s.step, npy: `${stem}.npy`, png: `${stem}.png` };
   if (c.dim === 2) {
     pending.write(`${stem}.png`, renderHeatmapPng(s.N, c.n, c.n, { title, xLabel: 'x', yLabel: 'y', xRange: [0, c.L], yRange: [0, c.L], colorBarLabel: 'N', width: 820, height: 720 }));

@@ -4,10 +4,13 @@
 // Transform", 2010; see also C. Van Loan, Computational Frameworks for the FFT, SIAM 1992, §1.7): m passes,
 // p = 1, 2, 4, ..., n/2; in pass p butterfly i < n/2 reads x[i] and x[i + n/2], with k = i mod p,
 //     u1 = x[i + n/2]·e^{∓iπk/p},   y[2i − k] = x[i] + u1,   y[2i − k + p] = x[i] − u1,
-// and after the last pass y is the DFT in natural order (no bit reversal). Forward: X_k = Σ x_j e^{−2πijk/n};
+// and after the last pass y is the DFT in natural order (no bit reversal). Radix-4 passes (p = 1, 4, 16, …, while
+// 4p ≤ n) do two of these levels at once: butterfly i < n/4 reads x[i + q·n/4], q = 0..3, twiddles them by
+// w^{qk}, w = e^{∓2πi/(4p)}, takes their 4-point DFT (whose inner twiddle ∓i is exact) and writes
+// y[4(i − k) + k + q·p]; a last radix-2 pass (p = n/2) finishes an odd log2 n. Forward: X_k = Σ x_j e^{−2πijk/n};
 // inverse: the conjugate twiddles and no 1/n (the caller folds the scale into its multiplier).
 //
-// Twiddles come from a table e^{−2πij/n}, j < n/2, computed in f64 and rounded once to f32 (WGSL's cos/sin are
+// Twiddles come from a table e^{−2πij/n}, j < n, computed in f64 and rounded once to f32 (WGSL's cos/sin are
 // only bounded by an absolute error of 2^-11, far too loose for an FFT). With exact-rounded twiddles the
 // computed transform satisfies ‖ŷ − y‖₂ ≤ log2(n)·η/(1 − log2(n)·η)·‖y‖₂, η = μ + γ4(√2 + μ), μ ≤ u, u = 2^-24
 // (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., Thm. 24.2), about 6.7·log2(n)·u.
@@ -19,7 +22,8 @@
 //                   The loops run to the uniform n (not the override FFT_N, which only sizes the workgroup
 //                   array): a compiler that specialises on constants (SwiftShader) would otherwise unroll
 //                   them, and compile for half a minute at n = 1024.
-//   fftPassGlobal   one pass p of the same algorithm for rows of any length, src → dst (rows longer than fit).
+//   fftPass4Global, fftPassGlobal   one radix-4 or radix-2 pass p of the same algorithm for rows of any length,
+//                   src → dst (rows longer than fit, and every row on a CPU adapter).
 //   spectrumMultiply  data ← data·weights, pointwise (the multiplier for the global route).
 //   transpose       dst (width × height) ← src (height × width), 16 × 16 tiles in workgroup memory (GPUs);
 //   transposeDirect the same, one element per invocation, no barrier (CPU adapters: SwiftShader runs a kernel with a
@@ -45,8 +49,8 @@ struct FftParams {
 
 override FFT_N: u32 = 2u;
 override FFT_WG: u32 = 1u;
-// Butterflies per invocation and pass in fftRowsShared: n/2/FFT_WG ≤ FFT_MAX_PER (the host picks FFT_WG so).
-const FFT_MAX_PER: u32 = 16u;
+// Radix-4 butterflies per invocation and pass in fftRowsShared: n/4/FFT_WG ≤ FFT_MAX_PER (the host picks FFT_WG so).
+const FFT_MAX_PER: u32 = 8u;
 
 var<workgroup> fftShared: array<vec2f, FFT_N>;
 
@@ -54,34 +58,74 @@ fn cmul(a: vec2f, b: vec2f) -> vec2f {
   return vec2f(a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x);
 }
 
-// e^{∓iπk/p} = table[k·n/(2p)] (conjugated for the inverse)
-fn fftTwiddle(k: u32, p: u32, n: u32, inverse: bool) -> vec2f {
-  let w = fftTwiddles[k * (n / (2u * p))];
+// e^{∓2πij/n} = table[j] (conjugated for the inverse)
+fn fftTable(j: u32, inverse: bool) -> vec2f {
+  let w = fftTwiddles[j];
   return select(w, vec2f(w.x, -w.y), inverse);
 }
 
+// e^{∓iπk/p} = table[k·n/(2p)]
+fn fftTwiddle(k: u32, p: u32, n: u32, inverse: bool) -> vec2f {
+  return fftTable(k * (n / (2u * p)), inverse);
+}
+
+// The radix-4 butterfly of pass p: inputs u[q] = x[i + q·n/4], k = i mod p; outputs for y[4(i − k) + k + q·p].
+fn radix4(u0: vec2f, u1: vec2f, u2: vec2f, u3: vec2f, k: u32, p: u32, n: u32, inverse: bool) -> array<vec2f, 4> {
+  let s = n / (4u * p);
+  let a1 = cmul(u1, fftTable(k * s, inverse));
+  let a2 = cmul(u2, fftTable(2u * k * s, inverse));
+  let a3 = cmul(u3, fftTable(3u * k * s, inverse));
+  let v0 = u0 + a2;
+  let v1 = u0 - a2;
+  let v2 = a1 + a3;
+  let d = a1 - a3;
+  // d·(∓i): forward −i·d = (d.y, −d.x), inverse +i·d = (−d.y, d.x)
+  let v3 = select(vec2f(d.y, -d.x), vec2f(-d.y, d.x), inverse);
+  return array<vec2f, 4>(v0 + v2, v1 + v3, v0 - v2, v1 - v3);
+}
+
 // The whole Stockham transform of the row in fftShared, in place (registers hold a pass's outputs between two
-// barriers). Called in uniform control flow.
+// barriers): radix-4 passes, then one radix-2 pass when log2 n is odd. Called in uniform control flow.
 fn stockhamShared(lid: u32, inverse: bool) {
   let n = fft.n;
-  let half = n / 2u;
-  var lo: array<vec2f, FFT_MAX_PER>;
-  var hi: array<vec2f, FFT_MAX_PER>;
-  for (var p = 1u; p < n; p = p << 1u) {
+  let q = n / 4u;
+  var out: array<array<vec2f, 4>, FFT_MAX_PER>;
+  var p = 1u;
+  for (; 4u * p <= n; p = p << 2u) {
+    var c = 0u;
+    for (var i = lid; i < q; i = i + FFT_WG) {
+      out[c] = radix4(fftShared[i], fftShared[i + q], fftShared[i + 2u * q], fftShared[i + 3u * q], i & (p - 1u), p, n, inverse);
+      c = c + 1u;
+    }
+    workgroupBarrier();
+    c = 0u;
+    for (var i = lid; i < q; i = i + FFT_WG) {
+      let j = 4u * (i - (i & (p - 1u))) + (i & (p - 1u));
+      fftShared[j] = out[c][0];
+      fftShared[j + p] = out[c][1];
+      fftShared[j + 2u * p] = out[c][2];
+      fftShared[j + 3u * p] = out[c][3];
+      c = c + 1u;
+    }
+    workgroupBarrier();
+  }
+  if (p < n) {
+    // the last radix-2 pass, p = n/2: butterfly i < n/2, two per radix-4 slot
+    let half = n / 2u;
     var c = 0u;
     for (var i = lid; i < half; i = i + FFT_WG) {
       let u0 = fftShared[i];
       let u1 = cmul(fftShared[i + half], fftTwiddle(i & (p - 1u), p, n, inverse));
-      lo[c] = u0 + u1;
-      hi[c] = u0 - u1;
+      out[c / 2u][2u * (c % 2u)] = u0 + u1;
+      out[c / 2u][2u * (c % 2u) + 1u] = u0 - u1;
       c = c + 1u;
     }
     workgroupBarrier();
     c = 0u;
     for (var i = lid; i < half; i = i + FFT_WG) {
       let j = (i << 1u) - (i & (p - 1u));
-      fftShared[j] = lo[c];
-      fftShared[j + p] = hi[c];
+      fftShared[j] = out[c / 2u][2u * (c % 2u)];
+      fftShared[j + p] = out[c / 2u][2u * (c % 2u) + 1u];
       c = c + 1u;
     }
     workgroupBarrier();
@@ -129,6 +173,25 @@ fn fftPassGlobal(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
   let j = (i << 1u) - k;
   fftDst[base + j] = u0 + u1;
   fftDst[base + j + p] = u0 - u1;
+}
+
+@compute @workgroup_size(64)
+fn fftPass4Global(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let q = fft.n / 4u;
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (t >= fft.rows * q) {
+    return;
+  }
+  let base = (t / q) * fft.n;
+  let i = t % q;
+  let p = fft.p;
+  let k = i & (p - 1u);
+  let y = radix4(fftSrc[base + i], fftSrc[base + i + q], fftSrc[base + i + 2u * q], fftSrc[base + i + 3u * q], k, p, fft.n, fft.inverse == 1u);
+  let j = base + 4u * (i - k) + k;
+  fftDst[j] = y[0];
+  fftDst[j + p] = y[1];
+  fftDst[j + 2u * p] = y[2];
+  fftDst[j + 3u * p] = y[3];
 }
 
 @compute @workgroup_size(64)
