@@ -4,7 +4,8 @@
  * roofline. Bytes are counted from the WGSL (src/shaders/fft.wgsl, fieldStep.wgsl), each buffer read or written
  * once per dispatch that touches it:
  *   a row pass in workgroup memory, a transpose: read + write the complex field, 16 n² bytes each;
- *   a global radix-2 pass (rows longer than fit workgroup memory): 16 n² bytes each, log2 n of them per sweep;
+ *   a global pass (rows longer than fit workgroup memory, every row on a CPU adapter): 16 n² bytes each, ⌈log2(n)/2⌉
+ *   of them per sweep (radix 4), plus a copy back of 16 n² when that count is odd;
  *   the forward 2D FFT: rows, transpose, rows; a convolution: rows, transpose, rows ×ŵ (+ 8 n² for ŵ), transpose, rows
  *   (globally: 4 sweeps, 2 transposes and a multiply pass of 24 n²);
  *   the step: pack (12 n²) + 4 convolutions + the stages (32 + 28 + 32 + 20) n² + the reductions (negligible).
@@ -13,7 +14,6 @@ import { FieldSolver } from '../../src/host/fieldSolver';
 import type { GpuContext } from '../../src/host/gpu';
 import { fieldProblem } from '../../src/models/field/problem';
 import { resolveFieldRunConfig } from '../../src/models/registry';
-import { GpuFft } from '../../src/host/fft';
 import type { Measured } from './timing';
 
 export interface FieldBenchCase {
@@ -34,10 +34,12 @@ export interface FieldBenchCase {
   steps: number;
 }
 
-/** Bytes of the forward 2D FFT and of one ETDRK4 step of the plane n × n (the counting rule above). */
+/** Bytes of the forward 2D FFT and of one ETDRK4 step of the plane n × n (the counting rule above), for the route taken. */
 export function fieldBenchBytes(n: number, shared: boolean): { fft: number; step: number } {
   const pass = 16 * n * n;
-  const rows = shared ? pass : Math.log2(n) * pass + (Math.log2(n) % 2 ? pass : 0); // an odd sweep ends with a copy back
+  // globally: ⌈log2(n)/2⌉ passes (radix 4, one radix 2 for an odd log2 n), and a copy back after an odd count
+  const passes = Math.ceil(Math.log2(n) / 2);
+  const rows = shared ? pass : passes * pass + (passes % 2 ? pass : 0);
   const fft = 2 * rows + pass;
   // rows forward, transpose, rows (forward ×ŵ inverse), transpose, rows inverse; globally the ×ŵ is its own pass (r/w 16 n², ŵ 8 n²)
   const convolve = shared ? 5 * pass + 8 * n * n : 4 * rows + 2 * pass + 24 * n * n;
@@ -80,7 +82,7 @@ export async function benchField(
         for (let j = 0; j < k; j++) solver.encodeForwardFft(encoder);
         ctx.device.queue.submit([encoder.finish()]);
       }, 16);
-      const shared = n <= GpuFft.sharedLimit(ctx.limits);
+      const shared = !!solver.fftShared;
       const bytes = fieldBenchBytes(n, shared);
       const c: FieldBenchCase = {
         n,

@@ -32,7 +32,7 @@ export interface FieldBlock {
 export const FIELD_HISTORY_SLOTS = 2048;
 const WG = 256;
 
-type PipelineName = 'pack' | 'stage' | 'partials' | 'reduce' | 'specPartial' | 'specReduce' | 'matvec' | 'matvecRow';
+type PipelineName = 'pack' | 'stage0' | 'stage1' | 'stage2' | 'stage3' | 'stage4' | 'noise' | 'partials' | 'reduce' | 'specPartial' | 'specReduce' | 'matvec' | 'matvecRow';
 type Name = 'u' | 'stageA' | 'acc' | 'nu' | 'X' | 'Y' | 'source' | 'partials' | 'counter' | 'history' | 'specPartials' | 'spectrum' | 'weights' | 'W';
 
 export interface FieldSolverOptions {
@@ -66,9 +66,19 @@ function fieldPipelines(device: GPUDevice): Promise<Record<PipelineName, GPUComp
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === 'error');
       if (errors.length) throw new Error(`fieldStep.wgsl does not compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
-      const make = (entryPoint: string) => device.createComputePipelineAsync({ label: `field ${entryPoint}`, layout: 'auto', compute: { module, entryPoint } });
-      const names: [PipelineName, string][] = [['pack', 'fieldPack'], ['stage', 'fieldStage'], ['partials', 'fieldPartials'], ['reduce', 'fieldReduce'], ['specPartial', 'fieldSpectrumPartial'], ['specReduce', 'fieldSpectrumReduce'], ['matvec', 'fieldMatvec'], ['matvecRow', 'fieldMatvecRow']];
-      const made = await Promise.all(names.map(([, entry]) => make(entry)));
+      const make = (entryPoint: string, constants?: Record<string, number>) => device.createComputePipelineAsync({ label: `field ${entryPoint}${constants ? ` ${JSON.stringify(constants)}` : ''}`, layout: 'auto', compute: { module, entryPoint, ...(constants ? { constants } : {}) } });
+      const names: [PipelineName, string, Record<string, number>?][] = [
+        ['pack', 'fieldPack'],
+        ...[0, 1, 2, 3, 4].map((k): [PipelineName, string, Record<string, number>] => [`stage${k}` as PipelineName, 'fieldStage', { FIELD_STAGE: k }]),
+        ['noise', 'fieldNoise'],
+        ['partials', 'fieldPartials'],
+        ['reduce', 'fieldReduce'],
+        ['specPartial', 'fieldSpectrumPartial'],
+        ['specReduce', 'fieldSpectrumReduce'],
+        ['matvec', 'fieldMatvec'],
+        ['matvecRow', 'fieldMatvecRow'],
+      ];
+      const made = await Promise.all(names.map(([, entry, constants]) => make(entry, constants)));
       const error = await device.popErrorScope();
       if (error) throw new Error(`WebGPU validation failed while building the field kernels: ${error.message}`);
       return Object.fromEntries(names.map(([name], k) => [name, made[k]!])) as Record<PipelineName, GPUComputePipeline>;
@@ -94,7 +104,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
     private readonly buffers: Record<Name, GPUBuffer>,
     private readonly fft: GpuFft | undefined,
     private readonly pipelines: Record<PipelineName, GPUComputePipeline>,
-    private readonly uniforms: { pack: GPUBuffer; packIdentity: GPUBuffer; stages: GPUBuffer[] },
+    private readonly uniforms: { pack: GPUBuffer; packIdentity: GPUBuffer },
     private readonly options: FieldSolverOptions,
   ) {
     this.checkpoint = new BufferCheckpoint(ctx.device, buffers, ['u', 'counter'], 'field');
@@ -200,7 +210,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
       device.queue.writeBuffer(b, 0, view.arrayBuffer);
       return b;
     };
-    const uniforms = { pack: uniform({ identity: 0 }), packIdentity: uniform({ identity: 1 }), stages: [0, 1, 2, 3, 4].map((stage) => uniform({ stage })) };
+    const uniforms = { pack: uniform({ identity: 0 }), packIdentity: uniform({ identity: 1 }) };
     return new FieldSolver(ctx, problem, buffers, fft, pipelines, uniforms, options);
   }
 
@@ -246,13 +256,16 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
 
   /** The step's dispatches (and, if asked for at this step, the spectrum's). */
   private encodeStep(encoder: GPUCommandEncoder, stepAfter: number): void {
-    const stageEntries: [number, Name][] = [[1, 'u'], [2, 'stageA'], [3, 'acc'], [4, 'nu'], [5, 'X'], [6, 'source'], [8, 'counter']];
+    // every stage pipeline's auto layout holds the bindings of the whole function (static use is syntactic)
+    const stageEntries: [number, Name][] = [[1, 'u'], [2, 'stageA'], [3, 'acc'], [4, 'nu'], [5, 'X'], [6, 'source']];
     this.dispatch(encoder, 'pack', this.group('pack', this.uniforms.pack, 'sigma', [[1, 'u'], [5, 'X']]), this.groupCount);
     const stages = this.problem.config.time.scheme === 'etd1' ? [4] : [0, 1, 2, 3];
     for (const stage of stages) {
       this.encodeCoupling(encoder);
-      this.dispatch(encoder, 'stage', this.group('stage', this.uniforms.stages[stage]!, `stage${stage}`, stageEntries), this.groupCount);
+      const name = `stage${stage}` as PipelineName;
+      this.dispatch(encoder, name, this.group(name, this.uniforms.pack, name, stageEntries), this.groupCount);
     }
+    if (this.problem.noise > 0) this.dispatch(encoder, 'noise', this.group('noise', this.uniforms.pack, 'noise', [[1, 'u'], [8, 'counter']]), this.groupCount);
     this.dispatch(encoder, 'partials', this.group('partials', this.uniforms.pack, 'partials', [[1, 'u'], [7, 'partials']]), this.partialGroups);
     this.dispatch(encoder, 'reduce', this.group('reduce', this.uniforms.pack, 'reduce', [[7, 'partials'], [8, 'counter'], [9, 'history']]), [1, 1]);
     if (this.options.spectrumAt?.(stepAfter) && this.problem.config.domain !== 'network') this.encodeSpectrum(encoder);
@@ -348,7 +361,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
 
   destroy(): void {
     for (const b of Object.values<GPUBuffer>(this.buffers)) b.destroy();
-    for (const b of [this.uniforms.pack, this.uniforms.packIdentity, ...this.uniforms.stages]) b.destroy();
+    for (const b of [this.uniforms.pack, this.uniforms.packIdentity]) b.destroy();
     this.checkpoint.destroy();
     this.fft?.destroy();
   }

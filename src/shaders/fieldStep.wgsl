@@ -7,8 +7,9 @@
 //   fieldStage 0      Nu = conv.x + s;  nu = Nu;  acc = f1·Nu;  a = E2·u + Q·Nu;  conv ← (σ(a), 0)
 //   [convolution]     fieldStage 1: Na;  acc += 2f2·Na;  b = E2·u + Q·Na;  conv ← (σ(b), 0)
 //   [convolution]     fieldStage 2: Nb;  acc += 2f2·Nb;  c = E2·a + Q·(2Nb − nu);  conv ← (σ(c), 0)
-//   [convolution]     fieldStage 3: Nc;  u ← E·u + acc + f3·Nc (+ noise)
-// ETD1: fieldPack, convolution, fieldStage 4: u ← E·u + g·(conv.x + s) (+ noise).
+//   [convolution]     fieldStage 3: Nc;  u ← E·u + acc + f3·Nc
+// ETD1: fieldPack, convolution, fieldStage 4: u ← E·u + g·(conv.x + s).
+//   fieldNoise        (source kind noise) u += a·√((1 − e^{−2h})/2)·ξ
 //   fieldPartials     invocation t of P: (sum, max, max |u|, bad) over the points t, t + P, t + 2P, … in order
 //   fieldReduce       one workgroup: the P partials, in a fixed order, into history[step mod capacity]
 //                     = (mean, max, max |u|, 1 if a value was not finite); counter[0] += 1
@@ -24,7 +25,7 @@
 
 struct FieldParams {
   cells: u32,
-  stage: u32,        // fieldStage: 0..3 (ETDRK4), 4 (ETD1)
+  stage: u32,        // unused (the stage is the override FIELD_STAGE)
   hasSource: u32,    // 1: s = source[i]; 0: s = s0
   noise: u32,        // 1: add noiseAmp·ξ at the last stage
   seed: vec2u,       // Philox key of the noise
@@ -107,52 +108,46 @@ fn badValue(x: f32) -> bool {
   return !(abs(x) <= F32_BIG);
 }
 
+// The stage is an override constant (one pipeline per stage): a CPU adapter such as SwiftShader runs every branch of a
+// kernel under a mask, so a stage kernel holding all five stages (and the noise) cost as much as all of them.
+override FIELD_STAGE: u32 = 0u;
+
 @compute @workgroup_size(WG)
 fn fieldStage(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = linearIndex(wid, nwg, lid);
-  let valid = i < params.cells;
-  let j = min(i, params.cells - 1u);
-  let F = conv[j].x + select(params.s0, source[j], params.hasSource == 1u);
-  let stage = params.stage;
-  var next = 0.0;
-  var unew = 0.0;
-  // Only the valid invocations write (the clamped index j repeats the last point for the others).
-  if (stage == 0u) {
-    next = params.E2 * u[j] + params.Q * F;
-    if (valid) {
-      nu[i] = F;
-      acc[i] = params.f1 * F;
-      stageA[i] = next;
-    }
-  } else if (stage == 1u) {
-    next = params.E2 * u[j] + params.Q * F;
-    if (valid) {
-      acc[i] = acc[i] + 2.0 * params.f2 * F;
-    }
-  } else if (stage == 2u) {
-    next = params.E2 * stageA[j] + params.Q * (2.0 * F - nu[j]);
-    if (valid) {
-      acc[i] = acc[i] + 2.0 * params.f2 * F;
-    }
-  } else {
-    if (stage == 3u) {
-      unew = params.E * u[j] + acc[j] + params.f3 * F;
-    } else {
-      unew = params.E * u[j] + params.g * F;
-    }
-    if (params.noise == 1u) {
-      let bits = philoxDraw(params.seed, j, counter[0], params.noiseStream);
-      unew = unew + params.noiseAmp * normalPair(uniform01(bits.x), uniform01(bits.y)).x;
-    }
-  }
-  if (!valid) {
+  if (i >= params.cells) {
     return;
   }
-  if (stage < 3u) {
+  let F = conv[i].x + select(params.s0, source[i], params.hasSource == 1u);
+  if (FIELD_STAGE == 0u) {
+    let next = params.E2 * u[i] + params.Q * F;
+    nu[i] = F;
+    acc[i] = params.f1 * F;
+    stageA[i] = next;
     conv[i] = vec2f(sigmaOf(next), 0.0);
+  } else if (FIELD_STAGE == 1u) {
+    acc[i] = acc[i] + 2.0 * params.f2 * F;
+    conv[i] = vec2f(sigmaOf(params.E2 * u[i] + params.Q * F), 0.0);
+  } else if (FIELD_STAGE == 2u) {
+    acc[i] = acc[i] + 2.0 * params.f2 * F;
+    conv[i] = vec2f(sigmaOf(params.E2 * stageA[i] + params.Q * (2.0 * F - nu[i])), 0.0);
+  } else if (FIELD_STAGE == 3u) {
+    u[i] = params.E * u[i] + acc[i] + params.f3 * F;
   } else {
-    u[i] = unew;
+    u[i] = params.E * u[i] + params.g * F;
   }
+}
+
+// The exact noise increment of the step (after its last stage): u += a·√((1 − e^{−2h})/2)·ξ, ξ the first normal of
+// the Box–Muller pair of Philox (seed, point, step = counter[0], stream).
+@compute @workgroup_size(WG)
+fn fieldNoise(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = linearIndex(wid, nwg, lid);
+  if (i >= params.cells) {
+    return;
+  }
+  let bits = philoxDraw(params.seed, i, counter[0], params.noiseStream);
+  u[i] = u[i] + params.noiseAmp * normalPair(uniform01(bits.x), uniform01(bits.y)).x;
 }
 
 @compute @workgroup_size(64)
