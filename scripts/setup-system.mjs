@@ -2,9 +2,11 @@
 /**
  * Makes a fresh Debian/Ubuntu machine with Node >= 20 ready for `npm start` and `npm test`:
  *  1. system packages for WebGPU without a GPU: Chromium (its SwiftShader Vulkan driver, and the
- *     browser for the headless tests) and the Vulkan loader; and NumPy for Debian's python3, with
- *     which the tests read back the .npy files kinfire writes. As root they are installed with
- *     apt-get; otherwise the exact command is printed.
+ *     browser for the headless tests) and the Vulkan loader; NumPy for Debian's python3, with
+ *     which the tests read back the .npy files kinfire writes; and Slurm with munge (slurm-wlm,
+ *     munge), with which the tests run `kinfire sweep` on a real one-node cluster (they start and
+ *     stop its daemons themselves; nothing is enabled or started here). As root they are installed
+ *     with apt-get; otherwise the exact command is printed.
  *  2. npm dependencies (`npm ci`, which also builds dist/) when node_modules or dist/ is missing.
  * Uses only Node's standard library: it runs before any dependency is installed.
  */
@@ -25,6 +27,8 @@ const wanted = [
   ['chromium', () => existsSync('/usr/lib/chromium/vk_swiftshader_icd.json') && existsSync('/usr/bin/chromium')],
   ['libvulkan1', hasVulkanLoader],
   ['python3-numpy', () => spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0],
+  ['slurm-wlm', () => ['/usr/sbin/slurmctld', '/usr/sbin/slurmd', '/usr/bin/sbatch'].every((f) => existsSync(f))],
+  ['munge', () => existsSync('/usr/sbin/munged')],
 ];
 const missing = wanted.filter(([, present]) => !present()).map(([name]) => name);
 

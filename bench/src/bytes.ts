@@ -91,3 +91,14 @@ export function copyBytes(bufferBytes: number): number {
 export function nnlifStepBytes(members: number, nv: number): number {
   return members * (48 * nv + 32 + 32 + 16);
 }
+
+/**
+ * Bytes one step of the elapsed-time model moves (elapsedStep.wgsl, one workgroup): the first pass reads
+ * every age cell once (4 B; the later passes of the boundary relation re-read the invocation's own chunk, a
+ * cache hit by the rule above), the commit writes every cell that can fire (4 B each: all of them with the
+ * sigmoid firing rate of the bench, whose every cell loses a fraction), and the state (48 B read and
+ * written), the history entry (16 B) and the delay ring's slot (4 B read, 4 B written) are the rest.
+ */
+export function elapsedStepBytes(ns: number): number {
+  return 8 * ns + 2 * 48 + 16 + 8;
+}

@@ -124,6 +124,7 @@ export const resultsSchema = z.object({
     )
     .min(2),
   nnlif_pde: z.array(z.object({ members: pos, nv: pos, node_updates_per_s: pos, cpu_reference_seconds_per_step: pos.optional(), ...stepTimingFields })).optional(),
+  elapsed: z.array(z.object({ kernel: z.enum(['instant', 'delay']), ns: pos, cell_updates_per_s: pos, cpu_reference_seconds_per_step: pos.optional(), ...stepTimingFields })).optional(),
   field: z.array(z.object({ n: pos, points: pos, fft_route: z.string(), seconds_per_step: pos, step_bytes: pos, step_GBps: pos, step_roofline_fraction: pos, fft_seconds: pos, fft_bytes: pos, fft_GBps: pos, fft_roofline_fraction: pos, point_updates_per_s: pos, method: z.string(), steps: pos })).optional(),
   field_stopped: z.string().optional(),
   sweeps: z.object({ copy: sweep, kinetic: z.record(z.string(), sweep), particles: z.record(z.string(), sweep) }),
@@ -298,6 +299,11 @@ export function markdownReport(r: BenchResults): string {
   if (r.nnlif_pde?.length) {
     lines.push('', '## NNLIF PDE (nnlifStep.wgsl, one invocation per member)', '', '| members | nodes | time per step | node-updates/s | bytes/step | GB/s | of copy bandwidth | f64 CPU twin per step | GPU speed-up | timing |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const c of r.nnlif_pde) lines.push(`| ${c.members} | ${c.nv} | ${seconds(c.seconds_per_step)} | ${sci(c.node_updates_per_s)} | ${mib(c.bytes_per_step)} | ${c.GBps.toPrecision(3)} | ${pct(c.roofline_fraction)} | ${c.cpu_reference_seconds_per_step !== undefined ? seconds(c.cpu_reference_seconds_per_step) : '—'} | ${c.cpu_reference_seconds_per_step !== undefined ? `${(c.cpu_reference_seconds_per_step / c.seconds_per_step).toPrecision(3)}×` : '—'} | ${c.method}, ${c.steps} steps × ${c.reps} |`);
+  }
+
+  if (r.elapsed?.length) {
+    lines.push('', '## Elapsed-time model (elapsedStep.wgsl, one workgroup of 256 invocations)', '', 'instant: the boundary relation N = G(N) is solved in every step (about 10 passes over the cells); delay: X comes from the past (2 passes). Sigmoid firing, b = −0.5 (elapsedBenchConfig).', '', '| kernel | age cells | time per step | cell-updates/s | bytes/step | GB/s | of copy bandwidth | f64 CPU twin per step | GPU speed-up | timing |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const c of r.elapsed) lines.push(`| ${c.kernel} | ${c.ns} | ${seconds(c.seconds_per_step)} | ${sci(c.cell_updates_per_s)} | ${mib(c.bytes_per_step)} | ${c.GBps.toPrecision(3)} | ${pct(c.roofline_fraction)} | ${c.cpu_reference_seconds_per_step !== undefined ? seconds(c.cpu_reference_seconds_per_step) : '—'} | ${c.cpu_reference_seconds_per_step !== undefined ? `${(c.cpu_reference_seconds_per_step / c.seconds_per_step).toPrecision(3)}×` : '—'} | ${c.method}, ${c.steps} steps × ${c.reps} |`);
   }
 
   if (r.field?.length) {

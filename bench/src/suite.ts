@@ -1,18 +1,23 @@
 /**
  * The benchmark cases, runtime-agnostic (Node with Dawn, or a browser page): the copy kernel, the
- * kinetic step (`vc`, `vc-limit`) over grid sizes, the step's kernels and the reductions alone, and the
- * particle systems (`vc`, `nnlif`) over counts. Sizes grow from the smallest to the largest that fits
+ * kinetic step (`vc`, `vc-limit`) over grid sizes, the step's kernels and the reductions alone, the
+ * particle systems (`vc`, `nnlif`) over counts, the NNLIF PDE over batches and the elapsed-time model over
+ * age cells. Sizes grow from the smallest to the largest that fits
  * the adapter's limits, and stop early, with the reason recorded, where one step would take longer than
  * `maxStepSeconds` (predicted from the size before: on a CPU adapter the largest sizes would take hours).
  */
 import type { GpuContext } from '../../src/host/gpu';
 import { conductanceChunks, type KernelName, KineticSolver, stepStagesOf } from '../../src/host/kineticSolver';
+import { ElapsedSolver } from '../../src/host/elapsedSolver';
 import { type NnlifProblem, NnlifSolver, singlePopulationProblem } from '../../src/host/nnlifSolver';
 import { ParticleSystem } from '../../src/host/particleSystem';
 import { NnlifNetworkReference, nnlifGrid, nnlifInitialDensity } from '../../src/models/nnlif/fokkerPlanck';
 import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
+import type { ElapsedRunConfig } from '../../src/models/elapsed/config';
+import { ElapsedReference } from '../../src/models/elapsed/scheme';
+import { resolveElapsedRunConfig } from '../../src/models/registry';
 import { gridOf } from '../../src/models/discretization';
-import { copyBytes, kernelBytes, type KineticModel, kineticStepBytes, nnlifStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
+import { copyBytes, elapsedStepBytes, kernelBytes, type KineticModel, kineticStepBytes, nnlifStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
 import { createCopyKernel } from './copyKernel';
 import { benchField, type FieldBenchCase } from './fieldBench';
 import { type AdaptiveOptions, GpuTimer, type Measured, measureAdaptive, type TimingMethod } from './timing';
@@ -21,6 +26,8 @@ export interface SuiteOptions {
   quick: boolean;
   /** NNLIF PDE sizes (members × nodes); default 1×256 … 4096×1024 */
   nnlifSizes?: [number, number][];
+  /** age cells of the elapsed-time model; default 256, 1024 (quick) or ELAPSED_BENCH_SIZES */
+  elapsedSizes?: number[];
   /** use timestamp queries where the device has them (default true) */
   timestamps: boolean;
   /** time one measured repetition should take, s */
@@ -96,6 +103,18 @@ export interface NnlifPdeCase extends StepTiming {
   cpu_reference_seconds_per_step?: number;
 }
 
+/** The elapsed-time model's step (elapsedStep.wgsl, one workgroup of 256) on `ns` age cells, with one coupling kernel. */
+export interface ElapsedCase extends StepTiming {
+  /** instant: the boundary relation N = G(N) solved in every step (Illinois, about 10 passes over the cells); delay: X from the past, 2 passes */
+  kernel: ElapsedBenchKernel;
+  ns: number;
+  cell_updates_per_s: number;
+  /** the f64 CPU twin (scheme.ts) on the same config, per step; omitted where too slow */
+  cpu_reference_seconds_per_step?: number;
+}
+
+export type ElapsedBenchKernel = 'instant' | 'delay';
+
 export interface ParticleCase extends StepTiming {
   model: ParticleBenchModel;
   count: number;
@@ -134,6 +153,7 @@ export interface SuiteResults {
   kernels: KernelCase[];
   particles: ParticleCase[];
   nnlif_pde?: NnlifPdeCase[];
+  elapsed?: ElapsedCase[];
   /** the Wilson–Cowan plane: the ETDRK4 step and the forward 2D FFT (fieldBench.ts) */
   field?: FieldBenchCase[];
   field_stopped?: string;
@@ -160,6 +180,39 @@ export function nnlifBenchProblem(members: number, nv: number): NnlifProblem {
   const grid = nnlifGrid(nv, -5, 2);
   const list = Array.from({ length: members }, (_, m) => ({ b: members === 1 ? 0.5 : -1 + (2 * m) / (members - 1), a0: 1, a1: 0, VR: 1, tau: 0 }));
   return singlePopulationProblem(grid, list, 1e-3, 0, 1e6, nnlifInitialDensity(grid, 0.5, 0.3));
+}
+
+/** The elapsed-time model's age cells of a full run: 256 · 4^k up to 2^20 (a sweep stops at the step-time cap). */
+export const ELAPSED_BENCH_SIZES = [256, 1024, 4096, 16384, 65536, 262144, 1048576];
+
+/**
+ * The bench's elapsed-time model on `ns` cells of [0, 8]: inhibitory (b = −0.5, so the instant kernel's
+ * boundary relation has one root, closed by Illinois), the sigmoid firing rate φ0 = 10, w = 0.1 around
+ * s* = 1/(1 + X) (every cell fires a fraction: the bytes of elapsedStepBytes exactly), from the default
+ * Gaussian of ages; the delay kernel with d = 0.5, a whole number of steps dt = 8/ns for ns ≥ 16.
+ */
+export function elapsedBenchConfig(kernel: ElapsedBenchKernel, ns: number): ElapsedRunConfig {
+  const dt = 8 / ns;
+  return resolveElapsedRunConfig({
+    model: 'elapsed',
+    elapsed: { b: -0.5, kernel, ...(kernel === 'delay' ? { d: 0.5 } : {}), firing: 'sigmoid', phi0: 10, w: 0.1, s0: 1, k: 1 },
+    grid: { ns },
+    time: { T: dt, dt },
+    output: { snapshots: [] },
+  });
+}
+
+/** Seconds per step of the elapsed model's f64 twin on `config`, over about 0.2 s (at least 2 steps). */
+function cpuElapsedSecondsPerStep(config: ElapsedRunConfig): number {
+  const ref = ElapsedReference.of(config);
+  ref.advance(); // warm-up (JIT)
+  let steps = 0;
+  const t0 = performance.now();
+  while (steps < 2 || performance.now() - t0 < 200) {
+    ref.advance();
+    steps++;
+  }
+  return (performance.now() - t0) / 1000 / steps;
 }
 
 /** Seconds per step of the f64 twin for one member of the problem (its first), over about 0.2 s. */
@@ -428,28 +481,55 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
   }
 
+  /** The steps of a solver made by `create`, submitted in chunks of at most 256, timed; null (said why) where it cannot be made. */
+  const timeSolverSteps = async (label: string, create: () => Promise<{ capacity: number; submitSteps(count: number): void; destroy(): void }>): Promise<Measured | null> => {
+    let solver;
+    try {
+      solver = await withOomScope(device, create);
+    } catch (e) {
+      log(`${label}: ${(e as Error).message}`);
+      return null;
+    }
+    try {
+      const chunk = Math.min(solver.capacity, 256);
+      return await measureAdaptive((n) => timer.timeSubmitted((k) => solver.submitSteps(k), n, chunk, Math.min(chunk, 4)), adaptive(100_000));
+    } finally {
+      solver.destroy();
+    }
+  };
+  const cpuText = (cpu: number | undefined) => (cpu !== undefined ? `, f64 CPU ${(cpu * 1e3).toPrecision(3)} ms/step` : '');
+
   // --- the NNLIF PDE: batches of members on one grid ---------------------------------------------------
   const nnlifPde: NnlifPdeCase[] = [];
   const sizes = o.nnlifSizes ?? (o.quick ? ([[1, 256], [64, 256]] as [number, number][]) : NNLIF_BENCH_SIZES);
   for (const [members, nv] of sizes) {
     const problem = nnlifBenchProblem(members, nv);
-    let solver: NnlifSolver;
-    try {
-      solver = await withOomScope(device, () => NnlifSolver.create(ctx, problem));
-    } catch (e) {
-      log(`nnlif PDE ${members} × ${nv}: ${(e as Error).message}`);
-      break;
-    }
-    try {
-      const chunk = Math.min(solver.capacity, 256);
-      const m = await measureAdaptive((n) => timer.timeSubmitted((k) => solver.submitSteps(k), n, chunk, Math.min(chunk, 4)), adaptive(100_000));
-      const bytes = nnlifStepBytes(members, nv);
-      const cpu = members * nv <= (o.quick ? 2 ** 14 : 2 ** 18) ? cpuNnlifSecondsPerStep(problem) * members : undefined;
-      const c: NnlifPdeCase = { members, nv, node_updates_per_s: (members * nv) / m.seconds, ...stepTiming(m, bytes, 1, fraction), ...(cpu !== undefined ? { cpu_reference_seconds_per_step: cpu } : {}) };
-      nnlifPde.push(c);
-      log(`nnlif PDE ${members} × ${nv}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${c.node_updates_per_s.toPrecision(3)} node-updates/s, ${(100 * c.roofline_fraction).toPrecision(3)}% of copy${cpu !== undefined ? `, f64 CPU ${(cpu * 1e3).toPrecision(3)} ms/step` : ''} (${m.method})`);
-    } finally {
-      solver.destroy();
+    const m = await timeSolverSteps(`nnlif PDE ${members} × ${nv}`, () => NnlifSolver.create(ctx, problem));
+    if (!m) break;
+    const bytes = nnlifStepBytes(members, nv);
+    const cpu = members * nv <= (o.quick ? 2 ** 14 : 2 ** 18) ? cpuNnlifSecondsPerStep(problem) * members : undefined;
+    const c: NnlifPdeCase = { members, nv, node_updates_per_s: (members * nv) / m.seconds, ...stepTiming(m, bytes, 1, fraction), ...(cpu !== undefined ? { cpu_reference_seconds_per_step: cpu } : {}) };
+    nnlifPde.push(c);
+    log(`nnlif PDE ${members} × ${nv}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${c.node_updates_per_s.toPrecision(3)} node-updates/s, ${(100 * c.roofline_fraction).toPrecision(3)}% of copy${cpuText(cpu)} (${m.method})`);
+  }
+
+  // --- the elapsed-time model: one workgroup over ns age cells, two coupling kernels --------------------
+  const elapsed: ElapsedCase[] = [];
+  for (const kernel of ['instant', 'delay'] as const) {
+    let last: ElapsedCase | undefined;
+    for (const ns of o.elapsedSizes ?? (o.quick ? [256, 1024] : ELAPSED_BENCH_SIZES)) {
+      const label = `elapsed ${kernel} ${ns} cells`;
+      if (last && (last.wall_seconds_per_step / last.ns) * ns > o.maxStepSeconds) {
+        log(`${label}: would take about ${((last.wall_seconds_per_step / last.ns) * ns).toPrecision(2)} s per step (limit ${o.maxStepSeconds} s); stopped`);
+        break;
+      }
+      const config = elapsedBenchConfig(kernel, ns);
+      const m = await timeSolverSteps(label, () => ElapsedSolver.create(ctx, config));
+      if (!m) break;
+      const cpu = ns <= (o.quick ? 2 ** 12 : 2 ** 18) ? cpuElapsedSecondsPerStep(config) : undefined;
+      last = { kernel, ns, cell_updates_per_s: ns / m.seconds, ...stepTiming(m, elapsedStepBytes(ns), 1, fraction), ...(cpu !== undefined ? { cpu_reference_seconds_per_step: cpu } : {}) };
+      elapsed.push(last);
+      log(`${label}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${last.cell_updates_per_s.toPrecision(3)} cell-updates/s, ${(100 * last.roofline_fraction).toPrecision(3)}% of copy${cpuText(cpu)} (${m.method})`);
     }
   }
 
@@ -465,6 +545,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     kernels,
     particles,
     nnlif_pde: nnlifPde,
+    elapsed,
     field: field.cases,
     ...(field.stopped ? { field_stopped: field.stopped } : {}),
     sweeps: { copy: copySweep, kinetic: kineticSweeps, particles: particleSweeps },

@@ -25,8 +25,19 @@ import { ConfigError, type ModelParams, resolveConfig } from '../models/config';
 import { type BifurcationDiagram, type BifurcationProgress, bifurcationBranches, type DiagramState, linspace, steadyStateDiagram } from '../models/bifurcation';
 import { ELAPSED_BIFURCATION_PARAMS, type ElapsedSteadyState, elapsedDiagramFamily, parseElapsedBifurcationParam } from '../models/elapsed/steadyStates';
 import { BIFURCATION_PARAMS, type BifurcationParam, type BifurcationState, bifurcationDiagram, PARAM_DESCRIPTIONS, paramValue, parseBifurcationParam, withParam } from '../models/limit/bifurcation';
-import { NNLIF_BIFURCATION_PARAMS, NNLIF_PARAM_DESCRIPTIONS, type NnlifBifurcationState, nnlifBifurcationDiagram, nnlifConfigWith, parseNnlifBifurcationParam } from '../models/nnlif/bifurcation';
-import { nnlifSchema, nnlifSteadyParamsOf } from '../models/nnlif/config';
+import {
+  NNLIF_BIFURCATION_PARAMS,
+  NNLIF_PARAM_DESCRIPTIONS,
+  type NnlifBifurcationState,
+  type NnlifNetworkBifurcationState,
+  nnlifBifurcationDiagram,
+  nnlifConfigWith,
+  nnlifNetworkBifurcationDiagram,
+  nnlifNetworkConfigWith,
+  parseNnlifBifurcationParam,
+  parseNnlifNetworkParam,
+} from '../models/nnlif/bifurcation';
+import { type NnlifRunConfig, nnlifSchema, nnlifSteadyParamsOf } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { type LineSeries, type PlotAnnotation, renderLinePlotPng } from '../render/png/lineplot';
 import { configFromOptions, rawConfigFromOptions } from './runCommand';
@@ -51,6 +62,8 @@ export interface BifurcationCommandOptions {
   bisections?: string;
   width?: string;
   height?: string;
+  population?: string;
+  pointsPerDecade?: string;
   force?: boolean;
   quiet?: boolean;
 }
@@ -300,8 +313,10 @@ function limitPlan(opts: BifurcationCommandOptions, nv: number, T: number, bisec
 }
 
 function nnlifPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, nv: number, T: number, bisections: number): DiagramPlan {
-  const param = parseNnlifBifurcationParam(opts.param);
   const config = resolveNnlifRunConfig(raw); // the config itself must be valid, before any value of --param
+  if ((raw.nnlif as Record<string, unknown> | undefined)?.populations !== undefined) return nnlifNetworkPlan(opts, raw, config, nv, T, bisections);
+  if (opts.population !== undefined) throw new ConfigError('--population', 'chooses a population of a network (nnlif.populations); this config has one');
+  const param = parseNnlifBifurcationParam(opts.param);
   const pop = config.populations[0]!;
   const fixed = { ...nnlifSteadyParamsOf(config), delay: config.delay };
   // the parameters held fixed that differ from the defaults, for the title
@@ -332,6 +347,40 @@ function nnlifPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>
     validate: (values) => values.forEach((v) => nnlifConfigWith(raw, param, v)),
     compute: (values, options) => nnlifBifurcationDiagram(raw, param, values, options),
     csv: (d) => bifurcationCsv(d as BifurcationDiagram<NnlifBifurcationState>, NNLIF_COLUMNS),
+  };
+}
+
+/** A network of K populations against one of its parameters, drawn on the rate of one population (--population). */
+function nnlifNetworkPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, config: NnlifRunConfig, nv: number, T: number, bisections: number): DiagramPlan {
+  const names = config.populations.map((p) => p.name);
+  const param = parseNnlifNetworkParam(opts.param, names);
+  const shown = opts.population === undefined ? 0 : names.indexOf(opts.population);
+  if (shown < 0) throw new ConfigError('--population', `must be one of the populations ${names.join(', ')} (got ${JSON.stringify(opts.population)})`);
+  const pointsPerDecade = opts.pointsPerDecade === undefined ? undefined : numberOption('--points-per-decade', opts.pointsPerDecade, { min: 1, max: 200 });
+  const K = names.length;
+  const columns: [string, (s: NnlifNetworkBifurcationState) => number | boolean | null][] = [
+    ['N', (s) => s.N],
+    ['stable', (s) => s.stable],
+    ...names.map((name, k): [string, (s: NnlifNetworkBifurcationState) => number] => [`N_${name}`, (s) => s.rates[k]!]),
+    ...names.map((name, k): [string, (s: NnlifNetworkBifurcationState) => number] => [`V_${name}`, (s) => s.V[k]!]),
+    ...names.map((name, k): [string, (s: NnlifNetworkBifurcationState) => number] => [`a_${name}`, (s) => s.a[k]!]),
+  ];
+  return {
+    model: 'nnlif',
+    param: param.name,
+    params: { populations: config.populations.map((p) => ({ name: p.name, a0: p.a0, VR: p.VR, VF: p.VF, tau: p.tau, firing: p.firing })), b: config.coupling.b, a1: config.coupling.a1, delay: config.delay, drawn: names[shown] },
+    labels: { title: `Steady states of the NNLIF network (${K} populations: ${names.join(', ')}) against ${param.name}, rate of ${names[shown]}`, xLabel: param.label },
+    method: {
+      model: `the NNLIF Fokker–Planck equations of ${K} populations (src/models/nnlif); the diagram's N is the rate of ${names[shown]} (--population), every rate is in bifurcation.csv`,
+      roots: `every zero of F_α = ln N_α + ln(I_α(V_α, a_α) + τ_α) in the box N_α ∈ [1e-8, 1e4]: a grid in ln N (${pointsPerDecade ?? (K <= 2 ? 8 : 'at most 40000 points,')} points per decade), Newton in each cell where every F_α changes sign (src/models/nnlif/networkSteady.ts)`,
+      stability: `time evolution of the discrete network (the f64 twin, ${nv} nodes per population, dt = 0.01, T = ${T}, the config's delay) from the exact profiles with 1% of each population's mass moved both ways: stable when every N(T) stays within 2% of its steady value (absolute 0.02 below 1)`,
+      infinity: `where the number of states changes by one: a state comes in from the edge of the box (N_α = 1e4); ${bisections} bisections on ${param.name}`,
+      folds: `${FOLD_METHOD(bisections, param.name)}; the count is of the network's states, the merging pair located on the rate of ${names[shown]}`,
+      branches: BRANCH_METHOD,
+    },
+    validate: (values) => values.forEach((v) => nnlifNetworkConfigWith(raw, param, v)),
+    compute: (values, options) => nnlifNetworkBifurcationDiagram(raw, param, values, { ...options, population: shown, ...(pointsPerDecade ? { pointsPerDecade } : {}) }),
+    csv: (d) => bifurcationCsv(d as BifurcationDiagram<NnlifNetworkBifurcationState>, columns),
   };
 }
 
@@ -415,6 +464,10 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
   const width = numberOption('--width', opts.width ?? String(BIFURCATION_DEFAULTS.width), { integer: true, min: 200, max: 16384 });
   const height = numberOption('--height', opts.height ?? String(BIFURCATION_DEFAULTS.height), { integer: true, min: 150, max: 16384 });
   const familyName = familyOf(raw).name;
+  if (familyName !== 'nnlif') {
+    if (opts.population !== undefined) throw new ConfigError('--population', 'chooses a population of an nnlif network (nnlif.populations)');
+    if (opts.pointsPerDecade !== undefined) throw new ConfigError('--points-per-decade', 'is for an nnlif network (nnlif.populations)');
+  }
   const plan = familyName === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : familyName === 'elapsed' ? elapsedPlan(opts, raw, bisections) : familyName === 'field' ? fieldPlan(opts, raw, bisections) : limitPlan(opts, nv, T, bisections);
   const { param } = plan;
   const values = linspace(from, to, n);
@@ -444,7 +497,14 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
       params: plan.params,
       method: plan.method,
       folds: diagram.folds,
-      states: diagram.slices.map((s) => ({ value: s.value, N: s.states.map((x) => x.N), stable: s.states.map((x) => x.stable), quiescent: s.states.map((x) => x.quiescent) })),
+      states: diagram.slices.map((s) => ({
+        value: s.value,
+        N: s.states.map((x) => x.N),
+        stable: s.states.map((x) => x.stable),
+        quiescent: s.states.map((x) => x.quiescent),
+        // a network's states: the rate of every population (N above is the drawn one's)
+        ...(s.states.some((x) => 'rates' in x) ? { rates: s.states.map((x) => (x as NnlifNetworkBifurcationState).rates) } : {}),
+      })),
       ...plan.extra?.(diagram),
       wall_s,
     };
@@ -485,10 +545,10 @@ export function registerBifurcation(program: Command): void {
   const d = BIFURCATION_DEFAULTS;
   program
     .command('bifurcation')
-    .description('steady states against one parameter, with stability and folds: the ε → 0 limit of the vc models, one NNLIF population (model nnlif) or the elapsed-time model (model elapsed); CSV, JSON and a PNG plot')
+    .description('steady states against one parameter, with stability and folds: the ε → 0 limit of the vc models, the NNLIF network (model nnlif; one population or K) or the elapsed-time model (model elapsed); CSV, JSON and a PNG plot')
     .option('-c, --config <file>', 'JSON config (its params are used)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.gin=-0.5 (repeatable)', collect, [])
-    .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')} (vc models); ${NNLIF_BIFURCATION_PARAMS.join(', ')} (nnlif); ${ELAPSED_BIFURCATION_PARAMS.join(', ')} (elapsed); ${Object.keys(FIELD_BIFURCATION_PARAMS).join(', ')} (field)`)
+    .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')} (vc models); ${NNLIF_BIFURCATION_PARAMS.join(', ')} (nnlif, one population); b.α.β, a1.α.β, populations.α.<key>, delay (nnlif with populations); ${ELAPSED_BIFURCATION_PARAMS.join(', ')} (elapsed); ${Object.keys(FIELD_BIFURCATION_PARAMS).join(', ')} (field)`)
     .requiredOption('--from <x>', 'first parameter value')
     .requiredOption('--to <y>', 'last parameter value')
     .option('-n, --n <K>', 'number of equally spaced parameter values, in [2, 10000]', String(d.n))
@@ -496,6 +556,8 @@ export function registerBifurcation(program: Command): void {
     .option('--stability-time <T>', 'observation time of the perturbed evolutions that decide stability', String(d.stabilityTime))
     .option('--stability-nv <cells>', 'cells of the 1D limit scheme used for stability', String(d.stabilityNv))
     .option('--bisections <k>', 'bisections on the parameter that locate each fold', String(d.bisections))
+    .option('--population <name>', 'nnlif with populations: the population whose rate is drawn (default the first; every rate is in bifurcation.csv)')
+    .option('--points-per-decade <n>', 'nnlif with populations: grid points per decade of each N_α in the root search (default 8 for two populations)')
     .option('--width <px>', 'width of bifurcation.png', String(d.width))
     .option('--height <px>', 'height of bifurcation.png', String(d.height))
     .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')

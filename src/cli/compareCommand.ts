@@ -1,7 +1,8 @@
 /**
  * `kinfire compare`: the `vc` particle system against the kinetic PDE on the same grid and dt, at several
  * particle counts (src/host/compare.ts); with model nnlif, the NNLIF particles against the Fokker–Planck PDE
- * (src/host/nnlifCompare.ts). Writes the results folder atomically (PendingResults):
+ * (src/host/nnlifCompare.ts); with model elapsed, the renewal neurons against the elapsed-time PDE
+ * (src/host/elapsedCompare.ts). Writes the results folder atomically (PendingResults):
  *
  *   compare.csv   count,L1_hist,L1_N,N_mean_particles,N_mean_pde,wall_s  (one row per count); nnlif with
  *                 K > 1 populations: L1_hist and L1_N summed over the populations, N_mean_* population 0's,
@@ -20,6 +21,9 @@ import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type CompareHooks, type CompareResult, compareConfigs, runComparison } from '../host/compare';
 import { nnlifCompareConfigs, runNnlifComparison } from '../host/nnlifCompare';
+import { elapsedCompareConfigs, runElapsedComparison } from '../host/elapsedCompare';
+import { describeElapsed } from '../models/elapsed/config';
+import { elapsedSteadyRates } from '../models/elapsed/steadyStates';
 import { type AdapterSummary, describeAdapter } from '../host/gpu';
 import { checkParticleMemory } from '../host/particleSystem';
 import { applyOverrides, ConfigError } from '../models/config';
@@ -212,11 +216,74 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
   });
 }
 
+/** The elapsed comparison: the renewal neurons against the elapsed-time PDE (src/host/elapsedCompare.ts). */
+async function elapsedCompareCommand(options: CompareOptions, raw: unknown, counts: number[], log: (line: string) => void) {
+  const { pde, particles } = elapsedCompareConfigs(raw, counts[0]);
+  const out = options.out!;
+  return withGpuAndFolder(out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
+    for (const count of counts) checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
+    if (!options.quiet) {
+      log(`kinfire ${pkg.version}: compare elapsed particles (counts ${counts.join(', ')}, seed ${particles.particles.seed}) against the elapsed-time PDE on ${pde.grid.ns} age cells, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
+      log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
+    }
+    const progress = comparisonProgress(options, log);
+    const started = performance.now();
+    try {
+      return await reservation.produce(async (pending) => {
+        const result = await runElapsedComparison(ctx, raw, counts, progress.hooks);
+        progress.stop();
+        const wall_s = (performance.now() - started) / 1000;
+        const json = {
+          kinfire: pkg.version,
+          kind: 'compare',
+          model: 'elapsed',
+          status: result.ok ? 'ok' : 'stopped',
+          counts,
+          seed: particles.particles.seed,
+          seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
+          fits: {
+            L1_hist: result.fits.L1_hist,
+            L1_N: result.fits.L1_N,
+            rule: 'least squares of log(error) against log(count) over every count; sampling noise predicts an exponent of −1/2 until the PDE\'s O(dt) error (and, for the instant and exponential kernels, the neurons\' one-step lag of X) is reached',
+          },
+          definitions: {
+            L1_hist: "Σ|h − n|ds at T over the PDE's age cells: h the neurons' age histogram as a density (the last cell every age beyond), n the PDE's n(s, T)",
+            L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the PDE's fired mass of step n over dt",
+            N_mean: 'the mean over particles.window of the per-step N',
+            coupling: pde.kernel.kind === 'delay' ? 'both see X = b·N(t − d) of the same past' : `the neurons see X of the ${pde.kernel.kind === 'instant' ? "previous step's N" : 'filtered activity at the start of the step'} (explicit), the PDE solves it in the step (implicit): O(dt) apart`,
+          },
+          N_exact: elapsedSteadyRates(pde.elapsed),
+          T: pde.time.T,
+          dt: pde.time.dt,
+          steps: pde.time.steps,
+          grid: pde.grid,
+          window: result.window,
+          rows: result.rows,
+          pde: result.pde,
+          adapter: ctx.adapterInfo,
+          runtime: ctx.runtime,
+          wall_s,
+          warnings: result.warnings,
+          config: { model: 'elapsed', elapsed: pde.elapsed, kernel: pde.kernel, time: particles.time, initial: pde.initial, particles: { ...particles.particles, count: undefined } },
+        };
+        pending.write('compare.csv', compareCsv(result));
+        pending.write('compare.json', `${JSON.stringify(json, (_, v) => (v === Infinity ? 'Infinity' : v), 2)}\n`);
+        pending.write('compare.png', comparePng(result, `elapsed particles against the elapsed-time PDE, ${pde.grid.ns} age cells, T = ${pde.time.T}, ${describeElapsed(pde)}`));
+        if (!result.ok) log('compare: a run stopped early (see compare.json → pde.status, rows[].status); the fits are left empty');
+        return { out: resolve(out), result, json };
+      });
+    } finally {
+      progress.stop();
+    }
+  });
+}
+
 export async function compareCommand(options: CompareOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   // Everything that can reject the input happens before the results folder exists.
   if (typeof options.out !== 'string' || !options.out) throw new ConfigError('--out', 'is required: the results folder (must not exist or be empty, unless --force)');
   const raw = applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? []) as Record<string, unknown>;
   if (familyOf(raw).name === 'nnlif') return nnlifCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
+  if (familyOf(raw).name === 'elapsed') return elapsedCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
   const input = parseCompareInput(options);
   return withGpuAndFolder(input.out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
     for (const count of input.counts) checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
@@ -250,8 +317,8 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('cross-check particles against the PDE at several counts (model vc: the kinetic PDE; nnlif: the Fokker–Planck PDE): compare.csv, compare.json, compare.png')
-    .option('-c, --config <file>', 'JSON config (model vc or nnlif; every key has a default; see README)')
+    .description('cross-check particles against the PDE at several counts (model vc: the kinetic PDE; nnlif: the Fokker–Planck PDE; elapsed: the elapsed-time PDE): compare.csv, compare.json, compare.png')
+    .option('-c, --config <file>', 'JSON config (model vc, nnlif or elapsed; every key has a default; see README)')
     .option('--counts <list>', 'comma-separated particle counts, positive integers (at least two distinct)', DEFAULT_COUNTS)
     .option('-o, --out <dir>', 'results folder (required; must not exist or be empty, unless --force)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])

@@ -2,36 +2,54 @@
  * `kinfire run` with model "elapsed": the elapsed-time model on the GPU (src/host/elapsedRun.ts). The config and
  * --out are checked before the GPU is opened.
  */
-import { runElapsed } from '../host/elapsedRun';
+import { type ElapsedRunHost, runElapsed } from '../host/elapsedRun';
 import { describeAdapter } from '../host/gpu';
-import { type ElapsedSnapshotFile, type ElapsedSummary, describeElapsed, elapsedActivityCsv, elapsedRunFigure, makeElapsedSummary, writeElapsedSnapshot } from '../io/elapsedResults';
+import { type ElapsedSnapshotFile, type ElapsedSummary, elapsedActivityCsv, elapsedRunFigure, makeElapsedSummary, writeElapsedSnapshot } from '../io/elapsedResults';
+import { describeElapsed } from '../models/elapsed/config';
 import { resolveElapsedRunConfig } from '../models/registry';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
 import { withGpuAndFolder } from './gpuCommand';
+import { commandCheckpointing, parseCheckpointEvery, readResumed, resumeWarning } from './checkpointing';
 
 export interface ElapsedRunOptions {
   out: string;
   force?: boolean;
   quiet?: boolean;
   allowLong?: boolean;
+  /** seconds between checkpoints (default DEFAULT_CHECKPOINT_EVERY; 0: only on a signal) */
+  checkpointEvery?: number | string;
+  /** continue the interrupted run in `out` (kinfire resume) */
+  resume?: boolean;
 }
 
 export async function elapsedRunCommand(raw: Record<string, unknown>, options: ElapsedRunOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ElapsedSummary> {
   const config = resolveElapsedRunConfig(raw);
-  return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version }, async (ctx, reservation) => {
-    await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runElapsed(ctx, calibrationConfig(config))).stepsPerSecond);
+  const everySeconds = parseCheckpointEvery(options.checkpointEvery);
+  return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version, ...(options.resume ? { resume: true } : {}) }, async (ctx, reservation) => {
+    if (!options.resume) await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runElapsed(ctx, calibrationConfig(config))).stepsPerSecond);
     if (!options.quiet) {
       log(`kinfire ${version}: model elapsed (elapsed-time model), ${describeElapsed(config)}, ${config.grid.ns} age cells of ds = dt = ${config.time.dt.toPrecision(4)} on [0, ${config.grid.smax.toPrecision(4)}], ${config.time.steps} steps to T = ${config.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('run', process.stderr, options.quiet);
-    const snapshots: ElapsedSnapshotFile[] = [];
+    let snapshots: ElapsedSnapshotFile[] = [];
     try {
       return await reservation.produce(async (pending) => {
-        const result = await runElapsed(ctx, config, { onProgress: (p) => progress.update(p), onSnapshot: (s) => writeElapsedSnapshot(pending, snapshots, config, s) });
+        const resumed = options.resume ? readResumed<ElapsedRunHost, { snapshots: ElapsedSnapshotFile[] }>(pending) : undefined;
+        if (resumed) snapshots = [...resumed.extra.snapshots];
+        const moved = resumed && resumeWarning(resumed.header, ctx.adapterInfo, version);
+        if (moved) log(`warning: ${moved}`);
+        const checkpoint = commandCheckpointing(
+          pending,
+          { family: 'elapsed', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
+          () => ({ snapshots }),
+          resumed?.run,
+        );
+        const result = await runElapsed(ctx, config, { onProgress: (p) => progress.update(p), onSnapshot: (s) => writeElapsedSnapshot(pending, snapshots, config, s), checkpoint });
         progress.stop();
         const summary = makeElapsedSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, version);
+        if (moved) (summary as ElapsedSummary & { warnings?: string[] }).warnings = [moved];
         pending.write('summary.json', `${JSON.stringify(summary, (_, v) => (v === Infinity ? 'Infinity' : v), 2)}\n`);
         pending.write('activity.csv', elapsedActivityCsv(result));
         pending.write('run.png', await elapsedRunFigure(config, result));

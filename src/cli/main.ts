@@ -20,9 +20,13 @@ import { nnlifRunCommand } from './nnlifRunCommand';
 import { rawConfigFromOptions, runCommand } from './runCommand';
 import { registerBifurcation } from './bifurcationCommand';
 import { registerCompare } from './compareCommand';
+import { registerNeurons } from './neuronsCommand';
 import { registerParticles } from './particlesCommand';
 import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
+import { registerSweep } from './sweepCommand';
+import { registerResume } from './resumeCommand';
+import { DEFAULT_CHECKPOINT_EVERY } from './checkpointing';
 import { registerView } from './viewCommand';
 import { familyOf } from '../models/registry';
 
@@ -51,9 +55,11 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'no progress output')
     .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
     .option('-b, --batch <key=values>', 'model nnlif: solve many members at once, e.g. nnlif.b=0:3:64 (start:stop:count) or nnlif.tau=0,0.1; several --batch make a product', collect, [])
+    .option('--checkpoint-every <seconds>', `write a checkpoint every so many seconds of wall time (0: only when stopped by SIGINT or SIGTERM); \`kinfire resume DIR\` continues from it`, String(DEFAULT_CHECKPOINT_EVERY))
     .action(async (opts) => {
       const raw = rawConfigFromOptions(opts);
       const family = familyOf(raw).name;
+      if (family === 'neurons') throw new ConfigError('model', 'model "neurons" is run by `kinfire neurons` (single-neuron ensembles), not `kinfire run`');
       if (family !== 'nnlif' && opts.batch.length) throw new ConfigError('--batch', `batches are solved for model "nnlif" (the config's model is ${JSON.stringify(raw.model ?? 'vc')})`);
       const summary = family === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : family === 'elapsed' ? await elapsedRunCommand(raw, opts, pkg.version) : family === 'field' ? await fieldRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
       process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
@@ -84,8 +90,11 @@ export function buildProgram(): Command {
   registerBifurcation(program);
   registerStudy(program);
   registerParticles(program);
+  registerNeurons(program);
   registerCompare(program);
   registerView(program);
+  registerSweep(program);
+  registerResume(program);
   return program;
 }
 
@@ -111,7 +120,8 @@ export async function main(argv = process.argv): Promise<number> {
       return 2;
     }
     if (e instanceof RunInterrupted) {
-      process.stderr.write(`\nkinfire: stopped by ${e.signal}; the partial results were removed and nothing was written\n`);
+      if (e.kept.length) process.stderr.write(`\nkinfire: stopped by ${e.signal}; ${e.kept.join(', ')} holds the run up to its checkpoint (status interrupted): continue with \`kinfire resume ${e.kept[0]}\`\n`);
+      else process.stderr.write(`\nkinfire: stopped by ${e.signal}; the partial results were removed and nothing was written\n`);
       return signalExitCode(e.signal);
     }
     const code = (e as NodeJS.ErrnoException).code;

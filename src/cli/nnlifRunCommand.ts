@@ -4,7 +4,7 @@
  * reject the input (the config, every member's values, --out) is checked before the GPU is opened.
  */
 import { describeAdapter } from '../host/gpu';
-import { memberOf, nnlifRunGrids, runNnlif } from '../host/nnlifRun';
+import { memberOf, nnlifRunGrids, type NnlifRunHost, runNnlif } from '../host/nnlifRun';
 import type { NnlifNetworkMember } from '../host/nnlifSolver';
 import { makeNnlifSummary, type NnlifBatch, nnlifActivityCsv, nnlifBatchCsv, nnlifBatchNpy, nnlifBatchPng, nnlifRunFigure, type NnlifSnapshotFile, type NnlifSummary, writeNnlifSnapshot } from '../io/nnlifResults';
 import { ConfigError } from '../models/config';
@@ -13,6 +13,7 @@ import { resolveNnlifRunConfig } from '../models/registry';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
 import { withGpuAndFolder } from './gpuCommand';
+import { commandCheckpointing, parseCheckpointEvery, readResumed, resumeWarning } from './checkpointing';
 
 /** The member parameters one population varies in a batch; the grid, VF, delay, dt and firing are shared by all members. */
 const SINGLE_KEYS = ['nnlif.b', 'nnlif.a0', 'nnlif.a1', 'nnlif.VR', 'nnlif.tau'] as const;
@@ -26,6 +27,10 @@ export interface NnlifRunOptions {
   quiet?: boolean;
   allowLong?: boolean;
   batch?: string[];
+  /** seconds between checkpoints (default DEFAULT_CHECKPOINT_EVERY; 0: only on a signal) */
+  checkpointEvery?: number | string;
+  /** continue the interrupted run in `out` (kinfire resume) */
+  resume?: boolean;
 }
 
 /** A batch key: where it lives in the raw config (for checking each value) and in a member. */
@@ -157,18 +162,29 @@ export async function nnlifRunCommand(raw: Record<string, unknown>, options: Nnl
   const M = members.length;
   const samples = Math.floor(config.time.steps / config.output.every) + 2;
   if (M * K * samples > 1e8) throw new ConfigError('output.every', `${M} members × ${K} populations × ${samples} samples of N exceed 1e8 values; record every k-th step with a larger output.every (now ${config.output.every})`);
-  return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version }, async (ctx, reservation) => {
-    await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runNnlif(ctx, calibrationConfig(config), {}, members)).stepsPerSecond);
+  const everySeconds = parseCheckpointEvery(options.checkpointEvery);
+  return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version, ...(options.resume ? { resume: true } : {}) }, async (ctx, reservation) => {
+    if (!options.resume) await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runNnlif(ctx, calibrationConfig(config), {}, members)).stepsPerSecond);
     if (!options.quiet) {
       const axes = nnlifRunGrids(config).map((g, a) => `${K > 1 ? `${config.populations[a]!.name} ` : ''}[${g.vmin.toPrecision(4)}, ${g.vtop}]`).join(', ');
       log(`kinfire ${version}: model nnlif (Fokker–Planck PDE), ${K > 1 ? `${K} populations, ` : ''}${M === 1 ? 'one member' : `${M} members (${batch!.keys.join(' × ')})`}, ${config.grid.nv} nodes on ${axes}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('run', process.stderr, options.quiet);
-    const snapshots: NnlifSnapshotFile[] = [];
+    let snapshots: NnlifSnapshotFile[] = [];
     try {
       return await reservation.produce(async (pending) => {
         const grids = nnlifRunGrids(config);
+        const resumed = options.resume ? readResumed<NnlifRunHost, { snapshots: NnlifSnapshotFile[] }>(pending) : undefined;
+        if (resumed) snapshots = [...resumed.extra.snapshots];
+        const moved = resumed && resumeWarning(resumed.header, ctx.adapterInfo, version);
+        if (moved) log(`warning: ${moved}`);
+        const checkpoint = commandCheckpointing(
+          pending,
+          { family: 'nnlif', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds, batch: options.batch ?? [] }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
+          () => ({ snapshots }),
+          resumed?.run,
+        );
         const result = await runNnlif(
           ctx,
           config,
@@ -176,10 +192,12 @@ export async function nnlifRunCommand(raw: Record<string, unknown>, options: Nnl
             onProgress: (p) => progress.update(p),
             onSnapshot: (s) => writeNnlifSnapshot(pending, snapshots, config, grids, s, M),
             onWarning: (w) => log(`warning: ${w}`),
+            checkpoint,
           },
           members,
         );
         progress.stop();
+        if (moved) result.warnings.push(moved);
         const summary = makeNnlifSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, version, batch);
         pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
         if (batch) {

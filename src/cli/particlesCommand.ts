@@ -1,5 +1,5 @@
 /**
- * `kinfire particles`: the particle system of a config (models vc, vc-threshold, nnlif). Validates the
+ * `kinfire particles`: the particle system of a config (models vc, vc-threshold, nnlif, elapsed). Validates the
  * config, opens the GPU, runs, and writes the results folder atomically (PendingResults):
  *
  *   summary.json   model, params, dt, steps, adapter, wall_s, status, count, seed, N_mean ± N_se over
@@ -13,7 +13,9 @@
  *   n_t<time>.npy  nnlif: the v histogram, float32, shape (nv,), on [vmin, VF + thresholdSpread] (soft:
  *                  [vmin, vmax]); with K > 1 populations shape (K, nv), row α on population α's axis and
  *                  normalised by its own count
- *   *.png          a heatmap (vc) or a line plot (nnlif, with the exact steady density when there is one)
+ *                  elapsed: the age histogram, float32, shape (ns,), on the PDE's age cells [i·dt, (i+1)·dt)
+ *                  (the last one every age beyond), a density (Σ n·ds = 1), as the PDE's n_t<time>.npy
+ *   *.png          a heatmap (vc) or a line plot (nnlif, elapsed: with the exact steady density when there is one)
  *
  * Bad input (config, --out, a count too large for the adapter) is a ConfigError / OutputDirError: exit 2
  * and no results folder.
@@ -26,9 +28,11 @@ import { type AdapterSummary, describeAdapter } from '../host/gpu';
 import { runParticles, type ParticleRunResult, type ParticleSnapshot } from '../host/particleRun';
 import { checkParticleMemory, particleHistogramGrid, particlePopulations } from '../host/particleSystem';
 import { encodeNpy } from '../io/npy';
-import { applyOverrides, type ParticleConfig, type ParticleNetwork, resolveParticleConfig } from '../models/config';
+import { applyOverrides, type ParticleConfig, type ParticleElapsed, type ParticleNetwork, resolveParticleConfig } from '../models/config';
 import { nnlifKernelParams, nnlifParticleSteadyRates } from '../models/particles/nnlifReference';
 import { nnlifSteadyDensity } from '../models/nnlif/steadyRate';
+import { elapsedSteadyRates, steadyCells } from '../models/elapsed/steadyStates';
+import { describeElapsed } from '../models/elapsed/config';
 import { renderHeatmapPng } from '../render/png/heatmap';
 import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter } from './progress';
@@ -44,6 +48,8 @@ export interface ParticlesOptions {
   quiet?: boolean;
   /** run more than LONG_RUN_STEPS steps */
   allowLong?: boolean;
+  /** the config itself, instead of --config and --set (a point of kinfire sweep) */
+  raw?: Record<string, unknown>;
 }
 
 export interface ParticleSnapshotRecord {
@@ -76,8 +82,8 @@ export interface ParticlesSummary {
   kinfire: string;
   kind: 'particles';
   model: ParticleConfig['model'];
-  /** vc: params; nnlif: the flat parameters of one population, or with K > 1 the network (populations, coupling, …) */
-  params: ParticleConfig['params'] | NonNullable<ParticleConfig['nnlif']> | ParticleNetwork;
+  /** vc: params; nnlif: the flat parameters of one population, or with K > 1 the network (populations, coupling, …); elapsed: the firing rate and the kernel */
+  params: ParticleConfig['params'] | NonNullable<ParticleConfig['nnlif']> | ParticleNetwork | (ParticleElapsed['model'] & { kernel: ParticleElapsed['kernel'] });
   count: number;
   seed: number;
   grid: Record<string, number>;
@@ -99,7 +105,7 @@ export interface ParticlesSummary {
   N_mean: number | null;
   N_se: number | null;
   batch_means: { batches: number; steps_per_batch: number; steps_used: number; steps_dropped: number; lag1: number | null; rule: string };
-  /** nnlif with one population: every steady rate of the mean-field equation, for comparison */
+  /** nnlif with one population: every steady rate of the mean-field equation; elapsed: every steady rate of the PDE; for comparison */
   N_exact?: number[];
   /** nnlif: every population (K = 1 included) */
   populations?: ParticlesPopulationSummary[];
@@ -115,9 +121,27 @@ export function particlesConfigFromOptions(options: { config?: string; set?: str
   return resolveParticleConfig(applyOverrides(raw, options.set ?? []));
 }
 
-/** The exact steady rates of an nnlif config of one population (null for the vc models and for K > 1). */
+/** The exact steady rates of an nnlif config of one population or of an elapsed config (null for the vc models and for K > 1). */
 export function exactSteadyRates(config: ParticleConfig): number[] | null {
+  if (config.elapsed) return elapsedSteadyRates(config.elapsed.model);
   return config.nnlif ? nnlifParticleSteadyRates(config.nnlif) : null;
+}
+
+/** The age histogram of an elapsed run (with n∞ of the steady state when there is exactly one). */
+function elapsedSnapshotFiles(config: ParticleConfig, e: ParticleElapsed, s: ParticleSnapshot, exact: number[] | null): { stem: string; npy: Uint8Array; png: Buffer } {
+  const { ns, ds } = e.grid;
+  const ages = Array.from({ length: ns }, (_, i) => (i + 0.5) * ds);
+  const series = [{ x: ages, y: s.histogram.density, label: `particles (${formatCount(config.particles.count)})` }];
+  if (exact && exact.length === 1) {
+    const steady = steadyCells(e.model, exact[0]!, ns, ds);
+    series.push({ x: ages, y: Float32Array.from(steady, (m) => m / ds), label: `steady state, N* = ${exact[0]!.toPrecision(6)}` });
+  }
+  const png = renderLinePlotPng(series, {
+    title: `age histogram n(s, t = ${s.t.toPrecision(4)})   elapsed particles, ${describeElapsed({ elapsed: e.model, kernel: e.kernel })}`,
+    xLabel: 's (age since the last spike)',
+    yLabel: 'n',
+  });
+  return { stem: `n_t${s.t.toFixed(6)}`, npy: encodeNpy(s.histogram.density, [ns]), png };
 }
 
 /** 10000000 → "1e7", 25000 → "25000" */
@@ -132,6 +156,7 @@ function describeNetwork(net: ParticleNetwork): string {
 }
 
 function snapshotFiles(config: ParticleConfig, s: ParticleSnapshot, exact: number[] | null): { stem: string; npy: Uint8Array; png: Buffer } {
+  if (config.elapsed) return elapsedSnapshotFiles(config, config.elapsed, s, exact);
   const grid = particleHistogramGrid(config);
   const h = s.histogram;
   if (config.model === 'nnlif') {
@@ -196,10 +221,14 @@ export function makeParticlesSummary(
     kinfire: version,
     kind: 'particles',
     model: config.model,
-    params: config.nnlif ?? config.network ?? config.params,
+    params: config.elapsed ? { ...config.elapsed.model, kernel: config.elapsed.kernel } : (config.nnlif ?? config.network ?? config.params),
     count: config.particles.count,
     seed: config.particles.seed,
-    grid: config.model === 'nnlif' ? { nv: grid.nv, vmin: grid.vlo, vmax: grid.vhi, dv: grid.dv } : { nv: grid.nv, ng: grid.ng, gmax: grid.gmax, dv: grid.dv, dg: grid.dg },
+    grid: config.elapsed
+      ? config.elapsed.grid
+      : config.model === 'nnlif'
+        ? { nv: grid.nv, vmin: grid.vlo, vmax: grid.vhi, dv: grid.dv }
+        : { nv: grid.nv, ng: grid.ng, gmax: grid.gmax, dv: grid.dv, dg: grid.dg },
     T: config.time.T,
     dt: config.time.dt,
     steps: result.steps,
@@ -243,7 +272,7 @@ export function makeParticlesSummary(
 
 export async function particlesCommand(options: ParticlesOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ParticlesSummary> {
   // Everything that can reject the input happens before the results folder exists.
-  const config = particlesConfigFromOptions(options);
+  const config = options.raw ? resolveParticleConfig(options.raw) : particlesConfigFromOptions(options);
   return withGpuAndFolder(options.out, { force: !!options.force, command: 'particles', version: version }, async (ctx, reservation) => {
     checkParticleMemory(config, ctx.cpuAdapter, totalmem());
     await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runParticles(ctx, calibrationConfig(config))).stepsPerSecond);
@@ -271,7 +300,8 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
         });
         progress.stop();
         const summary = makeParticlesSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, exact, version);
-        pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
+        // φ0 = ∞ of the elapsed model is written as "Infinity", its config's spelling (JSON has no ∞)
+        pending.write('summary.json', `${JSON.stringify(summary, (_, v) => (v === Infinity ? 'Infinity' : v), 2)}\n`);
         pending.write('activity.csv', particlesActivityCsv(result));
         if (result.status !== 'ok') log(`run stopped: ${result.status}: ${result.message}`);
         return summary;
@@ -287,7 +317,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerParticles(program: Command): void {
   program
     .command('particles')
-    .description('run the particle system (models vc, vc-threshold, nnlif) and write a results folder')
+    .description('run the particle system (models vc, vc-threshold, nnlif, elapsed) and write a results folder')
     .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
     .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
     .option('-s, --set <key=value>', 'override one config key, e.g. particles.count=1e6 (repeatable)', collect, [])

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeAdapter } from '../host/gpu';
 import { checkGridFits } from '../host/kineticSolver';
-import { runSimulation } from '../host/run';
+import { type KineticRunHost, runSimulation } from '../host/run';
 import { activityCsv, makeSummary, type SnapshotFile, type Summary, writeDensitySnapshot } from '../io/results';
 import type { ResultsMarker } from '../io/resultsFolder';
 import { applyOverrides, ConfigError, type KinfireConfig, resolveConfig } from '../models/config';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
 import { withGpuAndFolder } from './gpuCommand';
+import { commandCheckpointing, parseCheckpointEvery, readResumed, resumeWarning } from './checkpointing';
 
 export interface RunOptions {
   config?: string;
@@ -21,6 +22,12 @@ export interface RunOptions {
   allowLong?: boolean;
   /** the shipped demo: replaces, without --force, only a folder a demo wrote */
   demo?: boolean;
+  /** the config itself, instead of --config and --set (a point of kinfire sweep) */
+  raw?: Record<string, unknown>;
+  /** seconds between checkpoints (default DEFAULT_CHECKPOINT_EVERY; 0: only on a signal) */
+  checkpointEvery?: number | string;
+  /** continue the interrupted run in `out` (kinfire resume) */
+  resume?: boolean;
 }
 
 /** A demo's folder: its marker says demo, or (written before markers) its summary.json has the demo's config. */
@@ -61,29 +68,44 @@ export function configFromOptions(options: { config?: string; set?: string[] }):
 
 export async function runCommand(options: RunOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Summary> {
   // Everything that can reject the input happens before the results folder exists.
-  const config = configFromOptions(options);
+  const raw = options.raw ?? rawConfigFromOptions(options);
+  const config = resolveConfig(raw);
+  const everySeconds = parseCheckpointEvery(options.checkpointEvery);
   return withGpuAndFolder(options.out, {
     force: !!options.force,
     command: options.demo ? 'demo' : 'run',
     version,
+    ...(options.resume ? { resume: true } : {}),
     ...(options.demo ? { replaceWithoutForce: true, replaces: (marker: ResultsMarker, dir: string) => isDemoFolder(marker, dir, config) } : {}),
   }, async (ctx, reservation) => {
     checkGridFits(ctx.limits, config.grid.nv, config.grid.ng);
-    await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runSimulation(ctx, calibrationConfig(config))).stepsPerSecond);
+    if (!options.resume) await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runSimulation(ctx, calibrationConfig(config))).stepsPerSecond);
     if (!options.quiet) {
       log(`kinfire ${version}: model ${config.model}, grid ${config.grid.nv} × ${config.grid.ng}, dt = ${config.time.dt.toPrecision(4)}, ${config.time.steps} steps to T = ${config.time.T}`);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('run', process.stderr, options.quiet);
-    const snapshots: SnapshotFile[] = [];
+    let snapshots: SnapshotFile[] = [];
     try {
       return await reservation.produce(async (pending) => {
+        const resumed = options.resume ? readResumed<KineticRunHost, { snapshots: SnapshotFile[] }>(pending) : undefined;
+        if (resumed) snapshots = [...resumed.extra.snapshots];
+        const moved = resumed && resumeWarning(resumed.header, ctx.adapterInfo, version);
+        if (moved) log(`warning: ${moved}`);
+        const checkpoint = commandCheckpointing(
+          pending,
+          { family: 'vc', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
+          () => ({ snapshots }),
+          resumed?.run,
+        );
         const result = await runSimulation(ctx, config, {
           onProgress: (p) => progress.update(p),
           onSnapshot: (s) => writeDensitySnapshot(pending, snapshots, config, s),
           onWarning: (w) => log(`warning: ${w}`),
+          checkpoint,
         });
         progress.stop();
+        if (moved) result.warnings.push(moved);
         const summary = makeSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, version);
         pending.write('summary.json', `${JSON.stringify(summary, null, 2)}\n`);
         pending.write('activity.csv', activityCsv(result.activity));

@@ -7,13 +7,13 @@ import type { Command } from 'commander';
 import type { ModelParams } from '../models/config';
 import { classifyStability } from '../models/limit/stability';
 import { findSteadyStates } from '../models/limit/steadyStates';
-import { ConfigError } from '../models/config';
+import { ConfigError, resolveConfig } from '../models/config';
 import { type NnlifRunConfig, nnlifSteadyParamsOf } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { nnlifNetworkSteadyStates } from '../models/nnlif/networkSteady';
 import { classifyNnlifStability } from '../models/nnlif/stability';
 import { nnlifNoise, nnlifSteadyRates } from '../models/nnlif/steadyRate';
-import { configFromOptions, rawConfigFromOptions } from './runCommand';
+import { rawConfigFromOptions } from './runCommand';
 import { familyOf, resolveElapsedRunConfig } from '../models/registry';
 import { elapsedSteadyStates } from '../models/elapsed/steadyStates';
 import { readFieldInputs } from '../io/fieldInputs';
@@ -84,6 +84,45 @@ export function nnlifSteadyReport(config: NnlifRunConfig, stability: { T?: numbe
   };
 }
 
+export interface SteadyOptions {
+  stabilityTime: number;
+  stabilityNv: number;
+  /** nnlif with populations: grid points per decade of the root search */
+  pointsPerDecade?: number;
+}
+
+/**
+ * What `kinfire steady` prints for a raw config (the config file with its --set overrides): every steady
+ * state of the config's family with its stability, and the method. Also a point of `kinfire sweep`.
+ */
+export function steadyResult(raw: Record<string, unknown>, opts: SteadyOptions): Record<string, unknown> {
+  if (familyOf(raw).name === 'field') return fieldSteadyReport(raw);
+  if (familyOf(raw).name === 'elapsed') {
+    const config = resolveElapsedRunConfig(raw);
+    return {
+      steady: elapsedSteadyStates(config),
+      method: {
+        roots: 'every zero of N·I(N) − 1, I(N) = ∫₀^∞ exp(−∫₀^s p(u, bN) du) ds (closed form for threshold firing, Gauss–Legendre for the sigmoid), by a scan in ln N and bisection (src/models/elapsed/steadyStates.ts)',
+        stability: 'time evolution of the f64 twin of the scheme with the config\'s kernel, from n∞·(1 + 0.02 sin(2πs/s*)), 100 cells per s*, for 40 mean interspike intervals: stable when the deviation of N over the last fifth is below half that over the second tenth, or below 1e-3 (early, late: those deviations); --stability-time and --stability-nv do not apply',
+      },
+    };
+  }
+  if (familyOf(raw).name === 'nnlif') {
+    return nnlifSteadyReport(resolveNnlifRunConfig(raw), { T: opts.stabilityTime, nv: opts.stabilityNv, ...(opts.pointsPerDecade !== undefined ? { pointsPerDecade: opts.pointsPerDecade } : {}) });
+  }
+  const config = resolveConfig(raw);
+  const T = opts.stabilityTime;
+  const nv = opts.stabilityNv;
+  return {
+    steady: steadyReport(config.params, { T, nv }),
+    method: {
+      roots: 'scan of F(N) = N·I(N) − 1 on (0, max φF], polished to 1e-12 relative; closed form of I for the step φF, quadrature otherwise',
+      gbar: 'mean of N(gin + bN, a) truncated to [0, ∞)',
+      stability: `perturbed time evolution of the 1D limit scheme (nv = ${nv}, T = ${T}): stable when N stays within 2% of N* (absolute 0.02 for N* < 1)`,
+    },
+  };
+}
+
 export function registerSteady(program: Command): void {
   program
     .command('steady')
@@ -95,43 +134,10 @@ export function registerSteady(program: Command): void {
     .option('--points-per-decade <n>', 'nnlif with populations: grid points per decade of each N_α in the root search (default 8 for two populations, else at most 40000 points)')
     .action((opts) => {
       const raw = rawConfigFromOptions(opts);
-      if (familyOf(raw).name === 'field') {
-        process.stdout.write(`${JSON.stringify(fieldSteadyReport(raw))}\n`);
-        return;
+      if (familyOf(raw).name === 'nnlif' && opts.pointsPerDecade !== undefined && !(Number(opts.pointsPerDecade) > 0 && Number(opts.pointsPerDecade) <= 100)) {
+        throw new ConfigError('--points-per-decade', `must be a number in (0, 100] (got ${opts.pointsPerDecade})`);
       }
-      if (familyOf(raw).name === 'elapsed') {
-        const config = resolveElapsedRunConfig(raw);
-        process.stdout.write(
-          `${JSON.stringify({
-            steady: elapsedSteadyStates(config),
-            method: {
-              roots: 'every zero of N·I(N) − 1, I(N) = ∫₀^∞ exp(−∫₀^s p(u, bN) du) ds (closed form for threshold firing, Gauss–Legendre for the sigmoid), by a scan in ln N and bisection (src/models/elapsed/steadyStates.ts)',
-              stability: 'time evolution of the f64 twin of the scheme with the config\'s kernel, from n∞·(1 + 0.02 sin(2πs/s*)), 100 cells per s*, for 40 mean interspike intervals: stable when the deviation of N over the last fifth is below half that over the second tenth, or below 1e-3 (early, late: those deviations); --stability-time and --stability-nv do not apply',
-            },
-          })}\n`,
-        );
-        return;
-      }
-      if (familyOf(raw).name === 'nnlif') {
-        if (opts.pointsPerDecade !== undefined && !(Number(opts.pointsPerDecade) > 0 && Number(opts.pointsPerDecade) <= 100)) {
-          throw new ConfigError('--points-per-decade', `must be a number in (0, 100] (got ${opts.pointsPerDecade})`);
-        }
-        process.stdout.write(`${JSON.stringify(nnlifSteadyReport(resolveNnlifRunConfig(raw), { T: Number(opts.stabilityTime), nv: Number(opts.stabilityNv), ...(opts.pointsPerDecade !== undefined ? { pointsPerDecade: Number(opts.pointsPerDecade) } : {}) }))}\n`);
-        return;
-      }
-      const config = configFromOptions(opts);
-      const T = Number(opts.stabilityTime);
-      const nv = Number(opts.stabilityNv);
-      const report = steadyReport(config.params, { T, nv });
-      process.stdout.write(
-        `${JSON.stringify({
-          steady: report,
-          method: {
-            roots: 'scan of F(N) = N·I(N) − 1 on (0, max φF], polished to 1e-12 relative; closed form of I for the step φF, quadrature otherwise',
-            gbar: 'mean of N(gin + bN, a) truncated to [0, ∞)',
-            stability: `perturbed time evolution of the 1D limit scheme (nv = ${nv}, T = ${T}): stable when N stays within 2% of N* (absolute 0.02 for N* < 1)`,
-          },
-        })}\n`,
-      );
+      const report = steadyResult(raw, { stabilityTime: Number(opts.stabilityTime), stabilityNv: Number(opts.stabilityNv), ...(opts.pointsPerDecade !== undefined ? { pointsPerDecade: Number(opts.pointsPerDecade) } : {}) });
+      process.stdout.write(`${JSON.stringify(report)}\n`);
     });
 }

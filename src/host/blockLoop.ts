@@ -4,9 +4,32 @@
  * block as it is read back. A block with a bad step is rolled back to the checkpoint taken before it
  * and replayed up to the last good step; every step is deterministic, so the replay is bitwise the
  * original and the run keeps exactly its last good state. A stop asked for by a signal (interrupt.ts)
- * ends the loop between two blocks with RunInterrupted.
+ * ends the loop between two blocks with RunInterrupted, after writing a checkpoint when the run keeps
+ * them. A run resumed from a checkpoint starts at its step: every step is deterministic and the block
+ * boundaries change no arithmetic, so the resumed run is bitwise the uninterrupted one.
  */
-import { throwIfInterrupted } from './interrupt';
+import { interruptRequested, throwIfInterrupted } from './interrupt';
+
+/** The state of a solver on the host: its step and the bytes of the buffers that carry the state from step to step. */
+export interface SolverState {
+  step: number;
+  buffers: Record<string, Uint8Array>;
+}
+
+/** A run saved between two blocks: the solver's state and what the run accumulated on the host (typed arrays allowed). */
+export interface SavedRun<Host> {
+  solver: SolverState;
+  host: Host;
+}
+
+/** How a run keeps checkpoints, and the one it resumes from. */
+export interface RunCheckpointing<Host> {
+  /** seconds between periodic checkpoints; 0: only when a stop is asked for */
+  everySeconds: number;
+  save(run: SavedRun<Host>): void | Promise<void>;
+  /** resume from this saved run */
+  from?: SavedRun<Host>;
+}
 
 /** What a GPU system must offer the loop. */
 export interface BlockSystem<Block> {
@@ -51,6 +74,13 @@ export interface BlockLoopOptions<Block, Status extends string> {
    * take it), so a stop needs no rollback: the loop ends at the bad step with the state as it is.
    */
   refusesBadSteps?: boolean;
+  /** the step the system is at (a resumed run); snapshots at or before it were emitted before */
+  startStep?: number;
+  /**
+   * Writes a checkpoint at step n (between blocks, the GPU idle): every `everySeconds` of wall time (0: never
+   * periodically) and when a stop is asked for, before RunInterrupted is thrown.
+   */
+  checkpoint?: { everySeconds: number; write(step: number): Promise<void> };
 }
 
 export interface BlockLoopResult<Status extends string> {
@@ -63,19 +93,27 @@ export interface BlockLoopResult<Status extends string> {
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export async function runBlocks<Block, Status extends string>(system: BlockSystem<Block>, o: BlockLoopOptions<Block, Status>): Promise<BlockLoopResult<Status>> {
-  const pending = [...o.snapshotSteps];
+  const start = o.startStep ?? 0;
+  const pending = o.snapshotSteps.filter((s) => (start === 0 ? s >= 0 : s > start));
   const emitSnapshots = async (step: number) => {
     while (pending.length && pending[0] === step) {
       pending.shift();
       await o.onSnapshot(step);
     }
   };
-  await emitSnapshots(0);
-  throwIfInterrupted();
+  /** Between blocks: a stop asked for writes a checkpoint (if kept) and ends the loop. */
+  const stopIfAsked = async (step: number) => {
+    if (interruptRequested() === null) return;
+    if (o.checkpoint) await o.checkpoint.write(step);
+    throwIfInterrupted();
+  };
+  await emitSnapshots(start);
+  await stopIfAsked(start);
 
   const began = now();
+  let lastCheckpoint = began;
   let blockSteps = 8;
-  let n = 0;
+  let n = start;
   let stop: Stop<Status> | undefined;
   while (n < o.steps) {
     const target = Math.min(o.steps, n + blockSteps, pending.length ? Math.max(pending[0], n + 1) : o.steps);
@@ -105,9 +143,13 @@ export async function runBlocks<Block, Status extends string>(system: BlockSyste
     n += count;
     await emitSnapshots(n);
     await o.afterBlock?.(n);
-    throwIfInterrupted(); // between blocks: the GPU is idle and the state consistent
+    await stopIfAsked(n); // between blocks: the GPU is idle and the state consistent
+    if (o.checkpoint && o.checkpoint.everySeconds > 0 && n < o.steps && now() - lastCheckpoint >= o.checkpoint.everySeconds * 1000) {
+      await o.checkpoint.write(n);
+      lastCheckpoint = now();
+    }
     const elapsed = (now() - began) / 1000;
-    o.onProgress?.({ step: n, steps: o.steps, t: n * o.dt, T: o.T, stepsPerSecond: n / Math.max(elapsed, 1e-9) });
+    o.onProgress?.({ step: n, steps: o.steps, t: n * o.dt, T: o.T, stepsPerSecond: (n - start) / Math.max(elapsed, 1e-9) });
     // Aim at ~0.25 s per block: few synchronisations, yet a responsive progress bar.
     blockSteps = Math.max(1, Math.min(o.capacity, Math.round(250 / Math.max(blockMs / count, 1e-3))));
   }

@@ -66,6 +66,21 @@ export class BufferCheckpoint<Name extends string> {
     this.copy((n) => this.copies[n], (n) => this.buffers[n]);
   }
 
+  /** The live buffers' bytes, read to the host (one map each): the state of a checkpoint on disk. */
+  async readLive(): Promise<Record<Name, Uint8Array>> {
+    const bytes = await Promise.all(this.names.map(async (name) => new Uint8Array(await readBuffer(this.device, this.buffers[name], 0, this.buffers[name].size))));
+    return Object.fromEntries(this.names.map((name, k) => [name, bytes[k]!])) as Record<Name, Uint8Array>;
+  }
+
+  /** Puts bytes read by readLive back into the live buffers (a resumed run); each must have its buffer's size. */
+  writeLive(state: Record<string, Uint8Array>): void {
+    for (const name of this.names) {
+      const data = state[name];
+      if (!data || data.byteLength !== this.buffers[name].size) throw new Error(`checkpoint: buffer ${name} has ${data?.byteLength ?? 'no'} bytes, the solver's has ${this.buffers[name].size}`);
+    }
+    for (const name of this.names) this.device.queue.writeBuffer(this.buffers[name], 0, Uint8Array.from(state[name]!));
+  }
+
   destroy(): void {
     for (const b of Object.values<GPUBuffer>(this.copies)) b.destroy();
   }

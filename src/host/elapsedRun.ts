@@ -6,7 +6,7 @@
  */
 import type { ElapsedRunConfig } from '../models/elapsed/config';
 import { measureOscillation, type OscillationMeasure } from '../models/elapsed/oscillation';
-import { type BlockProgress, runBlocks } from './blockLoop';
+import { type BlockProgress, type RunCheckpointing, runBlocks } from './blockLoop';
 import { type ElapsedBlock, ElapsedSolver, type ElapsedSolverStatus } from './elapsedSolver';
 import type { GpuContext } from './gpu';
 
@@ -16,6 +16,22 @@ export interface ElapsedRunHooks {
   onProgress?(p: BlockProgress): void;
   /** n(s) (density: cell mass / ds) at a snapshot time */
   onSnapshot?(s: { t: number; step: number; n: Float32Array }): void | Promise<void>;
+  /** keep checkpoints (and resume from one): see blockLoop.ts */
+  checkpoint?: RunCheckpointing<ElapsedRunHost>;
+}
+
+/** What an elapsed-time run has accumulated on the host at a checkpoint. */
+export interface ElapsedRunHost {
+  N: Float32Array;
+  mass: Float32Array;
+  t: number[];
+  sample: number;
+  nonunique: number;
+  firstNonunique: number | null;
+  frames: Float32Array;
+  frameT: number[];
+  written: number[];
+  wallSeconds: number;
 }
 
 export interface ElapsedRunResult {
@@ -34,6 +50,8 @@ export interface ElapsedRunResult {
   /** steps whose boundary relation had more than one root (the smallest was taken), and the first such time */
   nonunique_steps: number;
   t_first_nonunique: number | null;
+  /** blow-up: the time of the first step whose N exceeded time.Nmax (not taken); null otherwise */
+  t_blowup: number | null;
   oscillation: OscillationMeasure;
   wallSeconds: number;
   stepsPerSecond: number;
@@ -45,6 +63,17 @@ export const ELAPSED_FRAMES = 400;
 
 const STATUS_OF: Record<ElapsedSolverStatus, ElapsedRunStatus> = { running: 'ok', blowup: 'blowup', nonfinite: 'nonfinite' };
 
+/**
+ * Why the run stopped, for the user: the step refused at time `t` (step `step`), the state kept at `keptT`;
+ * undefined while it runs. Shared by the CLI run and the viewer's live mode.
+ */
+export function elapsedStopMessage(status: ElapsedSolverStatus, Nmax: number, where: { t: number; step: number; keptT: number }): string | undefined {
+  const at = `t = ${where.t.toPrecision(6)} (step ${where.step}); kept the last good state, t = ${where.keptT.toPrecision(6)}`;
+  if (status === 'blowup') return `N(t) exceeded time.Nmax = ${Nmax} at ${at}`;
+  if (status === 'nonfinite') return `the step at ${at} gave a non-finite N or X`;
+  return undefined;
+}
+
 export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hooks: ElapsedRunHooks = {}): Promise<ElapsedRunResult> {
   const { dt, steps, T } = config.time;
   const ns = config.grid.ns;
@@ -52,19 +81,27 @@ export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hook
   try {
     const every = config.output.every;
     const samples = Math.floor(steps / every) + 2;
-    const N = new Float32Array(samples);
-    const mass = new Float32Array(samples);
-    const t: number[] = [0];
-    mass[0] = solver.initialMass;
-    let sample = 1;
-    let nonunique = 0;
-    let firstNonunique: number | null = null;
+    const from = hooks.checkpoint?.from;
+    const N = from ? from.host.N.slice() : new Float32Array(samples);
+    const mass = from ? from.host.mass.slice() : new Float32Array(samples);
+    const t: number[] = from ? [...from.host.t] : [0];
+    if (!from) mass[0] = solver.initialMass;
+    let sample = from?.host.sample ?? 1;
+    let nonunique = from?.host.nonunique ?? 0;
+    let firstNonunique: number | null = from ? from.host.firstNonunique : null;
     const frameCount = Math.min(ELAPSED_FRAMES, steps + 1);
     const frameSteps = Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
-    const frames = new Float32Array(frameCount * ns);
-    const frameT: number[] = [];
+    const frames = from ? from.host.frames.slice() : new Float32Array(frameCount * ns);
+    const frameT: number[] = from ? [...from.host.frameT] : [];
     const snapshotSteps = new Set(config.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
-    const written = new Set<number>();
+    const written = new Set<number>(from?.host.written ?? []);
+    if (from) {
+      if (N.length !== samples || frames.length !== frameCount * ns) throw new Error('checkpoint: its histories do not fit this config (samples or frames differ)');
+      solver.importState(from.solver);
+    }
+    const wallBefore = from?.host.wallSeconds ?? 0;
+    const segmentStart = performance.now();
+    const checkpoint = hooks.checkpoint;
     const density = async () => {
       const cells = await solver.readCells();
       for (let i = 0; i < ns; i++) cells[i]! /= config.grid.ds;
@@ -102,13 +139,23 @@ export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hook
       },
       onProgress: hooks.onProgress,
       refusesBadSteps: true,
+      startStep: from?.solver.step ?? 0,
+      ...(checkpoint
+        ? {
+            checkpoint: {
+              everySeconds: checkpoint.everySeconds,
+              write: async () =>
+                checkpoint.save({ solver: await solver.exportState(), host: { N, mass, t, sample, nonunique, firstNonunique, frames, frameT, written: [...written], wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 } }),
+            },
+          }
+        : {}),
     });
+    const wallSeconds = wallBefore + loop.wallSeconds;
     const state = await solver.readState();
     const n = await density();
     if (loop.stop && !written.has(loop.steps)) await hooks.onSnapshot?.({ t: loop.steps * dt, step: loop.steps, n });
     const status = STATUS_OF[state.status];
-    const at = `t = ${((state.taken + 1) * dt).toPrecision(6)} (step ${state.taken + 1}); kept the last good state, t = ${(state.taken * dt).toPrecision(6)}`;
-    const message = status === 'blowup' ? `N(t) exceeded time.Nmax = ${config.time.Nmax} at ${at}` : status === 'nonfinite' ? `the step at ${at} gave a non-finite N or X` : undefined;
+    const message = elapsedStopMessage(state.status, config.time.Nmax, { t: (state.taken + 1) * dt, step: state.taken + 1, keptT: state.taken * dt });
     const tt = t.slice(0, sample);
     const NN = N.subarray(0, sample);
     return {
@@ -125,9 +172,10 @@ export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hook
       mass_final: state.mass,
       nonunique_steps: nonunique,
       t_first_nonunique: firstNonunique,
+      t_blowup: status === 'blowup' ? (state.taken + 1) * dt : null,
       oscillation: measureOscillation(tt, NN),
-      wallSeconds: loop.wallSeconds,
-      stepsPerSecond: loop.steps / Math.max(loop.wallSeconds, 1e-9),
+      wallSeconds,
+      stepsPerSecond: loop.steps / Math.max(wallSeconds, 1e-9),
       n,
     };
   } finally {

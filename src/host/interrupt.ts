@@ -4,6 +4,8 @@
  * cleans up. Set by the results folder's signal handlers (io/resultsFolder.ts).
  */
 export class RunInterrupted extends Error {
+  /** the results folders kept, interrupted at their checkpoint (set by the results folder that committed one) */
+  kept: string[] = [];
   constructor(readonly signal: string) {
     super(`stopped by ${signal}`);
     this.name = 'RunInterrupted';
@@ -18,6 +20,11 @@ export function requestInterrupt(signal: string): void {
 
 export function clearInterrupt(): void {
   requested = null;
+}
+
+/** The signal of a stop asked for, or null. */
+export function interruptRequested(): string | null {
+  return requested;
 }
 
 /** Throws RunInterrupted when a stop was asked for. */

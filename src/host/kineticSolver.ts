@@ -28,6 +28,7 @@ import {
   sameGridCells,
   transportRowCoefficients,
 } from '../models/discretization';
+import type { SolverState } from './blockLoop';
 import { readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
 import { type StepLayout, stepLayout } from './layout';
@@ -593,6 +594,25 @@ export class KineticSolver {
     const counter = new Uint32Array([this.checkpointStep + 1]);
     this.device.queue.writeBuffer(this.buffers.diagnostics, 0, counter);
     this.stepIndex = this.checkpointStep;
+  }
+
+  /**
+   * The state on the host, for a checkpoint on disk: the step and p. Nothing else carries from one step to
+   * the next (the rest of rowStats, the factor and N* are rewritten within each step before they are read),
+   * as restoreCheckpoint relies on too.
+   */
+  async exportState(): Promise<SolverState> {
+    return { step: this.stepIndex, buffers: { p: new Uint8Array(await readBuffer(this.device, this.buffers.stateA, 0, this.grid.nv * this.grid.ng * 4)) } };
+  }
+
+  /** Continue from a state exportState gave (a solver of the same config): p and the step counter of the history ring. */
+  importState(state: SolverState): void {
+    const p = state.buffers.p;
+    if (!p || p.byteLength !== this.grid.nv * this.grid.ng * 4) throw new Error(`checkpoint: p has ${p?.byteLength ?? 'no'} bytes, the grid needs ${this.grid.nv * this.grid.ng * 4}`);
+    this.device.queue.writeBuffer(this.buffers.stateA, 0, Uint8Array.from(p));
+    this.device.queue.writeBuffer(this.buffers.diagnostics, 0, new Uint32Array([state.step + 1]));
+    this.stepIndex = state.step;
+    this.checkpointStep = state.step;
   }
 
   destroy(): void {

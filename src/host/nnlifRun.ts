@@ -6,7 +6,7 @@
  */
 import type { NnlifRunConfig } from '../models/nnlif/config';
 import { type NnlifGrid, type NnlifPopulation, nnlifGrid, nnlifInitialDensity } from '../models/nnlif/fokkerPlanck';
-import { type BlockProgress, runBlocks, type Stop } from './blockLoop';
+import { type BlockProgress, type RunCheckpointing, runBlocks, type Stop } from './blockLoop';
 import type { GpuContext } from './gpu';
 import { type NnlifBlock, type NnlifMemberState, type NnlifMemberStatus, type NnlifNetworkMember, type NnlifProblem, NnlifSolver } from './nnlifSolver';
 
@@ -17,6 +17,23 @@ export interface NnlifRunHooks {
   /** n(v) of every population of every member (M × K × nv) at a snapshot time */
   onSnapshot?(s: { t: number; step: number; n: Float32Array }): void | Promise<void>;
   onWarning?(message: string): void;
+  /** keep checkpoints (and resume from one): see blockLoop.ts */
+  checkpoint?: RunCheckpointing<NnlifRunHost>;
+}
+
+/** What an NNLIF run has accumulated on the host at a checkpoint. */
+export interface NnlifRunHost {
+  N: Float32Array[];
+  mass: Float32Array[];
+  R: Float32Array[];
+  t: number[];
+  sample: number;
+  frames: Float32Array;
+  frameT: number[];
+  written: number[];
+  lowWarned: boolean;
+  warnings: string[];
+  wallSeconds: number;
 }
 
 /** One population of one member at the end of a run. */
@@ -136,7 +153,8 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
   const Q = M * K;
   const nv = config.grid.nv;
   const solver = await NnlifSolver.create(ctx, problem);
-  const warnings: string[] = [];
+  const from = hooks.checkpoint?.from;
+  const warnings: string[] = from ? [...from.host.warnings] : [];
   const warn = (w: string) => {
     warnings.push(w);
     hooks.onWarning?.(w);
@@ -144,22 +162,31 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
   try {
     const every = config.output.every;
     const samples = Math.floor(steps / every) + 1 + (steps % every ? 1 : 0);
-    const N = Array.from({ length: Q }, () => new Float32Array(samples));
-    const mass = Array.from({ length: Q }, () => new Float32Array(samples));
-    const R = Array.from({ length: Q }, () => new Float32Array(samples));
-    const t: number[] = [0];
-    for (let q = 0; q < Q; q++) {
-      N[q]![0] = solver.initialN[q]!;
-      mass[q]![0] = solver.initialMass[q]!;
+    const N = from ? from.host.N.map((x) => x.slice()) : Array.from({ length: Q }, () => new Float32Array(samples));
+    const mass = from ? from.host.mass.map((x) => x.slice()) : Array.from({ length: Q }, () => new Float32Array(samples));
+    const R = from ? from.host.R.map((x) => x.slice()) : Array.from({ length: Q }, () => new Float32Array(samples));
+    const t: number[] = from ? [...from.host.t] : [0];
+    if (!from) {
+      for (let q = 0; q < Q; q++) {
+        N[q]![0] = solver.initialN[q]!;
+        mass[q]![0] = solver.initialMass[q]!;
+      }
     }
-    let sample = 1;
+    let sample = from?.host.sample ?? 1;
     const frameCount = Math.min(NNLIF_FRAMES, steps + 1);
     const frameSteps = Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
-    const frames = new Float32Array(frameCount * K * nv);
-    const frameT: number[] = [];
+    const frames = from ? from.host.frames.slice() : new Float32Array(frameCount * K * nv);
+    const frameT: number[] = from ? [...from.host.frameT] : [];
     const snapshotSteps = new Set(config.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
-    const written = new Set<number>();
-    let lowWarned = false;
+    const written = new Set<number>(from?.host.written ?? []);
+    let lowWarned = from?.host.lowWarned ?? false;
+    if (from) {
+      if (N.length !== Q || N[0]!.length !== samples || frames.length !== frameCount * K * nv) throw new Error('checkpoint: its histories do not fit this config (members, populations, samples or frames differ)');
+      solver.importState(from.solver);
+    }
+    const wallBefore = from?.host.wallSeconds ?? 0;
+    const segmentStart = performance.now();
+    const checkpoint = hooks.checkpoint;
     const checkVmin = (n: Float32Array) => {
       if (lowWarned) return;
       for (let q = 0; q < n.length / nv; q++) {
@@ -211,7 +238,18 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
       },
       onProgress: hooks.onProgress,
       refusesBadSteps: true,
+      startStep: from?.solver.step ?? 0,
+      ...(checkpoint
+        ? {
+            checkpoint: {
+              everySeconds: checkpoint.everySeconds,
+              write: async () =>
+                checkpoint.save({ solver: await solver.exportState(), host: { N, mass, R, t, sample, frames, frameT, written: [...written], lowWarned, warnings, wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 } }),
+            },
+          }
+        : {}),
     });
+    const wallSeconds = wallBefore + loop.wallSeconds;
 
     const states = await solver.readStates();
     const n = await solver.readDensity();
@@ -259,8 +297,8 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
       frameT,
       frames: frames.subarray(0, frameT.length * K * nv),
       steps: loop.steps,
-      wallSeconds: loop.wallSeconds,
-      stepsPerSecond: loop.steps / Math.max(loop.wallSeconds, 1e-9),
+      wallSeconds,
+      stepsPerSecond: loop.steps / Math.max(wallSeconds, 1e-9),
       warnings,
       n,
     };

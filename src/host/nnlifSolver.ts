@@ -7,7 +7,7 @@
  * GPU and read back once per block. The f64 twin is src/models/nnlif/fokkerPlanck.ts.
  */
 import { delaySlotsOf, type NnlifCoupling, type NnlifGrid, type NnlifMember, type NnlifPopulation, reinjectionWeights, widthOf } from '../models/nnlif/fokkerPlanck';
-import type { BlockSystem } from './blockLoop';
+import type { BlockSystem, SolverState } from './blockLoop';
 import { BufferCheckpoint, readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
 import { bindingLayout } from './layout';
@@ -370,6 +370,18 @@ export class NnlifSolver implements BlockSystem<NnlifBlock> {
   restoreCheckpoint(): void {
     this.checkpoint.restore();
     this.stepIndex = this.checkpointStep;
+  }
+
+  /** The state on the host, for a checkpoint on disk: the step and the buffers the last-good-state copy keeps. */
+  async exportState(): Promise<SolverState> {
+    return { step: this.stepIndex, buffers: await this.checkpoint.readLive() };
+  }
+
+  /** Continue from a state exportState gave (a solver of the same problem): the next step is the one after it. */
+  importState(state: SolverState): void {
+    this.checkpoint.writeLive(state.buffers);
+    this.stepIndex = state.step;
+    this.checkpointStep = state.step;
   }
 
   destroy(): void {

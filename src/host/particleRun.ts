@@ -4,7 +4,7 @@
  * "blowup"), on the shared block driver (blockLoop.ts), which rolls a bad block back to the last good step.
  */
 import type { ParticleConfig } from '../models/config';
-import { type BatchMeansResult, batchMeans, windowSteps } from '../models/particles/statistics';
+import { alternatingFraction, type BatchMeansResult, batchMeans, windowSteps } from '../models/particles/statistics';
 import type { GpuContext } from './gpu';
 import { runBlocks } from './blockLoop';
 import { PARTICLE_HISTORY_CAPACITY, type ParticleBlock, type ParticleHistogram, type ParticleSlice, ParticleSystem, type ParticleSystemOptions } from './particleSystem';
@@ -169,6 +169,18 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
       batch,
     };
   });
+  const kernel = config.elapsed?.kernel.kind;
+  if (kernel === 'instant' || kernel === 'exponential') {
+    // the explicit coupling of the elapsed neurons overshoots where the boundary relation is stiff (elapsedReference.ts)
+    const f = alternatingFraction(populations[0]!.spikes);
+    if (f > 0.01) {
+      warn(
+        `N(t) alternates from step to step at ${(100 * f).toFixed(1)}% of the steps (second differences of the spike counts beyond 4 standard deviations of their noise): ` +
+          `with elapsed.kernel "${kernel}" the neurons see X of the previous step, a fixed-point iteration of the PDE's implicit boundary relation N = G(N) that overshoots where |dG/dN| is near 1 or above (a stiff coupling), so N(t) does not follow the PDE's there; ` +
+          (kernel === 'instant' ? 'a smaller time.dt does not help: use elapsed.kernel "delay" or "exponential", or a weaker coupling' : 'use a smaller time.dt (stable while dt·(1 + |dG/dN|) < 2τ) or a weaker coupling'),
+      );
+    }
+  }
   const workgroupSize = system.workgroupSize;
   const slices = system.sliceLayout;
   if (!options.system) system.destroy();

@@ -1,6 +1,6 @@
 /**
- * The particle system on the GPU: K populations (vc, vc-threshold: one; nnlif: the network's K ≤ 8, K = 1
- * from the flat keys) of `count` neurons each, every neuron advanced exactly in law over a step with the
+ * The particle system on the GPU: K populations (vc, vc-threshold, elapsed: one; nnlif: the network's K ≤ 8,
+ * K = 1 from the flat keys) of `count` neurons each, every neuron advanced exactly in law over a step with the
  * Philox-4x32-10 generator, its spikes counted with integer atomics per population and turned into the
  * activities N_α(t) that feed back at the next step. A step is one dispatch per state slice and one more,
  * in one compute pass, with no readback:
@@ -10,14 +10,16 @@
  *
  * and many steps go into one submission; N(t) is read back in blocks from the history ring. A neuron of
  * population α sees the input Σβ b_αβ N_β and the noise a0_α + Σβ a1_αβ N_β of the activities of D steps
- * before (control.seen, D the delay in steps). The state is f32, structure-of-arrays: v (all models), g
+ * before (control.seen, D the delay in steps); an elapsed neuron sees X = b·(the activity seen) and s*(X)
+ * (control.input[0]). The state is f32, structure-of-arrays: v (all models; elapsed: the age), g
  * (vc, vc-threshold) or the neuron's threshold (nnlif with a threshold spread), the remaining refractory
  * time (nnlif with some τ > 0), 4 bytes per neuron each; each state slice holds neurons of one population.
  *
  * Buffers (particlesBindings.wgsl): params (uniform: the shared constants, one ParticlePopulation per
  * population, the K × K couplings at 8α + β), per slice its (offset, count, population) uniform and state
  * arrays; control (step, spikes[8], feedback[8], seen[8], input[8] = (Σβ b_αβ N_β, a_α)); history (capacity × K entries (spikes, feedback),
- * entry n·K + α); histogram (K blocks of nv·ng cells + outside + refractory).
+ * entry n·K + α); histogram (K blocks of nv·ng cells + outside + refractory); initialAgeCdf (elapsed: the
+ * distribution of the initial age cells).
  *
  * Determinism: every random number is a pure function of (seed, population, neuron, step, stream, block),
  * the population α entering the Philox key as (seed low, seed high + α) and the neuron as its index within
@@ -28,6 +30,7 @@
  * seed + α·2^32 (test/particles/network.test.ts).
  */
 import { ConfigError, type ParticleConfig } from '../models/config';
+import { ELAPSED_PARTICLE_STREAMS, elapsedFeedbackRule, elapsedInitialAgeCdf, elapsedQuietMargin } from '../models/particles/elapsedReference';
 import { initialActivity } from '../models/particles/initial';
 import { seedKey } from '../models/reference/philox';
 import type { StructuredView } from 'webgpu-utils';
@@ -49,6 +52,8 @@ export const PARTICLE_STREAMS = {
   initConductance: 8,
   initThreshold: 9,
   softFiring: 10,
+  initAge: ELAPSED_PARTICLE_STREAMS.initAge,
+  ageFiring: ELAPSED_PARTICLE_STREAMS.ageFiring,
 } as const;
 
 /** History ring length: the most steps one block may take between readbacks. */
@@ -95,7 +100,7 @@ export interface ParticleHistogramPart {
 }
 
 export interface ParticleHistogram {
-  /** vc: (ng, nv), v fastest; nnlif: (nv,), with K > 1 populations (K, nv) */
+  /** vc: (ng, nv), v fastest; nnlif: (nv,), with K > 1 populations (K, nv); elapsed: (ns,), the PDE's age cells */
   shape: number[];
   /** every population's cells, population-major (each normalised by its own count) */
   counts: Uint32Array;
@@ -116,20 +121,20 @@ export interface ParticlePopulationSpec {
   vhi: number;
 }
 
-/** The populations of a config: vc and vc-threshold one; nnlif the network's (K = 1 from the flat keys), particles.count neurons each. */
+/** The populations of a config: vc, vc-threshold and elapsed one; nnlif the network's (K = 1 from the flat keys), particles.count neurons each. */
 export function particlePopulations(config: ParticleConfig): ParticlePopulationSpec[] {
   if (config.network) return config.network.populations.map((p) => ({ name: p.name, count: config.particles.count, vlo: p.vmin, vhi: p.vhi }));
   return [{ name: 'n', count: config.particles.count, vlo: config.grid.vlo, vhi: config.grid.vhi }];
 }
 
-/** The histogram grid of population α: cells of [vlo, vhi] × [0, gmax] (nnlif: one g cell of unit width; nv shared). */
+/** The histogram grid of population α: cells of [vlo, vhi] × [0, gmax] (nnlif: one g cell of unit width, nv shared; elapsed: the PDE's age cells, dv = dt). */
 export function particleHistogramGrid(config: ParticleConfig, alpha = 0): { nv: number; ng: number; vlo: number; vhi: number; dv: number; dg: number; gmax: number } {
   const { nv, ng, gmax } = config.grid;
   const population = particlePopulations(config)[alpha];
   if (!population) throw new Error(`particleHistogramGrid: no population ${alpha}`);
   const { vlo, vhi } = population;
-  const nnlif = config.model === 'nnlif';
-  return { nv, ng: nnlif ? 1 : ng, vlo, vhi, dv: (vhi - vlo) / nv, dg: nnlif ? 1 : gmax / ng, gmax };
+  const oneAxis = config.model === 'nnlif' || config.model === 'elapsed';
+  return { nv, ng: oneAxis ? 1 : ng, vlo, vhi, dv: (vhi - vlo) / nv, dg: oneAxis ? 1 : gmax / ng, gmax };
 }
 
 /** A run of neurons of one population whose state lives in one set of buffers: its indices offset … offset + count − 1 within the population. */
@@ -195,7 +200,7 @@ export function checkParticleMemory(config: ParticleConfig, cpuAdapter: boolean,
 type KernelName = 'initParticles' | 'initInput' | 'stepParticles' | 'recordActivity' | 'histogramParticles';
 
 /**
- * The preprocessor variant of a config. nnlif: HARD and SOFT when some population has that threshold
+ * The preprocessor variant of a config. elapsed: ELAPSED (the age in stateV, nothing else). nnlif: HARD and SOFT when some population has that threshold
  * (with both, each population takes its own at run time), REFRACTORY when some has τ > 0 (τ = 0 then
  * gives refractory times of exactly 0, the path without the state), BRIDGE and SPREAD for all.
  */
@@ -204,9 +209,10 @@ export function particleDefines(config: ParticleConfig): Record<string, boolean>
   const populations = net?.populations ?? [];
   const hard = populations.some((p) => p.firing.kind === 'hard');
   return {
-    VC: config.model !== 'nnlif',
+    VC: config.model === 'vc' || config.model === 'vc-threshold',
     THRESHOLD: config.model === 'vc-threshold',
     NNLIF: config.model === 'nnlif',
+    ELAPSED: config.model === 'elapsed',
     HARD: hard,
     SOFT: populations.some((p) => p.firing.kind === 'soft'),
     BRIDGE: !!net && net.bridge && hard,
@@ -230,7 +236,7 @@ export function particleKernelSpecs(config: ParticleConfig): Record<KernelName, 
 
 const INFINITE_BOUND = 1e30;
 /** Buffers of the whole system (one each). */
-type SharedBufferName = 'params' | 'control' | 'history' | 'histogram';
+type SharedBufferName = 'params' | 'control' | 'history' | 'histogram' | 'initialAgeCdf';
 /** Buffers of one slice: its offset uniform and its state arrays. */
 type StateName = 'stateV' | 'stateG' | 'stateR';
 
@@ -279,7 +285,9 @@ async function allocateParticleState(
     control: make('control', CONTROL_BUFFER_BYTES),
     history: make('history', PARTICLE_HISTORY_CAPACITY * K * 8),
     histogram: make('histogram', K * (grid.nv * grid.ng + 2) * 4),
+    initialAgeCdf: make('initial age cdf', config.elapsed ? config.elapsed.grid.ns * 4 : 16, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST),
   };
+  if (config.elapsed) device.queue.writeBuffer(buffers.initialAgeCdf, 0, elapsedInitialAgeCdf(config.elapsed.initial, config.elapsed.grid.ns, config.time.dt));
   const slices: SliceResources[] = layoutSlices.map((slice, k) => {
     const bytes = slice.count * 4;
     const name = `slice ${k}, population ${slice.population} [${slice.offset}, ${slice.offset + slice.count})`;
@@ -555,7 +563,7 @@ export class ParticleSystem {
   }
 
   /**
-   * The state: v, and g (vc) or the thresholds (nnlif with a spread), and the refractory times (nnlif, τ > 0),
+   * The state: v (elapsed: the ages), and g (vc) or the thresholds (nnlif with a spread), and the refractory times (nnlif, τ > 0),
    * slices joined, population after population (population α's neuron i at Σ_{β<α} count_β + i).
    */
   async readState(): Promise<{ v: Float32Array; g?: Float32Array; threshold?: Float32Array; refractory?: Float32Array }> {
@@ -619,7 +627,7 @@ export class ParticleSystem {
     });
     const total = this.populations.reduce((sum, p) => sum + p.count, 0);
     return {
-      shape: this.config.model === 'nnlif' ? (K > 1 ? [K, nv] : [nv]) : [ng, nv],
+      shape: particleDefines(this.config).VC ? [ng, nv] : K > 1 ? [K, nv] : [nv],
       counts,
       density,
       mass: onGrid / total,
@@ -694,7 +702,29 @@ function particleParams(config: ParticleConfig, view: StructuredView, N0: number
     phiRate: p.phiF.rate,
     phiWidth: p.phiF.width,
   };
-  if (net) {
+  if (config.elapsed) {
+    const e = config.elapsed;
+    const m = e.model;
+    const feedback = elapsedFeedbackRule(e, dt);
+    Object.assign(values, {
+      // the coupling through the history ring and its filter (elapsedReference.ts, elapsedFeedbackRule)
+      smoothDecay: feedback.decay,
+      smoothGain: feedback.gain,
+      delaySteps: feedback.lag,
+      elapsedB: m.b,
+      ageKind: m.thresholdAge === 'linear' ? 1 : 0,
+      ageS0: m.s0,
+      ageK: m.k,
+      ageSmin: m.smin,
+      ageFiring: m.firing === 'sigmoid' ? 1 : 0,
+      ageInfinite: Number.isFinite(m.phi0) ? 0 : 1,
+      agePhi0: Number.isFinite(m.phi0) ? m.phi0 : 0,
+      ageWidth: m.w,
+      ageQuiet: elapsedQuietMargin(m),
+      ageCells: e.grid.ns,
+      populations: [{ count: specs[0]!.count, invCountDt: 1 / (specs[0]!.count * dt), ...populationGrid(0) }],
+    });
+  } else if (net) {
     const coupling = new Float32Array(4 * MAX_PARTICLE_POPULATIONS * MAX_PARTICLE_POPULATIONS);
     for (let alpha = 0; alpha < K; alpha++) {
       for (let beta = 0; beta < K; beta++) {

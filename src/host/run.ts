@@ -5,7 +5,7 @@
  */
 import { ConfigError, type KinfireConfig } from '../models/config';
 import type { GpuContext } from './gpu';
-import { type BlockProgress, runBlocks, type Stop } from './blockLoop';
+import { type BlockProgress, type RunCheckpointing, runBlocks, type Stop } from './blockLoop';
 import { type ActivityBlock, HISTORY_CAPACITY, KineticSolver } from './kineticSolver';
 
 export type RunStatus = 'ok' | 'blowup' | 'nonfinite';
@@ -22,6 +22,22 @@ export interface RunHooks {
   onProgress?(p: RunProgress): void;
   onSnapshot?(s: Snapshot): void | Promise<void>;
   onWarning?(message: string): void;
+  /** keep checkpoints (and resume from one): see blockLoop.ts */
+  checkpoint?: RunCheckpointing<KineticRunHost>;
+}
+
+/** What a kinetic run has accumulated on the host at a checkpoint. */
+export interface KineticRunHost {
+  activity: { t: number[]; N: number[]; mass: number[] };
+  lastN: number;
+  lastMass: number;
+  massInitial: number;
+  pileupWarned: boolean;
+  warnings: string[];
+  /** steps whose snapshot was written */
+  written: number[];
+  /** wall time of the run up to the checkpoint */
+  wallSeconds: number;
 }
 
 export interface RunResult {
@@ -101,28 +117,43 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
   const solver = solverIn ?? (await KineticSolver.create(ctx, config));
   const { dt, steps, T, Nmax } = config.time;
   const every = config.output.every;
-  const warnings: string[] = [];
+  const from = hooks.checkpoint?.from;
+  const warnings: string[] = from ? [...from.host.warnings] : [];
   const warn = (message: string) => {
     warnings.push(message);
     hooks.onWarning?.(message);
   };
-  const start = await solver.readHistory(0, 0);
-  if (!Number.isFinite(start.N[0]) || !Number.isFinite(start.mass[0])) {
-    if (!solverIn) solver.destroy();
-    // Nothing good to keep: the config itself overflows f32 (the kernels' arithmetic).
-    throw new ConfigError('initial', `the initial state is not finite in f32: N(0) = ${start.N[0]}, mass = ${start.mass[0]}; check params.phiF.rate, initial.sv and initial.sg`);
+  let massInitial: number;
+  let activity: KineticRunHost['activity'];
+  let lastN: number;
+  let lastMass: number;
+  let pileupWarned: boolean;
+  if (from) {
+    solver.importState(from.solver);
+    ({ massInitial, lastN, lastMass, pileupWarned } = from.host);
+    activity = { t: [...from.host.activity.t], N: [...from.host.activity.N], mass: [...from.host.activity.mass] };
+  } else {
+    const start = await solver.readHistory(0, 0);
+    if (!Number.isFinite(start.N[0]) || !Number.isFinite(start.mass[0])) {
+      if (!solverIn) solver.destroy();
+      // Nothing good to keep: the config itself overflows f32 (the kernels' arithmetic).
+      throw new ConfigError('initial', `the initial state is not finite in f32: N(0) = ${start.N[0]}, mass = ${start.mass[0]}; check params.phiF.rate, initial.sv and initial.sg`);
+    }
+    massInitial = start.mass[0];
+    activity = { t: [0], N: [start.N[0]], mass: [start.mass[0]] };
+    lastN = start.N[0];
+    lastMass = start.mass[0];
+    pileupWarned = false;
   }
-  const massInitial = start.mass[0];
-  const written = new Set<number>();
+  const written = new Set<number>(from?.host.written ?? []);
   const writeSnapshot = async (step: number, p: Float32Array) => {
     if (written.has(step)) return; // the kept state of a run stopped early may be a snapshot already
     written.add(step);
     await hooks.onSnapshot?.({ t: step * dt, step, p });
   };
-  const activity = { t: [0], N: [start.N[0]], mass: [start.mass[0]] };
-  let lastN = start.N[0];
-  let lastMass = start.mass[0];
-  let pileupWarned = false;
+  const wallBefore = from?.host.wallSeconds ?? 0;
+  const segmentStart = performance.now();
+  const checkpoint = hooks.checkpoint;
 
   const loop = await runBlocks<ActivityBlock, Exclude<RunStatus, 'ok'>>(solver, {
     steps,
@@ -152,8 +183,22 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
       }
     },
     onProgress: hooks.onProgress,
+    startStep: from?.solver.step ?? 0,
+    ...(checkpoint
+      ? {
+          checkpoint: {
+            everySeconds: checkpoint.everySeconds,
+            write: async () =>
+              checkpoint.save({
+                solver: await solver.exportState(),
+                host: { activity, lastN, lastMass, massInitial, pileupWarned, warnings, written: [...written], wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 },
+              }),
+          },
+        }
+      : {}),
   });
   const n = loop.steps;
+  const wallSeconds = wallBefore + loop.wallSeconds;
   const p = await solver.readDensity();
   if (loop.stop) {
     // The last good snapshot: the state the run keeps, under its own time.
@@ -171,8 +216,8 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
     activity,
     steps: n,
     t: n * dt,
-    wallSeconds: loop.wallSeconds,
-    stepsPerSecond: n / Math.max(loop.wallSeconds, 1e-9),
+    wallSeconds,
+    stepsPerSecond: n / Math.max(wallSeconds, 1e-9),
     N_final: lastN,
     mass_initial: massInitial,
     mass_final: lastMass,

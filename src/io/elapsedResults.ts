@@ -1,6 +1,6 @@
 /**
  * The results folder of an elapsed-time run (`kinfire run` with model "elapsed"):
- *   summary.json   status, N_final, mass, the oscillation measure {settles, periodic, period, amplitude, …}, the
+ *   summary.json   status, t_blowup, N_final, mass, the oscillation measure {settles, periodic, period, amplitude, …}, the
  *                  steps whose boundary relation was not unique, the steady states are not in it (kinfire steady)
  *   activity.csv   t,N,mass
  *   n_t<time>.npy  float32 n(s) at the cell centres s_i = (i + ½)·ds, shape (ns,) (the last cell: every age beyond)
@@ -9,7 +9,7 @@
  */
 import type { ElapsedRunResult } from '../host/elapsedRun';
 import type { AdapterSummary } from '../host/gpu';
-import type { ElapsedRunConfig } from '../models/elapsed/config';
+import { describeElapsed, type ElapsedRunConfig } from '../models/elapsed/config';
 import type { OscillationMeasure } from '../models/elapsed/oscillation';
 import { renderHeatmapPng } from '../render/png/heatmap';
 import { renderLinePlotPng } from '../render/png/lineplot';
@@ -22,15 +22,6 @@ export interface ElapsedSnapshotFile {
   step: number;
   npy: string;
   png: string;
-}
-
-export function describeElapsed(config: ElapsedRunConfig): string {
-  const m = config.elapsed;
-  const k = config.kernel;
-  const kernel = k.kind === 'delay' ? `delay d = ${k.d}` : k.kind === 'exponential' ? `exponential τ = ${k.tau}` : 'instant';
-  const firing = m.firing === 'sigmoid' ? `sigmoid φ0 = ${m.phi0}, w = ${m.w}` : `threshold φ0 = ${Number.isFinite(m.phi0) ? m.phi0 : '∞'}`;
-  const age = m.thresholdAge === 'linear' ? `s* = max(${m.s0} − ${m.k}X, ${m.smin})` : `s* = ${m.s0}/(1 + ${m.k}X)`;
-  return `b = ${m.b}, ${kernel}, ${firing}, ${age}`;
 }
 
 export function elapsedActivityCsv(r: ElapsedRunResult): string {
@@ -81,6 +72,8 @@ export interface ElapsedSummary {
   t_final: number;
   status: ElapsedRunResult['status'];
   message?: string;
+  /** blow-up (N > time.Nmax): the time of the step that was not taken; null otherwise */
+  t_blowup: number | null;
   N_final: number;
   mass_initial: number;
   mass_final: number;
@@ -106,6 +99,7 @@ export function makeElapsedSummary(config: ElapsedRunConfig, r: ElapsedRunResult
     t_final: r.steps * config.time.dt,
     status: r.status,
     ...(r.message ? { message: r.message } : {}),
+    t_blowup: r.t_blowup,
     N_final: r.N_final,
     mass_initial: r.mass_initial,
     mass_final: r.mass_final,

@@ -13,13 +13,17 @@
  *   compare.json / bifurcation.json carrying a "kinfire" version), never the working directory, one of
  *   its ancestors, the home folder or a filesystem root.
  * The files are then written into `.DIR.partial-PID` and committed by renames: the old DIR aside to
- * `.DIR.old-PID`, the new one in, then the old one deleted. A run that fails, or is stopped by SIGINT or
- * SIGTERM, removes its partial folder and its lock; after SIGKILL the next run on DIR cleans up.
+ * `.DIR.old-PID`, the new one in, then the old one deleted. A run that fails removes its partial folder
+ * and its lock. A run stopped by SIGINT or SIGTERM that keeps checkpoints (checkpoint.ts) commits its
+ * partial folder as DIR with the marker's status "interrupted" (`kinfire resume DIR` goes on from it);
+ * one without a checkpoint removes it. After SIGKILL the next command on DIR cleans up: a partial folder
+ * holding a checkpoint becomes DIR, interrupted; any other is removed.
  */
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
-import { clearInterrupt, requestInterrupt } from '../host/interrupt';
+import { clearInterrupt, requestInterrupt, RunInterrupted } from '../host/interrupt';
+import { CHECKPOINT_FILE } from './checkpoint';
 
 export class OutputDirError extends Error {
   constructor(message: string) {
@@ -37,6 +41,10 @@ export interface ResultsMarker {
   kinfire: string;
   command: string;
   written: string;
+  /** "interrupted": stopped with a checkpoint, to be continued by `kinfire resume` (absent: finished) */
+  status?: 'interrupted';
+  /** an interrupted folder: the signal, or "killed" for one recovered after its process died */
+  stopped?: string;
 }
 
 function readJsonObject(path: string): Record<string, unknown> | null {
@@ -55,7 +63,12 @@ function readJsonObject(path: string): Record<string, unknown> | null {
 export function resultsFolderMarker(dir: string): ResultsMarker | null {
   const marker = readJsonObject(join(dir, RESULTS_MARKER));
   if (marker && typeof marker.kinfire === 'string' && typeof marker.command === 'string') {
-    return { kinfire: marker.kinfire, command: marker.command, written: String(marker.written ?? '') };
+    return {
+      kinfire: marker.kinfire,
+      command: marker.command,
+      written: String(marker.written ?? ''),
+      ...(marker.status === 'interrupted' ? { status: 'interrupted' as const, ...(typeof marker.stopped === 'string' ? { stopped: marker.stopped } : {}) } : {}),
+    };
   }
   for (const name of LEGACY_RESULT_FILES) {
     const json = readJsonObject(join(dir, name));
@@ -142,6 +155,8 @@ export interface ReserveOptions {
   replaces?: (marker: ResultsMarker, dir: string) => boolean;
   /** replace a matching folder without --force (demo) */
   replaceWithoutForce?: boolean;
+  /** continue the interrupted run in DIR (kinfire resume): DIR must be one, and becomes the working area */
+  resume?: boolean;
 }
 
 /** Reservations held by this process: released at exit. */
@@ -169,9 +184,23 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 function hardStop(signal: NodeJS.Signals): never {
-  const targets = [...writing].map((p) => p.target);
+  const kept: string[] = [];
+  const removed: string[] = [];
+  for (const p of [...writing]) {
+    if (p.hasCheckpoint()) {
+      try {
+        p.commitInterrupted(signal);
+        kept.push(p.target);
+        continue;
+      } catch {
+        /* left as the working area: the next command on DIR recovers it */
+      }
+    }
+    removed.push(p.target);
+  }
   releaseAll();
-  process.stderr.write(`\nkinfire: stopped by ${signal}; the partial results were removed, ${targets.join(', ') || 'nothing'} not written\n`);
+  const what = [kept.length ? `${kept.join(', ')} kept at the last checkpoint (continue with kinfire resume)` : '', removed.length ? `the partial results of ${removed.join(', ')} removed` : ''].filter(Boolean).join('; ');
+  process.stderr.write(`\nkinfire: stopped by ${signal}; ${what || 'nothing was being written'}\n`);
   process.exit(signalExitCode(signal));
 }
 
@@ -188,19 +217,49 @@ function holdLock(p: PendingResults): void {
   }
 }
 
-function startWriting(p: PendingResults): void {
-  if (writing.size === 0) {
+/** Holders of the signal handlers besides the folders being written (a sweep, between its points). */
+let holds = 0;
+let handlersOn = false;
+
+function syncHandlers(): void {
+  const want = writing.size > 0 || holds > 0;
+  if (want === handlersOn) return;
+  handlersOn = want;
+  if (want) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+  } else {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!signalled) clearInterrupt();
   }
+}
+
+function startWriting(p: PendingResults): void {
   writing.add(p);
+  syncHandlers();
 }
 
 function stopWriting(p: PendingResults): void {
-  if (!writing.delete(p) || writing.size > 0) return;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  if (!signalled) clearInterrupt();
+  if (!writing.delete(p)) return;
+  syncHandlers();
+}
+
+/**
+ * Keeps the SIGINT / SIGTERM handlers on between results folders (a sweep between two points): a signal
+ * then asks the caller to stop (throwIfInterrupted, host/interrupt.ts) instead of killing the process.
+ * Returns the release.
+ */
+export function holdSignals(): () => void {
+  holds++;
+  syncHandlers();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holds--;
+    syncHandlers();
+  };
 }
 
 /** A results folder reserved, then being written: `path` is the partial folder the files go to. */
@@ -238,13 +297,31 @@ export class PendingResults {
     pending.lock(out);
     try {
       pending.cleanLeftovers();
-      pending.checkTarget(out);
+      if (options.resume) pending.checkResumable(out);
+      else pending.checkTarget(out);
     } catch (e) {
       pending.unlock();
       throw e;
     }
     holdLock(pending);
     return pending;
+  }
+
+  /**
+   * Puts back, as DIR with status "interrupted", the working area of a dead process that holds a checkpoint
+   * (after SIGKILL), and removes the other leftovers: what reserve() does first, without reserving. Throws
+   * OutputDirError when a live process holds DIR's lock.
+   */
+  static recoverLeftovers(out: string): void {
+    const target = resolve(out);
+    const pending = new PendingResults(target, { command: 'recover', version: '' });
+    if (!existsSync(pending.parent)) return;
+    pending.lock(out);
+    try {
+      pending.cleanLeftovers();
+    } finally {
+      pending.unlock();
+    }
   }
 
   /** The folder's parent exists (made one level at a time) and takes new entries. */
@@ -335,9 +412,29 @@ export class PendingResults {
       const m = partial.exec(entry);
       if (!m || isAlive(Number(m[2]))) continue;
       const path = join(this.parent, entry);
+      if (m[1] === 'partial' && existsSync(join(path, CHECKPOINT_FILE))) {
+        // A run killed after a checkpoint: its working area becomes DIR, interrupted (replacing what its
+        // commit would have replaced: an old DIR it was asked to, with --force, or nothing).
+        markInterrupted(path, 'killed');
+        const old = join(this.parent, `.${this.name}.old-${process.pid}`);
+        const had = existsSync(this.target);
+        if (had) renameSync(this.target, old);
+        renameSync(path, this.target);
+        if (had) rmSync(old, { recursive: true, force: true });
+        continue;
+      }
       if (m[1] === 'old' && !existsSync(this.target)) renameSync(path, this.target);
       else rmSync(path, { recursive: true, force: true });
     }
+  }
+
+  /** kinfire resume: DIR is an interrupted run of this command, with its checkpoint. */
+  private checkResumable(out: string): void {
+    const marker = existsSync(this.target) ? resultsFolderMarker(this.target) : null;
+    if (!marker) throw new OutputDirError(`${out}: is not a kinfire results folder${existsSync(this.target) ? '' : ' (it does not exist)'}; kinfire resume continues a run stopped by a signal`);
+    if (marker.status !== 'interrupted') throw new OutputDirError(`${out}: holds finished results of \`kinfire ${marker.command}\`; there is nothing to resume`);
+    if (!existsSync(join(this.target, CHECKPOINT_FILE))) throw new OutputDirError(`${out}: is marked interrupted but holds no ${CHECKPOINT_FILE}; run it again with --force`);
+    if (marker.command !== this.options.command) throw new OutputDirError(`${out}: holds an interrupted \`kinfire ${marker.command}\`, not \`kinfire ${this.options.command}\``);
   }
 
   private checkTarget(out: string): void {
@@ -359,13 +456,20 @@ export class PendingResults {
     if (!replaceable) {
       throw new OutputDirError(`--out ${out}: holds results of \`kinfire ${marker.command}\`, which \`kinfire ${this.options.command}\` does not replace; choose another folder`);
     }
+    if (marker.status === 'interrupted') throw new OutputDirError(`--out ${out}: holds an interrupted \`kinfire ${marker.command}\`; continue it with \`kinfire resume ${out}\`, or pass --force to start again`);
     throw new OutputDirError(`--out ${out}: the folder holds kinfire results; choose another or pass --force to replace them`);
   }
 
-  /** Creates the partial folder, with its marker. */
+  /** Creates the partial folder, with its marker; for a resume, moves the interrupted DIR there (one rename). */
   begin(): void {
     if (this.created) return;
     rmSync(this.path, { recursive: true, force: true });
+    if (this.options.resume) {
+      renameSync(this.target, this.path);
+      this.created = true;
+      startWriting(this);
+      return;
+    }
     mkdirSync(this.path);
     this.created = true;
     startWriting(this);
@@ -384,17 +488,52 @@ export class PendingResults {
       this.commit();
       return result;
     } catch (e) {
+      if (e instanceof RunInterrupted && this.hasCheckpoint()) {
+        this.commitInterrupted(e.signal);
+        e.kept.push(this.target);
+        throw e;
+      }
       this.abandon();
       throw e;
     }
+  }
+
+  /** The working area holds a checkpoint (the run can be resumed from it). */
+  hasCheckpoint(): boolean {
+    return this.created && !this.done && existsSync(join(this.path, CHECKPOINT_FILE));
+  }
+
+  /** Writes the checkpoint whole (temp file, rename): the working area always holds one complete checkpoint. */
+  writeCheckpoint(bytes: Uint8Array): void {
+    const tmp = join(this.path, `.${CHECKPOINT_FILE}.tmp`);
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, join(this.path, CHECKPOINT_FILE));
+  }
+
+  /** Commits the working area as DIR with status "interrupted", its checkpoint kept. */
+  commitInterrupted(signal: string): void {
+    markInterrupted(this.path, signal);
+    this.rename();
   }
 
   write(name: string, content: string | Uint8Array): void {
     writeFileSync(join(this.path, name), content);
   }
 
-  /** The renames: old DIR aside, new DIR in, old deleted. The lock is released. */
+  /** A finished run: its checkpoint removed, its marker without a status; then the renames. */
   commit(): void {
+    rmSync(join(this.path, CHECKPOINT_FILE), { force: true });
+    const marker = readJsonObject(join(this.path, RESULTS_MARKER));
+    if (marker && 'status' in marker) {
+      delete marker.status;
+      delete marker.stopped;
+      this.write(RESULTS_MARKER, `${JSON.stringify({ ...marker, written: new Date().toISOString() })}\n`);
+    }
+    this.rename();
+  }
+
+  /** The renames: old DIR aside, new DIR in, old deleted. The lock is released. */
+  private rename(): void {
     const old = join(this.parent, `.${this.name}.old-${process.pid}`);
     const stat = statSync(this.target, { throwIfNoEntry: false });
     if (stat) {
@@ -408,12 +547,24 @@ export class PendingResults {
       renameSync(this.target, old);
     }
     renameSync(this.path, this.target);
+    this.created = false;
     if (stat) rmSync(old, { recursive: true, force: true });
     this.release();
   }
 
-  /** Removes the partial folder (if any) and releases the lock. */
+  /**
+   * Removes the partial folder (if any) and releases the lock. A resumed run's working area is the
+   * interrupted DIR itself: it is put back, interrupted at its last checkpoint, never removed.
+   */
   abandon(): void {
+    if (this.options.resume && this.hasCheckpoint()) {
+      try {
+        this.commitInterrupted('failed');
+      } catch {
+        this.release(); // left as the working area: the next command on DIR recovers it
+      }
+      return;
+    }
     if (this.created) rmSync(this.path, { recursive: true, force: true });
     this.created = false;
     this.release();
@@ -431,6 +582,12 @@ export class PendingResults {
     held.delete(this);
     this.finishWriting();
   }
+}
+
+/** Sets the marker of the folder at `path` to status "interrupted". */
+function markInterrupted(path: string, stopped: string): void {
+  const marker = readJsonObject(join(path, RESULTS_MARKER)) ?? {};
+  writeFileSync(join(path, RESULTS_MARKER), `${JSON.stringify({ ...marker, status: 'interrupted', stopped, written: new Date().toISOString() })}\n`);
 }
 
 function readFileSafe(path: string): string {

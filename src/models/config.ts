@@ -3,6 +3,7 @@
  * family's schema lives in its folder), the particle system's config for every family that has one, and
  * the --set overrides.
  */
+import { type ElapsedInitial, type ElapsedKernel, type ElapsedModel, resolveElapsedParsed } from './elapsed/config';
 import { type NnlifFiring } from './nnlif/fokkerPlanck';
 import { type NnlifBlock, type NnlifPopulationConfig, resolveNnlifNetwork } from './nnlif/config';
 import { particlesSchema } from './particles/config';
@@ -17,7 +18,7 @@ export { defaultGmax, type FiringRateKind, type FiringRateParams, type KinfireCo
 // ---------------------------------------------------------------------------------------------------
 // The particle system
 
-export type ParticleModelKind = 'vc' | 'vc-threshold' | 'nnlif';
+export type ParticleModelKind = 'vc' | 'vc-threshold' | 'nnlif' | 'elapsed';
 export type NnlifModelParams = Omit<NnlifBlock, 'vmin' | 'b' | 'a1' | 'populations' | 'firing'> & { vmin: number; b: number; a1: number; firing: NnlifFiring };
 
 export interface ParticleSettings {
@@ -54,6 +55,21 @@ export interface ParticleNetwork {
   bridge: boolean;
 }
 
+/**
+ * The renewal neurons of the elapsed-time model (model "elapsed"): the firing rate p(s, X), the coupling
+ * kernel, the PDE's age grid (the histogram's) and initial data, as the PDE resolves them
+ * (models/elapsed/config.ts). Time and output are the particle config's own (time, output).
+ */
+export interface ParticleElapsed {
+  model: ElapsedModel;
+  kernel: ElapsedKernel;
+  /** ns cells of width ds = dt on [0, smax]; the last one collects every age ≥ (ns − 1)·dt */
+  grid: { ns: number; ds: number; smax: number };
+  initial: ElapsedInitial;
+  /** kernel delay: d/dt, whole steps (0 for the other kernels) */
+  delaySteps: number;
+}
+
 /** A resolved particle-system config: every default filled in. */
 export interface ParticleConfig {
   model: ParticleModelKind;
@@ -63,10 +79,13 @@ export interface ParticleConfig {
   nnlif: NnlifModelParams | null;
   /** model nnlif: its populations and couplings (K = 1 from the flat keys), else null; the kernels read this */
   network: ParticleNetwork | null;
+  /** model elapsed: its neurons' firing rate, kernel, age grid and initial data, else null */
+  elapsed: ParticleElapsed | null;
   /**
    * the histogram grid. vc, vc-threshold: the kinetic grid, nv × ng cells on (VL, vhi) × (0, gmax).
    * nnlif: nv cells on [vlo, vhi] = [vmin, VF + thresholdSpread] (soft: [vmin, vmax]) of population 0,
    * ng = 1 and gmax = 0 (no g axis); population α has nv cells on [vmin_α, vhi_α] (network.populations).
+   * elapsed: the PDE's age grid, nv = ns cells of width dt on [0, smax] (ng = 1, gmax = 0).
    */
   grid: { nv: number; ng: number; gmax: number; vlo: number; vhi: number };
   time: { T: number; dt: number; cfl: number; Nmax: number; steps: number };
@@ -93,8 +112,8 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
   const order = (field: string, ok: boolean, what: string) => {
     if (!ok) throw new ConfigError(field, what);
   };
-  if (config.family === 'elapsed') throw new ConfigError('model', 'model "elapsed" has no particle system yet; particle models: "vc", "vc-threshold", "nnlif"');
-  if (config.family === 'field') throw new ConfigError('model', 'model "field" (the Wilson–Cowan field) has no particle system; run it with kinfire field; particle models: "vc", "vc-threshold", "nnlif"');
+  if (config.family === 'neurons') throw new ConfigError('model', 'model "neurons" is run by `kinfire neurons`; particle models: "vc", "vc-threshold", "nnlif", "elapsed"');
+  if (config.family === 'field') throw new ConfigError('model', 'model "field" (the Wilson–Cowan field) has no particle system; run it with kinfire field; particle models: "vc", "vc-threshold", "nnlif", "elapsed"');
   const vcDefaults = vcRunSchema.parse({});
   // the keys every family has: time, output, particles
   const c = config.parsed;
@@ -103,11 +122,26 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
   const { T } = c.time;
   let nnlif: NnlifModelParams | null = null;
   let network: ParticleNetwork | null = null;
+  let elapsed: ParticleElapsed | null = null;
   let grid: ParticleConfig['grid'];
   let dtDefault: number;
   let params: ModelParams;
   let initial: VcParsed['initial'];
-  if (config.family === 'nnlif') {
+  if (config.family === 'elapsed') {
+    // the PDE's resolution (its checks, age grid and dt), then what the neurons cannot do
+    const e = resolveElapsedParsed(config.parsed);
+    params = vcDefaults.params;
+    initial = vcDefaults.initial;
+    order(
+      'particles.smoothing',
+      parts.smoothing === 0,
+      `must be 0 for model "elapsed": its neurons see X = b·(the activity through the kernel elapsed.kernel); for a filtered activity use elapsed.kernel = "exponential" with elapsed.tau (got ${parts.smoothing})`,
+    );
+    order('elapsed.d', e.time.delaySteps <= PARTICLE_DELAY_LIMIT, `is ${e.time.delaySteps} steps; the particle system holds at most ${PARTICLE_DELAY_LIMIT} (its history ring on the GPU): use a larger time.dt`);
+    elapsed = { model: e.elapsed, kernel: e.kernel, grid: e.grid, initial: e.initial, delaySteps: e.time.delaySteps };
+    grid = { nv: e.grid.ns, ng: 1, gmax: 0, vlo: 0, vhi: e.grid.smax };
+    dtDefault = e.time.dt;
+  } else if (config.family === 'nnlif') {
     const n = config.parsed.nnlif;
     const { v0, sv } = config.parsed.initial;
     params = vcDefaults.params;
@@ -135,7 +169,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     dtDefault = NNLIF_DEFAULT_DT;
   } else {
     const v = config.parsed;
-    if (v.model === 'vc-limit') throw new ConfigError('model', 'model "vc-limit" has no particle system (use "vc" with a small params.eps); particle models: "vc", "vc-threshold", "nnlif"');
+    if (v.model === 'vc-limit') throw new ConfigError('model', 'model "vc-limit" has no particle system (use "vc" with a small params.eps); particle models: "vc", "vc-threshold", "nnlif", "elapsed"');
     const p = v.params;
     params = p;
     initial = v.initial;
@@ -169,8 +203,9 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     params,
     nnlif,
     network,
+    elapsed,
     grid,
-    time: { T, dt, cfl: c.time.cfl ?? vcDefaults.time.cfl, Nmax: c.time.Nmax, steps },
+    time: { T, dt, cfl: ('cfl' in c.time ? c.time.cfl : undefined) ?? vcDefaults.time.cfl, Nmax: c.time.Nmax, steps },
     initial,
     output: { every: c.output.every, snapshots },
     particles: { count: parts.count, seed: parts.seed, window: [window[0], Math.min(window[1], T)], smoothing: parts.smoothing, batches: parts.batches },

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { type ElapsedRunConfig, elapsedRunSchema, resolveElapsedParsed } from './elapsed/config';
+import { type NeuronsRunConfig, neuronsRunSchema, resolveNeuronsParsed } from './neurons/config';
 import { type FieldRunConfig, fieldRunSchema, resolveFieldParsed } from './field/config';
 import { type NnlifRunConfig, nnlifRunSchema, resolveNnlifParsed } from './nnlif/config';
 import { ConfigError, parseWith } from './schema';
@@ -14,7 +15,7 @@ import { type KinfireConfig, resolveVcConfig, VC_MODELS, vcRunSchema } from './v
 
 export interface ModelFamily {
   /** the family's name, as in src/models/<name>/ */
-  name: 'vc' | 'nnlif' | 'elapsed' | 'field';
+  name: 'vc' | 'nnlif' | 'elapsed' | 'neurons' | 'field';
   /** the values of `model` it takes */
   models: readonly string[];
   /** its run config (a strict object with a `model` key) */
@@ -29,6 +30,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   { name: 'vc', models: VC_MODELS, schema: vcRunSchema, block: 'params', title: 'the vc models' },
   { name: 'nnlif', models: ['nnlif'], schema: nnlifRunSchema, block: 'nnlif', title: 'the nnlif model' },
   { name: 'elapsed', models: ['elapsed'], schema: elapsedRunSchema, block: 'elapsed', title: 'the elapsed-time model' },
+  { name: 'neurons', models: ['neurons'], schema: neuronsRunSchema, block: 'neurons', title: 'the single-neuron ensembles' },
   { name: 'field', models: ['field'], schema: fieldRunSchema, block: 'field', title: 'the Wilson–Cowan field' },
 ];
 
@@ -37,9 +39,9 @@ export const MODELS = MODEL_FAMILIES.flatMap((f) => f.models);
 /** Every run config, the union on `model` (a missing model is "vc"). */
 export const configSchema = z.preprocess(
   (x) => (typeof x === 'object' && x !== null && !Array.isArray(x) && !('model' in x) ? { ...x, model: 'vc' } : x),
-  z.discriminatedUnion('model', [vcRunSchema, nnlifRunSchema, elapsedRunSchema, fieldRunSchema]),
+  z.discriminatedUnion('model', [vcRunSchema, nnlifRunSchema, elapsedRunSchema, neuronsRunSchema, fieldRunSchema]),
 );
-export type ConfigInput = z.input<typeof vcRunSchema> | z.input<typeof nnlifRunSchema> | z.input<typeof elapsedRunSchema> | z.input<typeof fieldRunSchema>;
+export type ConfigInput = z.input<typeof vcRunSchema> | z.input<typeof nnlifRunSchema> | z.input<typeof elapsedRunSchema> | z.input<typeof neuronsRunSchema> | z.input<typeof fieldRunSchema>;
 
 const quoted = (models: readonly string[]) => models.map((m) => JSON.stringify(m)).join(', ');
 
@@ -87,10 +89,11 @@ export function wrongFamilyHint(family: ModelFamily): (key: string, where: strin
 /** Parses a raw config with its family's schema. */
 export function parseConfig(
   raw: unknown,
-): { family: 'vc'; parsed: z.output<typeof vcRunSchema> } | { family: 'nnlif'; parsed: z.output<typeof nnlifRunSchema> } | { family: 'elapsed'; parsed: z.output<typeof elapsedRunSchema> } | { family: 'field'; parsed: z.output<typeof fieldRunSchema> } {
+): { family: 'vc'; parsed: z.output<typeof vcRunSchema> } | { family: 'nnlif'; parsed: z.output<typeof nnlifRunSchema> } | { family: 'elapsed'; parsed: z.output<typeof elapsedRunSchema> } | { family: 'neurons'; parsed: z.output<typeof neuronsRunSchema> } | { family: 'field'; parsed: z.output<typeof fieldRunSchema> } {
   const family = familyOf(raw);
   if (family.name === 'nnlif') return { family: 'nnlif', parsed: parseWith(nnlifRunSchema, raw, wrongFamilyHint(family)) };
   if (family.name === 'elapsed') return { family: 'elapsed', parsed: parseWith(elapsedRunSchema, raw, wrongFamilyHint(family)) };
+  if (family.name === 'neurons') return { family: 'neurons', parsed: parseWith(neuronsRunSchema, raw, wrongFamilyHint(family)) };
   if (family.name === 'field') return { family: 'field', parsed: parseWith(fieldRunSchema, raw, wrongFamilyHint(family)) };
   return { family: 'vc', parsed: parseWith(vcRunSchema, raw, wrongFamilyHint(family)) };
 }
@@ -119,6 +122,13 @@ export function resolveElapsedRunConfig(input: unknown): ElapsedRunConfig {
   const c = parseConfig(input);
   if (c.family !== 'elapsed') throw new ConfigError('model', `must be "elapsed" for the elapsed-time model (got ${JSON.stringify(c.parsed.model)})`);
   return resolveElapsedParsed(c.parsed);
+}
+
+/** Validate and resolve a config for the single-neuron ensembles (model "neurons", `kinfire neurons`). Throws ConfigError naming the field and the range. */
+export function resolveNeuronsRunConfig(input: unknown): NeuronsRunConfig {
+  const c = parseConfig(input ?? { model: 'neurons' });
+  if (c.family !== 'neurons') throw new ConfigError('model', `must be "neurons" for \`kinfire neurons\` (got ${JSON.stringify(c.parsed.model)})`);
+  return resolveNeuronsParsed(c.parsed);
 }
 
 /** Validate and resolve a config for the Wilson–Cowan field (model "field"); the .npy files it names are read later (src/io/fieldInputs.ts). */

@@ -46,3 +46,4 @@ struct ElapsedState {
 @group(0) @binding(2) var<storage, read_write> ring: array<f32>;        // ns: mass per age cell
 @group(0) @binding(3) var<storage, read_write> delayRing: array<f32>;   // D: N^j at slot j mod D (0 before t = 0)
 @group(0) @binding(4) var<storage, read_write> history: array<vec4f>;   // capacity: (N, mass, X, 1 if non-unique) per step
+@group(0) @binding(5) var<storage, read_write> suffix: array<f32>;      // ns + 1: Σ_{k ≥ i} m_k of this step's cells (scratch)

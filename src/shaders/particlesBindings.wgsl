@@ -18,8 +18,12 @@ const STREAM_INIT_VOLTAGE: u32 = 7u;       // t = 0 (step 0): initial v, blocks 
 const STREAM_INIT_CONDUCTANCE: u32 = 8u;   // t = 0 (step 0): initial g, blocks 0, 1, ...
 const STREAM_INIT_THRESHOLD: u32 = 9u;     // t = 0 (step 0): initial thresholds
 const STREAM_SOFT_FIRING: u32 = 10u;       // nnlif, soft threshold: the firing draw above VF
+const STREAM_INIT_AGE: u32 = 11u;          // elapsed, t = 0 (step 0): the initial age cell (.x) and the place in it (.y)
+const STREAM_AGE_FIRING: u32 = 12u;        // elapsed: the Exp(1) of the k-th spike of a step (block k)
 
 const MAX_POPULATIONS: u32 = 8u;
+// elapsed: the threshold age s* = infinity (hyperbolic s* with 1 + kX <= 0): the neurons cannot fire
+const AGE_NEVER: f32 = 3.0e38;
 
 // One population: vc and vc-threshold have one; nnlif K <= MAX_POPULATIONS, the neurons of population
 // alpha in their own state slices (ParticleSlice.population). Mirrored in src/host/particleSystem.ts.
@@ -76,8 +80,22 @@ struct ParticleParams {
   sg: f32,
   alphaG: f32,
   betaG: f32,
-  // nnlif: the synaptic delay in steps (the neurons see N of delaySteps steps ago)
+  // nnlif: the synaptic delay in steps (the neurons see N of delaySteps steps ago); elapsed: D − 1 for its
+  // delay kernel (the step n + 1 sees N_{n+1−D}, as the PDE), else 0
   delaySteps: u32,
+  // elapsed (renewal neurons; stateV holds the age s): X = elapsedB · (the activity seen), the threshold age
+  // s*(X) and the firing rate p(s, X) of src/models/elapsed/config.ts
+  elapsedB: f32,
+  ageKind: u32,            // s*(X): 0 hyperbolic s0 / (1 + kX) (never where 1 + kX <= 0), 1 linear max(s0 - kX, smin)
+  ageS0: f32,
+  ageK: f32,
+  ageSmin: f32,
+  ageFiring: u32,          // p: 0 threshold phi0 1{s > s*}, 1 sigmoid phi0 / (1 + e^{-(s - s*)/w})
+  ageInfinite: u32,        // threshold with phi0 = infinity: a spike exactly when the age reaches s*
+  agePhi0: f32,
+  ageWidth: f32,           // w of the sigmoid
+  ageQuiet: f32,           // an age that stays this far below s* over the rest of a step cannot fire (elapsedQuietMargin)
+  ageCells: u32,           // ns: the entries of initialAgeCdf
   populations: array<ParticlePopulation, MAX_POPULATIONS>,
   // nnlif: (b[alpha][beta], a1[alpha][beta], 0, 0) at MAX_POPULATIONS alpha + beta, the effect of population beta on alpha
   coupling: array<vec4f, 64>,
@@ -98,11 +116,11 @@ struct ParticleControl {
   spikes: array<atomic<u32>, MAX_POPULATIONS>,  // spikes of each population counted during the step being taken
   feedback: array<f32, MAX_POPULATIONS>,        // the latest N of each population (smoothed when tauN > 0): the filters' state
   seen: array<f32, MAX_POPULATIONS>,            // N seen by the next step: the feedback of delaySteps steps ago (0 before t = 0)
-  input: array<vec2f, MAX_POPULATIONS>,         // nnlif: (mu, a) of each population at the N seen (updateInput)
+  input: array<vec2f, MAX_POPULATIONS>,         // nnlif: (mu, a) of each population at the N seen; elapsed: (X, s*(X)) (updateInput)
 }
 
 @group(0) @binding(0) var<uniform> params: ParticleParams;
-// v of each neuron of the slice
+// v of each neuron of the slice (elapsed: its age s)
 @group(0) @binding(1) var<storage, read_write> stateV: array<f32>;
 @group(0) @binding(7) var<uniform> slice: ParticleSlice;
 // vc, vc-threshold: g of each neuron. nnlif with thresholdSpread > 0: the neuron's threshold.
@@ -116,6 +134,9 @@ struct ParticleControl {
 // per population alpha, at alpha (nv ng + 2): nv * ng cell counts (v fastest), then [cells] = particles outside
 // the grid, [cells + 1] = refractory
 @group(0) @binding(6) var<storage, read_write> histogram: array<atomic<u32>>;
+// elapsed: the cumulative distribution of the PDE's initial age cells (ageCells entries, the last one 1;
+// elapsedInitialAgeCdf in src/models/particles/elapsedReference.ts); one unused entry for the other models
+@group(0) @binding(8) var<storage, read> initialAgeCdf: array<f32>;
 
 // The population of the slice being processed.
 fn population() -> ParticlePopulation {

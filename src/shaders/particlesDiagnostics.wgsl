@@ -1,5 +1,6 @@
 // The activity record and the histogram of the particle system. Requires particlesBindings.wgsl.
-// Variants: VC (a (v, g) histogram), REFRACTORY (refractory neurons are counted apart).
+// Variants: VC (a (v, g) histogram), REFRACTORY (refractory neurons are counted apart), ELAPSED (the input is
+// (X, s*(X)); the histogram is over the PDE's age cells).
 
 override WG: u32 = 64u;
 
@@ -35,6 +36,11 @@ fn recordActivity() {
 // summed in the order beta = 0, 1, ... (so that a zero coupling adds an exact 0: an uncoupled population
 // sees bitwise what it sees alone). Unused by the vc models (their neurons read seen[0]).
 fn updateInput() {
+#if ${ELAPSED}
+  // elapsed: X = b F of the activity seen and the threshold age s*(X), held over the next step
+  let X = params.elapsedB * control.seen[0];
+  control.input[0] = vec2f(X, thresholdAge(X));
+#else
   let K = params.populationCount;
   for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
     var mu = 0.0;
@@ -47,7 +53,23 @@ fn updateInput() {
     }
     control.input[alpha] = vec2f(mu, max(params.populations[alpha].a0 + s, 0.0));
   }
+#endif
 }
+
+#if ${ELAPSED}
+// s*(X) (src/models/elapsed/hazard.ts): hyperbolic s0 / (1 + kX), infinite (AGE_NEVER) where 1 + kX <= 0 or
+// where the quotient would exceed AGE_NEVER (so nothing overflows); linear max(s0 - kX, smin).
+fn thresholdAge(X: f32) -> f32 {
+  if (params.ageKind == 1u) {
+    return max(params.ageS0 - params.ageK * X, params.ageSmin);
+  }
+  let q = 1.0 + params.ageK * X;
+  if (q > params.ageS0 / AGE_NEVER) {
+    return params.ageS0 / q;
+  }
+  return AGE_NEVER;
+}
+#endif
 
 // At t = 0: the input of the first step from the seen activities the host wrote (N0).
 @compute @workgroup_size(1)
@@ -75,6 +97,10 @@ fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
     return;
   }
 #endif
+#if ${ELAPSED}
+  // the PDE's age cells [i dt, (i + 1) dt); the last one holds every age beyond, as the PDE's (nothing is outside)
+  atomicAdd(&histogram[base + u32(min(stateV[i] * p.invDv, f32(params.nv - 1u)))], 1u);
+#else
   let x = (stateV[i] - p.vlo) * p.invDv;
   var y = 0.0;
 #if ${VC}
@@ -87,4 +113,5 @@ fn histogramParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups
   } else {
     atomicAdd(&histogram[base + cells], 1u);
   }
+#endif
 }

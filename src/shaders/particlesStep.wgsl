@@ -1,7 +1,8 @@
 // One time step of every neuron (t_n -> t_{n+1}, n = control.step), and the initial state.
 // Requires random.wgsl and particlesBindings.wgsl. Variants: VC (vc and vc-threshold), THRESHOLD
 // (vc-threshold), NNLIF, HARD and SOFT (some population has the hard / the soft threshold; with both,
-// each population takes its own at run time), BRIDGE, REFRACTORY, SPREAD (nnlif options).
+// each population takes its own at run time), BRIDGE, REFRACTORY, SPREAD (nnlif options), ELAPSED (the
+// renewal neurons of the elapsed-time model: stateV is the age).
 //
 // The network activity enters as control.seen, the N of each population seen by this step (recordActivity),
 // so every neuron of a step sees the same N: vc its N, nnlif its population's input control.input[alpha] =
@@ -94,8 +95,12 @@ fn initParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
     return;
   }
   let neuron = slice.offset + i;
+#if ${ELAPSED}
+  stateV[i] = initialAge(neuron);
+#else
   let p = population();
   stateV[i] = p.v0 + p.sv * truncatedNormal(neuron, STREAM_INIT_VOLTAGE, p.alphaV, p.betaV);
+#endif
 #if ${VC}
   stateG[i] = max(params.g0 + params.sg * truncatedNormal(neuron, STREAM_INIT_CONDUCTANCE, params.alphaG, params.betaG), 0.0);
 #endif
@@ -443,6 +448,90 @@ fn stepNeuron(i: u32, neuron: u32, step: u32, input: vec2f) -> u32 {
 }
 #endif
 
+#if ${ELAPSED}
+// ---- renewal neurons of the elapsed-time model (src/models/particles/elapsedReference.ts, the f64 reference)
+
+const MAX_AGE_SPIKES: u32 = 4u;          // ELAPSED_MAX_SPIKES_PER_STEP
+
+// The initial age: a cell of the PDE's initial data with its mass as probability (the smallest i with
+// u < initialAgeCdf[i], by bisection), then uniform within the cell. So the neurons sample exactly the
+// PDE's initial cells, each cell's mass spread uniformly over it as the scheme holds it.
+fn initialAge(neuron: u32) -> f32 {
+  let bits = philox4x32_10(vec4u(neuron, 0u, STREAM_INIT_AGE, 0u), drawKey());
+  let u = uniform01(bits.x);
+  var lo = 0u;
+  var hi = params.ageCells - 1u;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (u < initialAgeCdf[mid]) {
+      hi = mid;
+    } else {
+      lo = mid + 1u;
+    }
+  }
+  return (f32(lo) + uniform01(bits.y)) * params.dt;
+}
+
+// ln(e^x - 1) = x + ln(1 - e^{-x}) for x > 0, without overflow: ln(1 - e^{-x}) by log1pUnit(-e^{-x}) above ln 2,
+// by log of oneMinusExpNeg (accurate as x -> 0) below.
+fn lnExpm1(x: f32) -> f32 {
+  if (x > 0.6931472) {
+    return x + log1pUnit(-exp(-x));
+  }
+  return x + log(oneMinusExpNeg(x));
+}
+
+// The time from age s to the next spike at threshold age c, given E ~ Exp(1) (elapsedSpikeTime): the first
+// tau with integral_s^{s+tau} p(u, X) du = E. Threshold: (c - s)_+ + E / phi0, or (c - s)_+ for phi0 = inf.
+// Sigmoid: the integral is phi0 w [softplus(a + tau/w) - softplus(a)], a = (s - c)/w, and
+// softplus(a + d) - softplus(a) = ln(1 + sigma(a)(e^d - 1)) = softplus(lnExpm1(d) - softplus(-a)), so
+// tau / w = softplus(lnExpm1(E / (phi0 w)) + softplus((c - s)/w)): no exponential of a large argument and no
+// difference of nearly equal terms. (c - s)/w is bounded: the caller has c - s < dt + ageQuiet.
+fn timeToSpike(s: f32, c: f32, E: f32) -> f32 {
+  let wait = max(c - s, 0.0);
+  if (params.ageFiring == 0u) {
+    if (params.ageInfinite == 1u) {
+      return wait;
+    }
+    return wait + E / params.agePhi0;
+  }
+  let w = params.ageWidth;
+  return w * softplus(lnExpm1(E / (params.agePhi0 * w)) + softplus((c - s) / w));
+}
+
+// The neuron over [t_n, t_{n+1}] with X held, so with the threshold age c = s*(X) held: exact in law. The
+// time to its next spike is timeToSpike with a fresh E (block k of STREAM_AGE_FIRING for the k-th spike of the
+// step); a spike within the step restarts the age at 0 there and the rest of the step is run the same way,
+// up to MAX_AGE_SPIKES spikes (then it only ages). No draw where it cannot fire: threshold firing with the age
+// below c all step, or (sigmoid) an age more than ageQuiet below c, where the hazard of the step is below
+// every Exp(1) draw; and none for phi0 = infinity.
+fn stepElapsed(i: u32, neuron: u32, step: u32, c: f32) -> u32 {
+  var s = stateV[i];
+  var left = params.dt;
+  var spikes = 0u;
+  if (c < AGE_NEVER) {
+    for (var k = 0u; k < MAX_AGE_SPIKES; k = k + 1u) {
+      if (c - s - left >= params.ageQuiet) {
+        break;
+      }
+      var E = 0.0;
+      if (params.ageInfinite == 0u) {
+        E = negLogUnit(uniform01(philox4x32_10(vec4u(neuron, step, STREAM_AGE_FIRING, k), drawKey()).x));
+      }
+      let tau = timeToSpike(s, c, E);
+      if (tau >= left) {
+        break;
+      }
+      spikes = spikes + 1u;
+      left = left - tau;
+      s = 0.0;
+    }
+  }
+  stateV[i] = s + left;
+  return spikes;
+}
+#endif
+
 @compute @workgroup_size(WG)
 fn stepParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
                  @builtin(local_invocation_index) lid: u32) {
@@ -452,6 +541,8 @@ fn stepParticles(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg
   }
 #if ${VC}
   let spikes = stepNeuron(i, slice.offset + i, control.step, control.seen[0]);
+#elif ${ELAPSED}
+  let spikes = stepElapsed(i, slice.offset + i, control.step, control.input[0].y);
 #else
   let spikes = stepNeuron(i, slice.offset + i, control.step, control.input[slice.population]);
 #endif

@@ -41,6 +41,12 @@ describe('npm run bench -- --quick', () => {
     expect(results.field?.map((f) => f.n)).toEqual([256]);
     expect(results.nnlif_pde?.map((c) => [c.members, c.nv])).toEqual([[1, 256], [64, 256]]);
     for (const c of results.nnlif_pde ?? []) expect(c.cpu_reference_seconds_per_step).toBeGreaterThan(0);
+    // the elapsed-time model: both coupling kernels on 256 and 1024 age cells, each against its f64 twin
+    expect(results.elapsed?.map((c) => [c.kernel, c.ns])).toEqual([['instant', 256], ['instant', 1024], ['delay', 256], ['delay', 1024]]);
+    for (const c of results.elapsed ?? []) {
+      expect(c.cpu_reference_seconds_per_step).toBeGreaterThan(0);
+      expect(c.bytes_per_step).toBe(8 * c.ns + 120);
+    }
     expect(results.kernels.map((k) => k.kernel)).toEqual(expect.arrayContaining(['conductanceSolve', 'stateRowStats', 'voltageMarginal', 'recordDiagnostics', 'gStep']));
     // the g-solve is timed with one column chunk and with the GPU default, whichever the step used
     const solveChunks = results.kernels.filter((k) => k.kernel === 'conductanceSolve').map((k) => k.chunks);
@@ -48,6 +54,7 @@ describe('npm run bench -- --quick', () => {
     expect(solveChunks.some((c) => (c ?? 1) > 1)).toBe(true);
     const md = readFileSync(join(out, `${base}.md`), 'utf8');
     expect(md).toContain('## Kinetic step');
+    expect(md).toContain('## Elapsed-time model');
     expect(md).toContain(results.timing.method === 'timestamp-query' ? 'timestamp queries' : 'wall time');
     expect(md).toBe(`${markdownReport(results)}\nScaling plot: \`${base}-scaling.png\`.\n`);
     const png = readFileSync(join(out, `${base}-scaling.png`));

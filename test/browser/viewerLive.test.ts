@@ -4,39 +4,18 @@
  * losing the state, pause stops time, the URL carries the parameters, and a browser without WebGPU is
  * told so. Screenshots go to test-output/screenshots/.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { densityLayout } from '../../src/render/canvas/layout';
-import { repoRoot } from '../helpers/cli';
-import { type Browser, chromiumPath, serveDirectory } from './harness';
+import { chromiumPath } from './harness';
 import { decodePng, regionStats, saveScreenshot } from './pixels';
-import { launchViewerBrowser, openViewer, type ViewerPage } from './viewerPage';
+import { viewerSuite } from './viewerPage';
 
 const chrome = chromiumPath();
 const SMALL = 'nv=64&ng=48';
 
 describe.skipIf(chrome === null)('the viewer, live mode', () => {
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  const pages: ViewerPage[] = [];
-  const open = async (query: string) => {
-    const v = await openViewer(browser, `${server.url}index.html?${query}`);
-    pages.push(v);
-    return v;
-  };
-
-  beforeAll(async () => {
-    if (!existsSync(join(repoRoot, 'dist/index.html'))) throw new Error('dist/index.html is missing: npm run build builds the viewer');
-    server = await serveDirectory(join(repoRoot, 'dist'));
-    browser = await launchViewerBrowser();
-  });
-
-  afterAll(async () => {
-    for (const v of pages) expect(v.errors, `console errors of ${v.page.url()}`).toEqual([]);
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = viewerSuite();
+  const { open } = suite;
 
   it('draws p(v, g, t) from the GPU with axes and a colour bar', async () => {
     const v = await open(`mode=live&${SMALL}&until=0.1`);
@@ -153,8 +132,7 @@ describe.skipIf(chrome === null)('the viewer, live mode', () => {
     expect(query.get('eps')).toBe('0.002');
     expect(query.get('cmap')).toBe('magma');
     expect(query.get('scale')).toBe('log');
-    const again = await openViewer(browser, url);
-    pages.push(again);
+    const again = await suite.openUrl(url);
     await again.waitFor((p) => p.frames > 0 && !p.playing);
     expect(new URL(again.page.url()).search).toBe(new URL(url).search);
     expect(await again.page.$eval('input[name="eps"]', (el) => (el as HTMLInputElement).value)).toBe('0.002');
@@ -162,9 +140,9 @@ describe.skipIf(chrome === null)('the viewer, live mode', () => {
   });
 
   it('tells a browser without WebGPU that live mode needs it, and offers playback', async () => {
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     await page.evaluateOnNewDocument(() => Object.defineProperty(navigator, 'gpu', { value: undefined }));
-    await page.goto(`${server.url}index.html?mode=live`, { waitUntil: 'load' });
+    await page.goto(`${suite.base}index.html?mode=live`, { waitUntil: 'load' });
     await page.waitForFunction(() => !document.getElementById('message')!.hidden);
     const text = await page.$eval('#message', (el) => el.textContent ?? '');
     expect(text).toMatch(/needs WebGPU/);

@@ -6,72 +6,22 @@
  * stops at the step the CLI stops at and shows it, and the kept state goes on once b is lowered; the vc
  * model selector leads to nnlif. Screenshots go to test-output/screenshots/.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { nnlifSteadyRates } from '../../src/models/nnlif/steadyRate';
-import { kinfire, repoRoot } from '../helpers/cli';
-import { type Browser, chromiumPath, serveDirectory } from './harness';
-import { decodePng, saveScreenshot } from './pixels';
-import { launchViewerBrowser, openViewer, type ViewerPage } from './viewerPage';
+import { kinfire } from '../helpers/cli';
+import { chromiumPath } from './harness';
+import { saveScreenshot } from './pixels';
+import { expectRunsDrawn, setNumber, viewerSuite } from './viewerPage';
 
 const chrome = chromiumPath();
 const work = mkdtempSync(join(tmpdir(), 'kinfire-live-nnlif-'));
-/** the run's line colour (#1f77b4, the first of the series cycle) */
-const RUN_RGB = [0x1f, 0x77, 0xb4];
-
-/**
- * Pixels of the run's line in the element `selector`'s screenshot: those that are the run's colour blended
- * with the white background, c = α·line + (1 − α)·255 in every channel with one α ≥ 0.4 (an antialiased
- * 1.5 px line covers no pixel fully where it lies between two rows; the grey grid and black text give no
- * common α).
- */
-async function runPixels(v: ViewerPage, selector: string): Promise<number> {
-  const png = await (await v.page.$(selector))!.screenshot({ type: 'png' });
-  const pixels = await decodePng(png);
-  let count = 0;
-  for (let k = 0; k < pixels.data.length; k += 4) {
-    const alpha = RUN_RGB.map((c, m) => (255 - pixels.data[k + m]!) / (255 - c));
-    if (Math.min(...alpha) >= 0.4 && Math.max(...alpha) - Math.min(...alpha) < 0.15) count++;
-  }
-  return count;
-}
-
-/** Type `value` into the number of the control `name` (as a user does: a change event). */
-async function setNumber(v: ViewerPage, name: string, value: string): Promise<void> {
-  await v.page.$eval(
-    `input[name="${name}"]`,
-    (el, x) => {
-      (el as HTMLInputElement).value = x;
-      el.dispatchEvent(new Event('change'));
-    },
-    value,
-  );
-}
 
 describe.skipIf(chrome === null)('the viewer, live mode for nnlif', () => {
-  let server: { url: string; close(): Promise<void> };
-  let browser: Browser;
-  const pages: ViewerPage[] = [];
-  const open = async (query: string) => {
-    const v = await openViewer(browser, `${server.url}index.html?${query}`);
-    pages.push(v);
-    return v;
-  };
-
-  beforeAll(async () => {
-    if (!existsSync(join(repoRoot, 'dist/index.html'))) throw new Error('dist/index.html is missing: npm run build builds the viewer');
-    server = await serveDirectory(join(repoRoot, 'dist'));
-    browser = await launchViewerBrowser();
-  });
-
-  afterAll(async () => {
-    for (const v of pages) expect(v.errors, `console errors of ${v.page.url()}`).toEqual([]);
-    await browser?.close();
-    await server?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const { open } = viewerSuite();
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('b = 0: N(t) relaxes to the exact steady rate 1/I(0), the mass stays 1, n(v) and N(t) are drawn', async () => {
     const began = Date.now();
@@ -85,12 +35,7 @@ describe.skipIf(chrome === null)('the viewer, live mode for nnlif', () => {
     expect(error).toBeLessThan(1e-3); // at t = 1 it is 34% off: the run did relax
     expect(Math.abs(state.mass! - 1)).toBeLessThan(1e-4);
     expect(state.stopped).toBeNull();
-    await new Promise((r) => setTimeout(r, 600)); // a paused view redraws 4×/s
-    saveScreenshot('live-nnlif.png', await v.page.screenshot({ type: 'png' }));
-    const drawn = { density: await runPixels(v, '#density-overlay'), activity: await runPixels(v, '#plot-activity') };
-    console.log(`pixels of the run's line: ${drawn.density} in n(v), ${drawn.activity} in N(t) (the legend's swatch alone: about 36)`);
-    expect(drawn.density).toBeGreaterThan(300);
-    expect(drawn.activity).toBeGreaterThan(100);
+    await expectRunsDrawn(v, 'live-nnlif.png');
     const url = new URL(v.page.url()).searchParams;
     expect([url.get('mode'), url.get('model'), url.get('b'), url.get('dt'), url.get('play')]).toEqual(['live', 'nnlif', '0', '0.01', '0']);
   });

@@ -237,12 +237,37 @@ describe('signals', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
-  ] as const)('%s: the run stops after its block, removes its partial folder and lock, says so, exits %i', async (signal, code) => {
+  ] as const)('%s: the run stops after its block, keeps its folder as interrupted with a checkpoint (kinfire resume), releases its lock, says so, exits %i', async (signal, code) => {
     const out = join(work, `sig-${signal}`);
     const r = await runUntilSignalled(out, signal);
     expect(r.code, r.stderr).toBe(code);
-    expect(r.stderr).toContain(`stopped by ${signal}`);
+    expect(r.stderr).toContain(`stopped by ${signal}; ${out} holds the run up to its checkpoint (status interrupted): continue with \`kinfire resume ${out}\``);
     noStackTrace(r.stderr);
+    expect(JSON.parse(readFileSync(join(out, RESULTS_MARKER_NAME), 'utf8'))).toMatchObject({ command: 'run', status: 'interrupted', stopped: signal });
+    expect(existsSync(join(out, 'checkpoint.bin'))).toBe(true);
+    expect(existsSync(join(out, 'summary.json'))).toBe(false);
+    expect(leftovers(work)).toEqual([]);
+  });
+
+  it('a command that keeps no checkpoint (particles) removes its partial folder on SIGTERM', async () => {
+    const out = join(work, 'sig-particles');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'particles', '--set', 'model=nnlif', '--set', 'particles.count=1000', '--set', 'time.T=100', '-q', '--out', out], { env });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      const poll = setInterval(() => {
+        if (readdirSync(work).some((f) => f.startsWith('.sig-particles.partial-'))) {
+          clearInterval(poll);
+          setTimeout(() => child.kill('SIGTERM'), 500);
+        }
+      }, 100);
+      child.on('exit', (code) => {
+        clearInterval(poll);
+        resolve({ code, stderr });
+      });
+    });
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('stopped by SIGTERM; the partial results were removed and nothing was written');
     expect(existsSync(out)).toBe(false);
     expect(leftovers(work)).toEqual([]);
   });

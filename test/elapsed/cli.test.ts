@@ -19,7 +19,7 @@ describe('kinfire run, model elapsed', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const [Nstar] = elapsedSteadyRates(resolveElapsedRunConfig({ model: 'elapsed', elapsed: { b: -0.5, phi0: 4 } }).elapsed);
-    expect(s).toMatchObject({ model: 'elapsed', status: 'ok', steps: 250 });
+    expect(s).toMatchObject({ model: 'elapsed', status: 'ok', steps: 250, t_blowup: null });
     // A decaying oscillation (half-swing 1.7% of the mean over t ∈ [5, 10]): neither periodic nor far from N*.
     expect(s.oscillation.periodic).toBe(false);
     expect(s.oscillation.amplitude / s.oscillation.mean).toBeLessThan(3e-2);
@@ -31,6 +31,18 @@ describe('kinfire run, model elapsed', () => {
     const n = decodeNpy(readFileSync(join(out, s.snapshots[0].npy)));
     expect(n.shape).toEqual([s.grid.ns]);
     expect(readFileSync(join(out, 'run.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('φ0 = ∞, a cohort of age 0: it fires whole at t = s0, N = 1/dt passes Nmax, the run exits 3 at the last good state with t_blowup = s0', () => {
+    const out = join(work, 'blowup');
+    const r = kinfire('run', ...elapsed, '--set', 'elapsed.b=0', '--set', 'elapsed.phi0="Infinity"', '--set', 'initial={"kind":"age","s":0}', '--set', 'time.T=5', '--set', 'time.dt=0.01', '--set', 'time.Nmax=20', '--out', out);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/blowup: N\(t\) exceeded time\.Nmax = 20 at t = 1\.00000/);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s).toMatchObject({ status: 'blowup', steps: 99 });
+    expect(s.t_blowup).toBeCloseTo(1, 12);
+    const rows = readFileSync(join(out, 'activity.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    expect(rows[rows.length - 1]).toEqual([0.99, 0, 1]);
   });
 
   it.each([

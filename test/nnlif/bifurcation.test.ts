@@ -64,7 +64,8 @@ describe('kinfire bifurcation, model nnlif', () => {
       [['--param', 'eps'], /--param.*unknown nnlif parameter/],
       [['--param', 'firing.rate'], /--param.*soft threshold/],
       [['--param', 'VR', '--from', '0', '--to', '3'], /nnlif\.VF.*VR < VF.*--param VR = 3/],
-      [['--param', 'b', '--set', 'nnlif.populations=[{"name":"E"}]', '--set', 'nnlif.b=[[1]]'], /nnlif\.populations.*one population/],
+      // a network (nnlif.populations) names its parameters by population
+      [['--param', 'b', '--set', 'nnlif.populations=[{"name":"E"}]', '--set', 'nnlif.b=[[1]]'], /--param.*network of 1 population;.*b\.α\.β/],
     ];
     for (const [args, message] of cases) {
       const out = join(work, 'bad');

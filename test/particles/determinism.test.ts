@@ -44,6 +44,13 @@ const nnlifAll: ConfigInput = {
   initial: { v0: 1.2, sv: 0.4 },
 };
 const vcFeedback: ConfigInput = { model: 'vc', params: { b: 1, gin: 0.3, eps: 0.02 }, grid: { nv: 48, ng: 32 }, time: { T: 0.1, dt: 0.001 }, particles: { count: 20_001, seed: 3 } };
+// renewal neurons of the elapsed model: the sigmoid (a draw per neuron and step), the exponential kernel, young ages that fire
+const elapsedRenewal: ConfigInput = {
+  model: 'elapsed',
+  elapsed: { b: 0.5, firing: 'sigmoid', phi0: 40, w: 0.05, kernel: 'exponential', tau: 0.1, thresholdAge: 'linear', s0: 0.3, smin: 0.02 },
+  time: { T: 3, dt: 0.02 },
+  particles: { count: 20_001, seed: 77 },
+};
 const vcThreshold: ConfigInput = { model: 'vc-threshold', params: { b: 0.2 }, grid: { nv: 48, ng: 32 }, time: { T: 0.1, dt: 0.001 }, particles: { count: 20_001, seed: 3 } };
 
 describe('particles: the same seed gives bitwise the same run', () => {
@@ -51,6 +58,7 @@ describe('particles: the same seed gives bitwise the same run', () => {
     ['nnlif, every option', nnlifAll, 150, [64, 256, 96]],
     ['vc with feedback', vcFeedback, 100, [32, 128]],
     ['vc-threshold', vcThreshold, 100, [64, 256]],
+    ['elapsed, renewal neurons', elapsedRenewal, 60, [64, 96]],
   ] as const)('%s: whatever the workgroup size, and run to run', async (_, input, steps, sizes) => {
     const config = resolveParticleConfig(input);
     const runs = [];
@@ -68,6 +76,7 @@ describe('particles: the same seed gives bitwise the same run', () => {
     ['nnlif, every option', nnlifAll, 150],
     ['vc with feedback', vcFeedback, 100],
     ['vc-threshold', vcThreshold, 60],
+    ['elapsed, renewal neurons', elapsedRenewal, 60],
   ] as const)('%s: state split across slices of buffers is bitwise the unsplit run', async (_, input, steps) => {
     const config = resolveParticleConfig(input);
     const whole = await runWith(config, 64, steps);
@@ -139,6 +148,8 @@ describe('particle WGSL', () => {
       { model: 'nnlif', nnlif: { firing: { kind: 'soft' } } },
       // a network with both thresholds: both step functions, chosen per population at run time
       { model: 'nnlif', nnlif: { populations: [{ name: 'E' }, { name: 'I', tau: 0.1, firing: { kind: 'soft' } }], b: [[0, 0], [0, 0]] } },
+      { model: 'elapsed' },
+      { model: 'elapsed', elapsed: { firing: 'sigmoid', kernel: 'delay', d: 0.1 } },
     ];
     for (const input of variants) {
       for (const spec of Object.values(particleKernelSpecs(resolveParticleConfig(input)))) {

@@ -8,7 +8,7 @@
 import { HISTORY_CAPACITY, KineticSolver } from '../../src/host/kineticSolver';
 import { PARTICLE_HISTORY_CAPACITY, ParticleSystem } from '../../src/host/particleSystem';
 import { judgeKineticStep } from '../../src/host/run';
-import { ConfigError, type KinfireConfig } from '../../src/models/config';
+import type { KinfireConfig } from '../../src/models/config';
 import { gridOf, sameGridCells, vCenter } from '../../src/models/discretization';
 import { limitVelocity } from '../../src/models/limit/steadyStates';
 import { voltageMarkers } from '../../src/render/canvas/axes';
@@ -19,8 +19,8 @@ import { colorScaleRange } from '../../src/render/colorScale';
 import { DensityRenderer } from '../../src/render/webgpu/densityRenderer';
 import { type ColorSettings, colorControls, colorSettingsFromUrl, colorSettingsToUrl } from './colorControls';
 import { liveControls } from './liveControls';
-import { type ActivityHistory, type LiveBlock, LiveLoop, type LiveSimulation, openLiveGpu, transportFromUrl, transportToUrl } from './liveLoop';
-import { liveUrlOf } from './livePanel';
+import { type ActivityHistory, type LiveBlock, type LiveSimulation, openLiveGpu } from './liveLoop';
+import { LivePage } from './livePage';
 import { type LiveSettings, liveConfig, liveParticleConfig, settingsFromUrl, settingsToUrl } from './liveSettings';
 import type { ViewerShell } from './shell';
 
@@ -47,28 +47,25 @@ export async function startLive(shell: ViewerShell): Promise<void> {
   context.configure({ device, format, alphaMode: 'premultiplied' });
   const renderer = await DensityRenderer.create(device, format);
 
-  let settings: LiveSettings = settingsFromUrl(shell.params);
   let color: ColorSettings = colorSettingsFromUrl(shell.params);
-  const loop: LiveLoop = new LiveLoop({
-    device,
+  const page = new LivePage<LiveSettings>({
     shell,
-    stepsPerFrame: () => settings.stepsPerFrame,
-    setPlaying: (playing) => controls.setPlaying(playing),
-    writeUrl: () => writeUrl(),
-    ...transportFromUrl(shell.params),
+    device,
+    settings: settingsFromUrl(shell.params),
+    stepsPerFrame: (s) => s.stepsPerFrame,
+    url: (s) => ({ ...settingsToUrl(s), ...colorSettingsToUrl(color) }),
   });
-  const writeUrl = () => shell.writeUrl({ ...settingsToUrl(settings), ...colorSettingsToUrl(color), ...transportToUrl(loop) });
+  const { loop } = page;
 
   /** The solver (and particles) for `config`, from `p0` or the config's initial data, as the loop's simulation. */
   async function build(config: KinfireConfig, p0?: Float32Array): Promise<VcSimulation> {
     const { nv, ng } = config.grid;
-    shell.showMessage(`Building the solver for ${nv} × ${ng} cells (compiling kernels, uploading the initial state) …`, 'progress');
-    await new Promise((r) => setTimeout(r, 0)); // let the message paint
+    await page.building(`the solver for ${nv} × ${ng} cells (compiling kernels, uploading the initial state)`);
     const solver = await KineticSolver.create(ctx!, config, p0);
     let particles: ParticleSystem | null = null;
-    if (settings.particles > 0) {
+    if (page.settings.particles > 0) {
       if (config.model === 'vc-limit') shell.showMessage('vc-limit has no particle system (the ε → 0 limit has no neurons with a conductance); use vc with a small ε.', 'info');
-      else particles = await ParticleSystem.create(ctx!, liveParticleConfig(settings, config));
+      else particles = await ParticleSystem.create(ctx!, liveParticleConfig(page.settings, config));
     }
     const start = await solver.readHistory(0, 0);
     const massInitial = start.mass[0];
@@ -140,26 +137,15 @@ export async function startLive(shell: ViewerShell): Promise<void> {
     };
     loop.restart({ series: [start.N[0], ...(particles ? [particles.initialN] : [])], mass: massInitial });
     await sim.readState();
-    if (!(settings.particles > 0 && config.model === 'vc-limit')) shell.clearMessage();
+    if (!(page.settings.particles > 0 && config.model === 'vc-limit')) shell.clearMessage();
     return sim;
   }
 
   /** Apply new settings: same model and grid → new parameters on the running state; else a new solver. */
   function apply(next: LiveSettings, changed: string): void {
-    let config: KinfireConfig;
-    try {
-      config = liveConfig(next);
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        controls.showError(err.field, err.problem);
-        return;
-      }
-      throw err;
-    }
-    controls.showError(null);
-    const before = settings;
-    settings = next;
-    writeUrl();
+    const before = page.settings;
+    const config = page.accept(next, liveConfig);
+    if (!config) return;
     if (changed === 'spf') return;
     const current = loop.current as VcSimulation | null;
     if (!current) {
@@ -223,34 +209,19 @@ export async function startLive(shell: ViewerShell): Promise<void> {
   }
 
   // controls
-  const controls = liveControls(shell.controls, settings, {
-    settings: (next, changed) => apply(next, changed),
-    otherModel: (model) => location.assign(liveUrlOf(model)),
-    play: () => loop.play(),
-    pause: () => loop.pause(),
-    step: () => loop.step(),
-    reset: () => {
+  const controls = liveControls(
+    shell.controls,
+    page.settings,
+    page.events(apply, () => {
       const current = loop.current as VcSimulation | null;
       if (current) void loop.replace(() => build(current.config));
-    },
-  });
+    }),
+  );
   const colors = colorControls(shell.controls, color, (next) => {
     color = next;
     loop.redraw();
-    writeUrl();
+    page.writeUrl();
   });
-  controls.setPlaying(loop.playing);
-
-  let config: KinfireConfig;
-  try {
-    config = liveConfig(settings);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    controls.showError(err.field, err.problem);
-    shell.showMessage(`The URL's parameters are not valid: ${err.message}`, 'error');
-    return;
-  }
-  writeUrl();
-  await loop.replace(() => build(config));
-  loop.run();
+  page.attach(controls);
+  await page.start(liveConfig, (config) => build(config));
 }

@@ -5,66 +5,36 @@
  * live.ts decides what a change means (new parameters on the same state, or a new solver).
  */
 import { element } from './dom';
-import { fieldErrors, type LiveModelChoice, labelled, modelSelect, sliderRows, transportControls } from './livePanel';
+import { labelled, modelSelect, type PanelControls, type PanelEvents, panelBase, panelHead, sliderRows } from './livePanel';
 import { INITIAL_PRESETS, type InitialPreset, type LiveSettings, PARAMETERS } from './liveSettings';
 
-export interface LiveControlEvents {
-  /** a model constant, the model, the firing-rate kind, the initial condition or the steps per frame changed */
-  settings(next: LiveSettings, changed: string): void;
-  /** a model the vc page does not run (nnlif) was chosen */
-  otherModel(model: LiveModelChoice): void;
-  play(): void;
-  pause(): void;
-  step(): void;
-  reset(): void;
-}
+/** `settings`: a model constant, the model, the firing-rate kind, the initial condition or the steps per frame changed */
+export type LiveControlEvents = PanelEvents<LiveSettings>;
 
-export interface LiveControls {
-  /** show a config error next to the control of `field` (null: clear every error) */
-  showError(field: string | null, message?: string): void;
-  setPlaying(playing: boolean): void;
-  set(s: LiveSettings): void;
-}
+export type LiveControls = PanelControls<LiveSettings>;
 
 export function liveControls(container: HTMLElement, initial: LiveSettings, on: LiveControlEvents): LiveControls {
-  let settings = structuredClone(initial);
-  const errors = fieldErrors('grid');
-  const emit = (changed: string) => on.settings(structuredClone(settings), changed);
+  const base = panelBase(initial, 'grid', on);
+  const { errors, emit } = base;
 
-  const transport = transportControls({
-    play: on.play,
-    pause: on.pause,
-    step: on.step,
-    reset: on.reset,
-    stepsPerFrame: (n) => {
-      settings.stepsPerFrame = n;
-      emit('spf');
-    },
-  });
-
-  // model, firing rate, initial condition
-  const model = modelSelect(settings.model, (m) => {
-    if (m === 'nnlif') {
-      model.value = settings.model;
-      on.otherModel(m);
-      return;
-    }
-    settings.model = m;
+  // model (another family's model opens its page), firing rate, initial condition
+  const model = modelSelect(base.settings.model, (m) => {
+    base.settings.model = m as LiveSettings['model'];
     emit('model');
   });
   const firing = element('select', { name: 'phi' }, ...['step', 'constant', 'sigmoid'].map((k) => element('option', { value: k, textContent: k })));
   firing.addEventListener('change', () => {
-    settings.firing = firing.value as LiveSettings['firing'];
+    base.settings.firing = firing.value as LiveSettings['firing'];
     emit('params.phiF.kind');
   });
   const ic = element('select', { name: 'ic' }, ...Object.entries(INITIAL_PRESETS).map(([key, p]) => element('option', { value: key, textContent: p.label })));
   ic.addEventListener('change', () => {
-    settings.initial = ic.value as InitialPreset;
+    base.settings.initial = ic.value as InitialPreset;
     emit('initial');
   });
 
   // model constants
-  const sliders = sliderRows(PARAMETERS, () => settings.values, errors, (_, field) => emit(field));
+  const sliders = sliderRows(PARAMETERS, () => base.settings.values, errors, (_, field) => emit(field));
 
   // grid and particles: applied with a button, since they rebuild the solver
   const nv = element('input', { type: 'number', name: 'nv', min: '8', step: '1' });
@@ -73,16 +43,15 @@ export function liveControls(container: HTMLElement, initial: LiveSettings, on: 
   const particles = element('input', { type: 'number', name: 'particles', min: '0', step: '1' });
   const apply = element('button', { type: 'button', name: 'apply-grid', textContent: 'Apply (restarts)' });
   apply.addEventListener('click', () => {
-    settings.nv = Number(nv.value);
-    settings.ng = Number(ng.value);
-    settings.gmax = Number(gmax.value);
-    settings.particles = Number(particles.value);
+    base.settings.nv = Number(nv.value);
+    base.settings.ng = Number(ng.value);
+    base.settings.gmax = Number(gmax.value);
+    base.settings.particles = Number(particles.value);
     emit('grid');
   });
 
   container.append(
-    transport.fieldset,
-    element('fieldset', {}, element('legend', { textContent: 'Model' }), labelled('model', model), labelled('φF', firing), labelled('initial', ic), errors.line('model'), errors.line('initial')),
+    ...panelHead(base, model, labelled('φF', firing), labelled('initial', ic), errors.line('model'), errors.line('initial')),
     element('fieldset', { className: 'parameters' }, element('legend', { textContent: 'Parameters' }), ...sliders.rows, errors.line('params.phiF.kind')),
     element(
       'fieldset',
@@ -98,22 +67,14 @@ export function liveControls(container: HTMLElement, initial: LiveSettings, on: 
     ),
   );
 
-  const controls: LiveControls = {
-    showError: errors.show,
-    setPlaying: transport.setPlaying,
-    set(s) {
-      settings = structuredClone(s);
-      model.value = s.model;
-      firing.value = s.firing;
-      ic.value = s.initial;
-      sliders.set(s.values);
-      transport.setStepsPerFrame(s.stepsPerFrame);
-      nv.value = String(s.nv);
-      ng.value = String(s.ng);
-      gmax.value = String(s.gmax);
-      particles.value = String(s.particles);
-    },
-  };
-  controls.set(settings);
-  return controls;
+  return base.controls((s) => {
+    model.value = s.model;
+    firing.value = s.firing;
+    ic.value = s.initial;
+    sliders.set(s.values);
+    nv.value = String(s.nv);
+    ng.value = String(s.ng);
+    gmax.value = String(s.gmax);
+    particles.value = String(s.particles);
+  });
 }

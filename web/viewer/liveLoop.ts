@@ -1,6 +1,7 @@
 /**
  * The frame loop of live mode, shared by every model (live.ts for the voltage-conductance models,
- * liveNnlif.ts for the NNLIF Fokker–Planck PDE). One frame:
+ * liveNnlif.ts for the NNLIF Fokker–Planck PDE, liveElapsed.ts for the elapsed-time model; the page around
+ * it is livePage.ts). One frame:
  *
  *   1. if playing, k steps in one submission, after a GPU copy of the state to the checkpoint;
  *   2. what the model draws straight from its GPU state (the vc density), then a wait for the queue, so
@@ -278,6 +279,7 @@ export class LiveLoop {
     probe.playing = this.playing;
     const N = this.history.series[0];
     probe.N = N?.[N.length - 1] ?? null;
+    probe.activity = this.history.series.map((s) => s[s.length - 1] ?? Number.NaN);
     probe.mass = this.history.mass[this.history.mass.length - 1] ?? null;
     probe.stopped = this.stopped ? { status: this.stopped.status, message: this.stopped.message } : null;
     shell.setStatus('time', `t = ${this.t.toFixed(4)} (step ${sim.stepIndex}, dt = ${dt.toPrecision(3)})`);

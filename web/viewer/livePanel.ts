@@ -1,8 +1,10 @@
 /**
  * The pieces of live mode's control panel that every model has: the transport (play, pause, one step,
  * reset, steps per frame), the model selector, a model constant as a slider with a number beside it, and
- * the line under a field that says why a value was refused. The panels of the models (liveControls.ts for
- * the vc models, liveNnlifControls.ts for nnlif) are built from them.
+ * the line under a field that says why a value was refused; panelBase puts the first and the last
+ * together with the panel's own copy of the settings. The panels of the models (liveControls.ts for the
+ * vc models, liveNnlifControls.ts for nnlif, liveElapsedControls.ts for the elapsed-time model) are built
+ * from them.
  */
 import { element } from './dom';
 
@@ -19,12 +21,12 @@ export interface SliderSpec<Key extends string = string> {
   allowed: string;
 }
 
-/** Every model live mode runs, in the model selector: the vc family (live.ts) and nnlif (liveNnlif.ts). */
-export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif'] as const;
+/** Every model live mode runs, in the model selector: the vc family (live.ts), nnlif (liveNnlif.ts) and elapsed (liveElapsed.ts). */
+export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif', 'elapsed'] as const;
 export type LiveModelChoice = (typeof LIVE_MODEL_CHOICES)[number];
 
-/** Whether a model of the selector is run by the other family's page (the switch reloads with ?model=). */
-export const isNnlifChoice = (model: string): boolean => model === 'nnlif';
+/** The page that runs a model of the selector: one per model family (a switch between pages reloads with ?model=). */
+export const livePageOf = (model: string): 'vc' | 'nnlif' | 'elapsed' => (model === 'nnlif' || model === 'elapsed' ? model : 'vc');
 
 const SLIDER_STEPS = 1000;
 
@@ -93,11 +95,24 @@ export function transportControls(on: TransportEvents): Transport {
   };
 }
 
-/** The model selector; `model` is the one shown. */
-export function modelSelect(model: LiveModelChoice, onChange: (model: LiveModelChoice) => void): HTMLSelectElement {
+/**
+ * The model selector; `model` is the one shown. A model of another page's family opens that page (with its
+ * defaults); one of this page's family goes to `onChange` (the vc page switches between its three models).
+ */
+export function modelSelect(model: LiveModelChoice, onChange: (model: LiveModelChoice) => void = () => {}): HTMLSelectElement {
   const select = element('select', { name: 'model' }, ...LIVE_MODEL_CHOICES.map((m) => element('option', { value: m, textContent: m })));
+  let shown = model;
   select.value = model;
-  select.addEventListener('change', () => onChange(select.value as LiveModelChoice));
+  select.addEventListener('change', () => {
+    const chosen = select.value as LiveModelChoice;
+    if (livePageOf(chosen) !== livePageOf(shown)) {
+      select.value = shown;
+      location.assign(liveUrlOf(chosen));
+      return;
+    }
+    shown = chosen;
+    onChange(chosen);
+  });
   return select;
 }
 
@@ -183,6 +198,124 @@ export function sliderRows<Key extends string>(specs: readonly SliderSpec<Key>[]
         range.value = String(toSlider(spec, next[spec.key]));
         number.value = String(next[spec.key]);
       }
+    },
+  };
+}
+
+/** What a model's panel reports: a setting changed (`changed`: its config field, or grid, spf, …), and the transport. */
+export interface PanelEvents<S> {
+  settings(next: S, changed: string): void;
+  play(): void;
+  pause(): void;
+  step(): void;
+  reset(): void;
+}
+
+/** What a model's panel lets its page do: show a config error under the control of `field` (null: clear every error), the play state, new settings. */
+export interface PanelControls<S> {
+  showError(field: string | null, message?: string): void;
+  setPlaying(playing: boolean): void;
+  set(s: S): void;
+}
+
+/**
+ * The start of every model's panel: its own copy of the settings (replaced by `set`), the lines under the
+ * fields for the config's refusals (`fallback` takes those of a field without a line), `emit` (a copy of
+ * the settings to `on.settings`), the transport fieldset, whose steps per frame is a setting ('spf'), and
+ * `controls`, the panel's PanelControls once `show` puts settings into its own fields (shown at once).
+ */
+export interface PanelBase<S> {
+  settings: S;
+  readonly errors: FieldErrors;
+  emit(changed: string): void;
+  readonly transport: Transport;
+  controls(show: (s: S) => void, showError?: PanelControls<S>['showError']): PanelControls<S>;
+}
+
+export function panelBase<S extends { stepsPerFrame: number }>(initial: S, fallback: string, on: PanelEvents<S>): PanelBase<S> {
+  const base: PanelBase<S> = {
+    settings: structuredClone(initial),
+    errors: fieldErrors(fallback),
+    emit(changed: string): void {
+      on.settings(structuredClone(base.settings), changed);
+    },
+    transport: transportControls({
+      play: on.play,
+      pause: on.pause,
+      step: on.step,
+      reset: on.reset,
+      stepsPerFrame: (n) => {
+        base.settings.stepsPerFrame = n;
+        base.emit('spf');
+      },
+    }),
+    controls(show: (s: S) => void, showError: PanelControls<S>['showError'] = base.errors.show): PanelControls<S> {
+      const controls: PanelControls<S> = {
+        showError,
+        setPlaying: base.transport.setPlaying,
+        set(s) {
+          base.settings = structuredClone(s);
+          show(base.settings);
+          base.transport.setStepsPerFrame(s.stepsPerFrame);
+        },
+      };
+      controls.set(base.settings);
+      return controls;
+    },
+  };
+  return base;
+}
+
+/** A number field of the panel that goes into the settings with the others of its button (the grid: it may restart). */
+export interface AppliedNumber<S> {
+  name: string;
+  label: string;
+  hint: string;
+  get(s: S): number;
+  put(s: S, x: number): void;
+}
+
+/**
+ * Number fields applied together with one button (`changed`: 'grid'): their fieldset (the rows, the button,
+ * a hint, the error line of 'grid', then `after`), and `set` to show settings in them.
+ */
+export function appliedNumbers<S>(base: PanelBase<S>, fields: readonly AppliedNumber<S>[]) {
+  const inputs = fields.map((f) => element('input', { type: 'number', name: f.name, step: 'any' }));
+  const button = element('button', { type: 'button', name: 'apply-grid', textContent: 'Apply' });
+  button.addEventListener('click', () => {
+    fields.forEach((f, k) => f.put(base.settings, Number(inputs[k]!.value)));
+    base.emit('grid');
+  });
+  return {
+    fieldset: (legend: string, hint: string, ...after: HTMLElement[]) =>
+      element('fieldset', {}, element('legend', { textContent: legend }), ...fields.map((f, k) => labelled(f.label, inputs[k]!, f.hint)), button, element('p', { className: 'hint', textContent: hint }), base.errors.line('grid'), ...after),
+    set(s: S): void {
+      fields.forEach((f, k) => (inputs[k]!.value = String(f.get(s))));
+    },
+  };
+}
+
+/** N max among the applied numbers: a step whose N would exceed it is refused (status blowup). */
+export function nmaxField<S extends { Nmax: number }>(): AppliedNumber<S> {
+  return { name: 'Nmax', label: 'N max', hint: 'a step whose N would exceed it is refused: status blowup', get: (s) => s.Nmax, put: (s, x) => (s.Nmax = x) };
+}
+
+/** The panel's first two fieldsets: the transport, and the model (its selector, then `rows`). */
+export function panelHead<S>(base: PanelBase<S>, model: HTMLSelectElement, ...rows: HTMLElement[]): HTMLElement[] {
+  return [base.transport.fieldset, element('fieldset', {}, element('legend', { textContent: 'Model' }), labelled('model', model), ...rows)];
+}
+
+/** The span of time of the N(t) plot, a setting of the view ('window'). */
+export function windowInput<S extends { window: number }>(base: PanelBase<S>) {
+  const span = element('input', { type: 'number', name: 'window', step: 'any', min: '0' });
+  span.addEventListener('change', () => {
+    base.settings.window = Number(span.value);
+    base.emit('window');
+  });
+  return {
+    row: labelled('N(t) span', span, 'the span of time the N(t) plot shows'),
+    set(s: S): void {
+      span.value = String(s.window);
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Entry of the viewer. The mode comes from the URL (?mode=live|playback; a `data` parameter implies
- * playback); live mode runs the vc models (live.ts) or, with model=nnlif, the NNLIF Fokker–Planck PDE
- * (liveNnlif.ts). Live mode needs WebGPU; a browser without it is told so plainly and offered playback,
- * which draws with WebGL (regl).
+ * playback); live mode runs the vc models (live.ts), with model=nnlif the NNLIF Fokker–Planck PDE
+ * (liveNnlif.ts), with model=elapsed the elapsed-time model (liveElapsed.ts). Live mode needs WebGPU; a
+ * browser without it is told so plainly and offered playback, which draws with WebGL (regl).
  */
 import { createShell, type ViewerMode } from './shell';
 
@@ -28,6 +28,9 @@ async function start() {
     if (query.get('model') === 'nnlif') {
       const { startLiveNnlif } = await import('./liveNnlif');
       await startLiveNnlif(shell);
+    } else if (query.get('model') === 'elapsed') {
+      const { startLiveElapsed } = await import('./liveElapsed');
+      await startLiveElapsed(shell);
     } else {
       const { startLive } = await import('./live');
       await startLive(shell);

@@ -3,7 +3,8 @@
  * through its snapshots. p(v, g) frames are drawn with WebGL (regl), so playback needs no WebGPU;
  * the axes, markers and colour bar are on the 2D overlay; beside it N(t) with a cursor at the frame's
  * time and the marginal n(v, t) = Σ_j p(v, g_j) Δg. n(v) snapshots (vc-limit runs, nnlif particles, nnlif
- * PDE runs of K populations: one line each, with a legend, and N(t) of each) are drawn as a line plot, and
+ * PDE runs of K populations: one line each, with a legend, and N(t) of each) and the age densities n(s) of
+ * the elapsed-time model are drawn as a line plot, and
  * a study as its N(t) traces. The URL always holds mode, data, frame and
  * the colour settings, so opening it again restores the view.
  */
@@ -185,8 +186,8 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
     } else if (dataset.kind === 'voltage' && frame) {
       drawLinePlot(shell.overlay, {
         series: voltageSeries(dataset, frame),
-        x: { min: dataset.vlo, max: dataset.vhi, label: 'v (voltage)' },
-        y: { label: 'n(v, t)', min: 0 },
+        x: { min: dataset.vlo, max: dataset.vhi, label: dataset.xLabel },
+        y: { label: dataset.yLabel, min: 0 },
         markers: dataset.markers(N),
         title: dataset.title(t),
       });

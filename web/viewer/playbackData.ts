@@ -1,10 +1,13 @@
 /**
  * Reading a results folder for playback, from a URL (`?data=`) or from a folder the user picked:
- * what kind of folder it is (a `run` or `particles` summary.json, a `study` study.json), its grid,
+ * what kind of folder it is (a `run` or `particles` summary.json, of any model family, or a `study`
+ * study.json), its grid,
  * markers and titles, N(t) from activity.csv (or the traces N_<grid>.csv of a study), and the
  * snapshot frames, decoded from .npy with the browser-safe decoder of src/io.
  */
 import { decodeNpy } from '../../src/io/npyFormat';
+import { describeElapsed, type ElapsedKernel, type ElapsedModel } from '../../src/models/elapsed/config';
+import { thresholdAge } from '../../src/models/elapsed/hazard';
 import { limitVelocity } from '../../src/models/limit/steadyStates';
 import { type Marker, SERIES_COLORS, voltageMarkers } from '../../src/render/canvas/axes';
 
@@ -124,11 +127,15 @@ export interface VoltageCurve {
 }
 
 /**
- * Snapshots of n(v): runs of vc-limit and of nnlif (the Fokker–Planck PDE, K populations: frames of
- * shape (K, nv), one curve each), and nnlif particle histograms.
+ * Snapshots of n(v) drawn as lines: runs of vc-limit and of nnlif (the Fokker–Planck PDE, K populations:
+ * frames of shape (K, nv), one curve each), and nnlif particle histograms; also the age density n(s) of the
+ * elapsed-time model (frames of shape (ns,), the "v" axis being the age s).
  */
 export interface VoltageDataset extends Common {
   kind: 'voltage';
+  /** the axes of the line plot: voltage and n(v), or (the elapsed-time model) age and n(s) */
+  xLabel: string;
+  yLabel: string;
   /** one per row of a frame */
   curves: VoltageCurve[];
   /** N(t) of each population (K > 1), labelled; else the activity alone */
@@ -198,7 +205,7 @@ async function activityOf(reader: FolderReader): Promise<Trace> {
 }
 
 /** The markers of K populations: VR and VF once where all share them, else one per population, in its colour. */
-function populationMarkers(pops: { name: string; VR: number; VF: number }[]): Marker[] {
+export function populationMarkers(pops: { name: string; VR: number; VF: number }[]): Marker[] {
   if (pops.every((p) => p.VR === pops[0]!.VR && p.VF === pops[0]!.VF)) return voltageMarkers(pops[0]!, null);
   return pops.flatMap((p, a) => voltageMarkers(p, null).map((m) => ({ ...m, label: `${m.label} ${p.name}`, color: SERIES_COLORS[a % SERIES_COLORS.length] })));
 }
@@ -252,6 +259,8 @@ async function nnlifPdeDataset(reader: FolderReader, summary: Record<string, unk
   return {
     kind: 'voltage',
     reader,
+    xLabel: 'v (voltage)',
+    yLabel: 'n(v, t)',
     activity: traces[0]!,
     traces,
     curves,
@@ -266,9 +275,63 @@ async function nnlifPdeDataset(reader: FolderReader, summary: Record<string, unk
   };
 }
 
+/**
+ * A run of the elapsed-time model (`kinfire run`, model elapsed; src/io/elapsedResults.ts): n(s) at the cell
+ * centres s_i = (i + ½)·ds, frames of shape (ns,) (the last cell holds every age beyond), and activity.csv
+ * with N. Marked: s0, and for the instant kernel the threshold age s*(X) of the frame, X = b·N.
+ */
+async function elapsedDataset(reader: FolderReader, summary: Record<string, unknown>, progress: (text: string) => void): Promise<VoltageDataset> {
+  const ns = field(summary, 'grid.ns', isNumber);
+  const ds = field(summary, 'grid.ds', isNumber);
+  const e = field(summary, 'config.elapsed', isRecord);
+  const kernel = field(summary, 'config.kernel.kind', (x): x is string => typeof x === 'string');
+  // JSON has no ∞: φ0 = ∞ is written as null
+  const model: ElapsedModel = {
+    b: field(summary, 'config.elapsed.b', isNumber),
+    firing: e.firing === 'sigmoid' ? 'sigmoid' : 'threshold',
+    phi0: isNumber(e.phi0) ? e.phi0 : Infinity,
+    w: isNumber(e.w) ? e.w : 0,
+    thresholdAge: e.thresholdAge === 'linear' ? 'linear' : 'hyperbolic',
+    s0: field(summary, 'config.elapsed.s0', isNumber),
+    k: field(summary, 'config.elapsed.k', isNumber),
+    smin: isNumber(e.smin) ? e.smin : 0,
+  };
+  const config = isRecord(summary.config) ? summary.config : {};
+  const described = describeElapsed({ elapsed: model, kernel: (isRecord(config.kernel) ? config.kernel : { kind: 'instant' }) as ElapsedKernel });
+  const snapshots = snapshotsOf(summary);
+  progress('reading activity.csv');
+  const activity = await activityOf(reader);
+  const status = typeof summary.status === 'string' && summary.status !== 'ok' ? `, status ${summary.status}` : '';
+  const markers = (N: number | null): Marker[] => {
+    const out: Marker[] = [{ at: model.s0, label: 's0' }];
+    // the instant kernel's X is b·N of the same step; the others' X depends on the past
+    const age = kernel === 'instant' && N !== null && Number.isFinite(N) ? thresholdAge(model, model.b * N) : Infinity;
+    if (Number.isFinite(age)) out.push({ at: age, label: 's*(X)', color: '#d62728' });
+    return out;
+  };
+  return {
+    kind: 'voltage',
+    reader,
+    xLabel: 's (age since the last spike)',
+    yLabel: 'n(s, t)',
+    activity,
+    traces: [activity],
+    curves: [{ v: Float64Array.from({ length: ns }, (_, i) => (i + 0.5) * ds) }],
+    snapshots,
+    vlo: 0,
+    vhi: ns * ds,
+    nv: ns,
+    dv: ds,
+    markers,
+    title: (t) => `n(s, t = ${fixed(t)})   elapsed, ${described}`,
+    description: `run (elapsed, the elapsed-time model): ${snapshots.length} snapshots of n(s), ${ns} age cells of ds = ${fixed(ds)}${status}`,
+  };
+}
+
 async function datasetFromSummary(reader: FolderReader, summary: unknown, progress: (text: string) => void): Promise<DensityDataset | VoltageDataset> {
   const model = field(summary, 'model', (x): x is string => typeof x === 'string');
   const particles = isRecord(summary) && summary.kind === 'particles';
+  if (model === 'elapsed' && !particles && isRecord(summary)) return elapsedDataset(reader, summary, progress);
   if (model === 'nnlif' && !particles && isRecord(summary)) return nnlifPdeDataset(reader, summary, progress);
   if (model === 'nnlif' && particles && isRecord(summary) && Array.isArray(summary.populations) && summary.populations.length > 1) {
     throw new NotResultsError(`it is a network of ${summary.populations.length} populations, which playback does not show yet (one population only)`);
@@ -295,6 +358,8 @@ async function datasetFromSummary(reader: FolderReader, summary: unknown, progre
     return {
       kind: 'voltage',
       ...common,
+      xLabel: 'v (voltage)',
+      yLabel: 'n(v, t)',
       curves: [{ v: Float64Array.from({ length: nv }, (_, i) => vlo + (i + 0.5) * dv) }],
       traces: [activity],
       markers,

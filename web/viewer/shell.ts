@@ -19,7 +19,9 @@ export interface ViewerProbe {
   playing: boolean;
   /** the latest N(t) (live; of the first population or series) or N at the frame shown (playback) */
   N: number | null;
-  /** live: the mass after the latest step (Σ w n + R for nnlif, ∫∫ p for vc); null in playback */
+  /** live: the latest value of every N(t) series (each population of an nnlif network; the PDE and the particles of vc); [] in playback */
+  activity: number[];
+  /** live: the mass after the latest step (Σ w n + R for nnlif, summed over the populations of a network; Σ cells for elapsed; ∫∫ p for vc); null in playback */
   mass: number | null;
   /** live: why the run stopped at its last good state (status blowup, nonfinite), null while it may go on */
   stopped: { status: string; message: string } | null;
@@ -55,7 +57,7 @@ export function createShell(mode: ViewerMode): ViewerShell {
     return element as T;
   };
   const message = byId<HTMLDivElement>('message');
-  const probe: ViewerProbe = { mode, renderer: null, frames: 0, t: 0, step: 0, playing: false, N: null, mass: null, stopped: null, errors: [] };
+  const probe: ViewerProbe = { mode, renderer: null, frames: 0, t: 0, step: 0, playing: false, N: null, activity: [], mass: null, stopped: null, errors: [] };
   (window as unknown as { __kinfireViewer: ViewerProbe }).__kinfireViewer = probe;
   for (const m of ['live', 'playback'] as const) byId(`mode-${m}`).setAttribute('aria-pressed', String(m === mode));
   return {

@@ -178,3 +178,13 @@ export function resolveElapsedParsed(c: ElapsedParsed): ElapsedRunConfig {
     output: { every: c.output.every, snapshots },
   };
 }
+
+/** The model in one line (titles of the figures and of the viewer): b, the kernel, the firing rate, s*(X). */
+export function describeElapsed(config: Pick<ElapsedRunConfig, 'elapsed' | 'kernel'>): string {
+  const m = config.elapsed;
+  const k = config.kernel;
+  const kernel = k.kind === 'delay' ? `delay d = ${k.d}` : k.kind === 'exponential' ? `exponential τ = ${k.tau}` : 'instant';
+  const firing = m.firing === 'sigmoid' ? `sigmoid φ0 = ${m.phi0}, w = ${m.w}` : `threshold φ0 = ${Number.isFinite(m.phi0) ? m.phi0 : '∞'}`;
+  const age = m.thresholdAge === 'linear' ? `s* = max(${m.s0} − ${m.k}X, ${m.smin})` : `s* = ${m.s0}/(1 + ${m.k}X)`;
+  return `b = ${m.b}, ${kernel}, ${firing}, ${age}`;
+}

@@ -47,12 +47,17 @@ function lossIntegral(x: number): number {
   return Math.expm1(-x) + x;
 }
 
+/** Threshold firing: the fraction a cell wholly past the threshold age loses in a step, 1 − e^{−φ0·dt} (1 for φ0 = ∞). */
+export function fullLoss(m: ElapsedModel, dt: number): number {
+  return Number.isFinite(m.phi0) ? lossOf(m.phi0 * dt) : 1;
+}
+
 /**
  * The fraction of age cell i (ages [i·dt, (i+1)·dt), spread uniformly) that fires during one step with the
  * threshold age c held fixed: each neuron's age runs through [a, a + dt], so it survives with probability
  * exp(−∫ p). Threshold firing: exposure L(a) = |[a, a + dt] ∩ (c, ∞)| = clamp(a + dt − c, 0, dt), and the
  * fraction (1/dt)∫(1 − e^{−φ0·L(a)}) da in closed form (φ0 = ∞: the fraction of the cell whose age crosses c,
- * an exact crossing). Sigmoid firing: 1 − exp(−dt·p((i + 1)·dt)), the hazard at the cell's centre at mid-step.
+ * an exact crossing): 0 for the cells below c − 2dt, fullLoss from c on. Sigmoid firing: 1 − exp(−dt·p((i + 1)·dt)), the hazard at the cell's centre at mid-step.
  * The last cell (every age ≥ (ns − 1)·dt) takes the formula of its own index.
  */
 export function firedFraction(m: ElapsedModel, i: number, dt: number, c: number): number {
@@ -63,6 +68,8 @@ export function firedFraction(m: ElapsedModel, i: number, dt: number, c: number)
   if (!Number.isFinite(c)) return 0;
   // u = a + dt − c runs over [u0, u0 + dt]: no firing for u ≤ 0, partial exposure for 0 < u < dt, full beyond.
   const u0 = (i + 1) * dt - c;
+  if (u0 >= dt) return fullLoss(m, dt);
+  if (u0 <= -dt) return 0;
   const a = Math.min(Math.max(u0, 0), dt);
   const b = Math.min(Math.max(u0 + dt, 0), dt);
   const beyond = Math.max(u0 + dt, dt) - Math.max(u0, dt);

@@ -14,7 +14,7 @@
  */
 import erf from '@stdlib/math-base-special-erf';
 import type { ElapsedInitial, ElapsedKernel, ElapsedModel, ElapsedRunConfig } from './config';
-import { firedFraction, thresholdAge } from './hazard';
+import { firedFraction, fullLoss, thresholdAge } from './hazard';
 
 /** Points of the geometric scan of the boundary relation: N = Nhi·2^{j−J}, j = 1 … J (and N = 0). */
 export const BOUNDARY_SCAN_POINTS = 24;
@@ -137,11 +137,11 @@ export class ElapsedReference {
   nonuniqueSteps = 0;
   lastNonunique = false;
   private readonly past: Float64Array;
-  private readonly decay: number;
+  private decay: number;
 
   constructor(
-    readonly model: ElapsedModel,
-    readonly kernel: ElapsedKernel,
+    public model: ElapsedModel,
+    public kernel: ElapsedKernel,
     readonly dt: number,
     readonly delaySteps: number,
     initial: Float64Array,
@@ -159,6 +159,18 @@ export class ElapsedReference {
 
   get ns(): number {
     return this.ring.length;
+  }
+
+  /**
+   * Go on from the current state with another model and kernel (as ElapsedSolver.setParameters): the cells,
+   * N, Y and the delay ring are kept; the kernel keeps its kind (and a delay its length in steps).
+   */
+  setParameters(model: ElapsedModel, kernel: ElapsedKernel): void {
+    if (kernel.kind !== this.kernel.kind) throw new Error(`elapsed twin: the kernel keeps its kind (${this.kernel.kind}, got ${kernel.kind})`);
+    if (kernel.kind === 'delay' && Math.round(kernel.d / this.dt) !== this.delaySteps) throw new Error('elapsed twin: the delay keeps its length in steps');
+    this.model = model;
+    this.kernel = kernel;
+    this.decay = kernelDecay(kernel, this.dt);
   }
 
   /** the mass of logical cell i (ages [i·dt, (i+1)·dt)) */
@@ -184,19 +196,38 @@ export class ElapsedReference {
     return { X0: 0, beta: b };
   }
 
-  /** the fired mass Σ m_i f_i(c) / dt at threshold age c */
-  firedRate(c: number): number {
+  /**
+   * The fired mass G(c) = Σ m_i f_i(c) / dt at threshold age c. Threshold firing: the cells below c − 2dt fire
+   * nothing and those from c on the full fraction L, so with the suffix sums S_j = Σ_{i ≥ j} m_i (`suffix`,
+   * made once per step) G(c) = (L·S_{j+1} + Σ_{i = j−3}^{j} m_i f_i(c)) / dt, j = ⌊c/dt⌋: O(1) per evaluation,
+   * as in the kernel. Sigmoid firing: every cell, in age order.
+   */
+  firedRate(c: number, suffix?: Float64Array): number {
+    const { model, dt, ns } = this;
+    if (model.firing === 'threshold' && suffix) {
+      if (!Number.isFinite(c)) return 0;
+      const j = Math.max(0, Math.min(ns, Math.floor(c / dt)));
+      let total = fullLoss(model, dt) * suffix[Math.min(j + 1, ns)]!;
+      for (let i = Math.max(j - 3, 0); i <= Math.min(j, ns - 1); i++) total += this.cell(i) * firedFraction(model, i, dt, c);
+      return total / dt;
+    }
     let total = 0;
-    // Threshold firing: the cells below c − 2dt cannot fire within a step (f = 0; skipping them changes no sum).
-    const first = this.model.firing === 'threshold' ? Math.max(0, Math.min(this.ns, Math.floor(c / this.dt - 2))) : 0;
-    for (let i = first; i < this.ns; i++) total += this.cell(i) * firedFraction(this.model, i, this.dt, c);
-    return total / this.dt;
+    for (let i = 0; i < ns; i++) total += this.cell(i) * firedFraction(model, i, dt, c);
+    return total / dt;
+  }
+
+  /** S_i = Σ_{k ≥ i} m_k, i = 0 … ns (S_ns = 0), summed from the oldest cell down */
+  suffixSums(): Float64Array {
+    const S = new Float64Array(this.ns + 1);
+    for (let i = this.ns - 1; i >= 0; i--) S[i] = S[i + 1]! + this.cell(i);
+    return S;
   }
 
   advance(): void {
     const { X0, beta } = this.coupling();
     const { ns, dt, model } = this;
-    const solution = solveBoundaryRelation((N) => this.firedRate(thresholdAge(model, X0 + beta * N)), beta, this.mass / dt, this.tol);
+    const suffix = this.suffixSums();
+    const solution = solveBoundaryRelation((N) => this.firedRate(thresholdAge(model, X0 + beta * N), suffix), beta, suffix[0]! / dt, this.tol);
     const X = X0 + beta * solution.N;
     const c = thresholdAge(model, X);
     let fired = 0;

@@ -57,6 +57,8 @@ export interface NnlifNetworkScanOptions {
   /** the most grid points when pointsPerDecade is not given (default 40000) */
   maxPoints?: number;
   stability?: { T?: number; nv?: number; dt?: number; delay?: number };
+  /** states (rates N) of a nearby parameter value to continue by Newton, besides the grid's */
+  seeds?: number[][];
 }
 
 function frozen(p: NnlifNetworkParams, N: number[]): { V: number[]; a: number[] } {
@@ -72,12 +74,13 @@ function logInverseRateAt(pop: NnlifNetworkPopulation, V: number, a: number): nu
   return nnlifLogInverseRate({ a, a1: 0, b: V, VR: pop.VR, VF: pop.VF, ...(pop.firing ? { firing: pop.firing } : {}) }, 1);
 }
 
-/** F(x), x = ln N: the residuals of the steady-state system (NaN where some a_α ≤ 0). */
+/** F(x), x = ln N: the residuals of the steady-state system (NaN where some a_α ≤ 0 or V_α, a_α overflow). */
 export function networkResidual(p: NnlifNetworkParams, x: number[]): number[] {
   const N = x.map(Math.exp);
   const { V, a } = frozen(p, N);
   return p.populations.map((pop, alpha) => {
-    if (!(a[alpha]! > 0)) return Number.NaN;
+    // NaN outside the domain: a ≤ 0, or rates so large (a Newton step far out) that V or a overflow
+    if (!(a[alpha]! > 0) || !Number.isFinite(a[alpha]!) || !Number.isFinite(V[alpha]!)) return Number.NaN;
     const lnI = logInverseRateAt(pop, V[alpha]!, a[alpha]!);
     const cycle = pop.tau > 0 ? lnI + Math.log1p(pop.tau * Math.exp(-lnI)) : lnI;
     return x[alpha]! + cycle;
@@ -133,6 +136,25 @@ function boxOf(p: NnlifNetworkParams, box: [number, number]): [number, number][]
 
 /** Every steady state of a K-population network in the box, ascending in N_0 (then N_1, …), with its stability. */
 export function nnlifNetworkSteadyStates(p: NnlifNetworkParams, options: NnlifNetworkScanOptions = {}): NnlifNetworkSteadyState[] {
+  return nnlifNetworkSteadyRates(p, options).map((N) => nnlifNetworkStateAt(p, N, options.stability));
+}
+
+/** The steady state at rates N (a root of the system), with its stability by the two perturbed evolutions. */
+export function nnlifNetworkStateAt(p: NnlifNetworkParams, N: number[], stability: NnlifNetworkScanOptions['stability'] = {}): NnlifNetworkSteadyState {
+  const { V, a } = frozen(p, N);
+  const N_perturbed = [1, -1].map((direction) => evolvePerturbed(p, N, V, a, direction as 1 | -1, stability));
+  const tol = (Ns: number) => Math.max(0.02 * Ns, Ns < 1 ? 0.02 : 0);
+  const stable = N_perturbed.every((Nt) => Nt !== null && Nt.every((v, k) => Math.abs(v - N[k]!) <= tol(N[k]!)));
+  return { N, V, a, stable, N_perturbed };
+}
+
+/** The drift offset V_α = Σβ b_αβ N_β and the noise a_α = a0_α + Σβ a1_αβ N_β of each population at the rates N. */
+export function nnlifNetworkFrozen(p: NnlifNetworkParams, N: number[]): { V: number[]; a: number[] } {
+  return frozen(p, N);
+}
+
+/** The rates N of every steady state in the box (the root search alone, without stability), in the order of nnlifNetworkSteadyStates. */
+export function nnlifNetworkSteadyRates(p: NnlifNetworkParams, options: Omit<NnlifNetworkScanOptions, 'stability'> = {}): number[][] {
   const K = p.populations.length;
   if (K < 1 || K > 8) throw new Error('nnlif network steady states: 1 to 8 populations');
   const boxes = boxOf(p, options.box ?? [1e-8, 1e4]);
@@ -170,19 +192,20 @@ export function nnlifNetworkSteadyStates(p: NnlifNetworkParams, options: NnlifNe
     if (roots.some((r) => Math.hypot(...r.map((x, alpha) => x - root[alpha]!)) < 1e-7)) continue;
     roots.push(root);
   }
+  // Continuation: Newton from known states of a nearby parameter value finds the roots that the grid misses
+  // where two of them lie in one cell, near a fold (the corners then show no sign change).
+  for (const seed of options.seeds ?? []) {
+    const root = newton(p, seed.map(Math.log), boxes.map((b) => b[0]), boxes.map((b) => b[1]));
+    if (!root || root.some((x, alpha) => x < boxes[alpha]![0] || x > boxes[alpha]![1])) continue;
+    if (roots.some((r) => Math.hypot(...r.map((x, alpha) => x - root[alpha]!)) < 1e-7)) continue;
+    roots.push(root);
+  }
   // lexicographic in ln N, equal where they agree to 1e-9 (the same rate found from two cells)
   roots.sort((u, v) => {
     for (let alpha = 0; alpha < K; alpha++) if (Math.abs(u[alpha]! - v[alpha]!) > 1e-9) return u[alpha]! - v[alpha]!;
     return 0;
   });
-  return roots.map((x) => {
-    const N = x.map(Math.exp);
-    const { V, a } = frozen(p, N);
-    const N_perturbed = [1, -1].map((direction) => evolvePerturbed(p, N, V, a, direction as 1 | -1, options.stability ?? {}));
-    const tol = (Ns: number) => Math.max(0.02 * Ns, Ns < 1 ? 0.02 : 0);
-    const stable = N_perturbed.every((Nt) => Nt !== null && Nt.every((v, k) => Math.abs(v - N[k]!) <= tol(N[k]!)));
-    return { N, V, a, stable, N_perturbed };
-  });
+  return roots.map((x) => x.map(Math.exp));
 }
 
 function evolvePerturbed(p: NnlifNetworkParams, N: number[], V: number[], a: number[], direction: 1 | -1, o: { T?: number; nv?: number; dt?: number; delay?: number }): number[] | null {

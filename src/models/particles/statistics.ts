@@ -65,3 +65,18 @@ export function windowSteps(window: [number, number], dt: number, steps: number)
   const last = Math.min(steps, Math.floor(window[1] / dt + 1e-9)) - 1;
   return { first, last };
 }
+
+/**
+ * The fraction of the steps at which N(t) jumps from step to step beyond its noise: |S_{n+1} − 2S_n + S_{n−1}|
+ * above 4·√(S_{n+1} + 4S_n + S_{n−1} + 1), the standard deviation of that second difference for independent
+ * Poisson spike counts S (a smooth N(t) has second differences far below it; a period-2 alternation far above).
+ * Poisson noise alone exceeds it at about 6e-5 of the steps.
+ */
+export function alternatingFraction(spikes: ArrayLike<number>): number {
+  let beyond = 0;
+  for (let n = 1; n + 1 < spikes.length; n++) {
+    const d = spikes[n + 1]! - 2 * spikes[n]! + spikes[n - 1]!;
+    if (Math.abs(d) > 4 * Math.sqrt(spikes[n + 1]! + 4 * spikes[n]! + spikes[n - 1]! + 1)) beyond++;
+  }
+  return spikes.length > 2 ? beyond / (spikes.length - 2) : 0;
+}

@@ -1,0 +1,60 @@
+/**
+ * `kinfire resume DIR`: continues a run stopped by SIGINT or SIGTERM (or killed after a checkpoint) from the
+ * checkpoint in DIR, with the config and options it was started with. The resumed run is bitwise the
+ * uninterrupted one (N(t), snapshots, summary.json apart from wall times) on the same adapter and version.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { CHECKPOINT_FILE, CheckpointError, type CheckpointHeader, readCheckpointFile } from '../io/checkpoint';
+import { OutputDirError, PendingResults, resultsFolderMarker } from '../io/resultsFolder';
+import { elapsedRunCommand } from './elapsedRunCommand';
+import { nnlifRunCommand } from './nnlifRunCommand';
+import { runCommand } from './runCommand';
+
+export interface ResumeOptions {
+  quiet?: boolean;
+  /** seconds between checkpoints from here on (default: the run's own) */
+  checkpointEvery?: number | string;
+}
+
+/** The checkpoint header of an interrupted run folder (after putting back the working area of a killed one). */
+export function interruptedRun(dir: string): CheckpointHeader & { marker: string } {
+  PendingResults.recoverLeftovers(dir);
+  const marker = existsSync(dir) ? resultsFolderMarker(dir) : null;
+  if (!marker) throw new OutputDirError(`${dir}: is not a kinfire results folder${existsSync(dir) ? '' : ' (it does not exist)'}; kinfire resume continues a run stopped by a signal`);
+  if (marker.status !== 'interrupted') throw new OutputDirError(`${dir}: holds finished results of \`kinfire ${marker.command}\`; there is nothing to resume`);
+  try {
+    return { ...readCheckpointFile(join(dir, CHECKPOINT_FILE)).header, marker: marker.command };
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new OutputDirError(`${dir}: ${e.message}; run it again with --force`);
+    throw e;
+  }
+}
+
+export async function resumeCommand(dir: string, opts: ResumeOptions = {}, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+  const header = interruptedRun(dir);
+  if (header.command !== 'run') throw new OutputDirError(`${dir}: holds an interrupted \`kinfire ${header.command}\`, which kinfire resume does not continue`);
+  const o = header.options;
+  const common = { out: dir, resume: true, quiet: !!opts.quiet, allowLong: !!o.allowLong, checkpointEvery: opts.checkpointEvery ?? (o.checkpointEvery as number) };
+  if (!opts.quiet) log(`kinfire resume: ${dir} at step ${header.step} of ${header.steps} (t = ${header.t.toPrecision(6)}), model family ${header.family}`);
+  if (header.family === 'nnlif') return nnlifRunCommand(header.raw, { ...common, batch: (o.batch as string[]) ?? [] }, pkg.version, log);
+  if (header.family === 'elapsed') return elapsedRunCommand(header.raw, common, pkg.version, log);
+  // an interrupted `kinfire demo` goes on as the demo (its folder's marker says demo)
+  return runCommand({ ...common, raw: header.raw, ...(header.marker === 'demo' ? { demo: true } : {}) }, pkg.version, log);
+}
+
+export function registerResume(program: Command): void {
+  program
+    .command('resume')
+    .description('continue an interrupted run (status interrupted, after SIGINT, SIGTERM or a kill after a checkpoint) from its checkpoint; bitwise the uninterrupted run')
+    .argument('<dir>', 'the results folder of the interrupted run')
+    .option('--checkpoint-every <seconds>', 'seconds between checkpoints from here on (default: the run\'s own)')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (dir: string, opts: ResumeOptions) => {
+      const summary = await resumeCommand(dir, opts);
+      process.stdout.write(`${JSON.stringify({ out: resolve(dir), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
+      if (summary.status !== 'ok') process.exitCode = 3;
+    });
+}

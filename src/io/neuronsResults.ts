@@ -1,0 +1,182 @@
+/**
+ * The results of `kinfire neurons` (src/cli/neuronsCommand.ts): summary.json, traces.csv, spikes.csv, activity.csv, fI.csv and the
+ * figures fI.png and traces.png. The firing rate of neuron i is that of its repetitive firing in the rate window
+ * [window, T]: (spikes there − 1)/(last − first spike there) when it fires repetitively (at least 2 spikes there and
+ * still firing at T: isRepetitive in models/neurons/reference.ts), else 0; the onset current is the smallest I of a
+ * neuron firing repetitively (so a period longer than the window reads as silence).
+ */
+import type { AdapterSummary } from '../host/gpu';
+import type { NeuronRunResult } from '../host/neuronEnsemble';
+import type { NeuronsRunConfig } from '../models/neurons/config';
+import { NEURON_MODEL_SPECS } from '../models/neurons/models';
+import { isRepetitive, onsetCurrent, windowRate } from '../models/neurons/reference';
+import { renderLinePlotPng } from '../render/png/lineplot';
+
+/** The factor from the model's 1/time to the rate unit shown (Hz for models in ms). */
+export function rateUnit(config: NeuronsRunConfig): { factor: number; unit: string } {
+  return NEURON_MODEL_SPECS[config.neuron].units.time === 'ms' ? { factor: 1000, unit: 'Hz' } : { factor: 1, unit: '1/time' };
+}
+
+export function neuronRates(config: NeuronsRunConfig, r: NeuronRunResult): Float64Array {
+  const { factor } = rateUnit(config);
+  return Float64Array.from({ length: config.count }, (_, i) => factor * windowRate(r.stats.windowCount[i]!, r.stats.first[i]!, r.stats.last[i]!, config.T));
+}
+
+/** traces.csv: t, then every state variable of every traced neuron (V_0, m_0, …). */
+export function neuronsTracesCsv(config: NeuronsRunConfig, r: NeuronRunResult): string {
+  const names = NEURON_MODEL_SPECS[config.neuron].state;
+  const traced = config.traces.length;
+  const rows = [['t', ...config.traces.flatMap((i) => names.map((n) => `${n}_${i}`))].join(',')];
+  for (let s = 0; s < r.traceT.length; s++) {
+    const row: (number | string)[] = [r.traceT[s]!];
+    for (let j = 0; j < traced; j++) for (let c = 0; c < names.length; c++) row.push(r.traces[(s * traced + j) * 4 + c]!);
+    rows.push(row.join(','));
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+/** activity.csv: t,N, the population activity N = spikes/(M·steps·dt) over each traceEvery steps ending at t [spikes per neuron per time]. */
+export function neuronsActivityCsv(r: NeuronRunResult): string {
+  const rows = ['t,N'];
+  for (let s = 0; s < r.activityT.length; s++) rows.push(`${r.activityT[s]},${r.activityN[s]}`);
+  return `${rows.join('\n')}\n`;
+}
+
+/** spikes.csv: neuron,k,t for the first spikesPerNeuron spikes of every neuron, by neuron then time. */
+export function neuronsSpikesCsv(config: NeuronsRunConfig, r: NeuronRunResult): string {
+  const K = config.spikesPerNeuron;
+  const rows = ['neuron,k,t'];
+  for (let i = 0; i < config.count; i++) for (let k = 0; k < Math.min(K, r.stats.count[i]!); k++) rows.push(`${i},${k},${r.stats.spikeTimes[i * K + k]}`);
+  return `${rows.join('\n')}\n`;
+}
+
+/** fI.csv: neuron,I,spikes,spikes_window,repetitive (0/1),rate (rate_hz in Hz for the models in ms, else rate_per_time). */
+export function neuronsFiCsv(config: NeuronsRunConfig, r: NeuronRunResult): string {
+  const rates = neuronRates(config, r);
+  const { unit } = rateUnit(config);
+  const rows = [`neuron,I,spikes,spikes_window,repetitive,rate_${unit === 'Hz' ? 'hz' : 'per_time'}`];
+  for (let i = 0; i < config.count; i++) rows.push(`${i},${config.I[i]},${r.stats.count[i]},${r.stats.windowCount[i]},${rates[i]! > 0 ? 1 : 0},${rates[i]}`);
+  return `${rows.join('\n')}\n`;
+}
+
+export function neuronsFiFigure(config: NeuronsRunConfig, r: NeuronRunResult): Buffer {
+  const spec = NEURON_MODEL_SPECS[config.neuron];
+  const rates = neuronRates(config, r);
+  const order = Array.from({ length: config.count }, (_, i) => i).sort((a, b) => config.I[a]! - config.I[b]!);
+  const onset = onsetCurrent(config.I, r.stats, config.T);
+  const { unit } = rateUnit(config);
+  return renderLinePlotPng([{ x: order.map((i) => config.I[i]!), y: order.map((i) => rates[i]!), label: `${spec.title}, ${config.count} neurons` }], {
+    title: `f–I curve: ${spec.title}, rate over t ∈ [${config.window}, ${config.T}]${onset === null ? ', no repetitive firing' : `, onset I = ${onset.toPrecision(5)}`}`,
+    xLabel: `I (${spec.units.current})`,
+    yLabel: `firing rate (${unit})`,
+    ...(onset !== null ? { annotations: [{ x: onset, y: 0, text: `onset ${onset.toPrecision(4)}`, dy: -14 }] } : {}),
+  });
+}
+
+export function neuronsTracesFigure(config: NeuronsRunConfig, r: NeuronRunResult): Buffer {
+  const spec = NEURON_MODEL_SPECS[config.neuron];
+  const traced = config.traces.length;
+  return renderLinePlotPng(
+    config.traces.map((i, j) => ({ x: r.traceT, y: Float32Array.from(r.traceT, (_, s) => r.traces[(s * traced + j) * 4]!), label: `neuron ${i}, I = ${config.I[i]!.toPrecision(4)}`, marker: 'none' as const })),
+    { title: `${spec.title}: ${spec.state[0]}(t)`, xLabel: `t (${spec.units.time})`, yLabel: `${spec.state[0]} (${spec.units.potential})` },
+  );
+}
+
+export interface NeuronsSummary {
+  kinfire: string;
+  kind: 'neurons';
+  model: NeuronsRunConfig['neuron'];
+  title: string;
+  reference: string;
+  params: Record<string, number>;
+  units: { time: string; potential: string; current: string; rate: string };
+  scheme: NeuronsRunConfig['scheme'];
+  J: number;
+  input: NeuronsRunConfig['input'];
+  count: number;
+  I_range: [number, number];
+  initial: number[];
+  T: number;
+  dt: number;
+  steps: number;
+  threshold: number;
+  window: number;
+  spikes_total: number;
+  neurons_firing: number;
+  neurons_repetitive: number;
+  onset_I: number | null;
+  onset_rate: number | null;
+  spikes_kept_per_neuron: number;
+  spikes_not_kept: number;
+  nonfinite_neurons: number;
+  traces: number[];
+  trace_every: number;
+  adapter: AdapterSummary;
+  runtime: string;
+  workgroup_size: number;
+  wall_s: number;
+  neuron_steps_per_s: number;
+  status: 'ok';
+  files: string[];
+}
+
+export function makeNeuronsSummary(config: NeuronsRunConfig, r: NeuronRunResult, adapter: AdapterSummary, runtime: string, version: string): NeuronsSummary {
+  const spec = NEURON_MODEL_SPECS[config.neuron];
+  const rates = neuronRates(config, r);
+  const M = config.count;
+  let total = 0, firing = 0, repetitive = 0, notKept = 0, nonfinite = 0;
+  let Imin = Infinity, Imax = -Infinity;
+  const dim = spec.state.length;
+  for (let i = 0; i < M; i++) {
+    const c = r.stats.count[i]!;
+    total += c;
+    if (c > 0) firing++;
+    if (isRepetitive(r.stats.windowCount[i]!, r.stats.first[i]!, r.stats.last[i]!, config.T)) repetitive++;
+    notKept += Math.max(0, c - config.spikesPerNeuron);
+    Imin = Math.min(Imin, config.I[i]!);
+    Imax = Math.max(Imax, config.I[i]!);
+    for (let k = 0; k < dim; k++) if (!Number.isFinite(r.stats.state[k * M + i]!)) {
+      nonfinite++;
+      break;
+    }
+  }
+  const onset = onsetCurrent(config.I, r.stats, config.T);
+  const onsetNeuron = onset === null ? -1 : Array.from(config.I).findIndex((x, i) => x === onset && rates[i]! > 0);
+  return {
+    kinfire: version,
+    kind: 'neurons',
+    model: config.neuron,
+    title: spec.title,
+    reference: spec.reference,
+    params: config.params,
+    units: { ...spec.units, rate: rateUnit(config).unit },
+    scheme: config.scheme,
+    J: config.J,
+    input: config.input,
+    count: M,
+    I_range: [Imin, Imax],
+    initial: config.initial,
+    T: config.T,
+    dt: config.dt,
+    steps: r.steps,
+    threshold: config.threshold,
+    window: config.window,
+    spikes_total: total,
+    neurons_firing: firing,
+    neurons_repetitive: repetitive,
+    onset_I: onset,
+    onset_rate: onsetNeuron >= 0 ? rates[onsetNeuron]! : null,
+    spikes_kept_per_neuron: config.spikesPerNeuron,
+    spikes_not_kept: notKept,
+    nonfinite_neurons: nonfinite,
+    traces: config.traces,
+    trace_every: config.traceEvery,
+    adapter,
+    runtime,
+    workgroup_size: r.workgroupSize,
+    wall_s: r.wallSeconds,
+    neuron_steps_per_s: r.neuronStepsPerSecond,
+    status: 'ok',
+    files: ['summary.json', 'traces.csv', 'traces.png', 'spikes.csv', 'activity.csv', 'fI.csv', 'fI.png'],
+  };
+}

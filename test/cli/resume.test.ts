@@ -1,0 +1,110 @@
+/**
+ * Checkpoint and resume of `kinfire run` through the built CLI: a run stopped by SIGTERM or SIGINT mid-way
+ * keeps its folder (status interrupted) and `kinfire resume` finishes it bitwise as the uninterrupted run
+ * (every file, and summary.json apart from wall times), for the kinetic solver, the NNLIF PDE and the
+ * elapsed-time model; after SIGKILL the last periodic checkpoint survives.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { kinfire, repoRoot } from '../helpers/cli';
+
+const root = mkdtempSync(join(tmpdir(), 'kinfire-resume-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Starts `kinfire run …`, sends `signal` once its progress passes `tenth` tenths of the steps, and returns its exit. */
+function runAndStop(args: string[], signal: NodeJS.Signals, tenth: number): Promise<{ code: number | null; stderr: string; stoppedAt: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'run', ...args], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+    let stderr = '';
+    let stoppedAt = -1;
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const m = [...stderr.matchAll(/step (\d+) \/ (\d+)/g)].pop();
+      if (m && stoppedAt < 0 && Number(m[1]) >= (tenth * Number(m[2])) / 10) {
+        stoppedAt = Number(m[1]);
+        child.kill(signal);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr, stoppedAt }));
+  });
+}
+
+const withoutWallTimes = (path: string) => {
+  const s = JSON.parse(readFileSync(path, 'utf8'));
+  delete s.wall_s;
+  delete s.steps_per_s;
+  return s;
+};
+
+/** Every file of `b` is byte for byte that of `a`, and summary.json the same apart from its wall times. */
+function expectSameResults(a: string, b: string): void {
+  const files = readdirSync(a).filter((f) => f !== '.kinfire-results').sort();
+  expect(readdirSync(b).filter((f) => f !== '.kinfire-results').sort()).toEqual(files);
+  for (const f of files) {
+    if (f === 'summary.json') expect(withoutWallTimes(join(b, f)), f).toEqual(withoutWallTimes(join(a, f)));
+    else expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
+  }
+  expect(files.some((f) => f.endsWith('.npy'))).toBe(true);
+}
+
+const MODELS: [string, string[], NodeJS.Signals][] = [
+  ['the kinetic solver (vc)', ['--set', 'grid.nv=32', '--set', 'grid.ng=16', '--set', 'time.T=0.5', '--set', 'output.snapshots=[0.25,0.5]'], 'SIGTERM'],
+  ['the NNLIF PDE', ['--set', 'model=nnlif', '--set', 'grid.nv=100', '--set', 'time.T=2', '--set', 'output.snapshots=[1,2]'], 'SIGTERM'],
+  ['the elapsed-time model', ['--set', 'model=elapsed', '--set', 'grid.ns=100', '--set', 'time.T=0.4', '--set', 'output.snapshots=[0.2,0.4]'], 'SIGINT'],
+];
+
+describe('kinfire run: checkpoint and resume', () => {
+  for (const [name, args, signal] of MODELS) {
+    it(`${name}: stopped by ${signal} mid-way and resumed is bitwise the uninterrupted run`, async () => {
+      const tag = name.replace(/\W+/g, '-');
+      const whole = join(root, `${tag}-whole`);
+      const ref = kinfire('run', ...args, '--out', whole, '--quiet');
+      expect(ref.code, ref.stderr).toBe(0);
+
+      const cut = join(root, `${tag}-cut`);
+      const stopped = await runAndStop([...args, '--out', cut], signal, 3);
+      expect(stopped.code, stopped.stderr).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(stopped.stderr).toContain(`holds the run up to its checkpoint (status interrupted): continue with \`kinfire resume ${cut}\``);
+      expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ command: 'run', status: 'interrupted', stopped: signal });
+      expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(true);
+      expect(existsSync(join(cut, 'summary.json'))).toBe(false);
+
+      const resumed = kinfire('resume', cut, '--quiet');
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'ok' });
+      expectSameResults(whole, cut);
+      expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(false);
+      expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8')).status).toBeUndefined();
+    });
+  }
+
+  it('after SIGKILL the last periodic checkpoint survives, and resume finishes the run bitwise', async () => {
+    const [, args] = MODELS[1]!;
+    const whole = join(root, 'the-NNLIF-PDE-whole');
+    if (!existsSync(whole)) expect(kinfire('run', ...args, '--out', whole, '--quiet').code).toBe(0);
+    const cut = join(root, 'killed');
+    const killed = await runAndStop([...args, '--out', cut, '--checkpoint-every', '0.2'], 'SIGKILL', 5);
+    expect(killed.code).toBeNull();
+    // the folder is still the dead process's working area, holding its last checkpoint
+    expect(existsSync(cut)).toBe(false);
+    const working = readdirSync(root).filter((f) => f.startsWith('.killed.partial-'));
+    expect(working).toHaveLength(1);
+    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+    // a new run on it is refused and told to resume; the working area became the interrupted folder
+    const again = kinfire('run', ...args, '--out', cut);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`holds an interrupted \`kinfire run\`; continue it with \`kinfire resume ${cut}\`, or pass --force to start again`);
+    expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ status: 'interrupted', stopped: 'killed' });
+    const resumed = kinfire('resume', cut, '--quiet');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectSameResults(whole, cut);
+    // nothing left to resume
+    const twice = kinfire('resume', cut);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('holds finished results of `kinfire run`; there is nothing to resume');
+  });
+});

@@ -1,0 +1,162 @@
+/** `kinfire sweep` on one machine (the built CLI): points, shards, reruns, collect, and bad input. */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { kinfire, kinfireWithEnv } from '../helpers/cli';
+
+const root = mkdtempSync(join(tmpdir(), 'kinfire-sweep-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const path = (name: string) => join(root, name);
+function writeSpec(name: string, body: unknown): string {
+  writeFileSync(path(name), JSON.stringify(body));
+  return path(name);
+}
+const json = (text: string) => JSON.parse(text.trim().split('\n').pop()!);
+
+// Steady states of the limit model at a coarse stability check: a few tenths of a second per point.
+const STEADY = { command: 'steady', base: { params: { gin: -1 } }, options: { stabilityNv: 100, stabilityTime: 5 }, product: { 'params.b': [0.5, 1], 'params.a': [0.3, 0.5] } };
+
+describe('kinfire sweep (local)', () => {
+  const spec = writeSpec('steady.json', STEADY);
+  const whole = path('whole');
+
+  it('runs every point into points/<id>/ as kinfire steady would, records them in the manifest, and collects a table and a heatmap', () => {
+    const r = kinfire('sweep', '--spec', spec, '--out', whole, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r.stdout)).toMatchObject({ points: 4, mine: 4, ran: 4, skipped: 0, failed: [] });
+    const manifest = JSON.parse(readFileSync(join(whole, 'manifest.json'), 'utf8'));
+    expect(manifest.points.map((p: { id: string; status: string }) => [p.id, p.status])).toEqual([
+      ['000_b=0.5_a=0.3', 'done'],
+      ['001_b=0.5_a=0.5', 'done'],
+      ['002_b=1_a=0.3', 'done'],
+      ['003_b=1_a=0.5', 'done'],
+    ]);
+    // each point is the base config with its values, through the same code as `kinfire steady`
+    const direct = kinfire('steady', '--set', 'params.gin=-1', '--set', 'params.b=1', '--set', 'params.a=0.3', '--stability-nv', '100', '--stability-time', '5');
+    expect(direct.code, direct.stderr).toBe(0);
+    const point = JSON.parse(readFileSync(join(whole, 'points/002_b=1_a=0.3/steady.json'), 'utf8'));
+    expect(point.steady).toEqual(JSON.parse(direct.stdout).steady);
+    expect(point.config).toEqual({ params: { gin: -1, b: 1, a: 0.3 } });
+
+    const c = kinfire('sweep', 'collect', whole);
+    expect(c.code, c.stderr).toBe(0);
+    expect(json(c.stdout)).toMatchObject({ points: 4, counts: { done: 4 }, files: ['sweep.csv', 'sweep.json', 'sweep.png'] });
+    const rows = readFileSync(join(whole, 'sweep.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('id,params.b,params.a,status,result,n_states,n_stable,N_stable_min,N_stable_max');
+    const states = point.steady as { N: number; stable: boolean }[];
+    const stable = states.filter((s) => s.stable).map((s) => s.N);
+    expect(rows[3]).toBe(['002_b=1_a=0.3', 1, 0.3, 'done', 'ok', states.length, stable.length, Math.min(...stable), Math.max(...stable)].join(','));
+    const png = readFileSync(join(whole, 'sweep.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(JSON.parse(readFileSync(join(whole, 'sweep.json'), 'utf8')).figure.shows).toBe('n_stable over params.a × params.b');
+  });
+
+  it('a rerun skips the finished points and rewrites none of them', () => {
+    const before = statSync(join(whole, 'points/000_b=0.5_a=0.3/steady.json')).mtimeMs;
+    const r = kinfire('sweep', '--spec', spec, '--out', whole, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r.stdout)).toMatchObject({ ran: 0, skipped: 4 });
+    expect(statSync(join(whole, 'points/000_b=0.5_a=0.3/steady.json')).mtimeMs).toBe(before);
+  });
+
+  it('shards (--shard, or the Slurm array variables) together give the same sweep.csv as one run through', () => {
+    const sharded = path('sharded');
+    const first = kinfire('sweep', '--spec', spec, '--out', sharded, '--shard', '1/2', '--quiet');
+    expect(first.code, first.stderr).toBe(0);
+    expect(json(first.stdout)).toMatchObject({ shard: '1/2', mine: 2, ran: 2 });
+    const partial = kinfire('sweep', 'collect', sharded);
+    expect(json(partial.stdout).counts).toEqual({ done: 2, pending: 2 });
+    expect(readdirSync(join(sharded, 'points')).sort()).toEqual(['000_b=0.5_a=0.3', '002_b=1_a=0.3']);
+    // a 1-based array: task 2 of tasks 1..2 is shard 2/2
+    const second = kinfireWithEnv({ SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '2', SLURM_JOB_ID: '77' }, 'sweep', '--spec', spec, '--out', sharded, '--quiet');
+    expect(second.code, second.stderr).toBe(0);
+    expect(json(second.stdout)).toMatchObject({ shard: '2/2', mine: 2, ran: 2 });
+    expect(kinfire('sweep', 'collect', sharded).code).toBe(0);
+    expect(readFileSync(join(sharded, 'sweep.csv'), 'utf8')).toBe(readFileSync(join(whole, 'sweep.csv'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(join(sharded, 'manifest.json'), 'utf8'));
+    expect(manifest.points[1]).toMatchObject({ status: 'done', shard: '2/2', job: '77' });
+  });
+
+  it('one swept key gives every steady state against it', () => {
+    const one = writeSpec('one.json', { ...STEADY, product: { 'params.b': { from: 0.4, to: 1.2, n: 3 } } });
+    const out = path('one');
+    expect(kinfire('sweep', '--spec', one, '--out', out, '--quiet').code).toBe(0);
+    const c = kinfire('sweep', 'collect', out);
+    expect(c.code, c.stderr).toBe(0);
+    expect(json(c.stdout).figure).toBe('every steady state N against params.b');
+    expect(existsSync(join(out, 'sweep.png'))).toBe(true);
+  });
+
+  it('run and particles points are what kinfire run and kinfire particles write for the same config', () => {
+    const base = { model: 'nnlif', grid: { nv: 50 }, time: { T: 0.05 } };
+    const run = writeSpec('run.json', { command: 'run', base, points: [{ 'nnlif.b': 0.5, 'nnlif.tau': 0.1 }] });
+    const parts = writeSpec('particles.json', { command: 'particles', base: { ...base, particles: { count: 2000 } }, points: [{ 'nnlif.b': 0.5 }] });
+    for (const [name, specPath] of [['run', run], ['particles', parts]] as const) {
+      const r = kinfire('sweep', '--spec', specPath, '--out', path(`sw-${name}`), '--quiet');
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const direct = kinfire('run', '--set', 'model=nnlif', '--set', 'grid.nv=50', '--set', 'time.T=0.05', '--set', 'nnlif.b=0.5', '--set', 'nnlif.tau=0.1', '--out', path('direct-run'), '--quiet');
+    expect(direct.code, direct.stderr).toBe(0);
+    const directParticles = kinfire('particles', '--set', 'model=nnlif', '--set', 'grid.nv=50', '--set', 'time.T=0.05', '--set', 'particles.count=2000', '--set', 'nnlif.b=0.5', '--out', path('direct-particles'), '--quiet');
+    expect(directParticles.code, directParticles.stderr).toBe(0);
+    for (const [sweep, one] of [[join(path('sw-run'), 'points', '000_b=0.5_tau=0.1'), path('direct-run')], [join(path('sw-particles'), 'points', '000_b=0.5'), path('direct-particles')]]) {
+      expect(readdirSync(sweep!).sort()).toEqual(readdirSync(one!).sort());
+      expect(readFileSync(join(sweep!, 'activity.csv'), 'utf8')).toBe(readFileSync(join(one!, 'activity.csv'), 'utf8'));
+    }
+    const c = kinfire('sweep', 'collect', path('sw-run'));
+    expect(c.code, c.stderr).toBe(0);
+    const [header, row] = readFileSync(join(path('sw-run'), 'sweep.csv'), 'utf8').trim().split('\n');
+    const summary = JSON.parse(readFileSync(join(path('direct-run'), 'summary.json'), 'utf8'));
+    const cells = Object.fromEntries(header!.split(',').map((k, i) => [k, row!.split(',')[i]]));
+    expect(cells).toMatchObject({ id: '000_b=0.5_tau=0.1', 'nnlif.b': '0.5', 'nnlif.tau': '0.1', status: 'done', result: 'ok', N_final: String(summary.N_final), steps: String(summary.steps) });
+    expect(header).not.toContain('wall_s');
+  });
+
+  it('sweep slurm writes the sbatch array script into DIR/slurm/ (bash accepts it), refusing bad options before writing', () => {
+    const out = path('slurm');
+    const bad = kinfire('sweep', 'slurm', '--spec', spec, '--out', out, '--time', '1', '--signal-before', '120');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--signal-before: must be shorter than the time limit (60 s from --time 1; got 120 s)');
+    expect(existsSync(out)).toBe(false);
+    const r = kinfire('sweep', 'slurm', '--spec', spec, '--out', out, '--tasks', '2', '--time', '00:30:00', '--partition', 'gpu');
+    expect(r.code, r.stderr).toBe(0);
+    const script = join(out, 'slurm', 'sweep.sbatch');
+    expect(json(r.stdout)).toEqual({ script });
+    const text = readFileSync(script, 'utf8');
+    expect(text).toContain('#SBATCH --array=0-1\n');
+    expect(text).toContain(`sweep --spec ${spec} --out ${out} &`);
+    const syntax = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
+    expect(syntax.status, syntax.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).points).toHaveLength(4);
+  });
+
+  it('refuses bad input with exit 2, naming the field, and writes nothing', () => {
+    // (every kind of bad spec is checked in sweepSpec.test.ts; here, that the CLI exits 2 before writing)
+    const bad = kinfire('sweep', '--spec', writeSpec('bad.json', { ...STEADY, product: { 'params.b': [1], 'params.bogus': [1, 2] } }), '--out', path('bad'));
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/point 000_b=1_bogus=1\): params\.bogus: unknown key/);
+    expect(existsSync(path('bad'))).toBe(false);
+    const shard = kinfire('sweep', '--spec', spec, '--out', path('badshard'), '--shard', '3/2');
+    expect(shard.code).toBe(2);
+    expect(shard.stderr).toMatch(/--shard: must be i\/n with integers 1 ≤ i ≤ n \(got "3\/2"\)/);
+    expect(existsSync(path('badshard'))).toBe(false);
+    // a folder holding another sweep is left as it is
+    const other = writeSpec('other.json', { ...STEADY, product: { 'params.b': [0.7] } });
+    const manifestBefore = readFileSync(join(whole, 'manifest.json'), 'utf8');
+    const clash = kinfire('sweep', '--spec', other, '--out', whole);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/--out .*: holds another sweep \(4 points of `kinfire steady` over params\.b, params\.a/);
+    expect(readFileSync(join(whole, 'manifest.json'), 'utf8')).toBe(manifestBefore);
+    expect(readdirSync(join(whole, 'points'))).toHaveLength(4);
+    // a folder of other files
+    mkdirSync(path('foreign'));
+    writeFileSync(join(path('foreign'), 'notes.txt'), 'mine');
+    const foreign = kinfire('sweep', '--spec', spec, '--out', path('foreign'));
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toMatch(/holds no sweep/);
+    expect(readdirSync(path('foreign'))).toEqual(['notes.txt']);
+    expect(kinfire('sweep', 'collect', whole, '--quantity', 'N_bogus').stderr).toMatch(/--quantity: is not a result of these points; their scalars are n_states, n_stable/);
+  });
+});

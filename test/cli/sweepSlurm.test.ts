@@ -1,0 +1,102 @@
+/**
+ * `kinfire sweep` on a real Slurm cluster (test/helpers/slurm.ts: slurmctld, slurmd and munged of Debian's
+ * slurm-wlm on this host), not a mock: `kinfire sweep slurm --submit` submits a 2-task array over 4 short
+ * NNLIF runs; task 0 is requeued (`scontrol requeue`) in the middle of its first point, the kinfire of task 1
+ * is killed with SIGKILL in the middle of its first point (as the OOM killer would) and that task requeued;
+ * `sweep collect` must then give exactly the sweep.csv of the same sweep run locally without interruption,
+ * and every point folder the same files.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kinfire, kinfireWithEnv } from '../helpers/cli';
+import { type SlurmCluster, slurmUnavailable, startSlurmCluster } from '../helpers/slurm';
+
+const why = slurmUnavailable();
+if (why) console.warn(`skipping the Slurm tests: ${why}`);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(why !== null)('kinfire sweep on a real Slurm cluster', () => {
+  let cluster: SlurmCluster;
+  const root = mkdtempSync(join(tmpdir(), 'kinfire-sweep-slurm-'));
+  const spec = join(root, 'spec.json');
+  // 4 points of about 2000 NNLIF steps each, a checkpoint every 0.3 s of wall time
+  writeFileSync(spec, JSON.stringify({ command: 'run', base: { model: 'nnlif', grid: { nv: 100 }, time: { T: 2 }, output: { snapshots: [1, 2] } }, options: { checkpointEvery: 0.3 }, product: { 'nnlif.b': [0.5, 1.5], 'nnlif.a0': [0.5, 1] } }));
+
+  beforeAll(async () => {
+    cluster = await startSlurmCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { points: { id: string; index: number; status: string; pid?: number; attempts?: number }[] };
+  const state = (job: string) => cluster.run('squeue', '-h', '-t', 'all', '-j', job, '-o', '%T').stdout.trim();
+  const until = async (what: string, seconds: number, test: () => boolean) => {
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) {
+      if (test()) return;
+      await sleep(200);
+    }
+    throw new Error(`${what} within ${seconds} s: squeue ${cluster.run('squeue', '-t', 'all').stdout}`);
+  };
+  /** A requeued job waits for its BeginTime (about 2 minutes on); let it start now. */
+  const release = async (job: string) => {
+    await until(`${job} pending again`, 60, () => state(job) === 'PENDING');
+    const r = cluster.run('scontrol', 'update', `JobId=${job}`, 'StartTime=now');
+    expect(r.code, r.stderr).toBe(0);
+  };
+  /** The working area of a point being computed, once it holds a checkpoint. */
+  const checkpointed = (dir: string, id: string) => readdirSync(join(dir, 'points')).some((f) => f.startsWith(`.${id}.partial-`) && existsSync(join(dir, 'points', f, 'checkpoint.bin')));
+
+  it('a requeued task and a SIGKILLed one lose nothing: collect equals the uninterrupted local sweep', async () => {
+    const local = join(root, 'local');
+    const l = kinfire('sweep', '--spec', spec, '--out', local, '--quiet');
+    expect(l.code, l.stderr).toBe(0);
+    expect(kinfire('sweep', 'collect', local).code).toBe(0);
+
+    const out = join(root, 'cluster');
+    const s = kinfireWithEnv({ SLURM_CONF: cluster.env.SLURM_CONF! }, 'sweep', 'slurm', '--spec', spec, '--out', out, '--tasks', '2', '--gpus-per-task', '0', '--signal-before', '30', '--submit');
+    expect(s.code, s.stderr).toBe(0);
+    const job = JSON.parse(s.stdout).job as string;
+    expect(job).toMatch(/^\d+$/);
+    const [a, b] = [`${job}_0`, `${job}_1`];
+    const [first, second] = manifest(out).points; // task 0 runs points 0 and 2, task 1 points 1 and 3
+
+    // Task 0: requeued in the middle of its first point (Slurm sends SIGTERM; kinfire writes a checkpoint).
+    await until('task 0 in its first point', 90, () => existsSync(join(out, 'manifest.json')) && manifest(out).points[0]!.status === 'running' && checkpointed(out, first!.id));
+    expect(cluster.run('scontrol', 'requeue', a).code).toBe(0);
+    // Task 1: its kinfire killed with SIGKILL in the middle of its first point, after a periodic checkpoint.
+    await until('task 1 in its first point', 90, () => manifest(out).points[1]!.status === 'running' && checkpointed(out, second!.id));
+    process.kill(manifest(out).points[1]!.pid!, 'SIGKILL');
+    await until('task 1 failed', 60, () => state(b) === 'FAILED');
+    expect(cluster.run('scontrol', 'requeue', b).code).toBe(0);
+    await release(a);
+    await release(b);
+
+    await until('both tasks completed', 240, () => state(a) === 'COMPLETED' && state(b) === 'COMPLETED');
+    const c = kinfire('sweep', 'collect', out);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout).counts).toEqual({ done: 4 });
+    expect(readFileSync(join(out, 'sweep.csv'), 'utf8')).toBe(readFileSync(join(local, 'sweep.csv'), 'utf8'));
+    for (const p of manifest(local).points) {
+      for (const f of readdirSync(join(local, 'points', p.id))) {
+        if (f === 'summary.json' || f === '.kinfire-results') continue;
+        expect(readFileSync(join(out, 'points', p.id, f)).equals(readFileSync(join(local, 'points', p.id, f))), `${p.id}/${f}`).toBe(true);
+      }
+    }
+    const points = manifest(out).points;
+    expect(points.map((p) => [p.status, p.attempts])).toEqual([
+      ['done', 2],
+      ['done', 2],
+      ['done', 1],
+      ['done', 1],
+    ]);
+    const logs = readdirSync(join(out, 'slurm')).filter((f) => f.endsWith('.out')).map((f) => readFileSync(join(out, 'slurm', f), 'utf8')).join('\n');
+    expect(logs).toContain(`[${first!.id}] resuming from its checkpoint`);
+    expect(logs).toContain(`[${second!.id}] resuming from its checkpoint`);
+  }, 400_000);
+});
