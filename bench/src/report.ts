@@ -125,6 +125,8 @@ export const resultsSchema = z.object({
     .min(2),
   nnlif_pde: z.array(z.object({ members: pos, nv: pos, node_updates_per_s: pos, cpu_reference_seconds_per_step: pos.optional(), ...stepTimingFields })).optional(),
   elapsed: z.array(z.object({ kernel: z.enum(['instant', 'delay']), ns: pos, cell_updates_per_s: pos, cpu_reference_seconds_per_step: pos.optional(), ...stepTimingFields })).optional(),
+  field: z.array(z.object({ n: pos, points: pos, fft_route: z.string(), seconds_per_step: pos, step_bytes: pos, step_GBps: pos, step_roofline_fraction: pos, fft_seconds: pos, fft_bytes: pos, fft_GBps: pos, fft_roofline_fraction: pos, point_updates_per_s: pos, method: z.string(), steps: pos })).optional(),
+  field_stopped: z.string().optional(),
   sweeps: z.object({ copy: sweep, kinetic: z.record(z.string(), sweep), particles: z.record(z.string(), sweep) }),
   scaling: z.array(z.object({ name: z.string(), unit: z.string(), points: z.array(z.object({ n: pos, seconds: pos, seconds_per_unit: pos })).min(1), verdict: z.string().min(1) })).min(1),
   peers: z.object({
@@ -302,6 +304,12 @@ export function markdownReport(r: BenchResults): string {
   if (r.elapsed?.length) {
     lines.push('', '## Elapsed-time model (elapsedStep.wgsl, one workgroup of 256 invocations)', '', 'instant: the boundary relation N = G(N) is solved in every step (about 10 passes over the cells); delay: X comes from the past (2 passes). Sigmoid firing, b = −0.5 (elapsedBenchConfig).', '', '| kernel | age cells | time per step | cell-updates/s | bytes/step | GB/s | of copy bandwidth | f64 CPU twin per step | GPU speed-up | timing |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const c of r.elapsed) lines.push(`| ${c.kernel} | ${c.ns} | ${seconds(c.seconds_per_step)} | ${sci(c.cell_updates_per_s)} | ${mib(c.bytes_per_step)} | ${c.GBps.toPrecision(3)} | ${pct(c.roofline_fraction)} | ${c.cpu_reference_seconds_per_step !== undefined ? seconds(c.cpu_reference_seconds_per_step) : '—'} | ${c.cpu_reference_seconds_per_step !== undefined ? `${(c.cpu_reference_seconds_per_step / c.seconds_per_step).toPrecision(3)}×` : '—'} | ${c.method}, ${c.steps} steps × ${c.reps} |`);
+  }
+
+  if (r.field?.length) {
+    lines.push('', '## Wilson–Cowan plane (ETDRK4 step, 4 FFT convolutions; the forward 2D FFT alone)', '', 'Bytes counted from the WGSL as in bench/src/fieldBench.ts.', '', '| grid | FFT route | step | point-updates/s | step bytes | step GB/s | of copy | FFT | FFT GB/s | FFT of copy | timing |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const c of r.field) lines.push(`| ${c.n}² | ${c.fft_route} | ${seconds(c.seconds_per_step)} | ${sci(c.point_updates_per_s)} | ${mib(c.step_bytes)} | ${c.step_GBps.toPrecision(3)} | ${pct(c.step_roofline_fraction)} | ${seconds(c.fft_seconds)} | ${c.fft_GBps.toPrecision(3)} | ${pct(c.fft_roofline_fraction)} | ${c.method}, ${c.steps} steps |`);
+    if (r.field_stopped) lines.push('', `field: stopped: ${firstLine(r.field_stopped)}.`);
   }
 
   lines.push('', '## Scaling', '', '| series | size | time per step | time per unit |', '|---|---|---|---|');

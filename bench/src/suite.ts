@@ -19,6 +19,7 @@ import { resolveElapsedRunConfig } from '../../src/models/registry';
 import { gridOf } from '../../src/models/discretization';
 import { copyBytes, elapsedStepBytes, kernelBytes, type KineticModel, kineticStepBytes, nnlifStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
 import { createCopyKernel } from './copyKernel';
+import { benchField, type FieldBenchCase } from './fieldBench';
 import { type AdaptiveOptions, GpuTimer, type Measured, measureAdaptive, type TimingMethod } from './timing';
 
 export interface SuiteOptions {
@@ -153,6 +154,9 @@ export interface SuiteResults {
   particles: ParticleCase[];
   nnlif_pde?: NnlifPdeCase[];
   elapsed?: ElapsedCase[];
+  /** the Wilson–Cowan plane: the ETDRK4 step and the forward 2D FFT (fieldBench.ts) */
+  field?: FieldBenchCase[];
+  field_stopped?: string;
   sweeps: { copy: SweepLimit; kinetic: Record<KineticModel, SweepLimit>; particles: Record<ParticleBenchModel, SweepLimit> };
 }
 
@@ -529,6 +533,10 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
   }
 
+  // --- the Wilson–Cowan plane: its step and its FFT ------------------------------------------------------
+  const fieldSides = o.quick ? [256] : [256, 512, 1024, 2048, 4096, 8192];
+  const field = await benchField(ctx, fieldSides, (submit, chunk) => measureAdaptive((n) => timer.timeSubmitted(submit, n, chunk, Math.min(chunk, 2)), adaptive(100_000)), roofline, o.maxStepSeconds, log);
+
   return {
     timing: { method: timer.method, note: timer.note },
     roofline,
@@ -538,6 +546,8 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     particles,
     nnlif_pde: nnlifPde,
     elapsed,
+    field: field.cases,
+    ...(field.stopped ? { field_stopped: field.stopped } : {}),
     sweeps: { copy: copySweep, kinetic: kineticSweeps, particles: particleSweeps },
   };
 }

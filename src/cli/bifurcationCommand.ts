@@ -42,6 +42,10 @@ import { resolveNnlifRunConfig } from '../models/registry';
 import { type LineSeries, type PlotAnnotation, renderLinePlotPng } from '../render/png/lineplot';
 import { configFromOptions, rawConfigFromOptions } from './runCommand';
 import { familyOf, resolveElapsedRunConfig } from '../models/registry';
+import { readFieldInputs } from '../io/fieldInputs';
+import { FIELD_BIFURCATION_PARAMS, fieldDiagramFamily, locateTuringPoints, parseFieldBifurcationParam } from '../models/field/bifurcation';
+import type { HomogeneousState } from '../models/field/steadyStates';
+import { resolveFieldRunConfig } from '../models/registry';
 
 export const BIFURCATION_DEFAULTS = { n: 40, stabilityTime: 20, stabilityNv: 300, bisections: 40, width: 900, height: 600 } as const;
 
@@ -278,6 +282,8 @@ interface DiagramPlan {
   validate(values: number[]): void;
   compute(values: number[], options: { stability: { nv: number; T: number }; bisections: number; onProgress: (p: BifurcationProgress) => void }): BifurcationDiagram<DiagramState>;
   csv(d: BifurcationDiagram<DiagramState>): string;
+  /** more keys of bifurcation.json (the field's Turing points) */
+  extra?(d: BifurcationDiagram<DiagramState>): Record<string, unknown>;
 }
 
 const FOLD_METHOD = (bisections: number, param: string) => `where the number of firing states changes by two between consecutive values: ${bisections} bisections on ${param}; reported at the end that still has the merging pair, N = their mean`;
@@ -411,6 +417,40 @@ function elapsedPlan(opts: BifurcationCommandOptions, raw: Record<string, unknow
   };
 }
 
+/** The field's columns: N, stable, λ(0), the grid's largest λ at k ≠ 0 and its k, turing. */
+const FIELD_COLUMNS: [string, (s: HomogeneousState) => number | boolean | null][] = [
+  ['N', (s) => s.N],
+  ['stable', (s) => s.stable],
+  ['lambda0', (s) => s.lambda0],
+  ['lambda_grid', (s) => s.grid?.lambda ?? null],
+  ['k_grid', (s) => s.grid?.k ?? null],
+  ['turing', (s) => s.turing],
+];
+
+function fieldPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, bisections: number): DiagramPlan {
+  const param = parseFieldBifurcationParam(opts.param);
+  const { config, arrays } = readFieldInputs(resolveFieldRunConfig(raw)); // the config itself must be valid first
+  const family = fieldDiagramFamily(raw, param, arrays);
+  return {
+    model: 'field',
+    param,
+    params: { kernel: config.kernel, sigmoid: config.sigmoid, source: config.source, domain: config.domain, n: config.n, L: config.L },
+    labels: { title: `Homogeneous steady states of the Wilson–Cowan field against ${param}`, xLabel: `${param} (${FIELD_BIFURCATION_PARAMS[param]})` },
+    method: {
+      model: 'the Wilson–Cowan field (src/models/field): the constant states N = ŵ(0)σ(N) + s0',
+      roots: 'a scan of s0 + ŵ(0)·[inf σ, sup σ] and bisection',
+      stability: 'linear: stable when λ(0) = −1 + ŵ(0)σ′(N*) < 0 and λ < 0 at every grid mode m ≠ 0',
+      turing: `where the grid's largest λ at k ≠ 0 crosses 0 along a branch with λ(0) < 0: ${bisections} bisections on ${param}`,
+      folds: FOLD_METHOD(bisections, param),
+      branches: BRANCH_METHOD,
+    },
+    validate: (values) => values.forEach((v) => family.firingRates(v)),
+    compute: (values, options) => steadyStateDiagram(family, param, values, options),
+    csv: (d) => bifurcationCsv(d as BifurcationDiagram<HomogeneousState>, FIELD_COLUMNS),
+    extra: (d) => ({ turing: locateTuringPoints(d as BifurcationDiagram<HomogeneousState>, family, bisections) }),
+  };
+}
+
 export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BifurcationSummary> {
   // Everything that can reject the input happens before any work and before DIR is touched.
   const raw = rawConfigFromOptions(opts);
@@ -428,7 +468,7 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
     if (opts.population !== undefined) throw new ConfigError('--population', 'chooses a population of an nnlif network (nnlif.populations)');
     if (opts.pointsPerDecade !== undefined) throw new ConfigError('--points-per-decade', 'is for an nnlif network (nnlif.populations)');
   }
-  const plan = familyName === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : familyName === 'elapsed' ? elapsedPlan(opts, raw, bisections) : limitPlan(opts, nv, T, bisections);
+  const plan = familyName === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : familyName === 'elapsed' ? elapsedPlan(opts, raw, bisections) : familyName === 'field' ? fieldPlan(opts, raw, bisections) : limitPlan(opts, nv, T, bisections);
   const { param } = plan;
   const values = linspace(from, to, n);
   plan.validate(values); // a bad value is exit 2 before DIR is touched
@@ -465,6 +505,7 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
         // a network's states: the rate of every population (N above is the drawn one's)
         ...(s.states.some((x) => 'rates' in x) ? { rates: s.states.map((x) => (x as NnlifNetworkBifurcationState).rates) } : {}),
       })),
+      ...plan.extra?.(diagram),
       wall_s,
     };
     const png = bifurcationPng(diagram, plan.labels, { width, height });
@@ -507,7 +548,7 @@ export function registerBifurcation(program: Command): void {
     .description('steady states against one parameter, with stability and folds: the ε → 0 limit of the vc models, the NNLIF network (model nnlif; one population or K) or the elapsed-time model (model elapsed); CSV, JSON and a PNG plot')
     .option('-c, --config <file>', 'JSON config (its params are used)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.gin=-0.5 (repeatable)', collect, [])
-    .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')} (vc models); ${NNLIF_BIFURCATION_PARAMS.join(', ')} (nnlif, one population); b.α.β, a1.α.β, populations.α.<key>, delay (nnlif with populations); ${ELAPSED_BIFURCATION_PARAMS.join(', ')} (elapsed)`)
+    .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')} (vc models); ${NNLIF_BIFURCATION_PARAMS.join(', ')} (nnlif, one population); b.α.β, a1.α.β, populations.α.<key>, delay (nnlif with populations); ${ELAPSED_BIFURCATION_PARAMS.join(', ')} (elapsed); ${Object.keys(FIELD_BIFURCATION_PARAMS).join(', ')} (field)`)
     .requiredOption('--from <x>', 'first parameter value')
     .requiredOption('--to <y>', 'last parameter value')
     .option('-n, --n <K>', 'number of equally spaced parameter values, in [2, 10000]', String(d.n))

@@ -15,6 +15,7 @@ import { OutputDirError, signalExitCode } from '../io/resultsFolder';
 import { ConfigError } from '../models/config';
 import { LONG_RUN_STEPS } from './longRuns';
 import { elapsedRunCommand } from './elapsedRunCommand';
+import { fieldRunCommand, registerField } from './fieldCommand';
 import { nnlifRunCommand } from './nnlifRunCommand';
 import { rawConfigFromOptions, runCommand } from './runCommand';
 import { registerBifurcation } from './bifurcationCommand';
@@ -46,7 +47,7 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('run a PDE model (vc, vc-threshold, vc-limit, nnlif, elapsed) and write a results folder')
+    .description('run a PDE model (vc, vc-threshold, vc-limit, nnlif, elapsed, field) and write a results folder')
     .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
     .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
@@ -60,7 +61,7 @@ export function buildProgram(): Command {
       const family = familyOf(raw).name;
       if (family === 'neurons') throw new ConfigError('model', 'model "neurons" is run by `kinfire neurons` (single-neuron ensembles), not `kinfire run`');
       if (family !== 'nnlif' && opts.batch.length) throw new ConfigError('--batch', `batches are solved for model "nnlif" (the config's model is ${JSON.stringify(raw.model ?? 'vc')})`);
-      const summary = family === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : family === 'elapsed' ? await elapsedRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
+      const summary = family === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : family === 'elapsed' ? await elapsedRunCommand(raw, opts, pkg.version) : family === 'field' ? await fieldRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
       process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
       if (summary.status !== 'ok') process.exitCode = 3;
     });
@@ -84,6 +85,7 @@ export function buildProgram(): Command {
         ].join('\n'),
       );
     });
+  registerField(program);
   registerSteady(program);
   registerBifurcation(program);
   registerStudy(program);

@@ -16,6 +16,26 @@ import { nnlifNoise, nnlifSteadyRates } from '../models/nnlif/steadyRate';
 import { rawConfigFromOptions } from './runCommand';
 import { familyOf, resolveElapsedRunConfig } from '../models/registry';
 import { elapsedSteadyStates } from '../models/elapsed/steadyStates';
+import { readFieldInputs } from '../io/fieldInputs';
+import { fieldProblem } from '../models/field/problem';
+import { classifyHomogeneous } from '../models/field/steadyStates';
+import { resolveFieldRunConfig } from '../models/registry';
+
+/** Every homogeneous steady state of a field config, with its dispersion data (`kinfire steady` with model field). */
+export function fieldSteadyReport(raw: Record<string, unknown>) {
+  const { config, arrays } = readFieldInputs(resolveFieldRunConfig(raw));
+  if (config.source.kind !== 'constant' && config.source.kind !== 'noise') throw new ConfigError('field.source.kind', `homogeneous steady states need a homogeneous source (kind "constant" or "noise"; got "${config.source.kind}")`);
+  const p = fieldProblem(config, arrays);
+  if (!Number.isFinite(p.wHat0)) throw new ConfigError('field.W', 'the rows of W have different sums: the network has no homogeneous steady state');
+  return {
+    steady: classifyHomogeneous(p.config, p.wHat0, p.s0, p.multiplier),
+    wHat0: p.wHat0,
+    method: {
+      roots: 'every root of N = ŵ(0)·σ(N) + s0 in s0 + ŵ(0)·[inf σ, sup σ]: a scan of 4000 points (and 400 across θ ± 20/β), bisection to f64 resolution (src/models/field/steadyStates.ts); a double root without a sign change is not seen',
+      stability: 'linear: λ(k) = −1 + ŵ(k)·σ′(N*); lambda0 = λ(0); grid: the largest λ over the grid modes m ≠ 0 (k = 2π|m|/L); continuum: the largest over k > 0 (analytic kernels); stable: λ(0) < 0 and grid λ < 0; turing: λ(0) < 0 < grid λ. A network: λ(0) only (the homogeneous direction)',
+    },
+  };
+}
 
 export interface SteadyReportEntry {
   N: number;
@@ -76,6 +96,7 @@ export interface SteadyOptions {
  * state of the config's family with its stability, and the method. Also a point of `kinfire sweep`.
  */
 export function steadyResult(raw: Record<string, unknown>, opts: SteadyOptions): Record<string, unknown> {
+  if (familyOf(raw).name === 'field') return fieldSteadyReport(raw);
   if (familyOf(raw).name === 'elapsed') {
     const config = resolveElapsedRunConfig(raw);
     return {
@@ -105,7 +126,7 @@ export function steadyResult(raw: Record<string, unknown>, opts: SteadyOptions):
 export function registerSteady(program: Command): void {
   program
     .command('steady')
-    .description('list every steady state, with its stability, as JSON: the ε → 0 limit of the vc models, the NNLIF network (model nnlif) or the elapsed-time model (model elapsed)')
+    .description('list every steady state, with its stability, as JSON: the ε → 0 limit of the vc models, the NNLIF network (model nnlif), the elapsed-time model (model elapsed) or the homogeneous states of the Wilson–Cowan field with their dispersion relation (model field)')
     .option('-c, --config <file>', 'JSON config (its params are used)')
     .option('-s, --set <key=value>', 'override one config key (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--stability-time <T>', 'observation time of the perturbed evolutions', '30')

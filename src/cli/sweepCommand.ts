@@ -18,6 +18,7 @@ import { type PointRecord, SweepFolder } from '../io/sweepFolder';
 import { holdSignals, OutputDirError, PendingResults, resultsFolderMarker } from '../io/resultsFolder';
 import { ConfigError, familyOf } from '../models/config';
 import { elapsedRunCommand } from './elapsedRunCommand';
+import { fieldRunCommand } from './fieldCommand';
 import { nnlifRunCommand } from './nnlifRunCommand';
 import { particlesCommand } from './particlesCommand';
 import { resumeCommand } from './resumeCommand';
@@ -80,6 +81,7 @@ async function runPoint(plan: SweepPlan, point: SweepPoint, out: string, quiet: 
   const family = familyOf(point.raw).name;
   if (family === 'nnlif') return (await nnlifRunCommand(point.raw, run, pkg.version, log)).status;
   if (family === 'elapsed') return (await elapsedRunCommand(point.raw, run, pkg.version, log)).status;
+  if (family === 'field') return (await fieldRunCommand(point.raw, run, pkg.version, log)).status;
   return (await runCommand({ ...run, raw: point.raw }, pkg.version, log)).status;
 }
 

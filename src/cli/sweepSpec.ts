@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { applyOverrides, ConfigError, familyOf, resolveConfig, resolveNnlifRunConfig, resolveParticleConfig } from '../models/config';
-import { resolveElapsedRunConfig } from '../models/registry';
+import { resolveElapsedRunConfig, resolveFieldRunConfig } from '../models/registry';
 import { num, parseWith } from '../models/schema';
 
 export const SWEEP_COMMANDS = ['run', 'steady', 'particles'] as const;
@@ -147,6 +147,7 @@ export function checkPointConfig(command: SweepCommandName, raw: Record<string, 
   const family = familyOf(raw).name;
   if (family === 'nnlif') resolveNnlifRunConfig(raw);
   else if (family === 'elapsed') resolveElapsedRunConfig(raw);
+  else if (family === 'field') resolveFieldRunConfig(raw);
   else resolveConfig(raw);
 }
 

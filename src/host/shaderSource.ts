@@ -14,6 +14,8 @@ import elapsedBindings from '../shaders/elapsedBindings.wgsl?raw';
 import elapsedStep from '../shaders/elapsedStep.wgsl?raw';
 import neuronsBindings from '../shaders/neuronsBindings.wgsl?raw';
 import neuronsStep from '../shaders/neuronsStep.wgsl?raw';
+import fft from '../shaders/fft.wgsl?raw';
+import fieldStep from '../shaders/fieldStep.wgsl?raw';
 import nnlifBindings from '../shaders/nnlifBindings.wgsl?raw';
 import nnlifStep from '../shaders/nnlifStep.wgsl?raw';
 import particlesBindings from '../shaders/particlesBindings.wgsl?raw';
@@ -26,7 +28,7 @@ import reduce from '../shaders/reduce.wgsl?raw';
 import rowStep from '../shaders/rowStep.wgsl?raw';
 import vTransport from '../shaders/vTransport.wgsl?raw';
 
-export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender, nnlifBindings, nnlifStep, elapsedBindings, elapsedStep, neuronsBindings, neuronsStep } as const;
+export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender, nnlifBindings, nnlifStep, elapsedBindings, elapsedStep, neuronsBindings, neuronsStep, fft, fieldStep } as const;
 export type ShaderFile = keyof typeof shaderFiles;
 export type Defines = Record<string, boolean | number | string>;
 

@@ -113,6 +113,7 @@ export function resolveParticleConfig(input: unknown): ParticleConfig {
     if (!ok) throw new ConfigError(field, what);
   };
   if (config.family === 'neurons') throw new ConfigError('model', 'model "neurons" is run by `kinfire neurons`; particle models: "vc", "vc-threshold", "nnlif", "elapsed"');
+  if (config.family === 'field') throw new ConfigError('model', 'model "field" (the Wilson–Cowan field) has no particle system; run it with kinfire field; particle models: "vc", "vc-threshold", "nnlif", "elapsed"');
   const vcDefaults = vcRunSchema.parse({});
   // the keys every family has: time, output, particles
   const c = config.parsed;

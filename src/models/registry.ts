@@ -8,13 +8,14 @@
 import { z } from 'zod';
 import { type ElapsedRunConfig, elapsedRunSchema, resolveElapsedParsed } from './elapsed/config';
 import { type NeuronsRunConfig, neuronsRunSchema, resolveNeuronsParsed } from './neurons/config';
+import { type FieldRunConfig, fieldRunSchema, resolveFieldParsed } from './field/config';
 import { type NnlifRunConfig, nnlifRunSchema, resolveNnlifParsed } from './nnlif/config';
 import { ConfigError, parseWith } from './schema';
 import { type KinfireConfig, resolveVcConfig, VC_MODELS, vcRunSchema } from './vc/config';
 
 export interface ModelFamily {
   /** the family's name, as in src/models/<name>/ */
-  name: 'vc' | 'nnlif' | 'elapsed' | 'neurons';
+  name: 'vc' | 'nnlif' | 'elapsed' | 'neurons' | 'field';
   /** the values of `model` it takes */
   models: readonly string[];
   /** its run config (a strict object with a `model` key) */
@@ -30,6 +31,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   { name: 'nnlif', models: ['nnlif'], schema: nnlifRunSchema, block: 'nnlif', title: 'the nnlif model' },
   { name: 'elapsed', models: ['elapsed'], schema: elapsedRunSchema, block: 'elapsed', title: 'the elapsed-time model' },
   { name: 'neurons', models: ['neurons'], schema: neuronsRunSchema, block: 'neurons', title: 'the single-neuron ensembles' },
+  { name: 'field', models: ['field'], schema: fieldRunSchema, block: 'field', title: 'the Wilson–Cowan field' },
 ];
 
 export const MODELS = MODEL_FAMILIES.flatMap((f) => f.models);
@@ -37,9 +39,9 @@ export const MODELS = MODEL_FAMILIES.flatMap((f) => f.models);
 /** Every run config, the union on `model` (a missing model is "vc"). */
 export const configSchema = z.preprocess(
   (x) => (typeof x === 'object' && x !== null && !Array.isArray(x) && !('model' in x) ? { ...x, model: 'vc' } : x),
-  z.discriminatedUnion('model', [vcRunSchema, nnlifRunSchema, elapsedRunSchema, neuronsRunSchema]),
+  z.discriminatedUnion('model', [vcRunSchema, nnlifRunSchema, elapsedRunSchema, neuronsRunSchema, fieldRunSchema]),
 );
-export type ConfigInput = z.input<typeof vcRunSchema> | z.input<typeof nnlifRunSchema> | z.input<typeof elapsedRunSchema> | z.input<typeof neuronsRunSchema>;
+export type ConfigInput = z.input<typeof vcRunSchema> | z.input<typeof nnlifRunSchema> | z.input<typeof elapsedRunSchema> | z.input<typeof neuronsRunSchema> | z.input<typeof fieldRunSchema>;
 
 const quoted = (models: readonly string[]) => models.map((m) => JSON.stringify(m)).join(', ');
 
@@ -87,11 +89,12 @@ export function wrongFamilyHint(family: ModelFamily): (key: string, where: strin
 /** Parses a raw config with its family's schema. */
 export function parseConfig(
   raw: unknown,
-): { family: 'vc'; parsed: z.output<typeof vcRunSchema> } | { family: 'nnlif'; parsed: z.output<typeof nnlifRunSchema> } | { family: 'elapsed'; parsed: z.output<typeof elapsedRunSchema> } | { family: 'neurons'; parsed: z.output<typeof neuronsRunSchema> } {
+): { family: 'vc'; parsed: z.output<typeof vcRunSchema> } | { family: 'nnlif'; parsed: z.output<typeof nnlifRunSchema> } | { family: 'elapsed'; parsed: z.output<typeof elapsedRunSchema> } | { family: 'neurons'; parsed: z.output<typeof neuronsRunSchema> } | { family: 'field'; parsed: z.output<typeof fieldRunSchema> } {
   const family = familyOf(raw);
   if (family.name === 'nnlif') return { family: 'nnlif', parsed: parseWith(nnlifRunSchema, raw, wrongFamilyHint(family)) };
   if (family.name === 'elapsed') return { family: 'elapsed', parsed: parseWith(elapsedRunSchema, raw, wrongFamilyHint(family)) };
   if (family.name === 'neurons') return { family: 'neurons', parsed: parseWith(neuronsRunSchema, raw, wrongFamilyHint(family)) };
+  if (family.name === 'field') return { family: 'field', parsed: parseWith(fieldRunSchema, raw, wrongFamilyHint(family)) };
   return { family: 'vc', parsed: parseWith(vcRunSchema, raw, wrongFamilyHint(family)) };
 }
 
@@ -126,4 +129,11 @@ export function resolveNeuronsRunConfig(input: unknown): NeuronsRunConfig {
   const c = parseConfig(input ?? { model: 'neurons' });
   if (c.family !== 'neurons') throw new ConfigError('model', `must be "neurons" for \`kinfire neurons\` (got ${JSON.stringify(c.parsed.model)})`);
   return resolveNeuronsParsed(c.parsed);
+}
+
+/** Validate and resolve a config for the Wilson–Cowan field (model "field"); the .npy files it names are read later (src/io/fieldInputs.ts). */
+export function resolveFieldRunConfig(input: unknown): FieldRunConfig {
+  const c = parseConfig(input);
+  if (c.family !== 'field') throw new ConfigError('model', `must be "field" for the Wilson–Cowan field (got ${JSON.stringify(c.parsed.model)})`);
+  return resolveFieldParsed(c.parsed);
 }

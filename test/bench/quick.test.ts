@@ -38,6 +38,7 @@ describe('npm run bench -- --quick', () => {
     expect(['timestamp-query', 'wall']).toContain(results.timing.method);
     expect(results.kinetic.map((k) => k.model)).toEqual(expect.arrayContaining(['vc', 'vc-limit']));
     expect(results.particles.map((p) => p.model)).toEqual(expect.arrayContaining(['vc', 'nnlif']));
+    expect(results.field?.map((f) => f.n)).toEqual([256]);
     expect(results.nnlif_pde?.map((c) => [c.members, c.nv])).toEqual([[1, 256], [64, 256]]);
     for (const c of results.nnlif_pde ?? []) expect(c.cpu_reference_seconds_per_step).toBeGreaterThan(0);
     // the elapsed-time model: both coupling kernels on 256 and 1024 age cells, each against its f64 twin
