@@ -302,7 +302,7 @@ export function markdownReport(r: BenchResults): string {
   }
 
   if (r.elapsed?.length) {
-    lines.push('', '## Elapsed-time model (elapsedStep.wgsl, one workgroup of 256 invocations)', '', 'instant: the boundary relation N = G(N) is solved in every step (about 10 passes over the cells); delay: X comes from the past (2 passes). Sigmoid firing, b = −0.5 (elapsedBenchConfig).', '', '| kernel | age cells | time per step | cell-updates/s | bytes/step | GB/s | of copy bandwidth | f64 CPU twin per step | GPU speed-up | timing |', '|---|---|---|---|---|---|---|---|---|---|');
+    lines.push('', '## Elapsed-time model (elapsedStep.wgsl, one workgroup of 64 invocations)', '', 'instant: the boundary relation N = G(N) is solved in every step (sigmoid firing: a pass over the cells and a workgroup reduction per evaluation, the 24-point scan four points a reduction, then Illinois); delay: X comes from the past (one evaluation). Sigmoid firing, b = −0.5 (elapsedBenchConfig).', '', '| kernel | age cells | time per step | cell-updates/s | bytes/step | GB/s | of copy bandwidth | f64 CPU twin per step | GPU speed-up | timing |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const c of r.elapsed) lines.push(`| ${c.kernel} | ${c.ns} | ${seconds(c.seconds_per_step)} | ${sci(c.cell_updates_per_s)} | ${mib(c.bytes_per_step)} | ${c.GBps.toPrecision(3)} | ${pct(c.roofline_fraction)} | ${c.cpu_reference_seconds_per_step !== undefined ? seconds(c.cpu_reference_seconds_per_step) : '—'} | ${c.cpu_reference_seconds_per_step !== undefined ? `${(c.cpu_reference_seconds_per_step / c.seconds_per_step).toPrecision(3)}×` : '—'} | ${c.method}, ${c.steps} steps × ${c.reps} |`);
   }
 

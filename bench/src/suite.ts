@@ -105,7 +105,7 @@ export interface NnlifPdeCase extends StepTiming {
 
 /** The elapsed-time model's step (elapsedStep.wgsl, one workgroup of 256) on `ns` age cells, with one coupling kernel. */
 export interface ElapsedCase extends StepTiming {
-  /** instant: the boundary relation N = G(N) solved in every step (Illinois, about 10 passes over the cells); delay: X from the past, 2 passes */
+  /** instant: the boundary relation N = G(N) solved in every step (sigmoid: a reduction per evaluation, the scan four points a reduction, then Illinois); delay: X from the past, one evaluation */
   kernel: ElapsedBenchKernel;
   ns: number;
   cell_updates_per_s: number;
