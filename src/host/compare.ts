@@ -134,6 +134,21 @@ export function pdeParticleConfigs<Pde extends { time: { dt: number; steps: numb
   return { pde, particles };
 }
 
+/**
+ * The steps of the particles' window that their batch means use: N_mean_particles leaves out the leftover steps
+ * at the window's start (batchMeans), so the PDE's mean over the window is taken over the same steps.
+ */
+export function batchedSteps(result: ParticleRunResult): { first: number; last: number } {
+  return { first: result.window.firstStep + result.batch.dropped, last: result.window.lastStep };
+}
+
+/** Mean of N over the entries first … last (NaN when empty); `at(n)` is entry n, as in the particles' N (the step ending at t_{n+1}). */
+export function meanOverSteps(at: (n: number) => number, { first, last }: { first: number; last: number }): number {
+  let sum = 0;
+  for (let n = first; n <= last; n++) sum += at(n);
+  return last >= first ? sum / (last - first + 1) : Number.NaN;
+}
+
 export interface CountComparison extends Omit<PopulationComparison, 'name'> {
   count: number;
   seed: number;
@@ -213,9 +228,6 @@ export async function runComparison(ctx: GpuContext, raw: unknown, counts: numbe
     });
     const dv = (config.grid.vhi - config.grid.vlo) / config.grid.nv;
     const dg = config.grid.gmax / config.grid.ng;
-    const { firstStep, lastStep } = result.window;
-    let sum = 0;
-    for (let n = firstStep; n <= lastStep; n++) sum += Npde[n];
     rows.push({
       count,
       seed: config.particles.seed,
@@ -223,7 +235,7 @@ export async function runComparison(ctx: GpuContext, raw: unknown, counts: numbe
       L1_N: activityL1(result.N, Npde),
       N_mean_particles: result.N_mean,
       N_se_particles: result.N_se,
-      N_mean_pde: lastStep >= firstStep ? sum / (lastStep - firstStep + 1) : NaN,
+      N_mean_pde: meanOverSteps((n) => Npde[n]!, batchedSteps(result)),
       outside: last?.outside ?? NaN,
       status: result.status,
       steps: result.steps,

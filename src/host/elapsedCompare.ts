@@ -19,7 +19,7 @@
 import type { ParticleConfig } from '../models/config';
 import type { ElapsedRunConfig } from '../models/elapsed/config';
 import { resolveElapsedRunConfig } from '../models/registry';
-import { activityL1, pdeParticleConfigs, type CompareHooks, type CompareResult, comparisonResult, type CountComparison } from './compare';
+import { activityL1, batchedSteps, meanOverSteps, pdeParticleConfigs, type CompareHooks, type CompareResult, comparisonResult, type CountComparison } from './compare';
 import { runElapsed } from './elapsedRun';
 import type { GpuContext } from './gpu';
 import { runParticles } from './particleRun';
@@ -70,11 +70,6 @@ export async function runElapsedComparison(ctx: GpuContext, raw: unknown, counts
       },
       onWarning: (m) => warn(`particles ${count}: ${m}`),
     });
-    // the PDE over the steps the particles' batch means use (the leftover steps at the window's start are dropped)
-    const first = result.window.firstStep + result.batch.dropped;
-    const { lastStep } = result.window;
-    let sum = 0;
-    for (let n = first; n <= lastStep; n++) sum += Npde[n]!;
     rows.push({
       count,
       seed: config.particles.seed,
@@ -82,7 +77,7 @@ export async function runElapsedComparison(ctx: GpuContext, raw: unknown, counts
       L1_N: activityL1(result.N, Npde),
       N_mean_particles: result.N_mean,
       N_se_particles: result.N_se,
-      N_mean_pde: lastStep >= first ? sum / (lastStep - first + 1) : NaN,
+      N_mean_pde: meanOverSteps((n) => Npde[n]!, batchedSteps(result)),
       outside: last?.outside ?? NaN,
       status: result.status,
       steps: result.steps,

@@ -22,7 +22,7 @@ import type { ParticleConfig } from '../models/config';
 import { type NnlifRunConfig } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { type NnlifGrid, nodeOf } from '../models/nnlif/fokkerPlanck';
-import { activityL1, pdeParticleConfigs, type CompareHooks, type CompareResult, comparisonResult, type CountComparison, type PopulationComparison } from './compare';
+import { activityL1, batchedSteps, meanOverSteps, pdeParticleConfigs, type CompareHooks, type CompareResult, comparisonResult, type CountComparison, type PopulationComparison } from './compare';
 import type { GpuContext } from './gpu';
 import { runNnlif } from './nnlifRun';
 import { runParticles } from './particleRun';
@@ -91,7 +91,7 @@ export async function runNnlifComparison(ctx: GpuContext, raw: unknown, counts: 
       },
       onWarning: (m) => warn(`particles ${count}: ${m}`),
     });
-    const { firstStep, lastStep } = result.window;
+    const steps = batchedSteps(result);
     const populations = pdeConfig.populations.map((population, alpha): PopulationComparison => {
       const grid = pde.grids[alpha]!;
       const h = particleHistogramGrid(config, alpha);
@@ -99,8 +99,6 @@ export async function runNnlifComparison(ctx: GpuContext, raw: unknown, counts: 
       const mine = last?.populations[alpha];
       let l1 = 0;
       if (mine) for (let c = 0; c < h.nv; c++) l1 += Math.abs(mine.density[c]! - p[c]!) * h.dv;
-      let sum = 0;
-      for (let n = firstStep; n <= lastStep; n++) sum += Npde[alpha]![n - 1]!;
       const r = result.populations[alpha]!;
       return {
         name: population.name,
@@ -108,7 +106,7 @@ export async function runNnlifComparison(ctx: GpuContext, raw: unknown, counts: 
         L1_N: activityL1(r.N, Npde[alpha]!),
         N_mean_particles: r.N_mean,
         N_se_particles: r.N_se,
-        N_mean_pde: lastStep >= firstStep ? sum / (lastStep - firstStep + 1) : NaN,
+        N_mean_pde: meanOverSteps((n) => Npde[alpha]![n]!, steps),
         outside: mine?.outside ?? NaN,
       };
     });
