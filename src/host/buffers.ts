@@ -42,6 +42,8 @@ export function readRing(device: GPUDevice, source: GPUBuffer, ring: { base: num
  */
 export class BufferCheckpoint<Name extends string> {
   private readonly copies: Record<Name, GPUBuffer>;
+  /** the step the copies hold (the solver's step count at save) */
+  private savedStep = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -58,12 +60,28 @@ export class BufferCheckpoint<Name extends string> {
     this.device.queue.submit([encoder.finish()]);
   }
 
-  save(): void {
+  /** Copies the live buffers aside, as the state after `step` steps. */
+  save(step: number): void {
     this.copy((n) => this.buffers[n], (n) => this.copies[n]);
+    this.savedStep = step;
   }
 
-  restore(): void {
+  /** Puts the saved copies back; returns the step they hold. */
+  restore(): number {
     this.copy((n) => this.copies[n], (n) => this.buffers[n]);
+    return this.savedStep;
+  }
+
+  /** The state after `step` steps, on the host, for a checkpoint on disk (SolverState of blockLoop.ts). */
+  async exportState(step: number): Promise<{ step: number; buffers: Record<Name, Uint8Array> }> {
+    return { step, buffers: await this.readLive() };
+  }
+
+  /** Continues from a state exportState gave: the live buffers take its bytes, the saved step is its step; returns it. */
+  importState(state: { step: number; buffers: Record<string, Uint8Array> }): number {
+    this.writeLive(state.buffers);
+    this.savedStep = state.step;
+    return state.step;
   }
 
   /** The live buffers' bytes, read to the host (one map each): the state of a checkpoint on disk. */

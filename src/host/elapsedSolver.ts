@@ -75,7 +75,6 @@ function paramsData(layoutInfo: ReturnType<typeof bindingLayout>, config: Elapse
 export class ElapsedSolver implements BlockSystem<ElapsedBlock> {
   stepIndex = 0;
   readonly capacity = HISTORY_SLOTS;
-  private checkpointStep = 0;
   private readonly checkpoint: BufferCheckpoint<(typeof CHECKPOINTED)[number]>;
 
   private constructor(
@@ -220,25 +219,21 @@ export class ElapsedSolver implements BlockSystem<ElapsedBlock> {
   }
 
   saveCheckpoint(): void {
-    this.checkpoint.save();
-    this.checkpointStep = this.stepIndex;
+    this.checkpoint.save(this.stepIndex);
   }
 
   restoreCheckpoint(): void {
-    this.checkpoint.restore();
-    this.stepIndex = this.checkpointStep;
+    this.stepIndex = this.checkpoint.restore();
   }
 
   /** The state on the host, for a checkpoint on disk: the step and the buffers the last-good-state copy keeps. */
   async exportState(): Promise<SolverState> {
-    return { step: this.stepIndex, buffers: await this.checkpoint.readLive() };
+    return this.checkpoint.exportState(this.stepIndex);
   }
 
   /** Continue from a state exportState gave (a solver of the same problem): the next step is the one after it. */
   importState(state: SolverState): void {
-    this.checkpoint.writeLive(state.buffers);
-    this.stepIndex = state.step;
-    this.checkpointStep = state.step;
+    this.stepIndex = this.checkpoint.importState(state);
   }
 
   destroy(): void {

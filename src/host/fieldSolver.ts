@@ -92,7 +92,6 @@ function fieldPipelines(device: GPUDevice): Promise<Record<PipelineName, GPUComp
 export class FieldSolver implements BlockSystem<FieldBlock> {
   stepIndex = 0;
   readonly capacity = FIELD_HISTORY_SLOTS;
-  private checkpointStep = 0;
   private readonly checkpoint: BufferCheckpoint<'u' | 'counter'>;
   private readonly groupCount: [number, number];
   /** the dispatch of the P strided partial reductions (64 invocations a workgroup) */
@@ -350,13 +349,11 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
   }
 
   saveCheckpoint(): void {
-    this.checkpoint.save();
-    this.checkpointStep = this.stepIndex;
+    this.checkpoint.save(this.stepIndex);
   }
 
   restoreCheckpoint(): void {
-    this.checkpoint.restore();
-    this.stepIndex = this.checkpointStep;
+    this.stepIndex = this.checkpoint.restore();
   }
 
   destroy(): void {
