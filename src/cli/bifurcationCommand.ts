@@ -545,7 +545,7 @@ export function registerBifurcation(program: Command): void {
   const d = BIFURCATION_DEFAULTS;
   program
     .command('bifurcation')
-    .description('steady states against one parameter, with stability and folds: the ε → 0 limit of the vc models, the NNLIF network (model nnlif; one population or K) or the elapsed-time model (model elapsed); CSV, JSON and a PNG plot')
+    .description('steady states against one parameter, with stability and folds: the ε → 0 limit of the vc models, the NNLIF network (model nnlif; one population or K), the elapsed-time model (model elapsed) or the homogeneous states of the Wilson–Cowan field with its Turing points (model field); CSV, JSON and a PNG plot')
     .option('-c, --config <file>', 'JSON config (its params are used)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.gin=-0.5 (repeatable)', collect, [])
     .requiredOption('-p, --param <name>', `the parameter to vary: ${BIFURCATION_PARAMS.join(', ')} (vc models); ${NNLIF_BIFURCATION_PARAMS.join(', ')} (nnlif, one population); b.α.β, a1.α.β, populations.α.<key>, delay (nnlif with populations); ${ELAPSED_BIFURCATION_PARAMS.join(', ')} (elapsed); ${Object.keys(FIELD_BIFURCATION_PARAMS).join(', ')} (field)`)
