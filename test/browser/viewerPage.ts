@@ -58,7 +58,10 @@ export async function openViewer(browser: Browser, url: string, viewport = { wid
         const state = await probe();
         if (state && ready(state)) return state;
         if (state?.errors.length) throw new Error(`the viewer shows an error: ${state.errors.join('; ')}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for the viewer (${JSON.stringify(state)}); page errors: ${errors.join('; ')}`);
+        if (Date.now() > deadline) {
+          const message = await page.$eval('#message', (el) => el.textContent).catch(() => '(no #message)');
+          throw new Error(`timed out waiting for the viewer (${JSON.stringify(state)}); its message: ${JSON.stringify(message)}; page errors: ${errors.join('; ')}`);
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -35,17 +35,30 @@ describe.skipIf(why !== null)('kinfire sweep on a real Slurm cluster', () => {
 
   const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { points: { id: string; index: number; status: string; pid?: number; attempts?: number }[] };
   const state = (job: string) => cluster.run('squeue', '-h', '-t', 'all', '-j', job, '-o', '%T').stdout.trim();
+  /** What the tasks printed and the manifest, for a failure's message: a task that fails on a cluster is seen only through these. */
+  const diagnostics = () => {
+    const out = join(root, 'cluster');
+    const slurm = join(out, 'slurm');
+    const logs = existsSync(slurm) ? readdirSync(slurm).filter((f) => f.endsWith('.out')).map((f) => `--- ${f}:\n${readFileSync(join(slurm, f), 'utf8').split('\n').slice(-40).join('\n')}`) : [];
+    const m = existsSync(join(out, 'manifest.json')) ? readFileSync(join(out, 'manifest.json'), 'utf8') : '(no manifest)';
+    return [...logs, `--- manifest.json:\n${m}`, ...['slurmd', 'slurmctld'].map((d) => `--- ${d}.log:\n${existsSync(join(cluster.dir, 'log', `${d}.log`)) ? readFileSync(join(cluster.dir, 'log', `${d}.log`), 'utf8').split('\n').slice(-30).join('\n') : '(none)'}`), `--- scontrol show job:\n${cluster.run('scontrol', 'show', 'job').stdout.split('\n').filter((l) => /JobState|Reason|ExitCode|Restarts|RunTime/.test(l)).join('\n')}`].join('\n');
+  };
   const until = async (what: string, seconds: number, test: () => boolean) => {
     const end = Date.now() + seconds * 1000;
     while (Date.now() < end) {
       if (test()) return;
       await sleep(200);
     }
-    throw new Error(`${what} within ${seconds} s: squeue ${cluster.run('squeue', '-t', 'all').stdout}`);
+    throw new Error(`${what} within ${seconds} s: squeue ${cluster.run('squeue', '-t', 'all').stdout}\n${diagnostics()}`);
   };
-  /** A requeued job waits for its BeginTime (about 2 minutes on); let it start now. */
+  /**
+   * A requeued job waits for its BeginTime (about 2 minutes on); let it start sooner. Not at once: slurmd
+   * revoked the job's credential when it was killed, and refuses a credential made in the same second
+   * ("Job credential revoked", the job FAILED at 0:00 without running), which is what the 2 minutes guard.
+   */
   const release = async (job: string) => {
     await until(`${job} pending again`, 60, () => state(job) === 'PENDING');
+    await sleep(3000);
     const r = cluster.run('scontrol', 'update', `JobId=${job}`, 'StartTime=now');
     expect(r.code, r.stderr).toBe(0);
   };
