@@ -19,6 +19,8 @@ import { describeAdapter, type GpuContext, GpuUnavailableError, openGpu } from '
 import type { ViewerShell } from './shell';
 
 const FRAME_BUDGET_MS = 25;
+/** the longest wait for the display's next frame before a frame is run anyway (run) */
+const FALLBACK_FRAME_MS = 100;
 /** the most points of N(t) kept; beyond, every other one is dropped */
 const ACTIVITY_POINTS = 20_000;
 
@@ -188,16 +190,34 @@ export class LiveLoop {
     this.singleSteps++;
   }
 
-  /** Run frames until the page closes. */
+  /**
+   * Run frames until the page closes. The next frame comes with the display's next frame, or after
+   * FALLBACK_FRAME_MS where no display frame comes: a hidden tab, or headless Chromium whose compositor
+   * stopped scheduling frames (seen once in CI, after a screenshot: the run froze mid-test). A simulation
+   * goes on in the background that way, at the browser's timer rate.
+   */
   run(): void {
+    const next = () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          cancelAnimationFrame(frame);
+          resolve();
+        }, FALLBACK_FRAME_MS);
+        const frame = requestAnimationFrame(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     const loop = async () => {
-      try {
-        await this.frame();
-      } catch (err) {
-        this.pause();
-        this.o.shell.showMessage(err instanceof Error ? err.message : String(err), 'error');
+      for (;;) {
+        try {
+          await this.frame();
+        } catch (err) {
+          this.pause();
+          this.o.shell.showMessage(err instanceof Error ? err.message : String(err), 'error');
+        }
+        await next();
       }
-      requestAnimationFrame(() => void loop());
     };
     void loop();
   }
