@@ -193,7 +193,7 @@ export class LiveLoop {
   /**
    * Run frames until the page closes. The next frame comes with the display's next frame, or after
    * FALLBACK_FRAME_MS where no display frame comes: a hidden tab, or headless Chromium whose compositor
-   * stopped scheduling frames (seen once in CI, after a screenshot: the run froze mid-test). A simulation
+   * stopped scheduling frames (the likely cause of a live test that froze once in CI after a screenshot). A simulation
    * goes on in the background that way, at the browser's timer rate.
    */
   run(): void {
