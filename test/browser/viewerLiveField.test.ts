@@ -5,7 +5,8 @@
  * state (the step count goes on) and the mean moves to the new root; started near the Turing-unstable state on
  * the ring, the dominant mode of N's spectrum is the fastest mode of the dispersion relation, and the mean and max
  * of N at the end are the CLI's (`kinfire field`, the same kernels) bit for bit; the plane forms a pattern, drawn
- * on the cortex and in the visual field (white outside the unit disk). Small grids, a few time units each. Screenshots go to test-output/screenshots/.
+ * on the cortex and in the visual field (white outside the unit disk). Playback of `kinfire field` folders: the
+ * plane's frames as a WebGL heatmap, the ring's as a line, N at each frame the activity's mean. Small grids, a few time units each. Screenshots go to test-output/screenshots/.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ import { resolveFieldRunConfig } from '../../src/models/registry';
 import { kinfire } from '../helpers/cli';
 import { chromiumPath } from './harness';
 import { decodePng, saveScreenshot } from './pixels';
-import { setNumber, type ViewerPage, viewerSuite } from './viewerPage';
+import { startView, type ViewServer } from '../helpers/view';
+import { lineColorPixels, setNumber, type ViewerPage, viewerSuite } from './viewerPage';
 
 const chrome = chromiumPath();
 const work = mkdtempSync(join(tmpdir(), 'kinfire-live-field-'));
@@ -38,8 +40,13 @@ async function whiteFraction(v: ViewerPage): Promise<number> {
 }
 
 describe.skipIf(chrome === null)('the viewer, live mode for the Wilson–Cowan field', () => {
-  const { open } = viewerSuite();
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const suite = viewerSuite();
+  const { open } = suite;
+  let view: ViewServer | undefined;
+  afterAll(async () => {
+    await view?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
 
   it('a stable homogeneous state stays (mean N = N* to f32 accuracy); s0 changed goes on from the running state to the new N*', async () => {
     const [low] = states({ domain: 'plane', n: 32, source: { s0: 0.3 } });
@@ -122,5 +129,53 @@ describe.skipIf(chrome === null)('the viewer, live mode for the Wilson–Cowan f
     console.log(`white pixels of the density canvas: ${(100 * cortex).toFixed(1)}% on the cortex, ${(100 * visual).toFixed(1)}% in the visual field`);
     // outside the unit disk the visual field is NaN, drawn white: 1 − π/4 of the plot more than on the cortex
     expect(visual - cortex).toBeGreaterThan(0.1);
+  });
+
+  /** The activity.csv rows of a field folder: t, mean, max, … */
+  const activityRows = (out: string) => readFileSync(join(out, 'activity.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+
+  it('playback of a kinfire field plane: its frames as a heatmap, N the activity’s mean, the last value shown', async () => {
+    const out = join(work, 'plane-run');
+    const cli = kinfire('field', '-q', '--set', 'field.n=32', '--set', 'time.T=12', '--set', 'time.dt=0.25', '--set', 'output.every=4', '--set', 'output.snapshots=[0,6,12]', '--out', out);
+    expect(cli.code, cli.stderr).toBe(0);
+    await view?.stop();
+    view = await startView(out);
+    const v = await suite.openUrl(view.url);
+    let state = await v.waitFor((p) => p.frames > 0 && p.renderer === 'webgl', 30_000);
+    expect(await v.page.$eval('#controls', (el) => el.textContent)).toMatch(/run \(field, the Wilson–Cowan plane\): 3 snapshots of N on 32 × 32 points, L = 40/);
+    expect(await v.page.$eval('#plot-marginal', (el) => (el as HTMLElement).hidden)).toBe(true);
+    await v.page.click('button[name=next]');
+    await v.page.click('button[name=next]');
+    state = await v.waitFor((p) => p.step === 2, 30_000);
+    const rows = activityRows(out);
+    expect(state.t).toBeCloseTo(12, 9);
+    expect(state.N).toBe(rows.at(-1)![1]); // the activity's last mean
+    // the pattern: many colours inside the image (a uniform N would be one)
+    const png = await decodePng(await (await v.page.$('#density-gl'))!.screenshot({ type: 'png' }));
+    const colours = new Set<number>();
+    for (let k = 0; k < png.data.length; k += 4) colours.add((png.data[k]! << 16) | (png.data[k + 1]! << 8) | png.data[k + 2]!);
+    console.log(`field plane playback, frame 3 (t = ${state.t}): N = ${state.N}, ${colours.size} colours in the heatmap`);
+    expect(colours.size).toBeGreaterThan(50);
+    saveScreenshot('playback-field-plane.png', await v.page.screenshot({ type: 'png' }));
+  });
+
+  it('playback of a kinfire field ring: N(x) as a line, mean and max of N(t)', async () => {
+    const out = join(work, 'ring-run');
+    const cli = kinfire('field', '-q', '--set', 'field.domain="ring"', '--set', 'field.n=128', '--set', 'field.L=14', '--set', 'time.T=8', '--set', 'time.dt=0.1', '--set', 'output.snapshots=[4,8]', '--out', out);
+    expect(cli.code, cli.stderr).toBe(0);
+    await view?.stop();
+    view = await startView(out);
+    const v = await suite.openUrl(view.url);
+    await v.waitFor((p) => p.frames > 0 && p.step === 0, 30_000);
+    expect(await v.page.$eval('#controls', (el) => el.textContent)).toMatch(/run \(field, the Wilson–Cowan ring\): 2 snapshots of N on 128 points/);
+    await v.page.click('button[name=next]');
+    const state = await v.waitFor((p) => p.step === 1, 30_000);
+    expect(state.renderer).toBeNull(); // a line on the 2D overlay
+    expect(state.N).toBe(activityRows(out).at(-1)![1]);
+    const drawn = { field: await lineColorPixels(v, '#density-overlay'), activity: await lineColorPixels(v, '#plot-activity') };
+    console.log(`field ring playback, frame 2: ${drawn.field} pixels of N(x), ${drawn.activity} of N(t)`);
+    expect(drawn.field).toBeGreaterThan(300);
+    expect(drawn.activity).toBeGreaterThan(100);
+    saveScreenshot('playback-field-ring.png', await v.page.screenshot({ type: 'png' }));
   });
 });
