@@ -5,7 +5,8 @@
  * state (the step count goes on) and the mean moves to the new root; started near the Turing-unstable state on
  * the ring, the dominant mode of N's spectrum is the fastest mode of the dispersion relation, and the mean and max
  * of N at the end are the CLI's (`kinfire field`, the same kernels) bit for bit; the plane forms a pattern, drawn
- * on the cortex and in the visual field (white outside the unit disk). Playback of `kinfire field` folders: the
+ * on the cortex and in the visual field (white outside the unit disk, the plot square); the model selector leads
+ * to and from the field. Playback of `kinfire field` folders: the
  * plane's frames as a WebGL heatmap, the ring's as a line, N at each frame the activity's mean. Small grids, a few time units each. Screenshots go to test-output/screenshots/.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fieldProblem } from '../../src/models/field/problem';
 import { classifyHomogeneous } from '../../src/models/field/steadyStates';
 import { resolveFieldRunConfig } from '../../src/models/registry';
+import { densityLayout } from '../../src/render/canvas/layout';
 import { kinfire } from '../helpers/cli';
 import { chromiumPath } from './harness';
 import { decodePng, saveScreenshot } from './pixels';
@@ -126,9 +128,26 @@ describe.skipIf(chrome === null)('the viewer, live mode for the Wilson–Cowan f
     await new Promise((r) => setTimeout(r, 600));
     const visual = await whiteFraction(v);
     saveScreenshot('live-field-visual.png', await v.page.screenshot({ type: 'png' }));
-    console.log(`white pixels of the density canvas: ${(100 * cortex).toFixed(1)}% on the cortex, ${(100 * visual).toFixed(1)}% in the visual field`);
-    // outside the unit disk the visual field is NaN, drawn white: 1 − π/4 of the plot more than on the cortex
-    expect(visual - cortex).toBeGreaterThan(0.1);
+    // outside the unit disk the visual field is NaN, drawn white: 1 − π/4 of the (square) plot more than on the cortex
+    const size = await v.page.$eval('#density-gpu', (el) => [el.clientWidth, el.clientHeight]);
+    const { plot } = densityLayout(size[0]!, size[1]!, 1);
+    const disk = ((1 - Math.PI / 4) * plot.width * plot.height) / (size[0]! * size[1]!);
+    console.log(`white pixels of the density canvas: ${(100 * cortex).toFixed(1)}% on the cortex, ${(100 * visual).toFixed(1)}% in the visual field; outside the disk ${(100 * disk).toFixed(1)}% (plot ${plot.width} × ${plot.height})`);
+    expect(plot.width).toBe(plot.height);
+    expect(Math.abs(visual - cortex - disk)).toBeLessThan(0.2 * disk);
+  });
+
+  it('the model selector leads from the field to elapsed, and from elapsed back to the field', async () => {
+    const v = await open('mode=live&model=field&n=16&play=0');
+    await v.waitFor((p) => p.frames > 0);
+    await Promise.all([v.page.waitForNavigation(), v.page.select('select[name="model"]', 'elapsed')]);
+    await v.waitFor((p) => p.frames > 0);
+    expect(new URL(v.page.url()).searchParams.get('model')).toBe('elapsed');
+    expect(await v.page.$('input[name="phi0"]')).not.toBeNull();
+    await Promise.all([v.page.waitForNavigation(), v.page.select('select[name="model"]', 'field')]);
+    await v.waitFor((p) => p.frames > 0);
+    expect(new URL(v.page.url()).searchParams.get('model')).toBe('field');
+    expect(await v.page.$('input[name="Ae"]')).not.toBeNull();
   });
 
   /** The activity.csv rows of a field folder: t, mean, max, … */

@@ -159,7 +159,8 @@ export async function startLiveField(shell: ViewerShell): Promise<void> {
         const dpr = window.devicePixelRatio || 1;
         const [width, height] = [Math.max(1, Math.round(canvas.clientWidth * dpr)), Math.max(1, Math.round(canvas.clientHeight * dpr))];
         if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
-        const plot = densityLayout(canvas.clientWidth, canvas.clientHeight).plot;
+        // the plane [0, L)² and the visual field's disk stay square
+        const plot = densityLayout(canvas.clientWidth, canvas.clientHeight, 1).plot;
         const range = source!.view === 'visual' ? viewRange : 'auto';
         renderer.draw({ colorMap: 'viridis', scale: 'linear', range, extent: true, plot }, context.getCurrentTexture(), dpr);
       };
@@ -213,6 +214,7 @@ export async function startLiveField(shell: ViewerShell): Promise<void> {
         scale: 'linear',
         colorLabel: 'N',
         markers: [],
+        aspect: 1,
         title: `N(t = ${t.toFixed(2)})${view === 'visual' ? ' in the visual field (cortex = log(retina))' : ''}   plane ${c.n}², L = ${c.L}, ${what}`,
       });
     } else if (field) {

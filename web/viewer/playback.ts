@@ -168,7 +168,7 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
     if (density && frame && gl) {
       const range = colors.range === 'auto' ? autoRange(frame, colors.scale, density.signed) : colors.range;
       colorUi!.showAutoRange(range);
-      const { plot } = densityLayout(shell.overlay.clientWidth, shell.overlay.clientHeight);
+      const { plot } = densityLayout(shell.overlay.clientWidth, shell.overlay.clientHeight, density.aspect);
       gl.draw(frame, { colorMap: colors.colorMap, scale: colors.scale, range, plot });
       probe.renderer = 'webgl';
       drawDensityOverlay(shell.overlay, {
@@ -180,6 +180,7 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
         colorLabel: density.axes?.value ?? 'p',
         markers: density.markers(N),
         title: density.title(t),
+        aspect: density.aspect,
       });
       if (density.marginal !== false) drawLinePlot(shell.marginalPlot, {
         series: [{ x: vCentres!, y: voltageMarginal(density, frame) }],

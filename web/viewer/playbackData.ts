@@ -122,6 +122,8 @@ export interface DensityDataset extends Common {
   /** the axes and the colour bar's label (default v, g, p), and whether the marginal n(v) = Σ p Δg is drawn (default yes) */
   axes?: { x: string; y: string; value: string };
   marginal?: boolean;
+  /** the image's width over its height on screen (1: the field's square plane); default: the panel's */
+  aspect?: number;
 }
 
 /** One line of an n(v) frame: row `row` of the frame, at the abscissae `v`. */
@@ -376,6 +378,7 @@ async function fieldDataset(reader: FolderReader, summary: Record<string, unknow
       dg: dx,
       axes: { x: 'x', y: 'y', value: 'N' },
       marginal: false,
+      aspect: 1,
       title: (time) => `N(t = ${fixed(time)})   field, plane ${n}², L = ${L}, ${what}`,
       description: `run (field, the Wilson–Cowan plane): ${snapshots.length} snapshots of N on ${n} × ${n} points, L = ${L}${status}`,
     };
