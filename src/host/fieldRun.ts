@@ -3,7 +3,7 @@
  * for the ring and the plane, the dominant mode of the spectrum of N with its wavenumber and amplitude) every
  * `output.every` steps and at the last, snapshots of N, and frames of the ring's N(x, t) for its space-time figure.
  */
-import { type FieldArrays, cellsOf } from '../models/field/config';
+import { type FieldArrays, type FieldRunConfig, cellsOf } from '../models/field/config';
 import { signedFrequency } from '../models/field/kernels';
 import { FIELD_PERTURBATION_STREAM, type FieldProblem, initialField } from '../models/field/problem';
 import { type BlockProgress, runBlocks } from './blockLoop';
@@ -70,6 +70,23 @@ export function modeOfIndex(index: number, n: number, dim: 1 | 2): [number, numb
   return [mx, my];
 }
 
+/**
+ * The dominant mode of a step's spectrum (the solver's index ≥ 0, ring or plane): its mode numbers, |k| and the
+ * amplitude A of its cosine A·cos(k·x + φ) in N, 2|N̂(m)|/points (|N̂(m)|/points at a Nyquist mode).
+ */
+export function dominantMode(spec: FieldBlock['spectrum'][number], c: Pick<FieldRunConfig, 'n' | 'L' | 'dim'>): { mode: [number, number]; k: number; amplitude: number } {
+  const mode = modeOfIndex(spec.index, c.n, c.dim as 1 | 2);
+  const nyquist = mode.every((m) => m === 0 || Math.abs(m) === c.n / 2);
+  return { mode, k: ((2 * Math.PI) / c.L) * Math.hypot(mode[0], mode[1]), amplitude: ((nyquist ? 1 : 2) * Math.sqrt(spec.power)) / cellsOf(c) };
+}
+
+/** Why step `step` (entry k of the block, at time t) must not be kept: a non-finite N, or max |N| above Nmax (the CLI and the live viewer). */
+export function judgeFieldStep(block: FieldBlock, k: number, step: number, t: number, Nmax: number): { status: Exclude<FieldRunStatus, 'ok'>; message: string } | undefined {
+  if (block.bad[k]) return { status: 'nonfinite', message: `N was not finite after step ${step} (t = ${t.toPrecision(6)}); kept the last good state` };
+  if (block.maxAbs[k]! > Nmax) return { status: 'blowup', message: `max |N| = ${block.maxAbs[k]} exceeded time.Nmax = ${Nmax} after step ${step} (t = ${t.toPrecision(6)}); kept the last good state` };
+  return undefined;
+}
+
 export async function runField(ctx: GpuContext, problem: FieldProblem, arrays: FieldArrays, hooks: FieldRunHooks = {}, initialData?: Float32Array): Promise<FieldRunResult> {
   const c = problem.config;
   const { dt, steps, T, Nmax } = c.time;
@@ -90,11 +107,10 @@ export async function runField(ctx: GpuContext, problem: FieldProblem, arrays: F
         activity.amplitude.push(Number.NaN);
         return;
       }
-      const mode = modeOfIndex(spec.index, c.n, c.dim);
-      const nyquist = mode.every((m) => m === 0 || Math.abs(m) === c.n / 2);
-      activity.kDominant.push(((2 * Math.PI) / c.L) * Math.hypot(mode[0], mode[1]));
+      const { mode, k, amplitude } = dominantMode(spec, c);
+      activity.kDominant.push(k);
       activity.mode.push(mode);
-      activity.amplitude.push(((nyquist ? 1 : 2) * Math.sqrt(spec.power)) / cells);
+      activity.amplitude.push(amplitude);
     };
     // row 0: the initial data, its spectrum computed here in f64 would differ from the GPU's; the GPU's mean and max only
     let sum = 0;
@@ -118,11 +134,7 @@ export async function runField(ctx: GpuContext, problem: FieldProblem, arrays: F
       T,
       capacity: solver.capacity,
       snapshotSteps: [...new Set([...frameSteps, ...snapshotSteps])].sort((x, y) => x - y),
-      judge: (block, k, step) => {
-        if (block.bad[k]) return { status: 'nonfinite', message: `N was not finite after step ${step} (t = ${(step * dt).toPrecision(6)}); kept the last good state` };
-        if (block.maxAbs[k]! > Nmax) return { status: 'blowup', message: `max |N| = ${block.maxAbs[k]} exceeded time.Nmax = ${Nmax} after step ${step} (t = ${(step * dt).toPrecision(6)}); kept the last good state` };
-        return undefined;
-      },
+      judge: (block, k, step) => judgeFieldStep(block, k, step, step * dt, Nmax),
       accept: (block, k, step) => {
         if (isRow(step)) row(step * dt, block.mean[k]!, block.max[k]!, block.spectrum[k]);
       },

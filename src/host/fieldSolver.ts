@@ -89,6 +89,69 @@ function fieldPipelines(device: GPUDevice): Promise<Record<PipelineName, GPUComp
   return p;
 }
 
+/**
+ * The coupling's data on the GPU: the multiplier (fields: with the 1/cells of the inverse transforms, in the layout
+ * of the convolving pass) or W (networks), and s(x) where the source is not the constant s0.
+ */
+function uploadCoupling(device: GPUDevice, buffers: Record<Name, GPUBuffer>, problem: FieldProblem): void {
+  const c = problem.config;
+  const cells = problem.cells;
+  if (c.domain !== 'network') {
+    const n = c.n;
+    const m = problem.multiplier!;
+    const w = new Float32Array(2 * cells);
+    let wmax = 0;
+    for (let k = 0; k < cells; k++) wmax = Math.max(wmax, Math.abs(m[2 * k]!), Math.abs(m[2 * k + 1]!));
+    // multipliers below 1e-20 of the largest change nothing in f32 but would make denormal products, which
+    // a CPU adapter computes ~100× slower: they are set to 0 (a Gaussian's ŵ at the grid's top k is e^{−200})
+    const flush = (v: number) => (Math.abs(v) < 1e-20 * wmax ? 0 : v / cells);
+    for (let k = 0; k < cells; k++) {
+      // plane: the convolving pass sees row kx, column ky (after the transpose)
+      const src = c.dim === 2 ? (k % n) * n + Math.floor(k / n) : k;
+      w[2 * k] = flush(m[2 * src]!);
+      w[2 * k + 1] = flush(m[2 * src + 1]!);
+    }
+    device.queue.writeBuffer(buffers.weights, 0, w);
+  } else device.queue.writeBuffer(buffers.W, 0, Float32Array.from(problem.W!));
+  if (problem.source) device.queue.writeBuffer(buffers.source, 0, Float32Array.from(problem.source));
+}
+
+let paramsDefinition: ReturnType<typeof makeShaderDataDefinitions>['uniforms'][string] | undefined;
+
+/** The step's uniforms: the scheme's coefficients at dt, σ's β and θ, s0, the noise (identity: the pack of N itself). */
+function fieldParams(problem: FieldProblem, options: FieldSolverOptions, identity: 0 | 1): ArrayBuffer {
+  const c = problem.config;
+  const q = etdCoefficients(c.time.scheme, c.time.dt);
+  const s = c.sigmoid;
+  const [seedLo, seedHi] = seedKey(options.seed ?? (c.source.kind === 'noise' ? c.source.seed : 1));
+  paramsDefinition ??= makeShaderDataDefinitions(composeWgsl(['random', 'fieldStep'])).uniforms.params!;
+  const view = makeStructuredView(paramsDefinition);
+  view.set({
+    cells: problem.cells,
+    hasSource: problem.source ? 1 : 0,
+    noise: problem.noise > 0 ? 1 : 0,
+    seed: [seedLo, seedHi],
+    partials: partialCount(problem.cells),
+    capacity: FIELD_HISTORY_SLOTS,
+    sigmaKind: s.kind === 'logistic' ? 0 : s.kind === 'logistic-shifted' ? 1 : 2,
+    noiseStream: FIELD_NOISE_STREAM,
+    E: q.E,
+    E2: q.E2,
+    Q: q.Q,
+    f1: q.f1,
+    f2: q.f2,
+    f3: q.f3,
+    g: q.g,
+    s0: problem.s0,
+    beta: s.beta,
+    theta: s.theta,
+    sigmaShift: s.kind === 'logistic-shifted' ? logistic(-s.beta * s.theta) : 0,
+    noiseAmp: problem.noise * q.noiseScale,
+    identity,
+  });
+  return view.arrayBuffer;
+}
+
 export class FieldSolver implements BlockSystem<FieldBlock> {
   stepIndex = 0;
   readonly capacity = FIELD_HISTORY_SLOTS;
@@ -99,7 +162,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
 
   private constructor(
     private readonly ctx: GpuContext,
-    readonly problem: FieldProblem,
+    public problem: FieldProblem,
     private readonly buffers: Record<Name, GPUBuffer>,
     private readonly fft: GpuFft | undefined,
     private readonly pipelines: Record<PipelineName, GPUComputePipeline>,
@@ -154,62 +217,17 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
       throw new Error(`the field's GPU buffers could not be made (${(oom ?? validation)!.message})`);
     }
 
-    // the multiplier, with the 1/cells of the inverse transforms, in the layout of the convolving pass
-    if (!network) {
-      const n = c.n;
-      const m = problem.multiplier!;
-      const w = new Float32Array(2 * cells);
-      let wmax = 0;
-      for (let k = 0; k < cells; k++) wmax = Math.max(wmax, Math.abs(m[2 * k]!), Math.abs(m[2 * k + 1]!));
-      // multipliers below 1e-20 of the largest change nothing in f32 but would make denormal products, which
-      // a CPU adapter computes ~100× slower: they are set to 0 (a Gaussian's ŵ at the grid's top k is e^{−200})
-      const flush = (v: number) => (Math.abs(v) < 1e-20 * wmax ? 0 : v / cells);
-      for (let k = 0; k < cells; k++) {
-        // plane: the convolving pass sees row kx, column ky (after the transpose)
-        const src = c.dim === 2 ? (k % n) * n + Math.floor(k / n) : k;
-        w[2 * k] = flush(m[2 * src]!);
-        w[2 * k + 1] = flush(m[2 * src + 1]!);
-      }
-      device.queue.writeBuffer(buffers.weights, 0, w);
-    } else device.queue.writeBuffer(buffers.W, 0, Float32Array.from(problem.W!));
-    if (problem.source) device.queue.writeBuffer(buffers.source, 0, Float32Array.from(problem.source));
+    uploadCoupling(device, buffers, problem);
     device.queue.writeBuffer(buffers.u, 0, Float32Array.from(initial));
     device.queue.writeBuffer(buffers.counter, 0, new Uint32Array(4));
 
-    const defs = makeShaderDataDefinitions(composeWgsl(['random', 'fieldStep']));
-    const q = etdCoefficients(c.time.scheme, c.time.dt);
-    const s = c.sigmoid;
-    const [seedLo, seedHi] = seedKey(options.seed ?? (c.source.kind === 'noise' ? c.source.seed : 1));
-    const uniform = (values: Record<string, unknown>) => {
-      const view = makeStructuredView(defs.uniforms.params!);
-      view.set({
-        cells,
-        hasSource: problem.source ? 1 : 0,
-        noise: problem.noise > 0 ? 1 : 0,
-        seed: [seedLo, seedHi],
-        partials,
-        capacity: FIELD_HISTORY_SLOTS,
-        sigmaKind: s.kind === 'logistic' ? 0 : s.kind === 'logistic-shifted' ? 1 : 2,
-        noiseStream: FIELD_NOISE_STREAM,
-        E: q.E,
-        E2: q.E2,
-        Q: q.Q,
-        f1: q.f1,
-        f2: q.f2,
-        f3: q.f3,
-        g: q.g,
-        s0: problem.s0,
-        beta: s.beta,
-        theta: s.theta,
-        sigmaShift: s.kind === 'logistic-shifted' ? logistic(-s.beta * s.theta) : 0,
-        noiseAmp: problem.noise * q.noiseScale,
-        ...values,
-      });
-      const b = device.createBuffer({ label: 'field params', size: view.arrayBuffer.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-      device.queue.writeBuffer(b, 0, view.arrayBuffer);
+    const uniform = (identity: 0 | 1) => {
+      const data = fieldParams(problem, options, identity);
+      const b = device.createBuffer({ label: 'field params', size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+      device.queue.writeBuffer(b, 0, data);
       return b;
     };
-    const uniforms = { pack: uniform({ identity: 0 }), packIdentity: uniform({ identity: 1 }) };
+    const uniforms = { pack: uniform(0), packIdentity: uniform(1) };
     return new FieldSolver(ctx, problem, buffers, fft, pipelines, uniforms, options);
   }
 
@@ -294,6 +312,11 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
   async advance(count: number): Promise<FieldBlock> {
     const first = this.stepIndex;
     this.submitSteps(count);
+    return this.readHistory(first, count);
+  }
+
+  /** The history of the `count` steps after step `first` (submitted already; the live viewer reads them after drawing). */
+  async readHistory(first: number, count: number): Promise<FieldBlock> {
     const ring = { base: 0, entryBytes: 16, capacity: this.capacity };
     const raw = new Float32Array(await readRing(this.ctx.device, this.buffers.history, ring, first, count));
     const specBytes = await readRing(this.ctx.device, this.buffers.spectrum, ring, first, count);
@@ -311,6 +334,36 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
       block.spectrum.push(has ? { power: specF[4 * k]!, index: specU[4 * k + 1]!, dc: specF[4 * k + 2]! } : { power: 0, index: -1, dc: 0 });
     }
     return block;
+  }
+
+  /**
+   * Why the state of `from` cannot go on under `to` (null: it can, by setParameters): the grid (domain, n, L),
+   * a source that becomes or stops being a field s(x) (its buffer), or a network's W.
+   */
+  static whyNotContinued(from: FieldProblem, to: FieldProblem): string | null {
+    const [a, b] = [from.config, to.config];
+    if (a.domain !== b.domain || a.n !== b.n || a.L !== b.L) return 'the grid changed';
+    if (!from.source !== !to.source) return 'the source changed between a constant and a field s(x)';
+    if (a.domain === 'network') return 'a network\'s W is fixed once read';
+    return null;
+  }
+
+  /**
+   * The parameters of `problem` from the next step on, the state going on: the kernel's multiplier (its transform,
+   * computed by fieldProblem), σ, the source, dt and the scheme. The grid must be the same (whyNotContinued).
+   */
+  setParameters(problem: FieldProblem): void {
+    const why = FieldSolver.whyNotContinued(this.problem, problem);
+    if (why) throw new Error(`FieldSolver.setParameters: ${why}; build a new solver`);
+    this.problem = problem;
+    uploadCoupling(this.ctx.device, this.buffers, problem);
+    this.ctx.device.queue.writeBuffer(this.uniforms.pack, 0, fieldParams(problem, this.options, 0));
+    this.ctx.device.queue.writeBuffer(this.uniforms.packIdentity, 0, fieldParams(problem, this.options, 1));
+  }
+
+  /** The buffer of N (f32 per point, row-major: N[iy·n + ix]), for drawing it where it is. */
+  get state(): GPUBuffer {
+    return this.buffers.u;
   }
 
   /** N at every point (row-major for the plane). */

@@ -9,7 +9,7 @@ struct DensityView {
   nv: u32,
   ng: u32,
   logScale: u32,           // 1: colour by log p
-  autoRange: u32,          // 1: the range of the current frame (rangeOf), else [lo, hi]
+  autoRange: u32,          // 1: the range of the current frame (rangeOf), [0, max] (log: below); 2: its [min, max]; 0: [lo, hi]
   lo: f32,
   hi: f32,
   logFloor: f32,           // log scale, automatic range: lo = max(smallest positive p, logFloor * max p)
@@ -38,6 +38,9 @@ fn coverViewport(@builtin(vertex_index) k: u32) -> Fragment {
 fn scaleRange() -> vec2f {
   if (view.autoRange == 0u) {
     return vec2f(view.lo, view.hi);
+  }
+  if (view.autoRange == 2u) {
+    return vec2f(rangeOf.z, rangeOf.x);
   }
   let hi = max(rangeOf.x, 1e-30);
   if (view.logScale == 1u) {

@@ -2,7 +2,8 @@
  * The live renderer (src/render/webgpu/densityRenderer.ts) in Node (Dawn), rendering into a texture
  * that is read back: the GPU range reduction gives the exact max and smallest positive value, and every
  * cell is drawn in the colour the CPU computes from colorScaleRange and the colour map table (to one
- * table entry: the shader maps in f32), v to the right, g upward, non-finite values white.
+ * table entry: the shader maps in f32), v to the right, g upward, non-finite values white; a field of
+ * either sign (the Wilson–Cowan N) over its exact [min, max].
  */
 import { describe, expect, it } from 'vitest';
 import { colorMapTable, type ColorMapName } from '../../src/render/colormaps';
@@ -24,7 +25,7 @@ function testDensity(): Float32Array<ArrayBuffer> {
   return p;
 }
 
-async function render(p: Float32Array<ArrayBuffer>, setting: ColorRangeSetting & { colorMap: ColorMapName }) {
+async function render(p: Float32Array<ArrayBuffer>, setting: ColorRangeSetting & { colorMap: ColorMapName; extent?: boolean }) {
   const { device } = await testGpu();
   const renderer = await DensityRenderer.create(device, 'rgba8unorm');
   const state = device.createBuffer({ size: p.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
@@ -99,6 +100,15 @@ describe('the WebGPU density renderer', () => {
     const { min, max } = colorScaleRange({ scale: 'log', range: 'auto' }, range);
     expect(min).toBeCloseTo(1e-6 * max, 12); // the floor, above the smallest positive value 3e-9
     expectCellsColoured(p, cellColour, 'magma', min, max, true);
+  });
+
+  it('a field of either sign: the exact min on the GPU, every cell coloured over [min, max]', async () => {
+    const p = testDensity().map((x) => x - 0.3);
+    const { range, cellColour } = await render(p, { colorMap: 'viridis', scale: 'linear', range: 'auto', extent: true });
+    expect(range.min).toBe(Math.min(...p));
+    expect(range.max).toBe(Math.max(...p));
+    expect(range.min).toBeLessThan(0);
+    expectCellsColoured(p, cellColour, 'viridis', range.min, range.max, false);
   });
 
   it('a fixed range clamps; NaN and ±Inf are drawn white', async () => {

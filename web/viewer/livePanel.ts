@@ -21,12 +21,12 @@ export interface SliderSpec<Key extends string = string> {
   allowed: string;
 }
 
-/** Every model live mode runs, in the model selector: the vc family (live.ts), nnlif (liveNnlif.ts) and elapsed (liveElapsed.ts). */
-export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif', 'elapsed'] as const;
+/** Every model live mode runs, in the model selector: the vc family (live.ts), nnlif (liveNnlif.ts), elapsed (liveElapsed.ts) and the Wilson–Cowan field (liveField.ts). */
+export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif', 'elapsed', 'field'] as const;
 export type LiveModelChoice = (typeof LIVE_MODEL_CHOICES)[number];
 
 /** The page that runs a model of the selector: one per model family (a switch between pages reloads with ?model=). */
-export const livePageOf = (model: string): 'vc' | 'nnlif' | 'elapsed' => (model === 'nnlif' || model === 'elapsed' ? model : 'vc');
+export const livePageOf = (model: string): 'vc' | 'nnlif' | 'elapsed' | 'field' => (model === 'nnlif' || model === 'elapsed' || model === 'field' ? model : 'vc');
 
 const SLIDER_STEPS = 1000;
 

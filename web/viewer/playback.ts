@@ -5,7 +5,8 @@
  * time and the marginal n(v, t) = Σ_j p(v, g_j) Δg. n(v) snapshots (vc-limit runs, nnlif particles, nnlif
  * PDE runs of K populations: one line each, with a legend, and N(t) of each) and the age densities n(s) of
  * the elapsed-time model are drawn as a line plot, and
- * a study as its N(t) traces. The URL always holds mode, data, frame and
+ * a study as its N(t) traces. A Wilson–Cowan field run (`kinfire field`) is the plane's N as a heatmap over its
+ * [min, max] (no marginal), the ring's N(x) as a line, with the mean and max of N(t). The URL always holds mode, data, frame and
  * the colour settings, so opening it again restores the view.
  */
 import { densityLayout } from '../../src/render/canvas/layout';
@@ -29,14 +30,18 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
  * The automatic colour range of a frame: the one live mode uses (src/render/colorScale.ts). A frame
  * with nothing positive gets one decade below its maximum on a log scale, so the range is never empty.
  */
-function autoRange(data: Float32Array, scale: 'linear' | 'log'): { min: number; max: number } {
+function autoRange(data: Float32Array, scale: 'linear' | 'log', signed = false): { min: number; max: number } {
   let max = -Infinity;
+  let min = Infinity;
   let smallestPositive = Infinity;
   for (const x of data) {
     if (!Number.isFinite(x)) continue;
     if (x > max) max = x;
+    if (x < min) min = x;
     if (x > 0 && x < smallestPositive) smallestPositive = x;
   }
+  // a field of either sign (the Wilson–Cowan N) on a linear scale: its [min, max], as live mode draws it
+  if (signed && scale === 'linear') return min < max ? { min, max } : { min: min - 1e-6, max: max + 1e-6 };
   const range = colorScaleRange({ scale, range: 'auto' }, { max, smallestPositive });
   return range.min < range.max ? range : { min: range.max / 10, max: range.max };
 }
@@ -117,7 +122,7 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
 
   shell.densityGl.hidden = !density;
   shell.activityPlot.hidden = dataset.kind === 'study';
-  shell.marginalPlot.hidden = !density;
+  shell.marginalPlot.hidden = !density || density.marginal === false;
   let gl: DensityGl | null = density ? createDensityGl(shell.densityGl, { nv: density.nv, ng: density.ng }) : null;
   shell.setStatus('adapter', gl ? `WebGL, ${gl.floatTextures ? 'float textures' : '8-bit textures (no OES_texture_float)'}` : '');
 
@@ -161,22 +166,23 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
     const t = times[index]!;
     const N = snapshots ? valueAt(snapshots.activity, t) : null;
     if (density && frame && gl) {
-      const range = colors.range === 'auto' ? autoRange(frame, colors.scale) : colors.range;
+      const range = colors.range === 'auto' ? autoRange(frame, colors.scale, density.signed) : colors.range;
       colorUi!.showAutoRange(range);
-      const { plot } = densityLayout(shell.overlay.clientWidth, shell.overlay.clientHeight);
+      const { plot } = densityLayout(shell.overlay.clientWidth, shell.overlay.clientHeight, density.aspect);
       gl.draw(frame, { colorMap: colors.colorMap, scale: colors.scale, range, plot });
       probe.renderer = 'webgl';
       drawDensityOverlay(shell.overlay, {
-        x: { min: density.vlo, max: density.vhi, label: 'v (voltage)' },
-        y: { min: 0, max: density.gmax, label: 'g (conductance)' },
+        x: { min: density.vlo, max: density.vhi, label: density.axes?.x ?? 'v (voltage)' },
+        y: { min: 0, max: density.gmax, label: density.axes?.y ?? 'g (conductance)' },
         colorMap: colors.colorMap,
         range,
         scale: colors.scale,
-        colorLabel: 'p',
+        colorLabel: density.axes?.value ?? 'p',
         markers: density.markers(N),
         title: density.title(t),
+        aspect: density.aspect,
       });
-      drawLinePlot(shell.marginalPlot, {
+      if (density.marginal !== false) drawLinePlot(shell.marginalPlot, {
         series: [{ x: vCentres!, y: voltageMarginal(density, frame) }],
         x: { min: density.vlo, max: density.vhi, label: 'v' },
         y: { label: 'n(v, t)', min: 0 },
@@ -187,7 +193,7 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
       drawLinePlot(shell.overlay, {
         series: voltageSeries(dataset, frame),
         x: { min: dataset.vlo, max: dataset.vhi, label: dataset.xLabel },
-        y: { label: dataset.yLabel, min: 0 },
+        y: { label: dataset.yLabel, ...(dataset.signed ? {} : { min: 0 }) },
         markers: dataset.markers(N),
         title: dataset.title(t),
       });
@@ -202,11 +208,11 @@ async function createPlayer(shell: ViewerShell, dataset: Dataset, dataParam: str
       });
     } else return;
     if (snapshots) {
-      const traces = snapshots.kind === 'voltage' ? snapshots.traces : [snapshots.activity];
+      const traces = snapshots.traces ?? [snapshots.activity];
       drawLinePlot(shell.activityPlot, {
         series: traces.map((trace) => ({ x: trace.t, y: trace.N, label: trace.label })),
         x: { ...activityRange!, label: 't' },
-        y: { label: 'N(t)', min: 0 },
+        y: { label: 'N(t)', ...(snapshots.signed ? {} : { min: 0 }) },
         cursor: t,
         title: 'N(t)',
       });
@@ -307,7 +313,7 @@ function folderPicker(container: HTMLElement, onPick: (files: FileList) => void)
       { className: 'folder-picker' },
       element('legend', { textContent: 'Open' }),
       element('label', {}, element('span', { textContent: 'results folder' }), input),
-      element('p', { className: 'hint', textContent: 'a folder written by kinfire run, particles or study (summary.json or study.json, activity.csv, snapshots)' }),
+      element('p', { className: 'hint', textContent: 'a folder written by kinfire run, particles, field or study (summary.json or study.json, activity.csv, snapshots)' }),
     ),
   );
 }

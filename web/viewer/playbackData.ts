@@ -1,7 +1,7 @@
 /**
  * Reading a results folder for playback, from a URL (`?data=`) or from a folder the user picked:
- * what kind of folder it is (a `run` or `particles` summary.json, of any model family, or a `study`
- * study.json), its grid,
+ * what kind of folder it is (a `run` or `particles` summary.json, of any model family, a `kinfire field`
+ * summary.json, or a `study` study.json), its grid,
  * markers and titles, N(t) from activity.csv (or the traces N_<grid>.csv of a study), and the
  * snapshot frames, decoded from .npy with the browser-safe decoder of src/io.
  */
@@ -107,6 +107,10 @@ interface Common {
   title(t: number): string;
   /** one line on what the folder holds, for the controls */
   description: string;
+  /** the series of the N(t) plot, labelled (default: the activity alone) */
+  traces?: Trace[];
+  /** the values may be negative (a field N): the value axis and the automatic colour range are [min, max], not from 0 */
+  signed?: boolean;
 }
 
 /** Snapshots of p(v, g): runs of vc / vc-threshold and their particle histograms. */
@@ -115,6 +119,11 @@ export interface DensityDataset extends Common {
   ng: number;
   gmax: number;
   dg: number;
+  /** the axes and the colour bar's label (default v, g, p), and whether the marginal n(v) = Σ p Δg is drawn (default yes) */
+  axes?: { x: string; y: string; value: string };
+  marginal?: boolean;
+  /** the image's width over its height on screen (1: the field's square plane); default: the panel's */
+  aspect?: number;
 }
 
 /** One line of an n(v) frame: row `row` of the frame, at the abscissae `v`. */
@@ -133,13 +142,12 @@ export interface VoltageCurve {
  */
 export interface VoltageDataset extends Common {
   kind: 'voltage';
+  traces: Trace[];
   /** the axes of the line plot: voltage and n(v), or (the elapsed-time model) age and n(s) */
   xLabel: string;
   yLabel: string;
   /** one per row of a frame */
   curves: VoltageCurve[];
-  /** N(t) of each population (K > 1), labelled; else the activity alone */
-  traces: Trace[];
 }
 
 /** An ε study: N(t) of the limit and of each ε, on each grid; no snapshots. */
@@ -328,8 +336,72 @@ async function elapsedDataset(reader: FolderReader, summary: Record<string, unkn
   };
 }
 
+/**
+ * A run of the Wilson–Cowan field (`kinfire field`; src/io/fieldResults.ts): the plane's frames N of shape (n, n),
+ * row y and column x on [0, L)², as a heatmap (no marginal); the ring's (n,) at x_i = i·Δx and a network's (M,)
+ * over the nodes, as a line; activity.csv's mean and max of N as N(t), the mean as the frame's N.
+ */
+async function fieldDataset(reader: FolderReader, summary: Record<string, unknown>, progress: (text: string) => void): Promise<DensityDataset | VoltageDataset> {
+  const domain = field(summary, 'domain', (x): x is string => x === 'plane' || x === 'ring' || x === 'network');
+  const n = field(summary, 'grid.n', isNumber);
+  const L = field(summary, 'grid.L', isNumber);
+  const dx = field(summary, 'grid.dx', isNumber);
+  const snapshots = snapshotsOf(summary);
+  progress('reading activity.csv');
+  const columns = parseCsv(await readText(reader, 'activity.csv'), 'activity.csv');
+  const [t, mean, max] = ['t', 'mean', 'max'].map((c) => columns.get(c));
+  if (!t || !mean || !max) throw new Error(`${reader.label}: activity.csv has no t, mean and max columns`);
+  const traces: Trace[] = [
+    { t, N: mean, label: 'mean N' },
+    { t, N: max, label: 'max N' },
+  ];
+  const kernel = isRecord(summary.config) && isRecord(summary.config.kernel) ? summary.config.kernel : {};
+  const source = isRecord(summary.config) && isRecord(summary.config.source) ? summary.config.source : {};
+  const what = [
+    kernel.kind === 'mexican-hat' || kernel.kind === 'exponential' ? `${kernel.kind} Ae = ${kernel.Ae}, σe = ${kernel.se}, Ai = ${kernel.Ai}, σi = ${kernel.si}` : `kernel ${String(kernel.kind ?? '?')}`,
+    isNumber(source.s0) ? `s0 = ${source.s0}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const status = typeof summary.status === 'string' && summary.status !== 'ok' ? `, status ${summary.status}` : '';
+  const common = { reader, activity: traces[0]!, traces, snapshots, markers: () => [], signed: true };
+  if (domain === 'plane') {
+    return {
+      kind: 'density',
+      ...common,
+      vlo: 0,
+      vhi: L,
+      nv: n,
+      dv: dx,
+      ng: n,
+      gmax: L,
+      dg: dx,
+      axes: { x: 'x', y: 'y', value: 'N' },
+      marginal: false,
+      aspect: 1,
+      title: (time) => `N(t = ${fixed(time)})   field, plane ${n}², L = ${L}, ${what}`,
+      description: `run (field, the Wilson–Cowan plane): ${snapshots.length} snapshots of N on ${n} × ${n} points, L = ${L}${status}`,
+    };
+  }
+  const ring = domain === 'ring';
+  return {
+    kind: 'voltage',
+    ...common,
+    xLabel: ring ? 'x' : 'node i',
+    yLabel: ring ? 'N(x, t)' : 'N_i(t)',
+    curves: [{ v: Float64Array.from({ length: n }, (_, i) => (ring ? i * dx : i)) }],
+    vlo: ring ? 0 : -0.5,
+    vhi: ring ? L : n - 0.5,
+    nv: n,
+    dv: ring ? dx : 1,
+    title: (time) => `N(t = ${fixed(time)})   field, ${ring ? `ring of ${n} points, L = ${L}, ${what}` : `network of ${n} nodes`}`,
+    description: `run (field, the Wilson–Cowan ${ring ? 'ring' : 'network'}): ${snapshots.length} snapshots of N on ${n} ${ring ? 'points' : 'nodes'}${status}`,
+  };
+}
+
 async function datasetFromSummary(reader: FolderReader, summary: unknown, progress: (text: string) => void): Promise<DensityDataset | VoltageDataset> {
   const model = field(summary, 'model', (x): x is string => typeof x === 'string');
+  if (model === 'field' && isRecord(summary)) return fieldDataset(reader, summary, progress);
   const particles = isRecord(summary) && summary.kind === 'particles';
   if (model === 'elapsed' && !particles && isRecord(summary)) return elapsedDataset(reader, summary, progress);
   if (model === 'nnlif' && !particles && isRecord(summary)) return nnlifPdeDataset(reader, summary, progress);

@@ -21,8 +21,10 @@ export interface ViewerProbe {
   N: number | null;
   /** live: the latest value of every N(t) series (each population of an nnlif network; the PDE and the particles of vc); [] in playback */
   activity: number[];
-  /** live: the mass after the latest step (Σ w n + R for nnlif, summed over the populations of a network; Σ cells for elapsed; ∫∫ p for vc); null in playback */
+  /** live: the mass after the latest step (Σ w n + R for nnlif, summed over the populations of a network; Σ cells for elapsed; ∫∫ p for vc; the mean of N for the field); null in playback */
   mass: number | null;
+  /** live field: the dominant mode ≠ 0 of N's spectrum at the latest step that measured it (|k|, its mode numbers, the cosine's amplitude), null before */
+  spectrum: { t: number; k: number; mode: [number, number]; amplitude: number } | null;
   /** live: why the run stopped at its last good state (status blowup, nonfinite), null while it may go on */
   stopped: { status: string; message: string } | null;
   /** errors shown to the user */
@@ -57,7 +59,7 @@ export function createShell(mode: ViewerMode): ViewerShell {
     return element as T;
   };
   const message = byId<HTMLDivElement>('message');
-  const probe: ViewerProbe = { mode, renderer: null, frames: 0, t: 0, step: 0, playing: false, N: null, activity: [], mass: null, stopped: null, errors: [] };
+  const probe: ViewerProbe = { mode, renderer: null, frames: 0, t: 0, step: 0, playing: false, N: null, activity: [], mass: null, spectrum: null, stopped: null, errors: [] };
   (window as unknown as { __kinfireViewer: ViewerProbe }).__kinfireViewer = probe;
   for (const m of ['live', 'playback'] as const) byId(`mode-${m}`).setAttribute('aria-pressed', String(m === mode));
   return {

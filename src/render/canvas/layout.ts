@@ -26,11 +26,17 @@ const COLOR_BAR_LABELS = 76;
 /**
  * Where the density image goes inside the density panel (leaving room for axes on the left/bottom and
  * the colour bar on the right), and the colour bar's rect. Pure function of the panel's CSS size; the
- * rects are whole CSS pixels and never smaller than 1 × 1.
+ * rects are whole CSS pixels and never smaller than 1 × 1. With `aspect` (the data's width over its height
+ * in model units: 1 for a square domain) the plot is the largest rect of that shape in the room, at its top
+ * left, the colour bar beside it; without, it fills the room.
  */
-export function densityLayout(width: number, height: number): { plot: Rect; colorBar: Rect } {
-  const plotWidth = Math.max(1, Math.floor(width - LEFT - COLOR_BAR_GAP - COLOR_BAR_WIDTH - COLOR_BAR_LABELS));
-  const plotHeight = Math.max(1, Math.floor(height - TOP - BOTTOM));
+export function densityLayout(width: number, height: number, aspect?: number): { plot: Rect; colorBar: Rect } {
+  let plotWidth = Math.max(1, Math.floor(width - LEFT - COLOR_BAR_GAP - COLOR_BAR_WIDTH - COLOR_BAR_LABELS));
+  let plotHeight = Math.max(1, Math.floor(height - TOP - BOTTOM));
+  if (aspect !== undefined && aspect > 0) {
+    if (plotWidth > aspect * plotHeight) plotWidth = Math.max(1, Math.floor(aspect * plotHeight));
+    else plotHeight = Math.max(1, Math.floor(plotWidth / aspect));
+  }
   const plot: Rect = { left: LEFT, top: TOP, width: plotWidth, height: plotHeight };
   const colorBar: Rect = { left: LEFT + plotWidth + COLOR_BAR_GAP, top: TOP, width: COLOR_BAR_WIDTH, height: plotHeight };
   return { plot, colorBar };

@@ -34,6 +34,8 @@ export interface DensityOverlay {
   colorLabel: string;
   markers: Marker[];
   title?: string;
+  /** the image's width over its height (densityLayout): a square domain stays square */
+  aspect?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface DensityOverlay {
  */
 export function drawDensityOverlay(canvas: HTMLCanvasElement, overlay: DensityOverlay): void {
   const { ctx, width, height } = prepareCanvas(canvas);
-  const { plot, colorBar } = densityLayout(width, height);
+  const { plot, colorBar } = densityLayout(width, height, overlay.aspect);
   const x = makeAxis(ctx, overlay.x, plot.left, plot.left + plot.width, 'x');
   const y = makeAxis(ctx, overlay.y, plot.top + plot.height, plot.top, 'y');
   drawFrame(ctx, plot);

@@ -1,7 +1,7 @@
 /**
  * Live drawing of the kinetic density on WebGPU. Each frame is one command buffer:
  *
- *   rowRanges, totalRange   (compute)  max p and smallest positive p → a 16-byte range buffer (auto range)
+ *   rowRanges, totalRange   (compute)  max p, smallest positive p and min p → a 16-byte range buffer (auto range)
  *   colorDensity            (render)   a triangle over the plot rectangle; every fragment reads its cell
  *                                      of the solver's state buffer and colours it (densityRender.wgsl)
  *   particlePoint           (render)   optionally, neurons of a particle system as points, read from its
@@ -20,6 +20,8 @@ export interface DensityDrawSettings extends ColorRangeSetting {
   colorMap: ColorMapName;
   /** where the density goes, in CSS pixels of the canvas (src/render/canvas/layout.ts densityLayout) */
   plot: Rect;
+  /** the automatic range is [min, max] of the data (a field of any sign, linear scale) rather than [0, max] */
+  extent?: boolean;
 }
 
 /** Neurons to draw: per state slice its v and g buffers and neuron count; axes of the density. */
@@ -45,7 +47,7 @@ export class DensityRenderer {
   private readonly dimsUniform: GPUBuffer;
   private colorMap: ColorMapName | null = null;
   private rangePending = false;
-  private lastRange = { max: 0, smallestPositive: Number.POSITIVE_INFINITY };
+  private lastRange = { max: 0, smallestPositive: Number.POSITIVE_INFINITY, min: 0 };
 
   private constructor(
     private readonly device: GPUDevice,
@@ -113,11 +115,11 @@ export class DensityRenderer {
     return new DensityRenderer(device, { rowRanges, totalRange, density, particles }, views);
   }
 
-  /** Draw from this state buffer (nv·ng f32, v fastest); called again when the solver is rebuilt. */
+  /** Draw from this state buffer (nv·ng f32, v fastest, row 0 at the bottom); called again when the solver is rebuilt. */
   setSource(buffer: GPUBuffer, nv: number, ng: number): void {
     this.source?.rowRange.destroy();
     const { device } = this;
-    const rowRange = device.createBuffer({ label: 'row ranges', size: Math.max(16, ng * 8), usage: GPUBufferUsage.STORAGE });
+    const rowRange = device.createBuffer({ label: 'row ranges', size: Math.max(16, ng * 16), usage: GPUBufferUsage.STORAGE });
     device.queue.writeBuffer(this.dimsUniform, 0, new Uint32Array([nv, ng, 0, 0]));
     const rangeGroup = device.createBindGroup({
         layout: this.pipelines.rowRanges.getBindGroupLayout(0),
@@ -189,7 +191,7 @@ export class DensityRenderer {
       nv: source.nv,
       ng: source.ng,
       logScale: settings.scale === 'log' ? 1 : 0,
-      autoRange: settings.range === 'auto' ? 1 : 0,
+      autoRange: settings.range === 'auto' ? (settings.extent ? 2 : 1) : 0,
       lo: fixed.min,
       hi: fixed.max,
       logFloor: LOG_AUTO_FLOOR,
@@ -240,7 +242,7 @@ export class DensityRenderer {
         .then(() => {
           const r = new Float32Array(this.rangeStaging.getMappedRange().slice(0));
           this.rangeStaging.unmap();
-          this.lastRange = { max: r[0], smallestPositive: r[1] };
+          this.lastRange = { max: r[0], smallestPositive: r[1], min: r[2] };
         })
         .catch(() => {})
         .finally(() => {
@@ -249,13 +251,13 @@ export class DensityRenderer {
     }
   }
 
-  /** max p and the smallest positive p of a recent frame (for the colour bar's numbers). */
-  get range(): { max: number; smallestPositive: number } {
+  /** max p, the smallest positive p and min p of a recent frame (for the colour bar's numbers). */
+  get range(): { max: number; smallestPositive: number; min: number } {
     return this.lastRange;
   }
 
   /** The range of the last frame, read now (waits for the GPU; for tests and one-off reads). */
-  async readRange(): Promise<{ max: number; smallestPositive: number }> {
+  async readRange(): Promise<{ max: number; smallestPositive: number; min: number }> {
     const staging = this.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.device.createCommandEncoder();
     encoder.copyBufferToBuffer(this.rangeBuffer, 0, staging, 0, 16);
@@ -263,7 +265,7 @@ export class DensityRenderer {
     await staging.mapAsync(GPUMapMode.READ);
     const r = new Float32Array(staging.getMappedRange().slice(0));
     staging.destroy();
-    return { max: r[0], smallestPositive: r[1] };
+    return { max: r[0], smallestPositive: r[1], min: r[2] };
   }
 
   destroy(): void {
