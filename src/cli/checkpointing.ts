@@ -1,11 +1,14 @@
 /**
- * Checkpoints of `kinfire run` (every PDE model: vc, vc-threshold, vc-limit, nnlif, elapsed): what a run
- * command writes into its working area (io/checkpoint.ts: the solver's buffers, the run's histories, the
- * command's list of snapshot files, and the config and options to go on with), when (every
- * --checkpoint-every seconds of wall time, and on SIGINT / SIGTERM), and how `kinfire resume DIR` reads it
- * back. The PDE solvers are deterministic: a checkpoint holds no random-number position.
+ * Checkpoints of the run commands (`kinfire run` of every PDE model: vc, vc-threshold, vc-limit, nnlif,
+ * elapsed, field; `kinfire particles`): what a run command writes into its working area (io/checkpoint.ts:
+ * the solver's buffers, the run's histories, the command's list of snapshot files, and the config and
+ * options to go on with), when (every --checkpoint-every seconds of wall time, and on SIGINT / SIGTERM), and
+ * how `kinfire resume DIR` reads it back. The PDE solvers are deterministic, and the random numbers of the
+ * particles and of the field's noise are counter-based (Philox keyed by the step index, which lives in the
+ * solver's buffers): a checkpoint's random-number position is its step.
  */
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import type { SavedRun, RunCheckpointing } from '../host/blockLoop';
 import type { AdapterSummary } from '../host/gpu';
 import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, type CheckpointHeader, encodeCheckpoint, readCheckpointFile } from '../io/checkpoint';
@@ -26,8 +29,15 @@ export function parseCheckpointEvery(value: unknown): number {
   return v;
 }
 
+/** --checkpoint-every of a run command (`kinfire run`, `kinfire particles`, `kinfire field`). */
+export function checkpointEveryOption(command: Command): Command {
+  return command.option('--checkpoint-every <seconds>', `write a checkpoint every so many seconds of wall time (0: only when stopped by SIGINT or SIGTERM); \`kinfire resume DIR\` continues from it`, String(DEFAULT_CHECKPOINT_EVERY));
+}
+
 /** What a run command puts into its checkpoints besides the run: the header's fields it knows. */
 export interface CommandCheckpoint {
+  /** the command that writes it (run, particles): the one `kinfire resume` continues */
+  command: string;
   family: string;
   raw: Record<string, unknown>;
   options: Record<string, unknown>;
@@ -61,7 +71,7 @@ export function commandCheckpointing<Host, Extra>(pending: PendingResults, c: Co
       const header: CheckpointHeader = {
         format: CHECKPOINT_FORMAT,
         kinfire: c.version,
-        command: 'run',
+        command: c.command,
         family: c.family,
         raw: c.raw,
         options: c.options,
@@ -74,6 +84,28 @@ export function commandCheckpointing<Host, Extra>(pending: PendingResults, c: Co
       pending.writeCheckpoint(encodeCheckpoint(header, { run, extra: extra() }));
     },
   };
+}
+
+/** The checkpointing a run command wires into its run, and the resumed run's snapshot files and warning. */
+export interface CommandResume<Host, Snapshot> {
+  checkpoint: RunCheckpointing<Host>;
+  /** the command's snapshot files: those of the resumed run, then the ones it adds (the checkpoints keep this list) */
+  snapshots: Snapshot[];
+  /** resumed on another adapter or version (valid, not bitwise the uninterrupted run): logged, for the summary's warnings */
+  moved?: string;
+}
+
+/**
+ * The wiring every run command shares: with `resume` (kinfire resume) the checkpoint of the working area is
+ * read back and a move to another adapter or version logged; the checkpoints then written hold the run and
+ * the snapshot list.
+ */
+export function commandResume<Host, Snapshot>(pending: PendingResults, resume: boolean, c: CommandCheckpoint, log: (line: string) => void): CommandResume<Host, Snapshot> {
+  const resumed = resume ? readResumed<Host, { snapshots: Snapshot[] }>(pending) : undefined;
+  const snapshots: Snapshot[] = resumed ? [...resumed.extra.snapshots] : [];
+  const moved = resumed && resumeWarning(resumed.header, c.adapter, c.version);
+  if (moved) log(`warning: ${moved}`);
+  return { checkpoint: commandCheckpointing(pending, c, () => ({ snapshots }), resumed?.run), snapshots, ...(moved ? { moved } : {}) };
 }
 
 /** A warning when a run resumes on another adapter or version than the one that computed its checkpoint (valid, but not bitwise the uninterrupted run). */

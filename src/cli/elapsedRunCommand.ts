@@ -10,7 +10,7 @@ import { resolveElapsedRunConfig } from '../models/registry';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
 import { withGpuAndFolder } from './gpuCommand';
-import { commandCheckpointing, parseCheckpointEvery, readResumed, resumeWarning } from './checkpointing';
+import { commandResume, parseCheckpointEvery } from './checkpointing';
 
 export interface ElapsedRunOptions {
   out: string;
@@ -33,18 +33,13 @@ export async function elapsedRunCommand(raw: Record<string, unknown>, options: E
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('run', process.stderr, options.quiet);
-    let snapshots: ElapsedSnapshotFile[] = [];
     try {
       return await reservation.produce(async (pending) => {
-        const resumed = options.resume ? readResumed<ElapsedRunHost, { snapshots: ElapsedSnapshotFile[] }>(pending) : undefined;
-        if (resumed) snapshots = [...resumed.extra.snapshots];
-        const moved = resumed && resumeWarning(resumed.header, ctx.adapterInfo, version);
-        if (moved) log(`warning: ${moved}`);
-        const checkpoint = commandCheckpointing(
+        const { checkpoint, snapshots, moved } = commandResume<ElapsedRunHost, ElapsedSnapshotFile>(
           pending,
-          { family: 'elapsed', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
-          () => ({ snapshots }),
-          resumed?.run,
+          !!options.resume,
+          { command: 'run', family: 'elapsed', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
+          log,
         );
         const result = await runElapsed(ctx, config, { onProgress: (p) => progress.update(p), onSnapshot: (s) => writeElapsedSnapshot(pending, snapshots, config, s), checkpoint });
         progress.stop();

@@ -2,7 +2,8 @@
  * The `kinfire` command line. Exit codes: 0 ok; 1 a failure of the run or the GPU; 2 bad input
  * (config, options, output folder, grid too large for the adapter); 3 the run stopped early with
  * status "blowup" or "nonfinite" (its results folder is written); 130 / 143 stopped by SIGINT / SIGTERM
- * (the partial results folder is removed, nothing is written).
+ * (a run that keeps checkpoints — run, particles, field — leaves DIR with status interrupted for `kinfire
+ * resume`; the other commands remove their partial results and write nothing).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,7 @@ import { registerSteady } from './steadyCommand';
 import { registerStudy } from './studyCommand';
 import { registerSweep } from './sweepCommand';
 import { registerResume } from './resumeCommand';
-import { DEFAULT_CHECKPOINT_EVERY } from './checkpointing';
+import { checkpointEveryOption } from './checkpointing';
 import { registerView } from './viewCommand';
 import { familyOf } from '../models/registry';
 
@@ -45,26 +46,26 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
-    .command('run')
-    .description('run a PDE model (vc, vc-threshold, vc-limit, nnlif, elapsed, field) and write a results folder')
-    .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
-    .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
-    .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
-    .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
-    .option('-q, --quiet', 'no progress output')
-    .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
-    .option('-b, --batch <key=values>', 'model nnlif: solve many members at once, e.g. nnlif.b=0:3:64 (start:stop:count) or nnlif.tau=0,0.1; several --batch make a product', collect, [])
-    .option('--checkpoint-every <seconds>', `write a checkpoint every so many seconds of wall time (0: only when stopped by SIGINT or SIGTERM); \`kinfire resume DIR\` continues from it`, String(DEFAULT_CHECKPOINT_EVERY))
-    .action(async (opts) => {
-      const raw = rawConfigFromOptions(opts);
-      const family = familyOf(raw).name;
-      if (family === 'neurons') throw new ConfigError('model', 'model "neurons" is run by `kinfire neurons` (single-neuron ensembles), not `kinfire run`');
-      if (family !== 'nnlif' && opts.batch.length) throw new ConfigError('--batch', `batches are solved for model "nnlif" (the config's model is ${JSON.stringify(raw.model ?? 'vc')})`);
-      const summary = family === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : family === 'elapsed' ? await elapsedRunCommand(raw, opts, pkg.version) : family === 'field' ? await fieldRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
-      process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
-      if (summary.status !== 'ok') process.exitCode = 3;
-    });
+  checkpointEveryOption(
+    program
+      .command('run')
+      .description('run a PDE model (vc, vc-threshold, vc-limit, nnlif, elapsed, field) and write a results folder')
+      .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
+      .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
+      .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
+      .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
+      .option('-q, --quiet', 'no progress output')
+      .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
+      .option('-b, --batch <key=values>', 'model nnlif: solve many members at once, e.g. nnlif.b=0:3:64 (start:stop:count) or nnlif.tau=0,0.1; several --batch make a product', collect, []),
+  ).action(async (opts) => {
+    const raw = rawConfigFromOptions(opts);
+    const family = familyOf(raw).name;
+    if (family === 'neurons') throw new ConfigError('model', 'model "neurons" is run by `kinfire neurons` (single-neuron ensembles), not `kinfire run`');
+    if (family !== 'nnlif' && opts.batch.length) throw new ConfigError('--batch', `batches are solved for model "nnlif" (the config's model is ${JSON.stringify(raw.model ?? 'vc')})`);
+    const summary = family === 'nnlif' ? await nnlifRunCommand(raw, opts, pkg.version) : family === 'elapsed' ? await elapsedRunCommand(raw, opts, pkg.version) : family === 'field' ? await fieldRunCommand(raw, opts, pkg.version) : await runCommand(opts, pkg.version);
+    process.stdout.write(`${JSON.stringify({ out: resolve(opts.out), status: summary.status, N_final: summary.N_final, mass_drift: summary.mass_drift, steps: summary.steps, wall_s: summary.wall_s })}\n`);
+    if (summary.status !== 'ok') process.exitCode = 3;
+  });
 
   program
     .command('demo')

@@ -13,7 +13,7 @@ import { resolveNnlifRunConfig } from '../models/registry';
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
 import { withGpuAndFolder } from './gpuCommand';
-import { commandCheckpointing, parseCheckpointEvery, readResumed, resumeWarning } from './checkpointing';
+import { commandResume, parseCheckpointEvery } from './checkpointing';
 
 /** The member parameters one population varies in a batch; the grid, VF, delay, dt and firing are shared by all members. */
 const SINGLE_KEYS = ['nnlif.b', 'nnlif.a0', 'nnlif.a1', 'nnlif.VR', 'nnlif.tau'] as const;
@@ -171,19 +171,14 @@ export async function nnlifRunCommand(raw: Record<string, unknown>, options: Nnl
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('run', process.stderr, options.quiet);
-    let snapshots: NnlifSnapshotFile[] = [];
     try {
       return await reservation.produce(async (pending) => {
         const grids = nnlifRunGrids(config);
-        const resumed = options.resume ? readResumed<NnlifRunHost, { snapshots: NnlifSnapshotFile[] }>(pending) : undefined;
-        if (resumed) snapshots = [...resumed.extra.snapshots];
-        const moved = resumed && resumeWarning(resumed.header, ctx.adapterInfo, version);
-        if (moved) log(`warning: ${moved}`);
-        const checkpoint = commandCheckpointing(
+        const { checkpoint, snapshots, moved } = commandResume<NnlifRunHost, NnlifSnapshotFile>(
           pending,
-          { family: 'nnlif', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds, batch: options.batch ?? [] }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
-          () => ({ snapshots }),
-          resumed?.run,
+          !!options.resume,
+          { command: 'run', family: 'nnlif', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds, batch: options.batch ?? [] }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
+          log,
         );
         const result = await runNnlif(
           ctx,

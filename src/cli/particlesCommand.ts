@@ -18,17 +18,19 @@
  *   *.png          a heatmap (vc) or a line plot (nnlif, elapsed: with the exact steady density when there is one)
  *
  * Bad input (config, --out, a count too large for the adapter) is a ConfigError / OutputDirError: exit 2
- * and no results folder.
+ * and no results folder. Checkpoints (--checkpoint-every, SIGINT / SIGTERM) and `kinfire resume` as for
+ * `kinfire run` (checkpointing.ts): the neurons' Philox draws are keyed by the step, so a checkpoint's
+ * random-number position is its step, and the resumed run is bitwise the uninterrupted one.
  */
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { type AdapterSummary, describeAdapter } from '../host/gpu';
-import { runParticles, type ParticleRunResult, type ParticleSnapshot } from '../host/particleRun';
+import { type ParticleRunHost, runParticles, type ParticleRunResult, type ParticleSnapshot } from '../host/particleRun';
 import { checkParticleMemory, particleHistogramGrid, particlePopulations } from '../host/particleSystem';
 import { encodeNpy } from '../io/npy';
-import { applyOverrides, type ParticleConfig, type ParticleElapsed, type ParticleNetwork, resolveParticleConfig } from '../models/config';
+import { type ParticleConfig, type ParticleElapsed, type ParticleNetwork, resolveParticleConfig } from '../models/config';
 import { nnlifKernelParams, nnlifParticleSteadyRates } from '../models/particles/nnlifReference';
 import { nnlifSteadyDensity } from '../models/nnlif/steadyRate';
 import { elapsedSteadyRates, steadyCells } from '../models/elapsed/steadyStates';
@@ -37,8 +39,9 @@ import { renderHeatmapPng } from '../render/png/heatmap';
 import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter } from './progress';
 import { calibrationConfig, LONG_RUN_STEPS, refuseLongRun } from './longRuns';
-import { loadConfigFile } from './runCommand';
+import { rawConfigFromOptions } from './runCommand';
 import { withGpuAndFolder } from './gpuCommand';
+import { checkpointEveryOption, commandResume, parseCheckpointEvery } from './checkpointing';
 
 export interface ParticlesOptions {
   config?: string;
@@ -48,8 +51,12 @@ export interface ParticlesOptions {
   quiet?: boolean;
   /** run more than LONG_RUN_STEPS steps */
   allowLong?: boolean;
-  /** the config itself, instead of --config and --set (a point of kinfire sweep) */
+  /** the config itself, instead of --config and --set (a point of kinfire sweep, kinfire resume) */
   raw?: Record<string, unknown>;
+  /** seconds between checkpoints (default DEFAULT_CHECKPOINT_EVERY; 0: only on a signal) */
+  checkpointEvery?: number | string;
+  /** continue the interrupted run in `out` (kinfire resume) */
+  resume?: boolean;
 }
 
 export interface ParticleSnapshotRecord {
@@ -117,8 +124,7 @@ export interface ParticlesSummary {
 }
 
 export function particlesConfigFromOptions(options: { config?: string; set?: string[] }): ParticleConfig {
-  const raw = options.config ? loadConfigFile(options.config) : {};
-  return resolveParticleConfig(applyOverrides(raw, options.set ?? []));
+  return resolveParticleConfig(rawConfigFromOptions(options));
 }
 
 /** The exact steady rates of an nnlif config of one population or of an elapsed config (null for the vc models and for K > 1). */
@@ -272,10 +278,12 @@ export function makeParticlesSummary(
 
 export async function particlesCommand(options: ParticlesOptions, version: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ParticlesSummary> {
   // Everything that can reject the input happens before the results folder exists.
-  const config = options.raw ? resolveParticleConfig(options.raw) : particlesConfigFromOptions(options);
-  return withGpuAndFolder(options.out, { force: !!options.force, command: 'particles', version: version }, async (ctx, reservation) => {
+  const raw = options.raw ?? rawConfigFromOptions(options);
+  const config = resolveParticleConfig(raw);
+  const everySeconds = parseCheckpointEvery(options.checkpointEvery);
+  return withGpuAndFolder(options.out, { force: !!options.force, command: 'particles', version, ...(options.resume ? { resume: true } : {}) }, async (ctx, reservation) => {
     checkParticleMemory(config, ctx.cpuAdapter, totalmem());
-    await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runParticles(ctx, calibrationConfig(config))).stepsPerSecond);
+    if (!options.resume) await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runParticles(ctx, calibrationConfig(config))).stepsPerSecond);
     const exact = exactSteadyRates(config);
     if (!options.quiet) {
       const K = particlePopulations(config).length;
@@ -283,9 +291,14 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('particles', process.stderr, options.quiet);
-    const snapshots: ParticleSnapshotRecord[] = [];
     try {
       return await reservation.produce(async (pending) => {
+        const { checkpoint, snapshots, moved } = commandResume<ParticleRunHost, ParticleSnapshotRecord>(
+          pending,
+          !!options.resume,
+          { command: 'particles', family: config.model, raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
+          log,
+        );
         const result = await runParticles(ctx, config, {
           onProgress: (p) => progress.update(p),
           onSnapshot: (s) => {
@@ -297,8 +310,10 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
             snapshots.push({ t: s.t, step: s.step, npy: `${files.stem}.npy`, png: `${files.stem}.png`, mass: h.mass, outside: h.outside, refractory: h.refractory, ...populations });
           },
           onWarning: (w) => log(`warning: ${w}`),
+          checkpoint,
         });
         progress.stop();
+        if (moved) result.warnings.push(moved);
         const summary = makeParticlesSummary(config, result, ctx.adapterInfo, ctx.runtime, snapshots, exact, version);
         // φ0 = ∞ of the elapsed model is written as "Infinity", its config's spelling (JSON has no ∞)
         pending.write('summary.json', `${JSON.stringify(summary, (_, v) => (v === Infinity ? 'Infinity' : v), 2)}\n`);
@@ -315,31 +330,32 @@ export async function particlesCommand(options: ParticlesOptions, version: strin
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerParticles(program: Command): void {
-  program
-    .command('particles')
-    .description('run the particle system (models vc, vc-threshold, nnlif, elapsed) and write a results folder')
-    .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
-    .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
-    .option('-s, --set <key=value>', 'override one config key, e.g. particles.count=1e6 (repeatable)', collect, [])
-    .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
-    .option('-q, --quiet', 'no progress output')
-    .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`)
-    .action(async (opts) => {
-      const summary = await particlesCommand(opts, pkg.version);
-      process.stdout.write(
-        `${JSON.stringify({
-          out: resolve(opts.out),
-          status: summary.status,
-          model: summary.model,
-          count: summary.count,
-          N_mean: summary.N_mean,
-          N_se: summary.N_se,
-          ...(summary.populations && summary.populations.length > 1 ? { populations: summary.populations.map((p) => ({ name: p.name, N_mean: p.N_mean, N_se: p.N_se })) } : {}),
-          steps: summary.steps,
-          wall_s: summary.wall_s,
-          particle_steps_per_s: summary.particle_steps_per_s,
-        })}\n`,
-      );
-      if (summary.status !== 'ok') process.exitCode = 3;
-    });
+  checkpointEveryOption(
+    program
+      .command('particles')
+      .description('run the particle system (models vc, vc-threshold, nnlif, elapsed) and write a results folder')
+      .option('-c, --config <file>', 'JSON config (every key has a default; see README)')
+      .requiredOption('-o, --out <dir>', 'results folder (must not exist or be empty, unless --force)')
+      .option('-s, --set <key=value>', 'override one config key, e.g. particles.count=1e6 (repeatable)', collect, [])
+      .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
+      .option('-q, --quiet', 'no progress output')
+      .option('--allow-long', `run more than ${LONG_RUN_STEPS.toExponential(0)} steps`),
+  ).action(async (opts) => {
+    const summary = await particlesCommand(opts, pkg.version);
+    process.stdout.write(
+      `${JSON.stringify({
+        out: resolve(opts.out),
+        status: summary.status,
+        model: summary.model,
+        count: summary.count,
+        N_mean: summary.N_mean,
+        N_se: summary.N_se,
+        ...(summary.populations && summary.populations.length > 1 ? { populations: summary.populations.map((p) => ({ name: p.name, N_mean: p.N_mean, N_se: p.N_se })) } : {}),
+        steps: summary.steps,
+        wall_s: summary.wall_s,
+        particle_steps_per_s: summary.particle_steps_per_s,
+      })}\n`,
+    );
+    if (summary.status !== 'ok') process.exitCode = 3;
+  });
 }

@@ -1,7 +1,9 @@
 /**
  * `kinfire resume DIR`: continues a run stopped by SIGINT or SIGTERM (or killed after a checkpoint) from the
- * checkpoint in DIR, with the config and options it was started with. The resumed run is bitwise the
- * uninterrupted one (N(t), snapshots, summary.json apart from wall times) on the same adapter and version.
+ * checkpoint in DIR, with the config and options it was started with: `kinfire run` (every PDE model and the
+ * field; `kinfire field` writes its folders as `kinfire run`) and `kinfire particles`. The resumed run is
+ * bitwise the uninterrupted one (N(t), snapshots, summary.json apart from wall times) on the same adapter
+ * and version.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,8 +12,13 @@ import pkg from '../../package.json' with { type: 'json' };
 import { CHECKPOINT_FILE, CheckpointError, type CheckpointHeader, readCheckpointFile } from '../io/checkpoint';
 import { OutputDirError, PendingResults, resultsFolderMarker } from '../io/resultsFolder';
 import { elapsedRunCommand } from './elapsedRunCommand';
+import { fieldRunCommand } from './fieldCommand';
 import { nnlifRunCommand } from './nnlifRunCommand';
+import { particlesCommand } from './particlesCommand';
 import { runCommand } from './runCommand';
+
+/** The commands whose checkpoints kinfire resume continues. */
+const RESUMABLE = ['run', 'particles'];
 
 export interface ResumeOptions {
   quiet?: boolean;
@@ -33,12 +40,23 @@ export function interruptedRun(dir: string): CheckpointHeader & { marker: string
   }
 }
 
-export async function resumeCommand(dir: string, opts: ResumeOptions = {}, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
+/** What every resumed command reports (the JSON line of kinfire resume). */
+export interface ResumedSummary {
+  status: string;
+  N_final: number;
+  mass_drift?: number | null;
+  steps: number;
+  wall_s: number;
+}
+
+export async function resumeCommand(dir: string, opts: ResumeOptions = {}, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<ResumedSummary> {
   const header = interruptedRun(dir);
-  if (header.command !== 'run') throw new OutputDirError(`${dir}: holds an interrupted \`kinfire ${header.command}\`, which kinfire resume does not continue`);
+  if (!RESUMABLE.includes(header.command)) throw new OutputDirError(`${dir}: holds an interrupted \`kinfire ${header.command}\`, which kinfire resume does not continue`);
   const o = header.options;
   const common = { out: dir, resume: true, quiet: !!opts.quiet, allowLong: !!o.allowLong, checkpointEvery: opts.checkpointEvery ?? (o.checkpointEvery as number) };
   if (!opts.quiet) log(`kinfire resume: ${dir} at step ${header.step} of ${header.steps} (t = ${header.t.toPrecision(6)}), model family ${header.family}`);
+  if (header.command === 'particles') return particlesCommand({ ...common, raw: header.raw }, pkg.version, log);
+  if (header.family === 'field') return fieldRunCommand(header.raw, common, pkg.version, log);
   if (header.family === 'nnlif') return nnlifRunCommand(header.raw, { ...common, batch: (o.batch as string[]) ?? [] }, pkg.version, log);
   if (header.family === 'elapsed') return elapsedRunCommand(header.raw, common, pkg.version, log);
   // an interrupted `kinfire demo` goes on as the demo (its folder's marker says demo)

@@ -10,7 +10,7 @@ import { applyOverrides, ConfigError, type KinfireConfig, resolveConfig } from '
 import { calibrationConfig, refuseLongRun } from './longRuns';
 import { progressReporter } from './progress';
 import { withGpuAndFolder } from './gpuCommand';
-import { commandCheckpointing, parseCheckpointEvery, readResumed, resumeWarning } from './checkpointing';
+import { commandResume, parseCheckpointEvery } from './checkpointing';
 
 export interface RunOptions {
   config?: string;
@@ -85,18 +85,13 @@ export async function runCommand(options: RunOptions, version: string, log: (lin
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = progressReporter('run', process.stderr, options.quiet);
-    let snapshots: SnapshotFile[] = [];
     try {
       return await reservation.produce(async (pending) => {
-        const resumed = options.resume ? readResumed<KineticRunHost, { snapshots: SnapshotFile[] }>(pending) : undefined;
-        if (resumed) snapshots = [...resumed.extra.snapshots];
-        const moved = resumed && resumeWarning(resumed.header, ctx.adapterInfo, version);
-        if (moved) log(`warning: ${moved}`);
-        const checkpoint = commandCheckpointing(
+        const { checkpoint, snapshots, moved } = commandResume<KineticRunHost, SnapshotFile>(
           pending,
-          { family: 'vc', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
-          () => ({ snapshots }),
-          resumed?.run,
+          !!options.resume,
+          { command: 'run', family: 'vc', raw, options: { allowLong: !!options.allowLong, checkpointEvery: everySeconds }, version, adapter: ctx.adapterInfo, steps: config.time.steps, dt: config.time.dt, everySeconds },
+          log,
         );
         const result = await runSimulation(ctx, config, {
           onProgress: (p) => progress.update(p),

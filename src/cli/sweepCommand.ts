@@ -70,7 +70,6 @@ async function runPoint(plan: SweepPlan, point: SweepPoint, out: string, quiet: 
     return 'ok';
   }
   const common = { out, quiet, allowLong: !!o.allowLong };
-  if (plan.command === 'particles') return (await particlesCommand({ ...common, raw: point.raw }, pkg.version, log)).status;
   // A run killed after a checkpoint left its working area: it becomes the point's folder, interrupted.
   PendingResults.recoverLeftovers(out);
   if (resultsFolderMarker(out)?.status === 'interrupted') {
@@ -78,6 +77,7 @@ async function runPoint(plan: SweepPlan, point: SweepPoint, out: string, quiet: 
     return (await resumeCommand(out, { quiet }, log)).status;
   }
   const run = { ...common, ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery as number } : {}) };
+  if (plan.command === 'particles') return (await particlesCommand({ ...run, raw: point.raw }, pkg.version, log)).status;
   const family = familyOf(point.raw).name;
   if (family === 'nnlif') return (await nnlifRunCommand(point.raw, run, pkg.version, log)).status;
   if (family === 'elapsed') return (await elapsedRunCommand(point.raw, run, pkg.version, log)).status;

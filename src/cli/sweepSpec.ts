@@ -35,7 +35,7 @@ const keyListSchema = z.union([z.array(valueSchema).min(1, { error: 'must list a
 /** Options of each command that a spec may give (those of the command line that change its result). */
 const optionSchemas = {
   run: z.strictObject({ allowLong: z.boolean().default(false), checkpointEvery: num({ min: 0 }).optional() }),
-  particles: z.strictObject({ allowLong: z.boolean().default(false) }),
+  particles: z.strictObject({ allowLong: z.boolean().default(false), checkpointEvery: num({ min: 0 }).optional() }),
   steady: z.strictObject({
     stabilityTime: num({ min: 0, minOpen: true }).default(30),
     stabilityNv: num({ min: 8, max: 65536, integer: true }).default(400),

@@ -83,6 +83,19 @@ export interface BlockLoopOptions<Block, Status extends string> {
   checkpoint?: { everySeconds: number; write(step: number): Promise<void> };
 }
 
+/**
+ * The loop's `checkpoint` option for a run that keeps checkpoints (none without): each write saves the
+ * system's state (exportState, the GPU idle between blocks) and what the run has accumulated, `host(step)`.
+ */
+export function blockCheckpoint<Host>(
+  checkpointing: RunCheckpointing<Host> | undefined,
+  system: { exportState(): Promise<SolverState> },
+  host: (step: number) => Host,
+): { checkpoint?: { everySeconds: number; write(step: number): Promise<void> } } {
+  if (!checkpointing) return {};
+  return { checkpoint: { everySeconds: checkpointing.everySeconds, write: async (step) => checkpointing.save({ solver: await system.exportState(), host: host(step) }) } };
+}
+
 export interface BlockLoopResult<Status extends string> {
   /** steps taken to the kept state */
   steps: number;

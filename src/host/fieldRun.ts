@@ -2,11 +2,13 @@
  * A whole run of the Wilson–Cowan field on the shared block driver (blockLoop.ts): the activity rows (mean, max and,
  * for the ring and the plane, the dominant mode of the spectrum of N with its wavenumber and amplitude) every
  * `output.every` steps and at the last, snapshots of N, and frames of the ring's N(x, t) for its space-time figure.
+ * A checkpoint holds the solver's N and step counter (FieldSolver.exportState; the counter keys the noise's
+ * Philox draws) and the rows and frames so far: a resumed run is bitwise the uninterrupted one.
  */
 import { type FieldArrays, type FieldRunConfig, cellsOf } from '../models/field/config';
 import { signedFrequency } from '../models/field/kernels';
 import { FIELD_PERTURBATION_STREAM, type FieldProblem, initialField } from '../models/field/problem';
-import { type BlockProgress, runBlocks } from './blockLoop';
+import { blockCheckpoint, type BlockProgress, type RunCheckpointing, runBlocks } from './blockLoop';
 import { type FieldBlock, FieldSolver } from './fieldSolver';
 import type { GpuContext } from './gpu';
 import { RandomGenerator } from './random';
@@ -16,6 +18,17 @@ export type FieldRunStatus = 'ok' | 'blowup' | 'nonfinite';
 export interface FieldRunHooks {
   onProgress?(p: BlockProgress): void;
   onSnapshot?(s: { t: number; step: number; N: Float32Array }): void | Promise<void>;
+  /** keep checkpoints (and resume from one): see blockLoop.ts */
+  checkpoint?: RunCheckpointing<FieldRunHost>;
+}
+
+/** What a field run has accumulated on the host at a checkpoint. */
+export interface FieldRunHost {
+  activity: FieldActivity;
+  frames: Float32Array;
+  frameT: number[];
+  written: number[];
+  wallSeconds: number;
 }
 
 export interface FieldActivity {
@@ -95,7 +108,8 @@ export async function runField(ctx: GpuContext, problem: FieldProblem, arrays: F
   const initial = initialData ?? (await fieldInitialData(ctx, problem, arrays));
   const solver = await FieldSolver.create(ctx, problem, initial, { spectrumAt: isRow });
   try {
-    const activity: FieldActivity = { t: [], mean: [], max: [], kDominant: [], mode: [], amplitude: [] };
+    const from = hooks.checkpoint?.from;
+    const activity: FieldActivity = from ? structuredClone(from.host.activity) : { t: [], mean: [], max: [], kDominant: [], mode: [], amplitude: [] };
     const cells = cellsOf(c);
     const row = (t: number, mean: number, max: number, spec: FieldBlock['spectrum'][number] | undefined) => {
       activity.t.push(t);
@@ -112,22 +126,30 @@ export async function runField(ctx: GpuContext, problem: FieldProblem, arrays: F
       activity.mode.push(mode);
       activity.amplitude.push(amplitude);
     };
-    // row 0: the initial data, its spectrum computed here in f64 would differ from the GPU's; the GPU's mean and max only
-    let sum = 0;
-    let max = -Infinity;
-    for (const v of initial) {
-      sum += v;
-      max = Math.max(max, v);
+    if (!from) {
+      // row 0: the initial data, its spectrum computed here in f64 would differ from the GPU's; the GPU's mean and max only
+      let sum = 0;
+      let max = -Infinity;
+      for (const v of initial) {
+        sum += v;
+        max = Math.max(max, v);
+      }
+      row(0, sum / cells, max, undefined);
     }
-    row(0, sum / cells, max, undefined);
 
     const ring = c.dim === 1 && c.n <= FIELD_FRAME_MAX_POINTS;
     const frameCount = ring ? Math.min(FIELD_FRAMES, steps + 1) : 0;
     const frameSteps = Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
-    const frames = new Float32Array(frameCount * (ring ? c.n : 0));
-    const frameT: number[] = [];
+    const frames = from ? from.host.frames.slice() : new Float32Array(frameCount * (ring ? c.n : 0));
+    const frameT: number[] = from ? [...from.host.frameT] : [];
     const snapshotSteps = new Set(c.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
-    const written = new Set<number>();
+    const written = new Set<number>(from?.host.written ?? []);
+    if (from) {
+      if (frames.length !== frameCount * (ring ? c.n : 0)) throw new Error('checkpoint: its frames do not fit this config (grid or steps differ)');
+      solver.importState(from.solver);
+    }
+    const wallBefore = from?.host.wallSeconds ?? 0;
+    const segmentStart = performance.now();
     const loop = await runBlocks<FieldBlock, Exclude<FieldRunStatus, 'ok'>>(solver, {
       steps,
       dt,
@@ -151,7 +173,10 @@ export async function runField(ctx: GpuContext, problem: FieldProblem, arrays: F
         }
       },
       onProgress: hooks.onProgress,
+      startStep: from?.solver.step ?? 0,
+      ...blockCheckpoint(hooks.checkpoint, solver, () => ({ activity, frames, frameT, written: [...written], wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 })),
     });
+    const wallSeconds = wallBefore + loop.wallSeconds;
     const N = await solver.readField();
     if (loop.stop && !written.has(loop.steps)) await hooks.onSnapshot?.({ t: loop.steps * dt, step: loop.steps, N });
     return {
@@ -163,8 +188,8 @@ export async function runField(ctx: GpuContext, problem: FieldProblem, arrays: F
       frames: frames.subarray(0, frameT.length * (ring ? c.n : 0)),
       N,
       initial,
-      wallSeconds: loop.wallSeconds,
-      stepsPerSecond: loop.steps / Math.max(loop.wallSeconds, 1e-9),
+      wallSeconds,
+      stepsPerSecond: loop.steps / Math.max(wallSeconds, 1e-9),
       fftShared: solver.fftShared,
     };
   } finally {

@@ -12,7 +12,7 @@ import { etdCoefficients } from '../models/field/etd';
 import { FIELD_NOISE_STREAM, type FieldProblem } from '../models/field/problem';
 import { logistic } from '../models/field/sigmoid';
 import { seedKey } from '../models/reference/philox';
-import type { BlockSystem } from './blockLoop';
+import type { BlockSystem, SolverState } from './blockLoop';
 import { BufferCheckpoint, readBuffer, readRing } from './buffers';
 import { GpuFft } from './fft';
 import type { GpuContext } from './gpu';
@@ -407,6 +407,19 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
 
   restoreCheckpoint(): void {
     this.stepIndex = this.checkpoint.restore();
+  }
+
+  /**
+   * The state on the host, for a checkpoint on disk: N and the step counter (which also keys the noise's
+   * Philox draws and the ring slots), so the state holds the noise's position.
+   */
+  async exportState(): Promise<SolverState> {
+    return this.checkpoint.exportState(this.stepIndex);
+  }
+
+  /** Continue from a state exportState gave (a solver of the same problem): the next step is the one after it. */
+  importState(state: SolverState): void {
+    this.stepIndex = this.checkpoint.importState(state);
   }
 
   destroy(): void {

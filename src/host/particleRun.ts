@@ -2,11 +2,15 @@
  * A whole particle run: activity rows, histogram snapshots, N_mean over the window with its
  * batch-means standard error (of every population), and the stop rule (an N above time.Nmax: status
  * "blowup"), on the shared block driver (blockLoop.ts), which rolls a bad block back to the last good step.
+ * A checkpoint holds the system's buffers (ParticleSystem.exportState: the neurons, the control block with
+ * the step that keys every Philox draw, the history ring) and the per-step spike counts and activity rows
+ * on the host; the batch means and the window statistics are computed from those at the end, so a
+ * resumed run is bitwise the uninterrupted one.
  */
 import type { ParticleConfig } from '../models/config';
 import { alternatingFraction, type BatchMeansResult, batchMeans, windowSteps } from '../models/particles/statistics';
 import type { GpuContext } from './gpu';
-import { runBlocks } from './blockLoop';
+import { blockCheckpoint, type RunCheckpointing, runBlocks } from './blockLoop';
 import { PARTICLE_HISTORY_CAPACITY, type ParticleBlock, type ParticleHistogram, type ParticleSlice, ParticleSystem, type ParticleSystemOptions } from './particleSystem';
 import type { RunProgress } from './run';
 
@@ -22,6 +26,21 @@ export interface ParticleRunHooks {
   onProgress?(p: RunProgress): void;
   onSnapshot?(s: ParticleSnapshot): void | Promise<void>;
   onWarning?(message: string): void;
+  /** keep checkpoints (and resume from one): see blockLoop.ts */
+  checkpoint?: RunCheckpointing<ParticleRunHost>;
+}
+
+/** What a particle run has accumulated on the host at a checkpoint after `steps` steps (its per-step arrays cut to them). */
+export interface ParticleRunHost {
+  /** per population: spikes and N of the steps taken */
+  spikes: Uint32Array[];
+  N: Float64Array[];
+  /** the activity rows so far: their times and, per population, N */
+  activityT: number[];
+  activityN: number[][];
+  /** the snapshot steps written */
+  written: number[];
+  wallSeconds: number;
 }
 
 /** One population of a run. */
@@ -94,10 +113,20 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
   const spikes = specs.map(() => new Uint32Array(steps));
   const Nall = specs.map(() => new Float64Array(steps));
   const N0 = system.initialN;
-  const activity = { t: [0] as number[], N: specs.map(() => [N0] as number[]) };
-
-  const lastN = specs.map(() => N0);
-  const written = new Set<number>();
+  const from = hooks.checkpoint?.from;
+  const activity = from ? { t: [...from.host.activityT], N: from.host.activityN.map((row) => [...row]) } : { t: [0] as number[], N: specs.map(() => [N0] as number[]) };
+  const start = from?.solver.step ?? 0;
+  if (from) {
+    if (from.host.spikes.length !== K || from.host.spikes.some((s) => s.length !== start) || start > steps) throw new Error('checkpoint: its histories do not fit this config (populations or steps differ)');
+    from.host.spikes.forEach((s, alpha) => spikes[alpha]!.set(s));
+    from.host.N.forEach((N, alpha) => Nall[alpha]!.set(N));
+    system.importState(from.solver);
+  }
+  // the last step's N of every population (N0 before the first step)
+  const lastN = specs.map((_, alpha) => (start > 0 ? Nall[alpha]![start - 1]! : N0));
+  const written = new Set<number>(from?.host.written ?? []);
+  const wallBefore = from?.host.wallSeconds ?? 0;
+  const segmentStart = performance.now();
   const writeSnapshot = async (step: number) => {
     if (written.has(step) || !hooks.onSnapshot) return; // the kept state of a stopped run may be a snapshot already
     written.add(step);
@@ -134,11 +163,20 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
     },
     onSnapshot: async (step) => writeSnapshot(step),
     onProgress: hooks.onProgress,
+    startStep: start,
+    ...blockCheckpoint(hooks.checkpoint, system, (step) => ({
+      spikes: spikes.map((s) => s.subarray(0, step)),
+      N: Nall.map((N) => N.subarray(0, step)),
+      activityT: activity.t,
+      activityN: activity.N,
+      written: [...written],
+      wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000,
+    })),
   });
   const n = loop.steps;
   const status: ParticleRunStatus = loop.stop?.status ?? 'ok';
   const message = loop.stop?.message;
-  const wallSeconds = loop.wallSeconds;
+  const wallSeconds = wallBefore + loop.wallSeconds;
   if (loop.stop) {
     await writeSnapshot(n);
     if (n > 0 && activity.t[activity.t.length - 1] !== n * dt) {

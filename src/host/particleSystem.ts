@@ -34,7 +34,8 @@ import { ELAPSED_PARTICLE_STREAMS, elapsedFeedbackRule, elapsedInitialAgeCdf, el
 import { initialActivity } from '../models/particles/initial';
 import { seedKey } from '../models/reference/philox';
 import type { StructuredView } from 'webgpu-utils';
-import { readBuffer, readRing } from './buffers';
+import { BufferCheckpoint, readBuffer, readRing } from './buffers';
+import type { SolverState } from './blockLoop';
 import type { GpuContext } from './gpu';
 import { bindingLayout } from './layout';
 import { composeWgsl, type ShaderFile, shaderFiles } from './shaderSource';
@@ -240,21 +241,21 @@ type SharedBufferName = 'params' | 'control' | 'history' | 'histogram' | 'initia
 /** Buffers of one slice: its offset uniform and its state arrays. */
 type StateName = 'stateV' | 'stateG' | 'stateR';
 
-/** One slice on the GPU: its neurons, state arrays, checkpoint copies, bind group and dispatch size. */
+/** One slice on the GPU: its neurons, state arrays, bind group and dispatch size. */
 interface SliceResources extends ParticleSlice {
   uniform: GPUBuffer;
   state: Record<StateName, GPUBuffer>;
-  /** copies of the state arrays the model uses */
-  checkpoint: Partial<Record<StateName, GPUBuffer>>;
+  /** the state arrays the model uses (the others are 16-byte placeholders) */
+  used: StateName[];
   bindGroup: GPUBindGroup;
   groups: [number, number];
 }
 
 /**
  * The buffers of the populations cut into `layoutSlices`: one set shared by all (params, control, history,
- * histogram), and per slice its (offset, count, population) uniform, state arrays, checkpoint copies and
- * bind group. When an allocation fails every buffer made here is destroyed and the driver's message is
- * returned.
+ * histogram), per slice its (offset, count, population) uniform, state arrays and bind group, and the
+ * checkpoint of the state (BufferCheckpoint: control, the history ring and every slice's state arrays in
+ * use). When an allocation fails every buffer made here is destroyed and the driver's message is returned.
  */
 async function allocateParticleState(
   ctx: GpuContext,
@@ -264,7 +265,7 @@ async function allocateParticleState(
   paramsBytes: number,
   layoutSlices: ParticleSlice[],
   wg: number,
-): Promise<{ buffers: Record<SharedBufferName, GPUBuffer>; slices: SliceResources[] } | { outOfMemory: string }> {
+): Promise<{ buffers: Record<SharedBufferName, GPUBuffer>; slices: SliceResources[]; checkpoint: BufferCheckpoint<string> } | { outOfMemory: string }> {
   const { device, limits } = ctx;
   const defines = particleDefines(config);
   const grid = particleHistogramGrid(config);
@@ -298,9 +299,7 @@ async function allocateParticleState(
       stateG: make(`${name}: ${defines.VC ? 'g' : 'threshold'}`, usesG ? bytes : 16),
       stateR: make(`${name}: refractory time`, usesR ? bytes : 16),
     };
-    const checkpoint: Partial<Record<StateName, GPUBuffer>> = { stateV: make(`${name}: checkpoint v`, bytes) };
-    if (usesG) checkpoint.stateG = make(`${name}: checkpoint g`, bytes);
-    if (usesR) checkpoint.stateR = make(`${name}: checkpoint refractory`, bytes);
+    const used: StateName[] = ['stateV', ...(usesG ? (['stateG'] as const) : []), ...(usesR ? (['stateR'] as const) : [])];
     const resources: Record<string, GPUBuffer> = { ...buffers, ...state, slice: uniform };
     const bindGroup = device.createBindGroup({
       label: `particles, ${name}`,
@@ -311,17 +310,24 @@ async function allocateParticleState(
     const gx = Math.min(totalGroups, limits.maxComputeWorkgroupsPerDimension);
     const gy = Math.ceil(totalGroups / gx);
     if (gy > limits.maxComputeWorkgroupsPerDimension) throw new Error(`a slice of ${slice.count} neurons needs more than ${limits.maxComputeWorkgroupsPerDimension}² workgroups of ${wg}`);
-    return { ...slice, uniform, state, checkpoint, bindGroup, groups: [gx, gy] as [number, number] };
+    return { ...slice, uniform, state, used, bindGroup, groups: [gx, gy] as [number, number] };
   });
+  // The whole state from step to step: the control block (the step, which keys the Philox draws, the
+  // feedback and the activities seen), the history ring (a delayed feedback reads the steps before a
+  // checkpoint from it) and the neurons' arrays; its copies are allocated here, within the error scopes.
+  const named: Record<string, GPUBuffer> = { control: buffers.control, history: buffers.history };
+  slices.forEach((slice, k) => slice.used.forEach((name) => (named[`slice ${k} ${name}`] = slice.state[name])));
+  const checkpoint = new BufferCheckpoint(device, named, Object.keys(named), 'particles');
   const outOfMemory = await device.popErrorScope();
   // a buffer that could not be allocated is invalid, so its bind group fails validation too
   const invalid = await device.popErrorScope();
   if (outOfMemory) {
     for (const b of created) b.destroy();
+    checkpoint.destroy();
     return { outOfMemory: outOfMemory.message };
   }
   if (invalid) throw new Error(`WebGPU validation failed while allocating the particle state: ${invalid.message}`);
-  return { buffers, slices };
+  return { buffers, slices, checkpoint };
 }
 
 export class ParticleSystem {
@@ -335,14 +341,12 @@ export class ParticleSystem {
   /** where population α starts in the joined state arrays of readState */
   private readonly populationOffsets: number[];
   private readonly device: GPUDevice;
-  private checkpointStep = 0;
   /**
    * The time steps in force, as (first step taken with it, dt), in order: the history ring keeps spike
    * counts, and N = spikes/(count·dt) needs the dt of the step that counted them (setParameters may
    * change dt between blocks).
    */
   private dtSince: { step: number; dt: number }[] = [];
-  private readonly controlCheckpoint: GPUBuffer;
 
   private currentConfig: ParticleConfig;
 
@@ -352,6 +356,7 @@ export class ParticleSystem {
     private readonly paramsView: StructuredView,
     private readonly buffers: Record<SharedBufferName, GPUBuffer>,
     private readonly slices: SliceResources[],
+    private readonly checkpoint: BufferCheckpoint<string>,
     private readonly pipelines: Record<KernelName, GPUComputePipeline>,
     workgroupSize: number,
     initialN: number,
@@ -363,7 +368,6 @@ export class ParticleSystem {
     this.populations = particlePopulations(config);
     let offset = 0;
     this.populationOffsets = this.populations.map((p) => (offset += p.count) - p.count);
-    this.controlCheckpoint = ctx.device.createBuffer({ label: 'checkpoint control', size: CONTROL_BUFFER_BYTES, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
   }
 
   /** The configuration the system steps with (setParameters may replace it). */
@@ -465,10 +469,10 @@ export class ParticleSystem {
         `${totalCount(config)} neurons need ${(particleStateBytes(config) / 2 ** 30).toFixed(2)} GiB of GPU memory (state and checkpoint), more than this device could allocate (${state.outOfMemory})`,
       );
     }
-    const { buffers, slices } = state;
+    const { buffers, slices, checkpoint } = state;
 
     const N0 = initialActivity(config);
-    const system = new ParticleSystem(ctx, config, paramsView, buffers, slices, pipelines, wg, N0);
+    const system = new ParticleSystem(ctx, config, paramsView, buffers, slices, checkpoint, pipelines, wg, N0);
     device.queue.writeBuffer(buffers.params, 0, particleParams(config, paramsView, N0));
     system.initialize();
     return system;
@@ -639,31 +643,38 @@ export class ParticleSystem {
 
   /** Copy the state aside (GPU to GPU), to return to it if a later block goes bad. */
   saveCheckpoint(): void {
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(this.buffers.control, 0, this.controlCheckpoint, 0, CONTROL_BUFFER_BYTES);
-    for (const slice of this.slices) {
-      for (const [name, target] of Object.entries(slice.checkpoint) as [StateName, GPUBuffer][]) encoder.copyBufferToBuffer(slice.state[name], 0, target, 0, target.size);
-    }
-    this.device.queue.submit([encoder.finish()]);
-    this.checkpointStep = this.stepIndex;
+    this.checkpoint.save(this.stepIndex);
   }
 
-  /** Go back to the checkpoint; the history entries after it are stale until rewritten. */
+  /** Go back to the checkpoint (the history ring too, so the entries after it are those from before the block). */
   restoreCheckpoint(): void {
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(this.controlCheckpoint, 0, this.buffers.control, 0, CONTROL_BUFFER_BYTES);
-    for (const slice of this.slices) {
-      for (const [name, source] of Object.entries(slice.checkpoint) as [StateName, GPUBuffer][]) encoder.copyBufferToBuffer(source, 0, slice.state[name], 0, source.size);
-    }
-    this.device.queue.submit([encoder.finish()]);
-    this.stepIndex = this.checkpointStep;
+    this.stepIndex = this.checkpoint.restore();
+    this.stepsFromNowUse(this.config.time.dt);
+  }
+
+  /**
+   * The state on the host, for a checkpoint on disk: the control block, the history ring and the neurons'
+   * arrays. The random numbers are Philox draws keyed by the step (control.step), so the state holds the
+   * generator's position: a system that imports it draws what the exporting one would have drawn next.
+   */
+  async exportState(): Promise<SolverState> {
+    return this.checkpoint.exportState(this.stepIndex);
+  }
+
+  /**
+   * Continue from a state exportState gave (a system of the same config, stepped with its time.dt: a run of
+   * `kinfire particles`, which never calls setParameters); the next step is the one after it.
+   */
+  importState(state: SolverState): void {
+    this.stepIndex = this.checkpoint.importState(state);
+    this.dtSince = [];
     this.stepsFromNowUse(this.config.time.dt);
   }
 
   destroy(): void {
     for (const b of Object.values(this.buffers)) b.destroy();
-    this.controlCheckpoint.destroy();
-    for (const slice of this.slices) for (const b of [slice.uniform, ...Object.values(slice.state), ...Object.values(slice.checkpoint)]) b?.destroy();
+    this.checkpoint.destroy();
+    for (const slice of this.slices) for (const b of [slice.uniform, ...Object.values(slice.state)]) b.destroy();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError, type KinfireConfig } from '../models/config';
 import type { GpuContext } from './gpu';
-import { type BlockProgress, type RunCheckpointing, runBlocks, type Stop } from './blockLoop';
+import { blockCheckpoint, type BlockProgress, type RunCheckpointing, runBlocks, type Stop } from './blockLoop';
 import { type ActivityBlock, HISTORY_CAPACITY, KineticSolver } from './kineticSolver';
 
 export type RunStatus = 'ok' | 'blowup' | 'nonfinite';
@@ -153,7 +153,6 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
   };
   const wallBefore = from?.host.wallSeconds ?? 0;
   const segmentStart = performance.now();
-  const checkpoint = hooks.checkpoint;
 
   const loop = await runBlocks<ActivityBlock, Exclude<RunStatus, 'ok'>>(solver, {
     steps,
@@ -184,18 +183,7 @@ export async function runSimulation(ctx: GpuContext, config: KinfireConfig, hook
     },
     onProgress: hooks.onProgress,
     startStep: from?.solver.step ?? 0,
-    ...(checkpoint
-      ? {
-          checkpoint: {
-            everySeconds: checkpoint.everySeconds,
-            write: async () =>
-              checkpoint.save({
-                solver: await solver.exportState(),
-                host: { activity, lastN, lastMass, massInitial, pileupWarned, warnings, written: [...written], wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 },
-              }),
-          },
-        }
-      : {}),
+    ...blockCheckpoint(hooks.checkpoint, solver, () => ({ activity, lastN, lastMass, massInitial, pileupWarned, warnings, written: [...written], wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 })),
   });
   const n = loop.steps;
   const wallSeconds = wallBefore + loop.wallSeconds;

@@ -1,8 +1,10 @@
 /**
- * Checkpoint and resume of `kinfire run` through the built CLI: a run stopped by SIGTERM or SIGINT mid-way
- * keeps its folder (status interrupted) and `kinfire resume` finishes it bitwise as the uninterrupted run
- * (every file, and summary.json apart from wall times), for the kinetic solver, the NNLIF PDE and the
- * elapsed-time model; after SIGKILL the last periodic checkpoint survives.
+ * Checkpoint and resume through the built CLI: a run stopped by SIGTERM or SIGINT mid-way keeps its folder
+ * (status interrupted) and `kinfire resume` finishes it bitwise as the uninterrupted run (every file, and
+ * summary.json apart from wall times), for `kinfire run` of the kinetic solver, the NNLIF PDE and the
+ * elapsed-time model, `kinfire particles` (vc, and an nnlif network with a delay and τ, whose delayed
+ * feedback reads the history ring across the checkpoint) and `kinfire field` (a ring driven by noise, whose
+ * Philox draws are keyed by the step); after SIGKILL the last periodic checkpoint survives.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,10 +16,10 @@ import { kinfire, repoRoot } from '../helpers/cli';
 const root = mkdtempSync(join(tmpdir(), 'kinfire-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Starts `kinfire run …`, sends `signal` once its progress passes `tenth` tenths of the steps, and returns its exit. */
-function runAndStop(args: string[], signal: NodeJS.Signals, tenth: number): Promise<{ code: number | null; stderr: string; stoppedAt: number }> {
+/** Starts `kinfire <command> …`, sends `signal` once its progress passes `tenth` tenths of the steps, and returns its exit. */
+function runAndStop(command: string, args: string[], signal: NodeJS.Signals, tenth: number): Promise<{ code: number | null; stderr: string; stoppedAt: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'run', ...args], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), command, ...args], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
     let stderr = '';
     let stoppedAt = -1;
     child.stderr.on('data', (chunk) => {
@@ -37,6 +39,7 @@ const withoutWallTimes = (path: string) => {
   const s = JSON.parse(readFileSync(path, 'utf8'));
   delete s.wall_s;
   delete s.steps_per_s;
+  delete s.particle_steps_per_s;
   return s;
 };
 
@@ -51,25 +54,35 @@ function expectSameResults(a: string, b: string): void {
   expect(files.some((f) => f.endsWith('.npy'))).toBe(true);
 }
 
-const MODELS: [string, string[], NodeJS.Signals][] = [
-  ['the kinetic solver (vc)', ['--set', 'grid.nv=32', '--set', 'grid.ng=16', '--set', 'time.T=0.5', '--set', 'output.snapshots=[0.25,0.5]'], 'SIGTERM'],
-  ['the NNLIF PDE', ['--set', 'model=nnlif', '--set', 'grid.nv=100', '--set', 'time.T=2', '--set', 'output.snapshots=[1,2]'], 'SIGTERM'],
-  ['the elapsed-time model', ['--set', 'model=elapsed', '--set', 'grid.ns=100', '--set', 'time.T=0.4', '--set', 'output.snapshots=[0.2,0.4]'], 'SIGINT'],
+/** [name, command, its arguments, the signal, the folder's marker command] */
+const MODELS: [string, string, string[], NodeJS.Signals, string][] = [
+  ['the kinetic solver (vc)', 'run', ['--set', 'grid.nv=32', '--set', 'grid.ng=16', '--set', 'time.T=0.5', '--set', 'output.snapshots=[0.25,0.5]'], 'SIGTERM', 'run'],
+  ['the NNLIF PDE', 'run', ['--set', 'model=nnlif', '--set', 'grid.nv=100', '--set', 'time.T=2', '--set', 'output.snapshots=[1,2]'], 'SIGTERM', 'run'],
+  ['the elapsed-time model', 'run', ['--set', 'model=elapsed', '--set', 'grid.ns=100', '--set', 'time.T=0.4', '--set', 'output.snapshots=[0.2,0.4]'], 'SIGINT', 'run'],
+  ['particles (vc)', 'particles', ['--set', 'particles.count=2000', '--set', 'time.T=0.5', '--set', 'output.snapshots=[0.25,0.5]'], 'SIGTERM', 'particles'],
+  [
+    'particles (nnlif, a delay of 50 steps, τ > 0)',
+    'particles',
+    ['--set', 'model=nnlif', '--set', 'particles.count=2000', '--set', 'nnlif.delay=0.05', '--set', 'nnlif.tau=0.05', '--set', 'time.T=1', '--set', 'output.snapshots=[0.5,1]'],
+    'SIGINT',
+    'particles',
+  ],
+  ['the field (a ring with noise)', 'field', ['--set', 'field.domain="ring"', '--set', 'field.n=256', '--set', 'field.source.kind="noise"', '--set', 'time.T=20', '--set', 'output.snapshots=[10,20]'], 'SIGTERM', 'run'],
 ];
 
-describe('kinfire run: checkpoint and resume', () => {
-  for (const [name, args, signal] of MODELS) {
+describe('checkpoint and resume (kinfire run, particles, field)', () => {
+  for (const [name, command, args, signal, marker] of MODELS) {
     it(`${name}: stopped by ${signal} mid-way and resumed is bitwise the uninterrupted run`, async () => {
       const tag = name.replace(/\W+/g, '-');
       const whole = join(root, `${tag}-whole`);
-      const ref = kinfire('run', ...args, '--out', whole, '--quiet');
+      const ref = kinfire(command, ...args, '--out', whole, '--quiet');
       expect(ref.code, ref.stderr).toBe(0);
 
       const cut = join(root, `${tag}-cut`);
-      const stopped = await runAndStop([...args, '--out', cut], signal, 3);
+      const stopped = await runAndStop(command, [...args, '--out', cut], signal, 3);
       expect(stopped.code, stopped.stderr).toBe(signal === 'SIGINT' ? 130 : 143);
       expect(stopped.stderr).toContain(`holds the run up to its checkpoint (status interrupted): continue with \`kinfire resume ${cut}\``);
-      expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ command: 'run', status: 'interrupted', stopped: signal });
+      expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ command: marker, status: 'interrupted', stopped: signal });
       expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(true);
       expect(existsSync(join(cut, 'summary.json'))).toBe(false);
 
@@ -82,29 +95,33 @@ describe('kinfire run: checkpoint and resume', () => {
     });
   }
 
-  it('after SIGKILL the last periodic checkpoint survives, and resume finishes the run bitwise', async () => {
-    const [, args] = MODELS[1]!;
-    const whole = join(root, 'the-NNLIF-PDE-whole');
-    if (!existsSync(whole)) expect(kinfire('run', ...args, '--out', whole, '--quiet').code).toBe(0);
-    const cut = join(root, 'killed');
-    const killed = await runAndStop([...args, '--out', cut, '--checkpoint-every', '0.2'], 'SIGKILL', 5);
-    expect(killed.code).toBeNull();
-    // the folder is still the dead process's working area, holding its last checkpoint
-    expect(existsSync(cut)).toBe(false);
-    const working = readdirSync(root).filter((f) => f.startsWith('.killed.partial-'));
-    expect(working).toHaveLength(1);
-    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
-    // a new run on it is refused and told to resume; the working area became the interrupted folder
-    const again = kinfire('run', ...args, '--out', cut);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`holds an interrupted \`kinfire run\`; continue it with \`kinfire resume ${cut}\`, or pass --force to start again`);
-    expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ status: 'interrupted', stopped: 'killed' });
-    const resumed = kinfire('resume', cut, '--quiet');
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expectSameResults(whole, cut);
-    // nothing left to resume
-    const twice = kinfire('resume', cut);
-    expect(twice.code).toBe(2);
-    expect(twice.stderr).toContain('holds finished results of `kinfire run`; there is nothing to resume');
-  });
+  // the NNLIF PDE, the nnlif particles and the field: each killed after a periodic checkpoint
+  for (const k of [1, 4, 5]) {
+    const [name, command, args, , marker] = MODELS[k]!;
+    it(`${name}: after SIGKILL the last periodic checkpoint survives, and resume finishes the run bitwise`, async () => {
+      const tag = name.replace(/\W+/g, '-');
+      const whole = join(root, `${tag}-whole`);
+      if (!existsSync(whole)) expect(kinfire(command, ...args, '--out', whole, '--quiet').code).toBe(0);
+      const cut = join(root, `${tag}-killed`);
+      const killed = await runAndStop(command, [...args, '--out', cut, '--checkpoint-every', '0.2'], 'SIGKILL', 5);
+      expect(killed.code).toBeNull();
+      // the folder is still the dead process's working area, holding its last checkpoint
+      expect(existsSync(cut)).toBe(false);
+      const working = readdirSync(root).filter((f) => f.startsWith(`.${tag}-killed.partial-`));
+      expect(working).toHaveLength(1);
+      expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+      // a new run on it is refused and told to resume; the working area became the interrupted folder
+      const again = kinfire(command, ...args, '--out', cut);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toContain(`holds an interrupted \`kinfire ${marker}\`; continue it with \`kinfire resume ${cut}\`, or pass --force to start again`);
+      expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ status: 'interrupted', stopped: 'killed' });
+      const resumed = kinfire('resume', cut, '--quiet');
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expectSameResults(whole, cut);
+      // nothing left to resume
+      const twice = kinfire('resume', cut);
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toContain(`holds finished results of \`kinfire ${marker}\`; there is nothing to resume`);
+    });
+  }
 });
