@@ -244,13 +244,18 @@ async function elapsedCompareCommand(options: CompareOptions, raw: unknown, coun
           fits: {
             L1_hist: result.fits.L1_hist,
             L1_N: result.fits.L1_N,
-            rule: 'least squares of log(error) against log(count) over every count; sampling noise predicts an exponent of −1/2 until the PDE\'s O(dt) error (and, for the instant and exponential kernels, the neurons\' one-step lag of X) is reached',
+            rule: 'least squares of log(error) against log(count) over every count; sampling noise predicts an exponent of −1/2 until the PDE\'s O(dt) error (and, for the exponential kernel, the neurons\' one-step lag of X) is reached',
           },
           definitions: {
             L1_hist: "Σ|h − n|ds at T over the PDE's age cells: h the neurons' age histogram as a density (the last cell every age beyond), n the PDE's n(s, T)",
             L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the PDE's fired mass of step n over dt",
             N_mean: 'the mean over particles.window of the per-step N',
-            coupling: pde.kernel.kind === 'delay' ? 'both see X = b·N(t − d) of the same past' : `the neurons see X of the ${pde.kernel.kind === 'instant' ? "previous step's N" : 'filtered activity at the start of the step'} (explicit), the PDE solves it in the step (implicit): O(dt) apart`,
+            coupling:
+              pde.kernel.kind === 'delay'
+                ? 'both see X = b·N(t − d) of the same past'
+                : pde.kernel.kind === 'instant'
+                  ? "both solve X = b·N of the step in the step (implicit): the neurons' spike count K with f(K) = K (b > 0; for b < 0 the crossing f(K) ≤ K ≤ f(K − 1)), the PDE's N = G(N), each taking the smallest root"
+                  : 'the neurons see X of the filtered activity at the start of the step (explicit), the PDE solves it in the step (implicit): O(dt) apart',
           },
           N_exact: elapsedSteadyRates(pde.elapsed),
           T: pde.time.T,

@@ -12,9 +12,10 @@
  * The errors fall like count^(−1/2) while the sampling noise dominates, then level off where the two
  * discretisations part. The PDE is first order in dt (each cell's mass spread uniformly over the cell each
  * step; the sigmoid's hazard at the cell centre); the neurons are exact in law for a piecewise-constant X.
- * With the delay kernel both see X = b·N(t − d) of the same past. With the instant kernel the neurons see the
- * previous step's N (explicit) where the PDE solves N = G(N) in the step (implicit); with the exponential
- * kernel the neurons see the filtered activity at the start of the step, the PDE at its end: O(dt) apart.
+ * With the delay kernel both see X = b·N(t − d) of the same past. With the instant kernel both solve the
+ * step's X = b·N in the step (implicit): the neurons their spike count (spikeSearch), the PDE N = G(N), each
+ * the smallest root; with the exponential kernel the neurons see the filtered activity at the start of the
+ * step, the PDE at its end: O(dt) apart.
  */
 import type { ParticleConfig } from '../models/config';
 import type { ElapsedRunConfig } from '../models/elapsed/config';

@@ -207,15 +207,15 @@ export async function runParticles(ctx: GpuContext, config: ParticleConfig, hook
       batch,
     };
   });
-  const kernel = config.elapsed?.kernel.kind;
-  if (kernel === 'instant' || kernel === 'exponential') {
-    // the explicit coupling of the elapsed neurons overshoots where the boundary relation is stiff (elapsedReference.ts)
+  if (config.elapsed?.kernel.kind === 'exponential') {
+    // the exponential kernel's neurons see the filtered activity at the start of the step (explicit), which
+    // overshoots where the boundary relation is stiff (elapsedReference.ts); the instant kernel's step is implicit
     const f = alternatingFraction(populations[0]!.spikes);
     if (f > 0.01) {
       warn(
         `N(t) alternates from step to step at ${(100 * f).toFixed(1)}% of the steps (second differences of the spike counts beyond 4 standard deviations of their noise): ` +
-          `with elapsed.kernel "${kernel}" the neurons see X of the previous step, a fixed-point iteration of the PDE's implicit boundary relation N = G(N) that overshoots where |dG/dN| is near 1 or above (a stiff coupling), so N(t) does not follow the PDE's there; ` +
-          (kernel === 'instant' ? 'a smaller time.dt does not help: use elapsed.kernel "delay" or "exponential", or a weaker coupling' : 'use a smaller time.dt (stable while dt·(1 + |dG/dN|) < 2τ) or a weaker coupling'),
+          `with elapsed.kernel "exponential" the neurons see X of the filtered activity at the start of the step, a fixed-point iteration of the PDE's implicit relation that overshoots where |dG/dN| is large (a stiff coupling), so N(t) does not follow the PDE's there; ` +
+          'use a smaller time.dt (stable while dt·(1 + |dG/dN|) < 2τ) or a weaker coupling',
       );
     }
   }

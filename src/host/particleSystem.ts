@@ -8,10 +8,12 @@
  *   stepParticles   ⌈count/WG⌉ workgroups (2D) per slice   every neuron over [t_n, t_{n+1}]; spikes → control.spikes[α]
  *   recordActivity  1 invocation                          N_α = spikes_α/(count_α·dt) → feedback (smoothed) → history ring
  *
- * and many steps go into one submission; N(t) is read back in blocks from the history ring. A neuron of
+ * (elapsed, instant kernel: before them spikeSearchPasses pairs of countSpikes, the spikes of the step at a
+ * candidate count without writing the ages, and searchSpikes, 1 invocation, the bracket and the next candidate:
+ * the step's own spike count solved implicitly, elapsedReference.ts spikeSearch), and many steps go into one submission; N(t) is read back in blocks from the history ring. A neuron of
  * population α sees the input Σβ b_αβ N_β and the noise a0_α + Σβ a1_αβ N_β of the activities of D steps
  * before (control.seen, D the delay in steps); an elapsed neuron sees X = b·(the activity seen) and s*(X)
- * (control.input[0]). The state is f32, structure-of-arrays: v (all models; elapsed: the age), g
+ * (control.input[0]), with the instant kernel X = b·(the step's own N). The state is f32, structure-of-arrays: v (all models; elapsed: the age), g
  * (vc, vc-threshold) or the neuron's threshold (nnlif with a threshold spread), the remaining refractory
  * time (nnlif with some τ > 0), 4 bytes per neuron each; each state slice holds neurons of one population.
  *
@@ -30,7 +32,7 @@
  * seed + α·2^32 (test/particles/network.test.ts).
  */
 import { ConfigError, type ParticleConfig } from '../models/config';
-import { ELAPSED_PARTICLE_STREAMS, elapsedFeedbackRule, elapsedInitialAgeCdf, elapsedQuietMargin } from '../models/particles/elapsedReference';
+import { ELAPSED_PARTICLE_STREAMS, elapsedFeedbackRule, elapsedInitialAgeCdf, elapsedMaxSpikes, elapsedQuietMargin, spikeSearchPasses } from '../models/particles/elapsedReference';
 import { initialActivity } from '../models/particles/initial';
 import { seedKey } from '../models/reference/philox';
 import type { StructuredView } from 'webgpu-utils';
@@ -62,8 +64,13 @@ export const PARTICLE_HISTORY_CAPACITY = 4096;
 export const DEFAULT_PARTICLE_WORKGROUP = 64;
 /** The most populations of a particle system (MAX_POPULATIONS of particlesBindings.wgsl). */
 export const MAX_PARTICLE_POPULATIONS = 8;
-/** Bytes of ParticleControl: step, spikes, feedback and seen of MAX_POPULATIONS populations, then (at 104, 8-aligned) their input (mu, a). */
-const CONTROL_BYTES = 104 + 8 * MAX_PARTICLE_POPULATIONS;
+/**
+ * Bytes of ParticleControl: step, spikes, feedback and seen of MAX_POPULATIONS populations, then (at 104, 8-aligned) their input (mu, a),
+ * then the elapsed spike search (SpikeSearch: count, lo, hi, candidate, scanning, evaluations).
+ */
+const CONTROL_BYTES = 104 + 8 * MAX_PARTICLE_POPULATIONS + 24;
+/** Byte offset of SpikeSearch.evaluations in ParticleControl. */
+const SEARCH_EVALUATIONS_OFFSET = 104 + 8 * MAX_PARTICLE_POPULATIONS + 20;
 const CONTROL_BUFFER_BYTES = Math.ceil(CONTROL_BYTES / 16) * 16;
 
 export interface ParticleSystemOptions {
@@ -198,7 +205,10 @@ export function checkParticleMemory(config: ParticleConfig, cpuAdapter: boolean,
   }
 }
 
-type KernelName = 'initParticles' | 'initInput' | 'stepParticles' | 'recordActivity' | 'histogramParticles';
+type KernelName = 'initParticles' | 'initInput' | 'stepParticles' | 'recordActivity' | 'histogramParticles' | 'countSpikes' | 'searchSpikes';
+/** The kernels of the elapsed variant only (the instant kernel's implicit step). */
+type ElapsedKernelName = 'countSpikes' | 'searchSpikes';
+type KernelSpec = { files: readonly ShaderFile[]; entryPoint: string; defines: Record<string, boolean> };
 
 /**
  * The preprocessor variant of a config. elapsed: ELAPSED (the age in stateV, nothing else). nnlif: HARD and SOFT when some population has that threshold
@@ -222,7 +232,8 @@ export function particleDefines(config: ParticleConfig): Record<string, boolean>
   };
 }
 
-export function particleKernelSpecs(config: ParticleConfig): Record<KernelName, { files: readonly ShaderFile[]; entryPoint: string; defines: Record<string, boolean> }> {
+/** The kernels of a config's variant (countSpikes and searchSpikes only for elapsed). */
+export function particleKernelSpecs(config: ParticleConfig): Record<Exclude<KernelName, ElapsedKernelName>, KernelSpec> & Partial<Record<ElapsedKernelName, KernelSpec>> {
   const defines = particleDefines(config);
   const step = ['random', 'particlesBindings', 'particlesStep'] as const;
   const diag = ['particlesBindings', 'particlesDiagnostics'] as const;
@@ -232,6 +243,9 @@ export function particleKernelSpecs(config: ParticleConfig): Record<KernelName, 
     stepParticles: { files: step, entryPoint: 'stepParticles', defines },
     recordActivity: { files: diag, entryPoint: 'recordActivity', defines },
     histogramParticles: { files: diag, entryPoint: 'histogramParticles', defines },
+    ...(defines.ELAPSED
+      ? { countSpikes: { files: step, entryPoint: 'countSpikes', defines }, searchSpikes: { files: diag, entryPoint: 'searchSpikes', defines } }
+      : {}),
   };
 }
 
@@ -360,6 +374,8 @@ export class ParticleSystem {
     private readonly pipelines: Record<KernelName, GPUComputePipeline>,
     workgroupSize: number,
     initialN: number,
+    /** elapsed: the arguments of the indirect counting passes and their bind group (group 1 of searchSpikes) */
+    private readonly countDispatch: { buffer: GPUBuffer; bindGroup: GPUBindGroup } | null,
   ) {
     this.device = ctx.device;
     this.currentConfig = config;
@@ -434,9 +450,12 @@ export class ParticleSystem {
     device.pushErrorScope('validation');
     const layout = device.createBindGroupLayout({ label: 'particles', entries: layoutInfo.entries });
     const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    // searchSpikes also writes the arguments of the indirect counting passes (group 1, particlesDiagnostics.wgsl)
+    const dispatchLayout = device.createBindGroupLayout({ label: 'particles: counting-pass arguments', entries: [{ binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } }] });
+    const searchLayout = device.createPipelineLayout({ bindGroupLayouts: [layout, dispatchLayout] });
     const modules = new Map<string, GPUShaderModule>();
     const pipelines = {} as Record<KernelName, GPUComputePipeline>;
-    for (const [name, spec] of Object.entries(specs) as [KernelName, (typeof specs)[KernelName]][]) {
+    for (const [name, spec] of Object.entries(specs) as [KernelName, KernelSpec][]) {
       const code = composeWgsl(spec.files, spec.defines);
       let module = modules.get(code);
       if (!module) {
@@ -446,8 +465,8 @@ export class ParticleSystem {
         if (errors.length) throw new Error(`WGSL of ${spec.entryPoint} does not compile:\n${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('\n')}`);
         modules.set(code, module);
       }
-      const constants: Record<string, number> = name === 'recordActivity' || name === 'initInput' ? {} : { WG: wg };
-      pipelines[name] = await device.createComputePipelineAsync({ label: name, layout: pipelineLayout, compute: { module, entryPoint: spec.entryPoint, constants } });
+      const constants: Record<string, number> = name === 'recordActivity' || name === 'initInput' || name === 'searchSpikes' ? {} : { WG: wg };
+      pipelines[name] = await device.createComputePipelineAsync({ label: name, layout: name === 'searchSpikes' ? searchLayout : pipelineLayout, compute: { module, entryPoint: spec.entryPoint, constants } });
     }
 
     const paramsView = layoutInfo.makeParamsView();
@@ -470,9 +489,10 @@ export class ParticleSystem {
       );
     }
     const { buffers, slices, checkpoint } = state;
+    const countDispatch = particleDefines(config).ELAPSED ? countDispatchResources(device, dispatchLayout, slices) : null;
 
     const N0 = initialActivity(config);
-    const system = new ParticleSystem(ctx, config, paramsView, buffers, slices, checkpoint, pipelines, wg, N0);
+    const system = new ParticleSystem(ctx, config, paramsView, buffers, slices, checkpoint, pipelines, wg, N0, countDispatch);
     device.queue.writeBuffer(buffers.params, 0, particleParams(config, paramsView, N0));
     system.initialize();
     return system;
@@ -511,7 +531,7 @@ export class ParticleSystem {
   }
 
   /** One per-neuron kernel over every slice (each slice's dispatch adds to the same spike counter). */
-  private dispatchSlices(pass: GPUComputePassEncoder, kernel: Exclude<KernelName, 'recordActivity' | 'initInput'>): void {
+  private dispatchSlices(pass: GPUComputePassEncoder, kernel: Exclude<KernelName, 'recordActivity' | 'initInput' | 'searchSpikes'>): void {
     pass.setPipeline(this.pipelines[kernel]);
     for (const slice of this.slices) {
       pass.setBindGroup(0, slice.bindGroup);
@@ -525,7 +545,25 @@ export class ParticleSystem {
     if (this.stepIndex + count > 0xfffffffe) throw new Error('submitSteps: the step counter (a u32 Philox word) would overflow');
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass({ label: 'particle steps' });
+    const searchPasses = this.spikeSearchPasses;
     for (let s = 0; s < count; s++) {
+      // the instant kernel's implicit step: count, update the bracket, a fixed number of times (the passes
+      // after convergence return at once), then the step at the root's s*
+      for (let p = 0; p < searchPasses; p++) {
+        if (p === 0) this.dispatchSlices(pass, 'countSpikes');
+        else {
+          // the arguments searchSpikes wrote: (0, 0, 0) once converged
+          pass.setPipeline(this.pipelines.countSpikes);
+          for (const [k, slice] of this.slices.entries()) {
+            pass.setBindGroup(0, slice.bindGroup);
+            pass.dispatchWorkgroupsIndirect(this.countDispatch!.buffer, 12 * (this.slices.length + k));
+          }
+        }
+        pass.setPipeline(this.pipelines.searchSpikes);
+        pass.setBindGroup(0, this.slices[0].bindGroup);
+        pass.setBindGroup(1, this.countDispatch!.bindGroup);
+        pass.dispatchWorkgroups(1);
+      }
       this.dispatchSlices(pass, 'stepParticles');
       // every slice of the step has counted its spikes before N is formed (dispatches of a pass are ordered)
       pass.setPipeline(this.pipelines.recordActivity);
@@ -535,6 +573,16 @@ export class ParticleSystem {
     pass.end();
     this.device.queue.submit([encoder.finish()]);
     this.stepIndex += count;
+  }
+
+  /**
+   * Counting passes encoded per step: elapsed with the instant kernel and b ≠ 0, spikeSearchPasses(Kmax, b)
+   * (Kmax = count·ELAPSED_MAX_SPIKES_PER_STEP; 20 for 10⁵ neurons and b < 0, 40 for b > 0); else 0.
+   */
+  get spikeSearchPasses(): number {
+    const e = this.config.elapsed;
+    if (!e || e.kernel.kind !== 'instant') return 0;
+    return spikeSearchPasses(elapsedMaxSpikes(this.populations[0]!.count), e.model.b);
   }
 
   /** Take `count` steps and read back their activity (one synchronisation). */
@@ -585,10 +633,14 @@ export class ParticleSystem {
     return out;
   }
 
-  /** The step counter and the feedback N of each population on the GPU. */
-  async readControl(): Promise<{ step: number; feedback: number[] }> {
+  /**
+   * The step counter, the feedback N of each population on the GPU, and (elapsed, instant kernel) the counting
+   * passes the implicit steps ran since the start, the skipped ones after convergence not counted (a u32).
+   */
+  async readControl(): Promise<{ step: number; feedback: number[]; searchEvaluations: number }> {
     const raw = await readBuffer(this.device, this.buffers.control, 0, CONTROL_BUFFER_BYTES);
-    return { step: new Uint32Array(raw)[0]!, feedback: Array.from(new Float32Array(raw, 4 + 4 * MAX_PARTICLE_POPULATIONS, this.populations.length)) };
+    const words = new Uint32Array(raw);
+    return { step: words[0]!, feedback: Array.from(new Float32Array(raw, 4 + 4 * MAX_PARTICLE_POPULATIONS, this.populations.length)), searchEvaluations: words[SEARCH_EVALUATIONS_OFFSET / 4]! };
   }
 
   /** Bin the current state onto each population's histogram grid (integer atomics) and normalise it as a density. */
@@ -673,9 +725,22 @@ export class ParticleSystem {
 
   destroy(): void {
     for (const b of Object.values(this.buffers)) b.destroy();
+    this.countDispatch?.buffer.destroy();
     this.checkpoint.destroy();
     for (const slice of this.slices) for (const b of [slice.uniform, ...Object.values(slice.state)]) b.destroy();
   }
+}
+
+/**
+ * The arguments of the elapsed counting passes (particlesDiagnostics.wgsl, countDispatch): every slice's
+ * workgroups (x, y, 1), then the same again as the live arguments, which searchSpikes rewrites.
+ */
+function countDispatchResources(device: GPUDevice, layout: GPUBindGroupLayout, slices: SliceResources[]): { buffer: GPUBuffer; bindGroup: GPUBindGroup } {
+  const groups = slices.flatMap((s) => [s.groups[0], s.groups[1], 1]);
+  const buffer = device.createBuffer({ label: 'counting-pass arguments', size: 8 * groups.length, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(buffer, 0, new Uint32Array([...groups, ...groups]));
+  const bindGroup = device.createBindGroup({ label: 'counting-pass arguments', layout, entries: [{ binding: 0, resource: { buffer } }] });
+  return { buffer, bindGroup };
 }
 
 const PHI_KIND = { step: 0, constant: 1, sigmoid: 2 } as const;
@@ -733,6 +798,8 @@ function particleParams(config: ParticleConfig, view: StructuredView, N0: number
       ageWidth: m.w,
       ageQuiet: elapsedQuietMargin(m),
       ageCells: e.grid.ns,
+      ageImplicit: e.kernel.kind === 'instant' && m.b !== 0 ? 1 : 0,
+      ageMaxSpikes: elapsedMaxSpikes(specs[0]!.count),
       populations: [{ count: specs[0]!.count, invCountDt: 1 / (specs[0]!.count * dt), ...populationGrid(0) }],
     });
   } else if (net) {

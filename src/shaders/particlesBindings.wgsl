@@ -96,6 +96,8 @@ struct ParticleParams {
   ageWidth: f32,           // w of the sigmoid
   ageQuiet: f32,           // an age that stays this far below s* over the rest of a step cannot fire (elapsedQuietMargin)
   ageCells: u32,           // ns: the entries of initialAgeCdf
+  ageImplicit: u32,        // 1: the instant kernel with b != 0, the step's spike count solved implicitly (searchSpikes)
+  ageMaxSpikes: u32,       // Kmax = count · MAX_AGE_SPIKES (at most 2^32 - 1): the most spikes one step can count
   populations: array<ParticlePopulation, MAX_POPULATIONS>,
   // nnlif: (b[alpha][beta], a1[alpha][beta], 0, 0) at MAX_POPULATIONS alpha + beta, the effect of population beta on alpha
   coupling: array<vec4f, 64>,
@@ -111,12 +113,25 @@ struct ParticleSlice {
   population: u32,
 }
 
+// elapsed, instant kernel: the search of the step's spike count K, f(K) = K (searchSpikes in
+// particlesDiagnostics.wgsl, spikeSearch in src/models/particles/elapsedReference.ts). The root lies in
+// [lo, hi]: f(lo - 1) > lo - 1 (or lo = 0), f(hi) <= hi; converged when lo >= hi.
+struct SpikeSearch {
+  count: atomic<u32>,      // f(candidate): the spikes of the step at the candidate's s*, summed by countSpikes
+  lo: u32,
+  hi: u32,
+  candidate: u32,          // the K whose s*(b K / (count dt)) is in control.input[0] while the search runs
+  scanning: u32,           // b > 0: 1 while the geometric scan looks for the first crossing
+  evaluations: u32,        // counting passes that ran (not skipped), summed over the steps: the search's cost
+}
+
 struct ParticleControl {
   step: u32,                                    // the step being taken: its draws use counter word 1 = step
   spikes: array<atomic<u32>, MAX_POPULATIONS>,  // spikes of each population counted during the step being taken
   feedback: array<f32, MAX_POPULATIONS>,        // the latest N of each population (smoothed when tauN > 0): the filters' state
   seen: array<f32, MAX_POPULATIONS>,            // N seen by the next step: the feedback of delaySteps steps ago (0 before t = 0)
   input: array<vec2f, MAX_POPULATIONS>,         // nnlif: (mu, a) of each population at the N seen; elapsed: (X, s*(X)) (updateInput)
+  search: SpikeSearch,                          // elapsed, instant kernel: the implicit step's search
 }
 
 @group(0) @binding(0) var<uniform> params: ParticleParams;

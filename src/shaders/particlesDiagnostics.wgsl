@@ -40,6 +40,9 @@ fn updateInput() {
   // elapsed: X = b F of the activity seen and the threshold age s*(X), held over the next step
   let X = params.elapsedB * control.seen[0];
   control.input[0] = vec2f(X, thresholdAge(X));
+  if (params.ageImplicit == 1u) {
+    startSpikeSearch();
+  }
 #else
   let K = params.populationCount;
   for (var alpha = 0u; alpha < K; alpha = alpha + 1u) {
@@ -68,6 +71,89 @@ fn thresholdAge(X: f32) -> f32 {
     return params.ageS0 / q;
   }
   return AGE_NEVER;
+}
+#endif
+
+#if ${ELAPSED}
+// ---- the instant kernel's implicit step (src/models/particles/elapsedReference.ts, spikeSearch: the same rule in
+// f64, with the proofs). f(K) = the spikes of the step when every neuron sees X = b K / (count dt), with the
+// step's own draws (countSpikes); f does not decrease in K for b > 0 and does not increase for b < 0. The step
+// takes the crossing the PDE takes (solveBoundaryRelation): for b < 0 the unique one, the smallest K with
+// f(K) <= K, by bisection from the previous step's count; for b > 0 the first crossing of a geometric scan
+// 0, 1, 2, 4, ... (jumping to f(K) when that is further), then bisection, which ends at an exact f(K) = K.
+// [lo, hi] holds the root: f(lo - 1) > lo - 1 (or lo = 0) and f(hi) <= hi. A fixed number of passes of
+// countSpikes + searchSpikes per step (spikeSearchPasses), one submission, no readback; the passes after
+// convergence do nothing.
+
+// The counting passes after the first are indirect dispatches: per state slice k, (x, y, z) at 3k of
+// countDispatch are its workgroups, those at 3 (slices + k) the arguments of its next counting pass, the
+// workgroups while the search runs and (0, 0, 0) once it has converged, so a converged pass costs nothing.
+// Group 1, bound for searchSpikes alone: a buffer that a dispatch reads as its arguments may not be bound
+// writable in that dispatch.
+@group(1) @binding(0) var<storage, read_write> countDispatch: array<u32>;
+
+// X and s*(X) of a spike count K of the step.
+fn inputOfSpikes(K: u32) -> vec2f {
+  let X = params.elapsedB * (f32(K) * params.populations[0].invCountDt);
+  return vec2f(X, thresholdAge(X));
+}
+
+// The search's start, from the spikes of the step just recorded (history entry control.step; 0 at t = 0).
+fn startSpikeSearch() {
+  let previous = history[(control.step % params.historyCapacity) * params.populationCount].x;
+  let b = params.elapsedB;
+  atomicStore(&control.search.count, 0u);
+  control.search.lo = 0u;
+  control.search.hi = params.ageMaxSpikes;
+  control.search.scanning = select(0u, 1u, b > 0.0);
+  control.search.candidate = select(min(previous, params.ageMaxSpikes), 0u, b > 0.0);
+  control.input[0] = inputOfSpikes(control.search.candidate);
+}
+
+// After a counting pass, one invocation: the bracket from f(candidate), the next candidate and its input; at
+// convergence the root's input, which the step then takes.
+@compute @workgroup_size(1)
+fn searchSpikes() {
+  var lo = control.search.lo;
+  var hi = control.search.hi;
+  if (lo >= hi) {
+    return;
+  }
+  let K = control.search.candidate;
+  let f = atomicLoad(&control.search.count);
+  atomicStore(&control.search.count, 0u);
+  control.search.evaluations = control.search.evaluations + 1u;
+  // the clamps keep the bracket and the progress where an f32 rounding broke the monotonicity
+  if (params.elapsedB > 0.0) {
+    if (f > K) {
+      lo = min(max(f, K + 1u), hi);
+    } else {
+      hi = min(max(f, lo), K);
+      control.search.scanning = 0u;
+    }
+  } else if (f > K) {
+    lo = min(K + 1u, hi);
+    hi = min(max(f, lo), hi);
+  } else {
+    hi = K;
+    lo = min(max(f, lo), hi);
+  }
+  var next = hi;
+  if (lo < hi) {
+    if (control.search.scanning == 1u) {
+      next = select(min(max(2u * K, lo), hi), hi, K > hi / 2u);
+    } else {
+      next = lo + (hi - 1u - lo) / 2u;
+    }
+  }
+  control.search.lo = lo;
+  control.search.hi = hi;
+  control.search.candidate = next;
+  control.input[0] = inputOfSpikes(next);
+  let slices = arrayLength(&countDispatch) / 6u;
+  for (var j = 0u; j < 3u * slices; j = j + 1u) {
+    countDispatch[3u * slices + j] = select(0u, countDispatch[j], lo < hi);
+  }
 }
 #endif
 

@@ -504,9 +504,13 @@ fn timeToSpike(s: f32, c: f32, E: f32) -> f32 {
 // step); a spike within the step restarts the age at 0 there and the rest of the step is run the same way,
 // up to MAX_AGE_SPIKES spikes (then it only ages). No draw where it cannot fire: threshold firing with the age
 // below c all step, or (sigmoid) an age more than ageQuiet below c, where the hazard of the step is below
-// every Exp(1) draw; and none for phi0 = infinity.
-fn stepElapsed(i: u32, neuron: u32, step: u32, c: f32) -> u32 {
-  var s = stateV[i];
+// every Exp(1) draw; and none for phi0 = infinity. *age: the age at t_n in, at t_{n+1} out; returns the spikes.
+// The one per-neuron rule of both the step (stepElapsed) and the implicit search's count (countSpikes): the
+// draws depend on (neuron, step, k) only, not on c, so the count is a function of c alone, and it does not
+// increase with c (every spike time timeToSpike(s, c, E) is non-decreasing in c, and the k-th spike comes at
+// the sum of the first k; the quiet test only skips what could not fire).
+fn ageSpikes(age: ptr<function, f32>, neuron: u32, step: u32, c: f32) -> u32 {
+  var s = *age;
   var left = params.dt;
   var spikes = 0u;
   if (c < AGE_NEVER) {
@@ -527,8 +531,33 @@ fn stepElapsed(i: u32, neuron: u32, step: u32, c: f32) -> u32 {
       s = 0.0;
     }
   }
-  stateV[i] = s + left;
+  *age = s + left;
   return spikes;
+}
+
+// One neuron's step at the threshold age c: ageSpikes, its age written back.
+fn stepElapsed(i: u32, neuron: u32, step: u32, c: f32) -> u32 {
+  var s = stateV[i];
+  let spikes = ageSpikes(&s, neuron, step, c);
+  stateV[i] = s;
+  return spikes;
+}
+
+// The instant kernel's implicit step (searchSpikes in particlesDiagnostics.wgsl): the spikes every neuron of the
+// slice would fire in this step at the candidate's threshold age control.input[0].y, added to
+// control.search.count; the ages are not written. Nothing once the search has converged.
+@compute @workgroup_size(WG)
+fn countSpikes(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+               @builtin(local_invocation_index) lid: u32) {
+  let i = particleIndex(wid, nwg, lid, WG);
+  if (i >= slice.count || control.search.lo >= control.search.hi) {
+    return;
+  }
+  var s = stateV[i];
+  let spikes = ageSpikes(&s, slice.offset + i, control.step, control.input[0].y);
+  if (spikes > 0u) {
+    atomicAdd(&control.search.count, spikes);
+  }
 }
 #endif
 

@@ -13,18 +13,23 @@
  * ELAPSED_MAX_SPIKES_PER_STEP spikes; after the last one the neuron only ages. That cap binds only where the
  * hazard at young ages is of order 1/dt or more (s* below about dt/4).
  *
- * The coupling seen by step n + 1 is X = b·F, F from the network's own spikes N_n = spikes/(count·dt):
- *   instant      F = N_n, the previous step's (explicit: the PDE's implicit relation N = G(N) lags by one step)
+ * The coupling of step n + 1 is X = b·F, F from the network's own spikes N = spikes/(count·dt):
+ *   instant      F = N_{n+1}, the step's own: solved implicitly, as the PDE solves N = G(N) (spikeSearch)
  *   delay        F = N_{n+1−D}, D = d/dt (N = 0 before t = 0): exactly the PDE's X = b·N(t − d)
  *   exponential  F = Y_n, Y_n = a·Y_{n−1} + (1 − a)·N_n, a = e^{−dt/τ}: the exact filter of a piecewise-
  *                constant N, at the start of the step (the PDE takes Y_{n+1}, implicitly)
- * On the GPU this is the history ring of the particle system with delaySteps = D − 1 (delay) or 0, and its
- * exponential feedback filter with τN = τ (exponential).
+ * On the GPU this is the history ring of the particle system with delaySteps = D − 1 (delay) or 0, its
+ * exponential feedback filter with τN = τ (exponential), and for the instant kernel the counting passes of
+ * spikeSearch (countSpikes and searchSpikes of the WGSL) before each step.
  *
- * The explicit coupling is a fixed-point iteration of the PDE's boundary relation N = G(N) (instant kernel:
- * N_{n+1} ≈ G(N_n)), which converges only where |G'(N)| < 1; G' does not shrink with dt (the neurons at s*
- * respond at once to X), so where the coupling is stiff, |G'| > 1 at a steady state or in a transient, N
- * alternates from step to step whatever dt (explicitCouplingSlope; measured in test/elapsed/particles.test.ts).
+ * Instant kernel. The step's spike count K must be the count of the neurons run over the step with
+ * X = b·K/(count·dt): with the step's draws fixed, f(K) = those spikes is a step function of K, non-decreasing
+ * for b > 0 and non-increasing for b < 0 (the spikes do not increase with s*, which falls with X), and the step
+ * takes a crossing f(K) ≤ K < … as the PDE takes its root (spikeSearch). Seeing the previous step's N instead
+ * (an explicit coupling, the first version) is the fixed-point iteration N_{n+1} = G(N_n) of the boundary
+ * relation, which converges only where |G'(N)| < 1; G' does not shrink with dt (the neurons at s* respond at
+ * once to X), so where the coupling was stiff N alternated from step to step whatever dt (explicitCouplingSlope;
+ * test/elapsed/particles.test.ts shows the implicit step following the PDE there).
  * The exponential kernel's iteration has the multiplier a + (1 − a)·G', stable while dt·(1 + |G'|) < 2τ.
  */
 import type { ElapsedInitial, ElapsedModel } from '../elapsed/config';
@@ -110,8 +115,9 @@ export function elapsedSpikeTime(m: ElapsedModel, s: number, c: number, E: numbe
 
 /**
  * G'(N*) at a steady state: the slope of the PDE's boundary map G(N) = Σ m∞_i f_i(s*(b·N))/dt at its steady
- * cells (steadyCells, on the grid of ns cells of dt), by a central difference. The instant kernel's explicit
- * coupling settles at N* only if |G'(N*)| < 1.
+ * cells (steadyCells, on the grid of ns cells of dt), by a central difference. An explicit coupling of the
+ * instant kernel (X from the previous step) would settle at N* only if |G'(N*)| < 1; the exponential kernel's
+ * iteration, a + (1 − a)·G'.
  */
 export function explicitCouplingSlope(m: ElapsedModel, Nstar: number, ns: number, dt: number): number {
   const cells = steadyCells(m, Nstar, ns, dt);
@@ -123,6 +129,78 @@ export function explicitCouplingSlope(m: ElapsedModel, Nstar: number, ns: number
   };
   const h = 1e-4 * Nstar;
   return (G(Nstar + h) - G(Nstar - h)) / (2 * h);
+}
+
+/** The most spikes one step of `count` neurons can count: Kmax = count·ELAPSED_MAX_SPIKES_PER_STEP (a u32 on the GPU). */
+export function elapsedMaxSpikes(count: number): number {
+  return Math.min(count * ELAPSED_MAX_SPIKES_PER_STEP, 0xffffffff);
+}
+
+/** ⌊log₂ K⌋ + 1 for K ≥ 1, 0 for K = 0: the bits of K. */
+const bitLength = (K: number) => (K < 1 ? 0 : Math.floor(Math.log2(K)) + 1);
+
+/**
+ * Counting passes per step that spikeSearch needs at most (the GPU encodes this many; those after convergence
+ * do nothing): b < 0, 1 + bits(Kmax) (a first pass at the previous count, then halvings of [0, Kmax]);
+ * b > 0, 2·bits(Kmax) + 2 (a scan of at most bits(Kmax) + 2 points, then the halvings of a bracket
+ * [K, 2K]); b = 0 none (X = 0 whatever the count).
+ */
+export function spikeSearchPasses(maxSpikes: number, b: number): number {
+  const m = bitLength(maxSpikes);
+  return b === 0 ? 0 : b < 0 ? m + 1 : 2 * m + 2;
+}
+
+/**
+ * The instant kernel's spike count K of a step: a crossing of f(K) = the spikes of the step at
+ * X = b·K/(count·dt), f monotone (above), the one the PDE takes (solveBoundaryRelation: the unique root for
+ * b ≤ 0, the first root of a scan from 0 for b > 0). A crossing is a K with f(K) ≤ K and f(K − 1) > K − 1
+ * (or K = 0); K = Kmax is never below f, so one exists. The bracket [lo, hi] keeps f(lo − 1) > lo − 1 (or
+ * lo = 0) and f(hi) ≤ hi, so a crossing lies in it (for b < 0 the crossing, the crossings being [K*, Kmax]).
+ * Each evaluation at a K in [lo, hi] moves it, by the monotonicity:
+ *   b < 0, f(K) > K: the root is above K, and f(K) is a crossing (f(f(K)) ≤ f(K), as f(K) > K), so
+ *          lo = K + 1, hi = min(hi, f(K));
+ *   b < 0, f(K) ≤ K: hi = K; every K' < f(K) has f(K') ≥ f(K) > K', so lo = max(lo, f(K)).
+ *   b > 0, f(K) > K: every K' in [K, f(K)) has f(K') ≥ f(K) > K' (no crossing there), and
+ *          f(f(K) − 1) ≥ f(K), so lo = f(K);
+ *   b > 0, f(K) ≤ K: f(K) is a crossing (f(f(K)) ≤ f(K)) and f(K) ≥ f(lo − 1) ≥ lo, so hi = f(K); the scan ends.
+ * For b > 0, hi = lo at the end is an exact fixed point: f(hi − 1) > hi − 1 gives f(hi) ≥ f(hi − 1) ≥ hi, and
+ * f(hi) ≤ hi. For b < 0 it is the unique crossing, f(hi) ≤ hi ≤ f(hi − 1) (f may jump over the diagonal
+ * there: no K has f(K) = K when a cohort sits at s*; the step then fires f(hi) ≤ hi). Candidates: b < 0,
+ * first the previous step's count (the explicit coupling's guess), then the midpoint; b > 0, the scan
+ * 0, 1, 2, 4, … (the next point max(2K, f(K)), no crossing lies in [K, f(K))) until f(K) ≤ K, then the
+ * midpoint. Each midpoint at least halves hi − lo, hence spikeSearchPasses. The GPU's searchSpikes is this
+ * rule in u32, with clamps that keep the bracket and the progress should an f32 rounding break the
+ * monotonicity by one spike.
+ */
+export function spikeSearch(b: number, maxSpikes: number, previous: number, f: (K: number) => number): { K: number; evaluations: number } {
+  if (b === 0) return { K: 0, evaluations: 0 };
+  let lo = 0;
+  let hi = maxSpikes;
+  let scanning = b > 0;
+  let K = b > 0 ? 0 : Math.min(previous, maxSpikes);
+  let evaluations = 0;
+  const limit = spikeSearchPasses(maxSpikes, b);
+  while (lo < hi) {
+    if (evaluations === limit) throw new Error(`spikeSearch: not converged in ${limit} passes (Kmax = ${maxSpikes}, b = ${b}): f is not monotone`);
+    const fK = f(K);
+    evaluations++;
+    if (b > 0) {
+      if (fK > K) lo = Math.min(Math.max(fK, K + 1), hi);
+      else {
+        hi = Math.min(Math.max(fK, lo), K);
+        scanning = false;
+      }
+    } else if (fK > K) {
+      lo = Math.min(K + 1, hi);
+      hi = Math.min(Math.max(fK, lo), hi);
+    } else {
+      hi = K;
+      lo = Math.min(Math.max(fK, lo), hi);
+    }
+    if (lo >= hi) break;
+    K = scanning ? (K > Math.floor(hi / 2) ? hi : Math.min(Math.max(2 * K, lo), hi)) : lo + Math.floor((hi - 1 - lo) / 2);
+  }
+  return { K: hi, evaluations };
 }
 
 /** The coupling of a step: the feedback F the GPU keeps (N, or the filtered Y), and which past entry a step sees. */
@@ -157,7 +235,7 @@ export class ElapsedParticlesReference {
     this.rule = elapsedFeedbackRule(elapsed, dt);
   }
 
-  /** X = b·F and s*(X) that the next step sees */
+  /** X = b·F and s*(X) that the next step sees; for the instant kernel (b ≠ 0) the explicit guess, the previous step's */
   input(): { X: number; c: number } {
     const n = this.steps;
     const F = this.feedback[Math.max(0, n - this.rule.lag)]!;
@@ -165,28 +243,54 @@ export class ElapsedParticlesReference {
     return { X, c: thresholdAge(this.elapsed.model, X) };
   }
 
+  /** The step's X and s*(X) for a spike count K of the step (the instant kernel). */
+  inputOfSpikes(K: number): { X: number; c: number } {
+    const X = (this.elapsed.model.b * K) / (this.count * this.dt);
+    return { X, c: thresholdAge(this.elapsed.model, X) };
+  }
+
+  /** The spikes of neuron j over step `step` at threshold age c from its age now; its new age is written when `write`. */
+  private neuronStep(j: number, step: number, c: number, write: boolean): number {
+    const m = this.elapsed.model;
+    let s = this.age[j]!;
+    let left = this.dt;
+    let spikes = 0;
+    if (Number.isFinite(c)) {
+      for (let k = 0; k < ELAPSED_MAX_SPIKES_PER_STEP; k++) {
+        if (c - s - left >= this.quiet) break;
+        const E = Number.isFinite(m.phi0) ? -Math.log(uniform01(philoxDraw(this.seed, j, step, ELAPSED_PARTICLE_STREAMS.ageFiring, k)[0])) : 0;
+        const tau = elapsedSpikeTime(m, s, c, E);
+        if (tau >= left) break;
+        spikes++;
+        left -= tau;
+        s = 0;
+      }
+    }
+    if (write) this.age[j] = s + left;
+    return spikes;
+  }
+
+  /** The spikes of the whole step at threshold age c, ages written or not. */
+  private stepAt(c: number, write: boolean): number {
+    let total = 0;
+    for (let j = 0; j < this.count; j++) total += this.neuronStep(j, this.steps, c, write);
+    return total;
+  }
+
+  /** counting passes the instant kernel's searches took, over every step */
+  searchEvaluations = 0;
+
   /** One step of every neuron; returns the spikes of the step. */
   advance(): number {
     const m = this.elapsed.model;
-    const { c } = this.input();
-    const step = this.steps;
-    let total = 0;
-    for (let j = 0; j < this.count; j++) {
-      let s = this.age[j]!;
-      let left = this.dt;
-      if (Number.isFinite(c)) {
-        for (let k = 0; k < ELAPSED_MAX_SPIKES_PER_STEP; k++) {
-          if (c - s - left >= this.quiet) break;
-          const E = Number.isFinite(m.phi0) ? -Math.log(uniform01(philoxDraw(this.seed, j, step, ELAPSED_PARTICLE_STREAMS.ageFiring, k)[0])) : 0;
-          const tau = elapsedSpikeTime(m, s, c, E);
-          if (tau >= left) break;
-          total++;
-          left -= tau;
-          s = 0;
-        }
-      }
-      this.age[j] = s + left;
+    let { c } = this.input();
+    if (this.elapsed.kernel.kind === 'instant' && m.b !== 0) {
+      const previous = this.spikes.length ? this.spikes[this.spikes.length - 1]! : 0;
+      const search = spikeSearch(m.b, elapsedMaxSpikes(this.count), previous, (K) => this.stepAt(this.inputOfSpikes(K).c, false));
+      this.searchEvaluations += search.evaluations;
+      c = this.inputOfSpikes(search.K).c;
     }
+    const total = this.stepAt(c, true);
     const N = total / (this.count * this.dt);
     this.feedback.push(this.rule.decay * this.feedback[this.feedback.length - 1]! + this.rule.gain * N);
     this.spikes.push(total);
