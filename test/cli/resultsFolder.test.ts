@@ -249,14 +249,14 @@ describe('signals', () => {
     expect(leftovers(work)).toEqual([]);
   });
 
-  it('a command that keeps no checkpoint (particles) removes its partial folder on SIGTERM', async () => {
-    const out = join(work, 'sig-particles');
+  it('a command that keeps no checkpoint (compare) removes its partial folder on SIGTERM', async () => {
+    const out = join(work, 'sig-compare');
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'particles', '--set', 'model=nnlif', '--set', 'particles.count=1000', '--set', 'time.T=100', '-q', '--out', out], { env });
+      const child = spawn(process.execPath, [bin, 'compare', '--set', 'model=nnlif', '--set', 'time.T=100', '--counts', '1000,2000', '-q', '--out', out], { env });
       let stderr = '';
       child.stderr.on('data', (c) => (stderr += c));
       const poll = setInterval(() => {
-        if (readdirSync(work).some((f) => f.startsWith('.sig-particles.partial-'))) {
+        if (readdirSync(work).some((f) => f.startsWith('.sig-compare.partial-'))) {
           clearInterval(poll);
           setTimeout(() => child.kill('SIGTERM'), 500);
         }
