@@ -21,6 +21,13 @@ import type { ViewerShell } from './shell';
 const FRAME_BUDGET_MS = 25;
 /** the longest wait for the display's next frame before a frame is run anyway (run) */
 const FALLBACK_FRAME_MS = 100;
+/**
+ * A wait for the queue is asked again after this long, and given up after QUEUE_GIVE_UP_MS (queueDone).
+ * Twice in CI (headless Chromium on SwiftShader, right after a screenshot) a frame's wait never ended and the
+ * page froze without a word; a fresh onSubmittedWorkDone makes the browser flush its WebGPU commands again.
+ */
+const QUEUE_NUDGE_MS = 2_000;
+const QUEUE_GIVE_UP_MS = 30_000;
 /** the most points of N(t) kept; beyond, every other one is dropped */
 const ACTIVITY_POINTS = 20_000;
 
@@ -243,7 +250,7 @@ export class LiveLoop {
     if (steps > 0) {
       sim.saveCheckpoint();
       sim.submitSteps(steps);
-      await device.queue.onSubmittedWorkDone();
+      await queueDone(device);
       // the next frame takes as many steps as fit the budget at this frame's cost per step; the budget
       // is 25 ms, or the rest of the frame's work where that is longer (a slow adapter: then at most
       // half of the frame goes to stepping)
@@ -254,7 +261,7 @@ export class LiveLoop {
     }
     if (sim.drawGpu) {
       sim.drawGpu();
-      await device.queue.onSubmittedWorkDone();
+      await queueDone(device);
       if (this.sim !== sim) return;
       shell.probe.renderer = 'webgpu';
     }
@@ -323,6 +330,25 @@ export class LiveLoop {
       const keep = (_: number, i: number) => i % 2 === 0 || i === h.t.length - 1;
       this.history = { t: h.t.filter(keep), series: h.series.map((s) => s.filter(keep)), mass: h.mass.filter(keep) };
     }
+  }
+}
+
+/**
+ * The queue's work done. A wait that has not ended after QUEUE_NUDGE_MS is asked again (both answers are
+ * taken); after QUEUE_GIVE_UP_MS it throws, so the loop pauses and says so instead of freezing silently.
+ */
+async function queueDone(device: GPUDevice): Promise<void> {
+  const began = performance.now();
+  const asked = [device.queue.onSubmittedWorkDone()];
+  for (;;) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const nudge = new Promise<'nudge'>((resolve) => (timer = setTimeout(() => resolve('nudge'), QUEUE_NUDGE_MS)));
+    const answer = await Promise.race([...asked.map((p) => p.then(() => 'done' as const)), nudge]);
+    clearTimeout(timer);
+    if (answer === 'done') return;
+    const waited = performance.now() - began;
+    if (waited > QUEUE_GIVE_UP_MS) throw new Error(`The GPU has not finished this frame's work in ${(waited / 1000).toFixed(0)} s (the browser's GPU process may be stalled); the run is paused. Reload the page.`);
+    asked.push(device.queue.onSubmittedWorkDone());
   }
 }
 
