@@ -17,8 +17,10 @@ import { type AdapterSummary, describeAdapter, type GpuContext, openGpu } from '
 import { gridOf } from '../src/models/discretization';
 import { KineticReference } from '../src/models/reference/kineticReference';
 import { renderLinePlotPng, type LineSeries } from '../src/render/png/lineplot';
-import { probeBrian, runBrianNnlif } from './peers/brian.mjs';
-import { type BenchResults, type BrianPeer, checkResults, compareRuntimes, type CpuReferencePeer, markdownReport, RESULTS_SCHEMA_ID, scalingOf } from './src/report';
+import { compareHhCounts, probeBrian, runBrianHh, runBrianNnlif } from './peers/brian.mjs';
+import { runNeurons } from '../src/host/neuronEnsemble';
+import { resolveNeuronsRunConfig } from '../src/models/registry';
+import { type BenchResults, type BrianHhPeer, type BrianPeer, checkResults, compareRuntimes, type CpuReferencePeer, markdownReport, RESULTS_SCHEMA_ID, scalingOf } from './src/report';
 import { benchDensity, defaultSuiteOptions, kineticBenchConfig, runSuite, type SuiteOptions, type SuiteResults } from './src/suite';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -123,6 +125,36 @@ function brianPeer(suite: SuiteResults, quick: boolean, enabled: boolean): Brian
   };
 }
 
+/** The HH ensemble run by kinfire and by Brian 2: the same neurons, currents and steps (RK4 both), throughputs and spike counts compared. */
+export const HH_PEER = { count: 10_000, dt: 0.01, T: 20, I0: 0, I1: 20 };
+
+async function brianHhPeer(ctx: GpuContext, quick: boolean, enabled: boolean): Promise<BrianHhPeer> {
+  if (!enabled) return { skipped: 'disabled with --no-brian' };
+  if (quick) return { skipped: 'quick mode skips Brian 2; run the full benchmark or npm run bench:peers' };
+  const probe = probeBrian();
+  if (probe.skipped !== undefined) return { skipped: probe.skipped };
+  const p = HH_PEER;
+  const config = resolveNeuronsRunConfig({ model: 'neurons', neurons: { model: 'hh', count: p.count, I: { from: p.I0, to: p.I1 }, T: p.T, dt: p.dt, traces: [] } });
+  log(`kinfire: HH, ${p.count} neurons, ${config.steps} steps ...`);
+  const kin = await runNeurons(ctx, config);
+  log(`Brian ${probe.version}: HH, ${p.count} neurons, ${config.steps} steps ...`);
+  const run = runBrianHh(join(repoRoot, 'bench/peers/brian2_hh.py'), { ...p, initial: config.initial });
+  if (run.skipped !== undefined) return { skipped: run.skipped };
+  const b = run.result;
+  return {
+    version: b.brian_version,
+    count: b.count,
+    dt: b.dt,
+    steps: b.steps,
+    brian_neuron_steps_per_s: b.neuron_steps_per_s,
+    kinfire_neuron_steps_per_s: kin.neuronStepsPerSecond,
+    ratio: kin.neuronStepsPerSecond / b.neuron_steps_per_s,
+    ...compareHhCounts(kin.stats.count, b.counts, p.I0, p.I1),
+    target: b.target,
+    method: b.method,
+  };
+}
+
 function limitsOf(ctx: GpuContext): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup'] as const) out[name] = ctx.limits[name];
@@ -138,9 +170,12 @@ async function runNode(o: CliOptions): Promise<BenchResults> {
   const ctx = await openGpu();
   log(`kinfire bench (${o.quick ? 'quick' : 'full'}) on ${describeAdapter(ctx.adapterInfo)}, Node ${process.version}`);
   let suite: SuiteResults;
+  let brianHh: BrianHhPeer;
   const options = suiteOptions(o);
   try {
     suite = await runSuite(ctx, options);
+    brianHh = await brianHhPeer(ctx, !!o.quick, o.brian);
+    if ('skipped' in brianHh) log(`Brian 2 HH: skipped: ${brianHh.skipped}`);
   } finally {
     ctx.destroy();
   }
@@ -164,7 +199,7 @@ async function runNode(o: CliOptions): Promise<BenchResults> {
     options: { ...options, log: undefined },
     ...suite,
     scaling: scalingOf(suite),
-    peers: { cpu_reference, brian },
+    peers: { cpu_reference, brian, brian_hh: brianHh },
   };
 }
 
@@ -220,6 +255,7 @@ async function runBrowser(o: CliOptions): Promise<BenchResults> {
     peers: {
       cpu_reference: { skipped: 'the CPU reference and Brian 2 run in the Node benchmark (npm run bench); this run compares with Node instead' },
       brian: { skipped: 'runs in the Node benchmark (npm run bench)' },
+      brian_hh: { skipped: 'runs in the Node benchmark (npm run bench)' },
     },
   };
   // Chrome against Node: a Node run of the same adapter and mode (--node-results, else the newest in --out), else one now.

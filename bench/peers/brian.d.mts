@@ -26,3 +26,34 @@ export interface BrianNnlifResult {
   target: string;
 }
 export declare function runBrianNnlif(script: string, opts: BrianNnlifOptions, python?: string): { result: BrianNnlifResult; skipped?: undefined } | { skipped: string; result?: undefined };
+export interface BrianHhOptions {
+  count: number;
+  dt: number;
+  T: number;
+  I0: number;
+  I1: number;
+  initial: number[];
+}
+export interface BrianHhResult {
+  counts: number[];
+  spikes_total: number;
+  wall_s: number;
+  setup_s: number;
+  neuron_steps_per_s: number;
+  steps: number;
+  count: number;
+  dt: number;
+  brian_version: string;
+  method: string;
+  target: string;
+}
+export declare function runBrianHh(script: string, opts: BrianHhOptions, python?: string): { result: BrianHhResult; skipped?: undefined } | { skipped: string; result?: undefined };
+export interface HhCountComparison {
+  neurons_differing: number;
+  max_count_difference: number;
+  spikes_kinfire: number;
+  spikes_brian: number;
+  onset_kinfire: number | null;
+  onset_brian: number | null;
+}
+export declare function compareHhCounts(kinfire: ArrayLike<number>, brian: ArrayLike<number>, I0: number, I1: number): HhCountComparison;

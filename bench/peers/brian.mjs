@@ -1,6 +1,6 @@
 /**
  * Brian 2 as a peer: probe for it and run bench/peers/brian2_nnlif.py (the nnlif population of
- * `kinfire particles`) in a child process. Shared by bench/peers.mjs (`npm run bench:peers`) and the
+ * `kinfire particles`) or bench/peers/brian2_hh.py (the HH ensemble of `kinfire neurons`) in a child process. Shared by bench/peers.mjs (`npm run bench:peers`) and the
  * benchmark suite (`npm run bench`), so that both run Brian the same way.
  *
  * Brian runs with /usr/bin/python3 (Debian's python3-brian); KINFIRE_PEERS_PYTHON overrides the
@@ -37,4 +37,53 @@ export function runBrianNnlif(script, opts, python = BRIAN_PYTHON) {
     return { skipped: `Brian 2 run failed (exit ${run.status}): ${parsed?.error ?? (run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
   }
   return { result: parsed };
+}
+
+/**
+ * Run bench/peers/brian2_hh.py on kinfire's HH ensemble. `opts`: count, dt, T, I0, I1 (the current of the
+ * first and the last neuron), initial [V, m, h, n]. Returns { result } (the script's JSON, with `counts`,
+ * the spikes of every neuron) or { skipped: message }.
+ */
+export function runBrianHh(script, opts, python = BRIAN_PYTHON) {
+  const o = opts;
+  const args = [script, '--count', o.count, '--dt', o.dt, '--T', o.T, '--I0', o.I0, '--I1', o.I1, '--initial', ...o.initial].map(String);
+  const run = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = run.stdout?.trim().split('\n').pop() ?? '';
+  let parsed = null;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    /* reported below */
+  }
+  if (run.status !== 0 || !parsed || parsed.error) {
+    return { skipped: `Brian 2 HH run failed (exit ${run.status}): ${parsed?.error ?? (run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
+  }
+  return { result: parsed };
+}
+
+/**
+ * Spike counts of the same deterministic HH neurons from kinfire (f32, RK4, crossings interpolated) and from
+ * Brian (f64, RK4, crossings at step ends): the neurons whose counts differ, the largest difference, and
+ * both onsets (the lowest current of a neuron with at least 2 spikes, the currents evenly spaced I0 … I1).
+ */
+export function compareHhCounts(kinfire, brian, I0, I1) {
+  const M = kinfire.length;
+  if (brian.length !== M) throw new Error(`kinfire has ${M} neurons, Brian ${brian.length}`);
+  let differing = 0;
+  let maxDifference = 0;
+  let kinfireTotal = 0;
+  let brianTotal = 0;
+  for (let i = 0; i < M; i++) {
+    const d = Math.abs(kinfire[i] - brian[i]);
+    if (d > 0) differing++;
+    maxDifference = Math.max(maxDifference, d);
+    kinfireTotal += kinfire[i];
+    brianTotal += brian[i];
+  }
+  const current = (i) => I0 + ((I1 - I0) * i) / Math.max(1, M - 1);
+  const onset = (c) => {
+    for (let i = 0; i < M; i++) if (c[i] >= 2) return current(i);
+    return null;
+  };
+  return { neurons_differing: differing, max_count_difference: maxDifference, spikes_kinfire: kinfireTotal, spikes_brian: brianTotal, onset_kinfire: onset(kinfire), onset_brian: onset(brian) };
 }

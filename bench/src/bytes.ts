@@ -102,3 +102,18 @@ export function nnlifStepBytes(members: number, nv: number): number {
 export function elapsedStepBytes(ns: number): number {
   return 8 * ns + 2 * 48 + 16 + 8;
 }
+
+/**
+ * Bytes one dispatch of neuronsStep.wgsl moves per neuron, uncoupled or coupled: the state read and written
+ * once (2 · 4 · dim; it stays in registers over the dispatch's steps), the bias current and the trace index
+ * read (8), the spike counters and the (first, last) window times read and written (32). Spike times and the
+ * activity's atomics are written on spikes only and are not counted. An uncoupled dispatch takes many steps
+ * (`stepsPerDispatch`), so its bytes per neuron-step shrink with them; a coupled one takes one.
+ */
+export function neuronsDispatchBytesPerNeuron(dim: number): number {
+  return 8 * dim + 8 + 32;
+}
+
+export function neuronsStepBytes(dim: number, count: number, stepsPerDispatch: number): number {
+  return (neuronsDispatchBytesPerNeuron(dim) * count) / stepsPerDispatch;
+}

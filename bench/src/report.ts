@@ -35,6 +35,28 @@ export type BrianPeer =
       method: string;
     };
 
+/** Brian 2 on kinfire's HH ensemble (bench/peers/brian2_hh.py): throughputs and the spike counts of the same neurons. */
+export type BrianHhPeer =
+  | { skipped: string }
+  | {
+      version: string;
+      count: number;
+      dt: number;
+      steps: number;
+      brian_neuron_steps_per_s: number;
+      kinfire_neuron_steps_per_s: number;
+      /** kinfire / Brian neuron-steps per second */
+      ratio: number;
+      neurons_differing: number;
+      max_count_difference: number;
+      spikes_kinfire: number;
+      spikes_brian: number;
+      onset_kinfire: number | null;
+      onset_brian: number | null;
+      target: string;
+      method: string;
+    };
+
 export interface ScalingSeries {
   name: string;
   unit: 'cells' | 'neurons';
@@ -74,7 +96,7 @@ export interface BenchResults extends SuiteResults {
   };
   options: Record<string, unknown>;
   scaling: ScalingSeries[];
-  peers: { cpu_reference: CpuReferencePeer[] | { skipped: string }; brian: BrianPeer };
+  peers: { cpu_reference: CpuReferencePeer[] | { skipped: string }; brian: BrianPeer; brian_hh?: BrianHhPeer };
   comparison?: RuntimeComparison;
 }
 
@@ -127,11 +149,13 @@ export const resultsSchema = z.object({
   elapsed: z.array(z.object({ kernel: z.enum(['instant', 'delay']), ns: pos, cell_updates_per_s: pos, cpu_reference_seconds_per_step: pos.optional(), ...stepTimingFields })).optional(),
   field: z.array(z.object({ n: pos, points: pos, fft_route: z.string(), seconds_per_step: pos, step_bytes: pos, step_GBps: pos, step_roofline_fraction: pos, fft_seconds: pos, fft_bytes: pos, fft_GBps: pos, fft_roofline_fraction: pos, point_updates_per_s: pos, method: z.string(), steps: pos })).optional(),
   field_stopped: z.string().optional(),
+  neurons: z.array(z.object({ model: z.string(), coupled: z.boolean(), count: pos, neuron_steps_per_s: pos, steps_per_dispatch: pos, memory_bound_neuron_steps_per_s: pos, cpu_reference_neuron_steps_per_s: pos.optional(), ...stepTimingFields })).optional(),
   sweeps: z.object({ copy: sweep, kinetic: z.record(z.string(), sweep), particles: z.record(z.string(), sweep) }),
   scaling: z.array(z.object({ name: z.string(), unit: z.string(), points: z.array(z.object({ n: pos, seconds: pos, seconds_per_unit: pos })).min(1), verdict: z.string().min(1) })).min(1),
   peers: z.object({
     cpu_reference: z.union([z.array(z.object({ nv: pos, ng: pos, cpu_seconds_per_step: pos, gpu_seconds_per_step: pos, speedup: pos, steps: pos })), z.object({ skipped: z.string() })]),
     brian: z.union([z.object({ skipped: z.string() }), z.object({ version: z.string(), count: pos, brian_neuron_steps_per_s: pos, kinfire_neuron_steps_per_s: pos, ratio: pos })]),
+    brian_hh: z.union([z.object({ skipped: z.string() }), z.object({ version: z.string(), count: pos, brian_neuron_steps_per_s: pos, kinfire_neuron_steps_per_s: pos, ratio: pos, neurons_differing: z.number().int().nonnegative(), max_count_difference: z.number().int().nonnegative() })]).optional(),
   }),
 });
 
@@ -306,6 +330,22 @@ export function markdownReport(r: BenchResults): string {
     for (const c of r.elapsed) lines.push(`| ${c.kernel} | ${c.ns} | ${seconds(c.seconds_per_step)} | ${sci(c.cell_updates_per_s)} | ${mib(c.bytes_per_step)} | ${c.GBps.toPrecision(3)} | ${pct(c.roofline_fraction)} | ${c.cpu_reference_seconds_per_step !== undefined ? seconds(c.cpu_reference_seconds_per_step) : '—'} | ${c.cpu_reference_seconds_per_step !== undefined ? `${(c.cpu_reference_seconds_per_step / c.seconds_per_step).toPrecision(3)}×` : '—'} | ${c.method}, ${c.steps} steps × ${c.reps} |`);
   }
 
+  if (r.neurons?.length) {
+    lines.push(
+      '',
+      '## Single neurons (neuronsStep.wgsl, one invocation a neuron; `kinfire neurons`)',
+      '',
+      'RK4, the current swept over the ensemble through the onset of firing (neuronsBenchConfig), no traces. Uncoupled, the state stays in registers over the steps of a dispatch, so the bytes per step (state, current, counters: bytes.ts) shrink with the steps a dispatch takes; coupled (J ≠ 0, HH), every step is a dispatch and a clock dispatch. "memory-bound" is the rate a step would reach moving those bytes every step at the copy bandwidth.',
+      '',
+      '| model | neurons | steps a dispatch | time per step | neuron-steps/s | bytes/step | GB/s | of copy | memory-bound neuron-steps/s | f64 CPU twin neuron-steps/s | GPU speed-up | timing |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const c of r.neurons) {
+      const cpu = c.cpu_reference_neuron_steps_per_s;
+      lines.push(`| ${c.model}${c.coupled ? ' (coupled)' : ''} | ${c.count} | ${c.steps_per_dispatch} | ${seconds(c.seconds_per_step)} | ${sci(c.neuron_steps_per_s)} | ${mib(c.bytes_per_step)} | ${c.GBps.toPrecision(3)} | ${pct(c.roofline_fraction)} | ${sci(c.memory_bound_neuron_steps_per_s)} | ${cpu !== undefined ? sci(cpu) : '—'} | ${cpu !== undefined ? `${(c.neuron_steps_per_s / cpu).toPrecision(3)}×` : '—'} | ${c.method}, ${c.steps} steps × ${c.reps} |`);
+    }
+  }
+
   if (r.field?.length) {
     lines.push('', '## Wilson–Cowan plane (ETDRK4 step, 4 FFT convolutions; the forward 2D FFT alone)', '', 'Bytes counted from the WGSL as in bench/src/fieldBench.ts.', '', '| grid | FFT route | step | point-updates/s | step bytes | step GB/s | of copy | FFT | FFT GB/s | FFT of copy | timing |', '|---|---|---|---|---|---|---|---|---|---|---|');
     for (const c of r.field) lines.push(`| ${c.n}² | ${c.fft_route} | ${seconds(c.seconds_per_step)} | ${sci(c.point_updates_per_s)} | ${mib(c.step_bytes)} | ${c.step_GBps.toPrecision(3)} | ${pct(c.step_roofline_fraction)} | ${seconds(c.fft_seconds)} | ${c.fft_GBps.toPrecision(3)} | ${pct(c.fft_roofline_fraction)} | ${c.method}, ${c.steps} steps |`);
@@ -331,6 +371,15 @@ export function markdownReport(r: BenchResults): string {
     lines.push(
       `- Brian ${brian.version} (${brian.target} target, ${brian.method}) on the nnlif population, ${brian.count} neurons, dt ${brian.dt}, ${brian.steps} steps: ` +
         `${sci(brian.brian_neuron_steps_per_s)} neuron-steps/s; kinfire at the same count ${sci(brian.kinfire_neuron_steps_per_s)}: ratio kinfire/Brian ${brian.ratio.toPrecision(3)}.`,
+    );
+
+  const hh = r.peers.brian_hh;
+  if (hh && 'skipped' in hh) lines.push(`- Brian 2 (HH ensemble): skipped: ${hh.skipped}.`);
+  else if (hh)
+    lines.push(
+      `- Brian ${hh.version} (${hh.target} target, ${hh.method}) on kinfire's HH ensemble, ${hh.count} neurons, dt ${hh.dt} ms, ${hh.steps} steps: ` +
+        `${sci(hh.brian_neuron_steps_per_s)} neuron-steps/s; kinfire ${sci(hh.kinfire_neuron_steps_per_s)}: ratio kinfire/Brian ${hh.ratio.toPrecision(3)}. ` +
+        `Spikes ${hh.spikes_kinfire} (kinfire) and ${hh.spikes_brian} (Brian); ${hh.neurons_differing} neurons differ, by at most ${hh.max_count_difference}; onset (≥ 2 spikes) ${hh.onset_kinfire ?? '—'} and ${hh.onset_brian ?? '—'} µA/cm².`,
     );
 
   if (r.comparison) {

@@ -1,8 +1,8 @@
 /**
  * The benchmark cases, runtime-agnostic (Node with Dawn, or a browser page): the copy kernel, the
  * kinetic step (`vc`, `vc-limit`) over grid sizes, the step's kernels and the reductions alone, the
- * particle systems (`vc`, `nnlif`) over counts, the NNLIF PDE over batches and the elapsed-time model over
- * age cells. Sizes grow from the smallest to the largest that fits
+ * particle systems (`vc`, `nnlif`) over counts, the NNLIF PDE over batches, the elapsed-time model over
+ * age cells, the single-neuron ensembles over counts and the Wilson–Cowan plane over grids. Sizes grow from the smallest to the largest that fits
  * the adapter's limits, and stop early, with the reason recorded, where one step would take longer than
  * `maxStepSeconds` (predicted from the size before: on a CPU adapter the largest sizes would take hours).
  */
@@ -10,14 +10,18 @@ import type { GpuContext } from '../../src/host/gpu';
 import { conductanceChunks, type KernelName, KineticSolver, stepStagesOf } from '../../src/host/kineticSolver';
 import { ElapsedSolver } from '../../src/host/elapsedSolver';
 import { type NnlifProblem, NnlifSolver, singlePopulationProblem } from '../../src/host/nnlifSolver';
+import { DISPATCH_NEURON_STEPS, NeuronEnsemble } from '../../src/host/neuronEnsemble';
 import { ParticleSystem } from '../../src/host/particleSystem';
+import type { NeuronsRunConfig } from '../../src/models/neurons/config';
+import { NEURON_MODEL_SPECS, type NeuronModelName } from '../../src/models/neurons/models';
+import { runNeuronsReference } from '../../src/models/neurons/reference';
 import { NnlifNetworkReference, nnlifGrid, nnlifInitialDensity } from '../../src/models/nnlif/fokkerPlanck';
 import { resolveConfig, resolveParticleConfig } from '../../src/models/config';
 import type { ElapsedRunConfig } from '../../src/models/elapsed/config';
 import { ElapsedReference } from '../../src/models/elapsed/scheme';
-import { resolveElapsedRunConfig } from '../../src/models/registry';
+import { resolveElapsedRunConfig, resolveNeuronsRunConfig } from '../../src/models/registry';
 import { gridOf } from '../../src/models/discretization';
-import { copyBytes, elapsedStepBytes, kernelBytes, type KineticModel, kineticStepBytes, nnlifStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
+import { copyBytes, elapsedStepBytes, kernelBytes, type KineticModel, kineticStepBytes, neuronsDispatchBytesPerNeuron, neuronsStepBytes, nnlifStepBytes, type ParticleBenchModel, particleStepBytes } from './bytes';
 import { createCopyKernel } from './copyKernel';
 import { benchField, type FieldBenchCase } from './fieldBench';
 import { type AdaptiveOptions, GpuTimer, type Measured, measureAdaptive, type TimingMethod } from './timing';
@@ -28,6 +32,8 @@ export interface SuiteOptions {
   nnlifSizes?: [number, number][];
   /** age cells of the elapsed-time model; default 256, 1024 (quick) or ELAPSED_BENCH_SIZES */
   elapsedSizes?: number[];
+  /** ensemble sizes of `kinfire neurons`; default 10⁴, 10⁵ (quick) or NEURONS_BENCH_COUNTS */
+  neuronCounts?: number[];
   /** use timestamp queries where the device has them (default true) */
   timestamps: boolean;
   /** time one measured repetition should take, s */
@@ -115,6 +121,20 @@ export interface ElapsedCase extends StepTiming {
 
 export type ElapsedBenchKernel = 'instant' | 'delay';
 
+/** An ensemble of `kinfire neurons` (neuronsStep.wgsl, one invocation a neuron), uncoupled or coupled through N(t). */
+export interface NeuronsCase extends StepTiming {
+  model: NeuronModelName;
+  coupled: boolean;
+  count: number;
+  neuron_steps_per_s: number;
+  /** steps one dispatch takes (uncoupled: the state stays in registers over them) */
+  steps_per_dispatch: number;
+  /** the neuron-steps/s a step would reach if it moved the state and counters through memory every step at the copy bandwidth */
+  memory_bound_neuron_steps_per_s: number;
+  /** the f64 twin (runNeuronsReference, the same step) in neuron-steps/s */
+  cpu_reference_neuron_steps_per_s?: number;
+}
+
 export interface ParticleCase extends StepTiming {
   model: ParticleBenchModel;
   count: number;
@@ -154,6 +174,7 @@ export interface SuiteResults {
   particles: ParticleCase[];
   nnlif_pde?: NnlifPdeCase[];
   elapsed?: ElapsedCase[];
+  neurons?: NeuronsCase[];
   /** the Wilson–Cowan plane: the ETDRK4 step and the forward 2D FFT (fieldBench.ts) */
   field?: FieldBenchCase[];
   field_stopped?: string;
@@ -232,6 +253,43 @@ function cpuNnlifSecondsPerStep(problem: NnlifProblem): number {
     steps += 10;
   }
   return (performance.now() - t0) / 1000 / steps;
+}
+
+/** Ensemble sizes of a full run: 10⁴ · 10^k up to NEURONS_MAX (a sweep stops at the step-time cap). */
+export const NEURONS_BENCH_COUNTS = [1e4, 1e5, 1e6, 1e7];
+/** The models benched (ML class I has class II's cost), and HH coupled through N(t) (one dispatch a step). */
+export const NEURONS_BENCH_CASES: { model: NeuronModelName; coupled: boolean }[] = [
+  { model: 'hh', coupled: false },
+  { model: 'fhn', coupled: false },
+  { model: 'ml-class2', coupled: false },
+  { model: 'ms', coupled: false },
+  { model: 'hh', coupled: true },
+];
+/** A bias current spread over the neurons that takes each model from rest through its onset of firing. */
+const NEURONS_BENCH_CURRENT: Record<NeuronModelName, { from: number; to: number }> = {
+  hh: { from: 0, to: 20 },
+  fhn: { from: 0, to: 1 },
+  'ml-class1': { from: 30, to: 60 },
+  'ml-class2': { from: 80, to: 110 },
+  ms: { from: 0, to: 0.05 },
+};
+
+/** The bench's ensemble: `count` neurons with the current swept over NEURONS_BENCH_CURRENT, RK4, no traces; J = 1 when coupled. */
+export function neuronsBenchConfig(model: NeuronModelName, count: number, coupled: boolean, steps = 1000): NeuronsRunConfig {
+  const dt = model === 'fhn' ? 0.05 : model === 'ms' ? 0.05 : 0.01;
+  return resolveNeuronsRunConfig({ model: 'neurons', neurons: { model, count, I: NEURONS_BENCH_CURRENT[model], T: steps * dt, dt, traces: [], ...(coupled ? { J: 1 } : {}) } });
+}
+
+/** Neuron-steps/s of the f64 twin on the bench's ensemble (count 256), over about 0.2 s. */
+function cpuNeuronsStepsPerSecond(model: NeuronModelName, coupled: boolean): number {
+  const count = 256;
+  runNeuronsReference(neuronsBenchConfig(model, count, coupled, 10)); // warm-up (JIT)
+  for (let steps = 50; ; steps *= 2) {
+    const t0 = performance.now();
+    runNeuronsReference(neuronsBenchConfig(model, count, coupled, steps));
+    const s = (performance.now() - t0) / 1000;
+    if (s > 0.2 || steps >= 1 << 16) return (count * steps) / s;
+  }
 }
 
 /** Defaults of the two modes. */
@@ -533,6 +591,41 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     }
   }
 
+  // --- single neurons: ensembles of each model, and HH coupled through N(t) ------------------------------
+  const neurons: NeuronsCase[] = [];
+  for (const { model, coupled } of NEURONS_BENCH_CASES) {
+    let last: NeuronsCase | undefined;
+    for (const count of o.neuronCounts ?? (o.quick ? [1e4, 1e5] : NEURONS_BENCH_COUNTS)) {
+      const label = `neurons ${model}${coupled ? ' coupled' : ''} ${count}`;
+      if (last && (last.wall_seconds_per_step / last.count) * count > o.maxStepSeconds) {
+        log(`${label}: would take about ${((last.wall_seconds_per_step / last.count) * count).toPrecision(2)} s per step (limit ${o.maxStepSeconds} s); stopped`);
+        break;
+      }
+      const config = neuronsBenchConfig(model, count, coupled);
+      let stepsPerDispatch = 1;
+      const m = await timeSolverSteps(label, async () => {
+        const ensemble = await NeuronEnsemble.create(ctx, config);
+        stepsPerDispatch = coupled ? 1 : Math.min(Math.min(ensemble.capacity, 256), Math.max(1, Math.floor(DISPATCH_NEURON_STEPS / count)));
+        return ensemble;
+      });
+      if (!m) break;
+      const dim = NEURON_MODEL_SPECS[model].state.length;
+      const cpu = count === 1e4 ? cpuNeuronsStepsPerSecond(model, coupled) : undefined;
+      last = {
+        model,
+        coupled,
+        count,
+        neuron_steps_per_s: count / m.seconds,
+        steps_per_dispatch: stepsPerDispatch,
+        memory_bound_neuron_steps_per_s: (roofline.GBps * 1e9) / neuronsDispatchBytesPerNeuron(dim),
+        ...stepTiming(m, neuronsStepBytes(dim, count, stepsPerDispatch), coupled ? 2 : 1 / stepsPerDispatch, fraction),
+        ...(cpu !== undefined ? { cpu_reference_neuron_steps_per_s: cpu } : {}),
+      };
+      neurons.push(last);
+      log(`${label}: ${(m.seconds * 1e3).toPrecision(3)} ms/step, ${last.neuron_steps_per_s.toPrecision(3)} neuron-steps/s (${stepsPerDispatch} steps a dispatch), ${(100 * last.roofline_fraction).toPrecision(3)}% of copy${cpu !== undefined ? `, f64 CPU ${cpu.toPrecision(3)} neuron-steps/s` : ''} (${m.method})`);
+    }
+  }
+
   // --- the Wilson–Cowan plane: its step and its FFT ------------------------------------------------------
   const fieldSides = o.quick ? [256] : [256, 512, 1024, 2048, 4096, 8192];
   const field = await benchField(ctx, fieldSides, (submit, chunk) => measureAdaptive((n) => timer.timeSubmitted(submit, n, chunk, Math.min(chunk, 2)), adaptive(100_000)), roofline, o.maxStepSeconds, log);
@@ -546,6 +639,7 @@ export async function runSuite(ctx: GpuContext, o: SuiteOptions): Promise<SuiteR
     particles,
     nnlif_pde: nnlifPde,
     elapsed,
+    neurons,
     field: field.cases,
     ...(field.stopped ? { field_stopped: field.stopped } : {}),
     sweeps: { copy: copySweep, kinetic: kineticSweeps, particles: particleSweeps },

@@ -47,6 +47,14 @@ describe('npm run bench -- --quick', () => {
       expect(c.cpu_reference_seconds_per_step).toBeGreaterThan(0);
       expect(c.bytes_per_step).toBe(8 * c.ns + 120);
     }
+    // single neurons: each model at 10⁴ and 10⁵, HH coupled too; the twin at 10⁴; bytes 8·dim + 40 a neuron and dispatch
+    expect(results.neurons?.map((c) => `${c.model}${c.coupled ? '+J' : ''} ${c.count}`)).toEqual(['hh 10000', 'hh 100000', 'fhn 10000', 'fhn 100000', 'ml-class2 10000', 'ml-class2 100000', 'ms 10000', 'ms 100000', 'hh+J 10000', 'hh+J 100000']);
+    for (const c of results.neurons ?? []) {
+      expect(c.neuron_steps_per_s).toBeGreaterThan(0);
+      if (c.count === 1e4) expect(c.cpu_reference_neuron_steps_per_s).toBeGreaterThan(0);
+      if (c.coupled) expect(c.steps_per_dispatch).toBe(1);
+    }
+    expect(results.peers.brian_hh).toMatchObject({ skipped: expect.stringMatching(/quick mode/) });
     expect(results.kernels.map((k) => k.kernel)).toEqual(expect.arrayContaining(['conductanceSolve', 'stateRowStats', 'voltageMarginal', 'recordDiagnostics', 'gStep']));
     // the g-solve is timed with one column chunk and with the GPU default, whichever the step used
     const solveChunks = results.kernels.filter((k) => k.kernel === 'conductanceSolve').map((k) => k.chunks);
@@ -55,6 +63,7 @@ describe('npm run bench -- --quick', () => {
     const md = readFileSync(join(out, `${base}.md`), 'utf8');
     expect(md).toContain('## Kinetic step');
     expect(md).toContain('## Elapsed-time model');
+    expect(md).toContain('## Single neurons');
     expect(md).toContain(results.timing.method === 'timestamp-query' ? 'timestamp queries' : 'wall time');
     expect(md).toBe(`${markdownReport(results)}\nScaling plot: \`${base}-scaling.png\`.\n`);
     const png = readFileSync(join(out, `${base}-scaling.png`));
