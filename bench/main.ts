@@ -17,10 +17,10 @@ import { type AdapterSummary, describeAdapter, type GpuContext, openGpu } from '
 import { gridOf } from '../src/models/discretization';
 import { KineticReference } from '../src/models/reference/kineticReference';
 import { renderLinePlotPng, type LineSeries } from '../src/render/png/lineplot';
-import { compareHhCounts, probeBrian, runBrianHh, runBrianNnlif } from './peers/brian.mjs';
+import { type BrianRunResult, compareHhCounts, probeBrian, runBrianHh, runBrianNnlif } from './peers/brian.mjs';
 import { runNeurons } from '../src/host/neuronEnsemble';
 import { resolveNeuronsRunConfig } from '../src/models/registry';
-import { type BenchResults, type BrianHhPeer, type BrianPeer, checkResults, compareRuntimes, type CpuReferencePeer, markdownReport, RESULTS_SCHEMA_ID, scalingOf } from './src/report';
+import { type BenchResults, type BrianHhPeer, type BrianPeer, type BrianThroughput, checkResults, compareRuntimes, type CpuReferencePeer, markdownReport, RESULTS_SCHEMA_ID, scalingOf } from './src/report';
 import { benchDensity, defaultSuiteOptions, kineticBenchConfig, runSuite, type SuiteOptions, type SuiteResults } from './src/suite';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -110,16 +110,18 @@ function brianPeer(suite: SuiteResults, quick: boolean, enabled: boolean): Brian
   log(`Brian ${probe.version}: nnlif, ${opts.count} neurons, ${opts.T / opts.dt} steps ...`);
   const run = runBrianNnlif(join(repoRoot, 'bench/peers/brian2_nnlif.py'), opts);
   if (run.skipped !== undefined) return { skipped: run.skipped };
-  const b = run.result;
+  return { ...brianThroughput(run.result, kin.neuron_steps_per_s), brian_rate: run.result.rate };
+}
+
+function brianThroughput(b: BrianRunResult, kinfireNeuronStepsPerSecond: number): BrianThroughput {
   return {
     version: b.brian_version,
     count: b.count,
     dt: b.dt,
     steps: b.steps,
     brian_neuron_steps_per_s: b.neuron_steps_per_s,
-    kinfire_neuron_steps_per_s: kin.neuron_steps_per_s,
-    ratio: kin.neuron_steps_per_s / b.neuron_steps_per_s,
-    brian_rate: b.rate,
+    kinfire_neuron_steps_per_s: kinfireNeuronStepsPerSecond,
+    ratio: kinfireNeuronStepsPerSecond / b.neuron_steps_per_s,
     target: b.target,
     method: b.method,
   };
@@ -140,19 +142,7 @@ async function brianHhPeer(ctx: GpuContext, quick: boolean, enabled: boolean): P
   log(`Brian ${probe.version}: HH, ${p.count} neurons, ${config.steps} steps ...`);
   const run = runBrianHh(join(repoRoot, 'bench/peers/brian2_hh.py'), { ...p, initial: config.initial });
   if (run.skipped !== undefined) return { skipped: run.skipped };
-  const b = run.result;
-  return {
-    version: b.brian_version,
-    count: b.count,
-    dt: b.dt,
-    steps: b.steps,
-    brian_neuron_steps_per_s: b.neuron_steps_per_s,
-    kinfire_neuron_steps_per_s: kin.neuronStepsPerSecond,
-    ratio: kin.neuronStepsPerSecond / b.neuron_steps_per_s,
-    ...compareHhCounts(kin.stats.count, b.counts, p.I0, p.I1),
-    target: b.target,
-    method: b.method,
-  };
+  return { ...brianThroughput(run.result, kin.neuronStepsPerSecond), ...compareHhCounts(kin.stats.count, run.result.counts, p.I0, p.I1) };
 }
 
 function limitsOf(ctx: GpuContext): Record<string, number> {

@@ -12,9 +12,8 @@ export interface BrianNnlifOptions {
   window: [number, number];
   seed: number;
 }
-export interface BrianNnlifResult {
-  rate: number;
-  rate_se: number;
+/** What every peer script reports besides its own results. */
+export interface BrianRunResult {
   wall_s: number;
   setup_s?: number;
   neuron_steps_per_s: number;
@@ -25,6 +24,10 @@ export interface BrianNnlifResult {
   method: string;
   target: string;
 }
+export interface BrianNnlifResult extends BrianRunResult {
+  rate: number;
+  rate_se: number;
+}
 export declare function runBrianNnlif(script: string, opts: BrianNnlifOptions, python?: string): { result: BrianNnlifResult; skipped?: undefined } | { skipped: string; result?: undefined };
 export interface BrianHhOptions {
   count: number;
@@ -34,18 +37,9 @@ export interface BrianHhOptions {
   I1: number;
   initial: number[];
 }
-export interface BrianHhResult {
+export interface BrianHhResult extends BrianRunResult {
   counts: number[];
   spikes_total: number;
-  wall_s: number;
-  setup_s: number;
-  neuron_steps_per_s: number;
-  steps: number;
-  count: number;
-  dt: number;
-  brian_version: string;
-  method: string;
-  target: string;
 }
 export declare function runBrianHh(script: string, opts: BrianHhOptions, python?: string): { result: BrianHhResult; skipped?: undefined } | { skipped: string; result?: undefined };
 export interface HhCountComparison {

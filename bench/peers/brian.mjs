@@ -24,8 +24,12 @@ export function probeBrian(python = BRIAN_PYTHON) {
  */
 export function runBrianNnlif(script, opts, python = BRIAN_PYTHON) {
   const o = opts;
-  const args = [script, '--count', o.count, '--dt', o.dt, '--T', o.T, '--a', o.a, '--b', o.b, '--VR', o.VR, '--VF', o.VF, '--window', o.window[0], o.window[1], '--seed', o.seed].map(String);
-  const run = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return runBrianScript(python, [script, '--count', o.count, '--dt', o.dt, '--T', o.T, '--a', o.a, '--b', o.b, '--VR', o.VR, '--VF', o.VF, '--window', o.window[0], o.window[1], '--seed', o.seed], 'Brian 2 run');
+}
+
+/** Run a peer script; its last stdout line is its JSON. { result } or { skipped: why it failed }. */
+function runBrianScript(python, args, what) {
+  const run = spawnSync(python, args.map(String), { encoding: 'utf8', maxBuffer: 1 << 26 });
   const line = run.stdout?.trim().split('\n').pop() ?? '';
   let parsed = null;
   try {
@@ -34,7 +38,7 @@ export function runBrianNnlif(script, opts, python = BRIAN_PYTHON) {
     /* reported below */
   }
   if (run.status !== 0 || !parsed || parsed.error) {
-    return { skipped: `Brian 2 run failed (exit ${run.status}): ${parsed?.error ?? (run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
+    return { skipped: `${what} failed (exit ${run.status}): ${parsed?.error ?? (run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
   }
   return { result: parsed };
 }
@@ -46,19 +50,7 @@ export function runBrianNnlif(script, opts, python = BRIAN_PYTHON) {
  */
 export function runBrianHh(script, opts, python = BRIAN_PYTHON) {
   const o = opts;
-  const args = [script, '--count', o.count, '--dt', o.dt, '--T', o.T, '--I0', o.I0, '--I1', o.I1, '--initial', ...o.initial].map(String);
-  const run = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const line = run.stdout?.trim().split('\n').pop() ?? '';
-  let parsed = null;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    /* reported below */
-  }
-  if (run.status !== 0 || !parsed || parsed.error) {
-    return { skipped: `Brian 2 HH run failed (exit ${run.status}): ${parsed?.error ?? (run.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}` };
-  }
-  return { result: parsed };
+  return runBrianScript(python, [script, '--count', o.count, '--dt', o.dt, '--T', o.T, '--I0', o.I0, '--I1', o.I1, '--initial', ...o.initial], 'Brian 2 HH run');
 }
 
 /**

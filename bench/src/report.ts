@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AdapterSummary } from '../../src/host/gpu';
 import type { CopyCase, SuiteResults } from './suite';
+import type { HhCountComparison } from '../peers/brian.mjs';
 
 export const RESULTS_SCHEMA_ID = 'kinfire-bench/1';
 
@@ -19,43 +20,25 @@ export interface CpuReferencePeer {
   steps: number;
 }
 
-export type BrianPeer =
-  | { skipped: string }
-  | {
-      version: string;
-      count: number;
-      dt: number;
-      steps: number;
-      brian_neuron_steps_per_s: number;
-      kinfire_neuron_steps_per_s: number;
-      /** kinfire / Brian neuron-steps per second at the same count */
-      ratio: number;
-      brian_rate: number;
-      target: string;
-      method: string;
-    };
+/** Brian 2 against kinfire on the same neurons: both throughputs. */
+export interface BrianThroughput {
+  version: string;
+  count: number;
+  dt: number;
+  steps: number;
+  brian_neuron_steps_per_s: number;
+  kinfire_neuron_steps_per_s: number;
+  /** kinfire / Brian neuron-steps per second at the same count */
+  ratio: number;
+  target: string;
+  method: string;
+}
+
+/** Brian 2 on the nnlif population (bench/peers/brian2_nnlif.py), with its firing rate. */
+export type BrianPeer = { skipped: string } | (BrianThroughput & { brian_rate: number });
 
 /** Brian 2 on kinfire's HH ensemble (bench/peers/brian2_hh.py): throughputs and the spike counts of the same neurons. */
-export type BrianHhPeer =
-  | { skipped: string }
-  | {
-      version: string;
-      count: number;
-      dt: number;
-      steps: number;
-      brian_neuron_steps_per_s: number;
-      kinfire_neuron_steps_per_s: number;
-      /** kinfire / Brian neuron-steps per second */
-      ratio: number;
-      neurons_differing: number;
-      max_count_difference: number;
-      spikes_kinfire: number;
-      spikes_brian: number;
-      onset_kinfire: number | null;
-      onset_brian: number | null;
-      target: string;
-      method: string;
-    };
+export type BrianHhPeer = { skipped: string } | (BrianThroughput & HhCountComparison);
 
 export interface ScalingSeries {
   name: string;
@@ -106,6 +89,8 @@ const method = z.enum(['timestamp-query', 'wall']);
 /** the fields every stepping case has (StepTiming in suite.ts) */
 const stepTimingFields = { seconds_per_step: pos, dispatches_per_step: pos, bytes_per_step: pos, GBps: pos, roofline_fraction: pos, method, steps: pos };
 const sweep = z.object({ largest_fitting: pos, largest_measured: pos, stopped: z.string().optional() });
+const skipped = z.object({ skipped: z.string() });
+const brianThroughput = z.object({ version: z.string(), count: pos, brian_neuron_steps_per_s: pos, kinfire_neuron_steps_per_s: pos, ratio: pos });
 export const resultsSchema = z.object({
   schema: z.literal(RESULTS_SCHEMA_ID),
   mode: z.enum(['quick', 'full']),
@@ -154,8 +139,8 @@ export const resultsSchema = z.object({
   scaling: z.array(z.object({ name: z.string(), unit: z.string(), points: z.array(z.object({ n: pos, seconds: pos, seconds_per_unit: pos })).min(1), verdict: z.string().min(1) })).min(1),
   peers: z.object({
     cpu_reference: z.union([z.array(z.object({ nv: pos, ng: pos, cpu_seconds_per_step: pos, gpu_seconds_per_step: pos, speedup: pos, steps: pos })), z.object({ skipped: z.string() })]),
-    brian: z.union([z.object({ skipped: z.string() }), z.object({ version: z.string(), count: pos, brian_neuron_steps_per_s: pos, kinfire_neuron_steps_per_s: pos, ratio: pos })]),
-    brian_hh: z.union([z.object({ skipped: z.string() }), z.object({ version: z.string(), count: pos, brian_neuron_steps_per_s: pos, kinfire_neuron_steps_per_s: pos, ratio: pos, neurons_differing: z.number().int().nonnegative(), max_count_difference: z.number().int().nonnegative() })]).optional(),
+    brian: z.union([skipped, brianThroughput]),
+    brian_hh: z.union([skipped, brianThroughput.extend({ neurons_differing: z.number().int().nonnegative(), max_count_difference: z.number().int().nonnegative() })]).optional(),
   }),
 });
 
