@@ -156,10 +156,13 @@ export async function startLive(shell: ViewerShell): Promise<void> {
     const keepsGrid = sameGridCells(gridOf(current.config), gridOf(config));
     const rebuild = changed === 'grid' || changed === 'initial' || !keepsGrid || config.model !== current.config.model || before.particles !== next.particles;
     if (!rebuild) {
-      current.solver.setParameters(config);
-      current.particles?.setParameters(liveParticleConfig(next, config));
-      current.config = config;
-      loop.redraw();
+      loop.betweenFrames(() => {
+        if (loop.current !== current) return;
+        current.solver.setParameters(config);
+        current.particles?.setParameters(liveParticleConfig(next, config));
+        current.config = config;
+        loop.redraw();
+      });
       return;
     }
     // a new model on the same grid (vc ↔ vc-limit) carries the density over; anything else restarts

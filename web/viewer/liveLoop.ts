@@ -10,6 +10,9 @@
  *      the checkpoint, replayed bitwise to the step before the bad one (every step is deterministic);
  *   4. the model reads what its plots need (n(v)) and draws them, with N(t) kept here.
  *
+ * New parameters wait for the end of the frame in flight (betweenFrames), so that its steps and their replay
+ * are those of the parameters they were submitted with; a play pressed meanwhile outlives that frame's stop.
+ *
  * k is the user's steps per frame, lowered so that a frame's steps take about 25 ms of GPU time (timed by
  * waiting for the queue after them), or as long as the rest of the frame on a slow adapter: the tab never
  * freezes. A new simulation (a restart) is built with frames held; of several asked for while one is being
@@ -21,13 +24,6 @@ import type { ViewerShell } from './shell';
 const FRAME_BUDGET_MS = 25;
 /** the longest wait for the display's next frame before a frame is run anyway (run) */
 const FALLBACK_FRAME_MS = 100;
-/**
- * A wait for the queue is asked again after this long, and given up after QUEUE_GIVE_UP_MS (queueDone).
- * Twice in CI (headless Chromium on SwiftShader, right after a screenshot) a frame's wait never ended and the
- * page froze without a word; a fresh onSubmittedWorkDone makes the browser flush its WebGPU commands again.
- */
-const QUEUE_NUDGE_MS = 2_000;
-const QUEUE_GIVE_UP_MS = 30_000;
 /** the most points of N(t) kept; beyond, every other one is dropped */
 const ACTIVITY_POINTS = 20_000;
 
@@ -108,6 +104,11 @@ export class LiveLoop {
   private overheadMs = 0;
   private needsDraw = true;
   private lastDraw = 0;
+  /** whether a frame is between its submission and its end (then new parameters wait: betweenFrames) */
+  private inFrame = false;
+  private readonly afterFrame: (() => void)[] = [];
+  /** play() calls so far: a frame that stops keeps playing when play was pressed while it ran */
+  private playRequests = 0;
   private readonly rate = { steps: 0, since: performance.now(), value: 0 };
 
   constructor(private readonly o: LiveLoopOptions) {
@@ -178,7 +179,17 @@ export class LiveLoop {
     this.needsDraw = true;
   }
 
+  /**
+   * Run `apply` (new parameters on the running simulation) now, or after the frame in flight: a frame's steps,
+   * and their replay from the checkpoint after a refused step, must see the parameters they were submitted with.
+   */
+  betweenFrames(apply: () => void): void {
+    if (this.inFrame) this.afterFrame.push(apply);
+    else apply();
+  }
+
   play(): void {
+    this.playRequests++;
     if (this.until !== null && this.sim && this.t >= this.until - this.sim.dt / 2) this.until = null;
     this.playing = true;
     this.stopped = null;
@@ -200,7 +211,7 @@ export class LiveLoop {
   /**
    * Run frames until the page closes. The next frame comes with the display's next frame, or after
    * FALLBACK_FRAME_MS where no display frame comes: a hidden tab, or headless Chromium whose compositor
-   * stopped scheduling frames (the likely cause of a live test that froze once in CI after a screenshot). A simulation
+   * stopped scheduling frames. A simulation
    * goes on in the background that way, at the browser's timer rate.
    */
   run(): void {
@@ -230,8 +241,19 @@ export class LiveLoop {
   }
 
   private async frame(): Promise<void> {
+    this.inFrame = true;
+    try {
+      await this.frameSteps();
+    } finally {
+      this.inFrame = false;
+      for (const apply of this.afterFrame.splice(0)) apply();
+    }
+  }
+
+  private async frameSteps(): Promise<void> {
     const sim = this.sim;
     if (!sim || this.building) return;
+    const playRequests = this.playRequests;
     const { shell, device } = this.o;
     const dt = sim.dt;
     let steps = this.singleSteps > 0 ? 1 : this.playing ? Math.max(1, Math.min(this.o.stepsPerFrame(), this.budgetSteps, sim.capacity)) : 0;
@@ -250,7 +272,7 @@ export class LiveLoop {
     if (steps > 0) {
       sim.saveCheckpoint();
       sim.submitSteps(steps);
-      await queueDone(device);
+      await device.queue.onSubmittedWorkDone();
       // the next frame takes as many steps as fit the budget at this frame's cost per step; the budget
       // is 25 ms, or the rest of the frame's work where that is longer (a slow adapter: then at most
       // half of the frame goes to stepping)
@@ -261,7 +283,7 @@ export class LiveLoop {
     }
     if (sim.drawGpu) {
       sim.drawGpu();
-      await queueDone(device);
+      await device.queue.onSubmittedWorkDone();
       if (this.sim !== sim) return;
       shell.probe.renderer = 'webgpu';
     }
@@ -282,9 +304,12 @@ export class LiveLoop {
       if (block.stop) {
         sim.restoreCheckpoint();
         if (kept > 0) sim.submitSteps(kept);
-        this.pause();
-        this.stopped = block.stop;
-        shell.showMessage(`Stopped (${block.stop.status}): ${block.stop.message}. Change a parameter or reset.`, 'stopped');
+        shell.probe.stops++;
+        if (this.playRequests === playRequests) {
+          this.pause();
+          this.stopped = block.stop;
+          shell.showMessage(`Stopped (${block.stop.status}): ${block.stop.message}. Change a parameter or reset.`, 'stopped');
+        } // else play was pressed while these steps ran (after a change, say): the next frame tries again from the kept state
         await sim.readState();
         if (this.sim !== sim) return;
       }
@@ -330,25 +355,6 @@ export class LiveLoop {
       const keep = (_: number, i: number) => i % 2 === 0 || i === h.t.length - 1;
       this.history = { t: h.t.filter(keep), series: h.series.map((s) => s.filter(keep)), mass: h.mass.filter(keep) };
     }
-  }
-}
-
-/**
- * The queue's work done. A wait that has not ended after QUEUE_NUDGE_MS is asked again (both answers are
- * taken); after QUEUE_GIVE_UP_MS it throws, so the loop pauses and says so instead of freezing silently.
- */
-async function queueDone(device: GPUDevice): Promise<void> {
-  const began = performance.now();
-  const asked = [device.queue.onSubmittedWorkDone()];
-  for (;;) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const nudge = new Promise<'nudge'>((resolve) => (timer = setTimeout(() => resolve('nudge'), QUEUE_NUDGE_MS)));
-    const answer = await Promise.race([...asked.map((p) => p.then(() => 'done' as const)), nudge]);
-    clearTimeout(timer);
-    if (answer === 'done') return;
-    const waited = performance.now() - began;
-    if (waited > QUEUE_GIVE_UP_MS) throw new Error(`The GPU has not finished this frame's work in ${(waited / 1000).toFixed(0)} s (the browser's GPU process may be stalled); the run is paused. Reload the page.`);
-    asked.push(device.queue.onSubmittedWorkDone());
   }
 }
 

@@ -96,8 +96,12 @@ export class LivePage<S> {
       void this.loop.replace(() => o.build(config, why));
       return;
     }
-    o.goOn(current, config);
-    this.loop.redraw();
+    this.loop.betweenFrames(() => {
+      // a restart asked for meanwhile replaced the simulation, and builds the settings in force
+      if (this.loop.current !== current) return;
+      o.goOn(current, config);
+      this.loop.redraw();
+    });
   }
 
   /**

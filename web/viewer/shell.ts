@@ -27,6 +27,8 @@ export interface ViewerProbe {
   spectrum: { t: number; k: number; mode: [number, number]; amplitude: number } | null;
   /** live: why the run stopped at its last good state (status blowup, nonfinite), null while it may go on */
   stopped: { status: string; message: string } | null;
+  /** live: how many times the run has stopped at a refused step */
+  stops: number;
   /** errors shown to the user */
   errors: string[];
 }
@@ -59,7 +61,7 @@ export function createShell(mode: ViewerMode): ViewerShell {
     return element as T;
   };
   const message = byId<HTMLDivElement>('message');
-  const probe: ViewerProbe = { mode, renderer: null, frames: 0, t: 0, step: 0, playing: false, N: null, activity: [], mass: null, spectrum: null, stopped: null, errors: [] };
+  const probe: ViewerProbe = { mode, renderer: null, frames: 0, t: 0, step: 0, playing: false, N: null, activity: [], mass: null, spectrum: null, stopped: null, stops: 0, errors: [] };
   (window as unknown as { __kinfireViewer: ViewerProbe }).__kinfireViewer = probe;
   for (const m of ['live', 'playback'] as const) byId(`mode-${m}`).setAttribute('aria-pressed', String(m === mode));
   return {
