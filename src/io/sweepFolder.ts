@@ -19,6 +19,8 @@ import { OutputDirError, protectedFolder, RESULTS_MARKER, resultsFolderMarker } 
 
 export const SWEEP_MANIFEST = 'manifest.json';
 export const SWEEP_POINTS = 'points';
+/** Where the groups of points solved as one batch keep their checkpoints. */
+export const SWEEP_GROUPS = 'groups';
 const LOCK = '.manifest.lock';
 /** A manifest lock older than this is stale whatever its owner (an update takes milliseconds). */
 const LOCK_STALE_MS = 120_000;
@@ -170,6 +172,16 @@ export class SweepFolder {
 
   pointDir(id: string): string {
     return join(this.pointsDir, id);
+  }
+
+  /** The folder of the groups' checkpoint folders. */
+  get groupsDir(): string {
+    return join(this.dir, SWEEP_GROUPS);
+  }
+
+  /** The checkpoint folder of a group of points solved as one batch (cli/sweepBatch.ts), while it runs. */
+  groupDir(name: string): string {
+    return join(this.dir, SWEEP_GROUPS, name);
   }
 
   /** A point's folder: finished (its marker, and its command's status from summary.json), interrupted (marker status), or absent. */

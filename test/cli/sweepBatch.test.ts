@@ -1,0 +1,200 @@
+/**
+ * `kinfire sweep` of an nnlif `run` with batching (cli/sweepBatch.ts): the points of a task that differ only
+ * in member parameters are one batched solve, and every point's folder is byte for byte what the point run
+ * alone writes (summary.json apart from its wall times), a blown-up member included; shards, SIGTERM
+ * mid-batch and its resume, and the grouping itself (signature, capacity, split).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { batchSignature, groupCapacity, groupPoints } from '../../src/cli/sweepBatch';
+import { loadSweepSpec } from '../../src/cli/sweepSpec';
+import { kinfire, repoRoot } from '../helpers/cli';
+
+const root = mkdtempSync(join(tmpdir(), 'kinfire-sweepbatch-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const path = (name: string) => join(root, name);
+function writeSpec(name: string, body: unknown): string {
+  writeFileSync(path(name), JSON.stringify(body));
+  return path(name);
+}
+const json = (text: string) => JSON.parse(text.trim().split('\n').pop()!);
+const manifestOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { points: { id: string; status: string; attempts?: number; result?: string; message?: string }[] };
+
+/** summary.json without the fields a batched point legitimately has otherwise: the group's wall time and the steps per second over it. */
+const withoutWallTimes = (file: string) => {
+  const s = JSON.parse(readFileSync(file, 'utf8'));
+  delete s.wall_s;
+  delete s.steps_per_s;
+  return s;
+};
+
+/** Every point folder of sweep `b` holds the files of sweep `a`'s, byte for byte (summary.json apart from its wall times). */
+function expectSamePoints(a: string, b: string, ids: string[]): void {
+  expect(readdirSync(join(b, 'points')).sort()).toEqual(ids);
+  expect(readdirSync(join(a, 'points')).sort()).toEqual(ids);
+  for (const id of ids) {
+    const [pa, pb] = [join(a, 'points', id), join(b, 'points', id)];
+    const files = readdirSync(pa).filter((f) => f !== '.kinfire-results').sort();
+    expect(readdirSync(pb).filter((f) => f !== '.kinfire-results').sort(), id).toEqual(files);
+    expect(files, id).toEqual(expect.arrayContaining(['summary.json', 'activity.csv', 'run.png']));
+    expect(files.some((f) => f.endsWith('.npy')), id).toBe(true);
+    for (const f of files) {
+      if (f === 'summary.json') expect(withoutWallTimes(join(pb, f)), `${id}/${f}`).toEqual(withoutWallTimes(join(pa, f)));
+      else expect(readFileSync(join(pb, f)).equals(readFileSync(join(pa, f))), `${id}/${f}`).toBe(true);
+    }
+  }
+}
+
+// A delay, τ = 0 and τ > 0, and b = 3 blowing up early (its point stops alone): 6 points of 250 steps on 64 nodes.
+const BASE = { model: 'nnlif', grid: { nv: 64 }, initial: { v0: 1.6, sv: 0.1 }, time: { T: 0.5, dt: 0.002, Nmax: 500 }, nnlif: { delay: 0.01 }, output: { snapshots: [0.25, 0.5] } };
+const PRODUCT = { 'nnlif.b': [-1, 0.5, 3], 'nnlif.tau': [0, 0.1] };
+const IDS = ['000_b=-1_tau=0', '001_b=-1_tau=0.1', '002_b=0.5_tau=0', '003_b=0.5_tau=0.1', '004_b=3_tau=0', '005_b=3_tau=0.1'];
+
+describe('kinfire sweep of an nnlif run, batched within a task', () => {
+  const spec = writeSpec('run.json', { command: 'run', base: BASE, product: PRODUCT });
+  const batched = path('batched');
+  const single = path('single');
+
+  it('solves the points as one batch; each point folder is bitwise the point run alone (--no-batch), the blown-up one included', () => {
+    const b = kinfire('sweep', '--spec', spec, '--out', batched);
+    expect(b.code, b.stderr).toBe(0);
+    expect(json(b.stdout)).toMatchObject({ points: 6, mine: 6, ran: 6, failed: [] });
+    expect(b.stderr).toContain(`points 1, 2, 3, 4, 5, 6 of 6 as one batch: ${IDS.join(' ')}`);
+    const s = kinfire('sweep', '--spec', spec, '--out', single, '--no-batch');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stderr).not.toContain('as one batch');
+    expectSamePoints(single, batched, IDS);
+    const statuses = manifestOf(batched).points.map((p) => [p.id, p.status, p.result]);
+    expect(statuses).toEqual(manifestOf(single).points.map((p) => [p.id, p.status, p.result]));
+    expect(statuses[4]).toEqual([IDS[4], 'done', 'blowup']);
+    expect(statuses.filter(([, , r]) => r === 'ok')).toHaveLength(5);
+    expect(b.stderr).toContain(`[${IDS[4]}] run stopped: blowup: N(t) exceeded time.Nmax = 500`);
+    // the group's checkpoint folder is gone once its points are written
+    expect(readdirSync(join(batched, 'groups'))).toEqual([]);
+    for (const dir of [batched, single]) expect(kinfire('sweep', 'collect', dir).code).toBe(0);
+    expect(readFileSync(join(batched, 'sweep.csv'), 'utf8')).toBe(readFileSync(join(single, 'sweep.csv'), 'utf8'));
+  });
+
+  it('"batch": false in the spec runs every point alone; a rerun of a batched sweep skips its finished points', () => {
+    const off = writeSpec('off.json', { command: 'run', base: BASE, product: PRODUCT, batch: false });
+    const r = kinfire('sweep', '--spec', off, '--out', path('off'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('as one batch');
+    expect(r.stderr).toContain(`point 6/6 ${IDS[5]}`);
+    expectSamePoints(single, path('off'), IDS);
+    // the spec's hash leaves "batch" out: the folder of the batched sweep continues under either
+    const again = kinfire('sweep', '--spec', off, '--out', batched, '--quiet');
+    expect(again.code, again.stderr).toBe(0);
+    expect(json(again.stdout)).toMatchObject({ ran: 0, skipped: 6 });
+  });
+
+  it('shards: each task batches its own points, and together they cover every point once', () => {
+    const sharded = path('sharded');
+    for (const shard of ['1/2', '2/2']) {
+      const r = kinfire('sweep', '--spec', spec, '--out', sharded, '--shard', shard);
+      expect(r.code, r.stderr).toBe(0);
+      expect(json(r.stdout)).toMatchObject({ shard, mine: 3, ran: 3, skipped: 0 });
+      expect(r.stderr).toContain(shard === '1/2' ? 'points 1, 3, 5 of 6 as one batch' : 'points 2, 4, 6 of 6 as one batch');
+    }
+    expect(manifestOf(sharded).points.map((p) => [p.status, p.attempts])).toEqual(IDS.map(() => ['done', 1]));
+    expectSamePoints(single, sharded, IDS);
+  });
+
+  it('a batch stopped by SIGTERM keeps its checkpoint (points interrupted); the same task resumes it, bitwise the uninterrupted points', async () => {
+    // 2000 steps on 100 nodes: long enough to be stopped mid-way
+    const long = writeSpec('long.json', { command: 'run', base: { ...BASE, grid: { nv: 100 }, time: { T: 4, dt: 0.002, Nmax: 500 }, output: { snapshots: [1, 4] } }, product: { 'nnlif.b': [-1, 0.5], 'nnlif.tau': [0, 0.1] } });
+    const ids = IDS.slice(0, 4); // b ∈ {−1, 0.5} × τ ∈ {0, 0.1}
+    const reference = path('long-ref');
+    const ref = kinfire('sweep', '--spec', long, '--out', reference, '--no-batch', '--quiet');
+    expect(ref.code, ref.stderr).toBe(0);
+
+    for (const [name, continueWith] of [
+      ['long-cut', []],
+      ['long-cut-nobatch', ['--no-batch']],
+    ] as const) {
+      const cut = path(name);
+      const stopped = await sweepAndStop(['--spec', long, '--out', cut], 3);
+      expect(stopped.code, stopped.stderr).toBe(143);
+      expect(stopped.stderr).toContain(`holds the run up to its checkpoint (status interrupted): continue with \`kinfire sweep --spec ${long} --out ${cut}\``);
+      const m = manifestOf(cut);
+      expect(m.points.map((p) => p.status)).toEqual(['interrupted', 'interrupted', 'interrupted', 'interrupted']);
+      expect(m.points[0]!.message).toMatch(/^stopped by SIGTERM \(the batch's checkpoint is in .*groups\/g0-4-/);
+      const [group] = readdirSync(join(cut, 'groups'));
+      expect(existsSync(join(cut, 'groups', group!, 'checkpoint.bin'))).toBe(true);
+      expect(readdirSync(join(cut, 'points'))).toEqual([]);
+      expect(json(kinfire('sweep', 'collect', cut).stdout).counts).toEqual({ interrupted: 4 });
+
+      // batched again: the same group, resumed from its checkpoint; --no-batch: every point from the start, the stale group removed
+      const r = kinfire('sweep', '--spec', long, '--out', cut, ...continueWith);
+      expect(r.code, r.stderr).toBe(0);
+      expect(json(r.stdout)).toMatchObject({ ran: 4, skipped: 0, failed: [] });
+      if (continueWith.length) expect(r.stderr).not.toContain('resuming');
+      else expect(r.stderr).toMatch(/points 1, 2, 3, 4 of 4 as one batch \(attempt 2\)[^]*resuming a batch of 4 points/);
+      expect(manifestOf(cut).points.map((p) => [p.status, p.attempts])).toEqual(ids.map(() => ['done', 2]));
+      expectSamePoints(reference, cut, ids);
+      expect(readdirSync(join(cut, 'groups'))).toEqual([]);
+    }
+  });
+});
+
+/** Starts `kinfire sweep …` (not quiet), sends SIGTERM once its progress passes `tenth` tenths of the steps, and returns its exit. */
+function sweepAndStop(args: string[], tenth: number): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'sweep', ...args], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+    let stderr = '';
+    let stopped = false;
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const m = [...stderr.matchAll(/step (\d+) \/ (\d+)/g)].pop();
+      if (m && !stopped && Number(m[1]) >= (tenth * Number(m[2])) / 10) {
+        stopped = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('grouping the points of a task', () => {
+  const plan = loadSweepSpec(writeSpec('grouping.json', { command: 'run', base: BASE, product: { 'nnlif.b': [0, 1], 'nnlif.a0': [1, 2], 'grid.nv': [64, 80] } }));
+
+  it('groups the points that differ only in member parameters, a grid (or a vmin that follows a0) apart', () => {
+    // vmin follows a0 and VR by default, so a0 = 1 and a0 = 2 are different grids
+    const units = groupPoints(plan.points, () => true);
+    expect(units.map((u) => u.map((p) => p.index))).toEqual([
+      [0, 4],
+      [1, 5],
+      [2, 6],
+      [3, 7],
+    ]);
+    const fixedVmin = loadSweepSpec(writeSpec('vmin.json', { command: 'run', base: { ...BASE, nnlif: { vmin: -4 } }, product: { 'nnlif.a0': [1, 2], 'nnlif.b': [0, 1] } }));
+    expect(groupPoints(fixedVmin.points, () => true).map((u) => u.length)).toEqual([4]);
+    expect(batchSignature(plan.points[0]!.raw)).toBe(batchSignature(plan.points[4]!.raw));
+    expect(batchSignature(plan.points[0]!.raw)).not.toBe(batchSignature(plan.points[1]!.raw));
+    expect(batchSignature({ time: { T: 1 } })).toBeNull(); // the kinetic model: no batch
+  });
+
+  it('leaves points already begun alone and splits a group at its capacity', () => {
+    const begun = new Set([plan.points[4]!.id]);
+    expect(groupPoints(plan.points, (id) => !begun.has(id)).map((u) => u.map((p) => p.index))).toEqual([[0], [1, 5], [2, 6], [3, 7], [4]]);
+    const fixedVmin = loadSweepSpec(writeSpec('many.json', { command: 'run', base: { ...BASE, nnlif: { vmin: -4 } }, product: { 'nnlif.b': { from: 0, to: 1, n: 10 } } }));
+    expect(groupPoints(fixedVmin.points, () => true, () => 4).map((u) => u.map((p) => p.index))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
+  });
+
+  it('caps a group by the batch member limit and by what its histories and frames take on the host', () => {
+    // 250 steps: 251 samples, 251 frames of 64 nodes; the frame cap 25e6 / (251·64) = 1556 members binds
+    expect(groupCapacity(plan.points[0]!.raw)).toBe(Math.floor(25_000_000 / (251 * 64)));
+    // 4000 steps on 20000 nodes: 400 frames of 20000 values, 25e6 / 8e6 = 3 members
+    expect(groupCapacity({ ...BASE, grid: { nv: 20000 }, time: { T: 8, dt: 0.002, Nmax: 500 } })).toBe(3);
+    // 100000 steps on 16 nodes, N kept at every step: the cap of 1e8 values of N, 1e8 / 100002 = 999 members, binds
+    expect(groupCapacity({ ...BASE, grid: { nv: 16 }, time: { T: 200, dt: 0.002, Nmax: 500 } })).toBe(999);
+  });
+});
