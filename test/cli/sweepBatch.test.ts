@@ -48,8 +48,9 @@ function expectSamePoints(a: string, b: string, ids: string[]): void {
   }
 }
 
-// A delay, τ = 0 and τ > 0, and b = 3 blowing up early (its point stops alone): 6 points of 250 steps on 64 nodes.
-const BASE = { model: 'nnlif', grid: { nv: 64 }, initial: { v0: 1.6, sv: 0.1 }, time: { T: 0.5, dt: 0.002, Nmax: 500 }, nnlif: { delay: 0.01 }, output: { snapshots: [0.25, 0.5] } };
+// A delay, τ = 0 and τ > 0, b = 3 blowing up early (its point stops alone), and a vmin high enough that the
+// other points warn of mass reaching it: 6 points of 250 steps on 64 nodes.
+const BASE = { model: 'nnlif', grid: { nv: 64 }, initial: { v0: 1.6, sv: 0.1 }, time: { T: 0.5, dt: 0.002, Nmax: 500 }, nnlif: { delay: 0.01, vmin: -2 }, output: { snapshots: [0.25, 0.5] } };
 const PRODUCT = { 'nnlif.b': [-1, 0.5, 3], 'nnlif.tau': [0, 0.1] };
 const IDS = ['000_b=-1_tau=0', '001_b=-1_tau=0.1', '002_b=0.5_tau=0', '003_b=0.5_tau=0.1', '004_b=3_tau=0', '005_b=3_tau=0.1'];
 
@@ -58,7 +59,7 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
   const batched = path('batched');
   const single = path('single');
 
-  it('solves the points as one batch; each point folder is bitwise the point run alone (--no-batch), the blown-up one included', () => {
+  it('solves the points as one batch; each point folder is bitwise the point run alone (--no-batch), its warnings and a blown-up point included', () => {
     const b = kinfire('sweep', '--spec', spec, '--out', batched);
     expect(b.code, b.stderr).toBe(0);
     expect(json(b.stdout)).toMatchObject({ points: 6, mine: 6, ran: 6, failed: [] });
@@ -72,6 +73,8 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
     expect(statuses[4]).toEqual([IDS[4], 'done', 'blowup']);
     expect(statuses.filter(([, , r]) => r === 'ok')).toHaveLength(5);
     expect(b.stderr).toContain(`[${IDS[4]}] run stopped: blowup: N(t) exceeded time.Nmax = 500`);
+    const warned = IDS.filter((id) => JSON.parse(readFileSync(join(batched, 'points', id, 'summary.json'), 'utf8')).warnings.some((w: string) => w.startsWith('mass reaches vmin')));
+    expect(warned).toEqual(IDS.slice(0, 4));
     // the group's checkpoint folder is gone once its points are written
     expect(readdirSync(join(batched, 'groups'))).toEqual([]);
     for (const dir of [batched, single]) expect(kinfire('sweep', 'collect', dir).code).toBe(0);
@@ -160,7 +163,8 @@ function sweepAndStop(args: string[], tenth: number): Promise<{ code: number | n
 }
 
 describe('grouping the points of a task', () => {
-  const plan = loadSweepSpec(writeSpec('grouping.json', { command: 'run', base: BASE, product: { 'nnlif.b': [0, 1], 'nnlif.a0': [1, 2], 'grid.nv': [64, 80] } }));
+  const base = { ...BASE, nnlif: { delay: 0.01 } };
+  const plan = loadSweepSpec(writeSpec('grouping.json', { command: 'run', base, product: { 'nnlif.b': [0, 1], 'nnlif.a0': [1, 2], 'grid.nv': [64, 80] } }));
 
   it('groups the points that differ only in member parameters, a grid (or a vmin that follows a0) apart', () => {
     // vmin follows a0 and VR by default, so a0 = 1 and a0 = 2 are different grids
@@ -171,7 +175,7 @@ describe('grouping the points of a task', () => {
       [2, 6],
       [3, 7],
     ]);
-    const fixedVmin = loadSweepSpec(writeSpec('vmin.json', { command: 'run', base: { ...BASE, nnlif: { vmin: -4 } }, product: { 'nnlif.a0': [1, 2], 'nnlif.b': [0, 1] } }));
+    const fixedVmin = loadSweepSpec(writeSpec('vmin.json', { command: 'run', base: BASE, product: { 'nnlif.a0': [1, 2], 'nnlif.b': [0, 1] } }));
     expect(groupPoints(fixedVmin.points, () => true).map((u) => u.length)).toEqual([4]);
     expect(batchSignature(plan.points[0]!.raw)).toBe(batchSignature(plan.points[4]!.raw));
     expect(batchSignature(plan.points[0]!.raw)).not.toBe(batchSignature(plan.points[1]!.raw));
@@ -181,7 +185,7 @@ describe('grouping the points of a task', () => {
   it('leaves points already begun alone and splits a group at its capacity', () => {
     const begun = new Set([plan.points[4]!.id]);
     expect(groupPoints(plan.points, (id) => !begun.has(id)).map((u) => u.map((p) => p.index))).toEqual([[0], [1, 5], [2, 6], [3, 7], [4]]);
-    const fixedVmin = loadSweepSpec(writeSpec('many.json', { command: 'run', base: { ...BASE, nnlif: { vmin: -4 } }, product: { 'nnlif.b': { from: 0, to: 1, n: 10 } } }));
+    const fixedVmin = loadSweepSpec(writeSpec('many.json', { command: 'run', base: BASE, product: { 'nnlif.b': { from: 0, to: 1, n: 10 } } }));
     expect(groupPoints(fixedVmin.points, () => true, () => 4).map((u) => u.map((p) => p.index))).toEqual([
       [0, 1, 2, 3],
       [4, 5, 6, 7],
@@ -193,8 +197,8 @@ describe('grouping the points of a task', () => {
     // 250 steps: 251 samples, 251 frames of 64 nodes; the frame cap 25e6 / (251·64) = 1556 members binds
     expect(groupCapacity(plan.points[0]!.raw)).toBe(Math.floor(25_000_000 / (251 * 64)));
     // 4000 steps on 20000 nodes: 400 frames of 20000 values, 25e6 / 8e6 = 3 members
-    expect(groupCapacity({ ...BASE, grid: { nv: 20000 }, time: { T: 8, dt: 0.002, Nmax: 500 } })).toBe(3);
+    expect(groupCapacity({ ...base, grid: { nv: 20000 }, time: { T: 8, dt: 0.002, Nmax: 500 } })).toBe(3);
     // 100000 steps on 16 nodes, N kept at every step: the cap of 1e8 values of N, 1e8 / 100002 = 999 members, binds
-    expect(groupCapacity({ ...BASE, grid: { nv: 16 }, time: { T: 200, dt: 0.002, Nmax: 500 } })).toBe(999);
+    expect(groupCapacity({ ...base, grid: { nv: 16 }, time: { T: 200, dt: 0.002, Nmax: 500 } })).toBe(999);
   });
 });
