@@ -5,11 +5,11 @@
  * mid-batch and its resume, and the grouping itself (signature, capacity, split).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { batchSignature, groupCapacity, groupPoints } from '../../src/cli/sweepBatch';
+import { batchSignature, groupCapacity, groupPoints, removeFinishedGroups } from '../../src/cli/sweepBatch';
 import { loadSweepSpec } from '../../src/cli/sweepSpec';
 import { kinfire, repoRoot } from '../helpers/cli';
 
@@ -83,11 +83,14 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
 
   it('"batch": false in the spec runs every point alone; a rerun of a batched sweep skips its finished points', () => {
     const off = writeSpec('off.json', { command: 'run', base: BASE, product: PRODUCT, batch: false });
-    const r = kinfire('sweep', '--spec', off, '--out', path('off'));
+    // (a third of the points: 1 and 4, which batching would group)
+    const r = kinfire('sweep', '--spec', off, '--out', path('off'), '--shard', '1/3');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('as one batch');
-    expect(r.stderr).toContain(`point 6/6 ${IDS[5]}`);
-    expectSamePoints(single, path('off'), IDS);
+    expect(r.stderr).toContain(`point 4/6 ${IDS[3]}`);
+    const offIds = [IDS[0]!, IDS[3]!];
+    expect(readdirSync(join(path('off'), 'points')).sort()).toEqual(offIds);
+    for (const id of offIds) expect(readFileSync(join(path('off'), 'points', id, 'activity.csv')).equals(readFileSync(join(single, 'points', id, 'activity.csv')))).toBe(true);
     // the spec's hash leaves "batch" out: the folder of the batched sweep continues under either
     const again = kinfire('sweep', '--spec', off, '--out', batched, '--quiet');
     expect(again.code, again.stderr).toBe(0);
@@ -106,36 +109,40 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
     expectSamePoints(single, sharded, IDS);
   });
 
-  it('a batch stopped by SIGTERM keeps its checkpoint (points interrupted); the same task resumes it, bitwise the uninterrupted points', async () => {
+  it('a batch stopped by SIGTERM, or killed after a periodic checkpoint, is resumed by the same task, bitwise the uninterrupted points', async () => {
     // 2000 steps on 100 nodes: long enough to be stopped mid-way
-    const long = writeSpec('long.json', { command: 'run', base: { ...BASE, grid: { nv: 100 }, time: { T: 4, dt: 0.002, Nmax: 500 }, output: { snapshots: [1, 4] } }, product: { 'nnlif.b': [-1, 0.5], 'nnlif.tau': [0, 0.1] } });
+    const body = { command: 'run', base: { ...BASE, grid: { nv: 100 }, time: { T: 4, dt: 0.002, Nmax: 500 }, output: { snapshots: [1, 4] } }, product: { 'nnlif.b': [-1, 0.5], 'nnlif.tau': [0, 0.1] } };
+    const long = writeSpec('long.json', body);
     const ids = IDS.slice(0, 4); // b ∈ {−1, 0.5} × τ ∈ {0, 0.1}
     const reference = path('long-ref');
     const ref = kinfire('sweep', '--spec', long, '--out', reference, '--no-batch', '--quiet');
     expect(ref.code, ref.stderr).toBe(0);
 
-    for (const [name, continueWith] of [
-      ['long-cut', []],
-      ['long-cut-nobatch', ['--no-batch']],
-    ] as const) {
-      const cut = path(name);
-      const stopped = await sweepAndStop(['--spec', long, '--out', cut], 3);
-      expect(stopped.code, stopped.stderr).toBe(143);
-      expect(stopped.stderr).toContain(`holds the run up to its checkpoint (status interrupted): continue with \`kinfire sweep --spec ${long} --out ${cut}\``);
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      const cut = path(`long-${signal}`);
+      const spec = signal === 'SIGTERM' ? long : writeSpec('long-kill.json', { ...body, options: { checkpointEvery: 0.2 } });
+      const stopped = await sweepAndStop(['--spec', spec, '--out', cut], signal, signal === 'SIGTERM' ? 3 : 5);
       const m = manifestOf(cut);
-      expect(m.points.map((p) => p.status)).toEqual(['interrupted', 'interrupted', 'interrupted', 'interrupted']);
-      expect(m.points[0]!.message).toMatch(/^stopped by SIGTERM \(the batch's checkpoint is in .*groups\/g0-4-/);
-      const [group] = readdirSync(join(cut, 'groups'));
-      expect(existsSync(join(cut, 'groups', group!, 'checkpoint.bin'))).toBe(true);
       expect(readdirSync(join(cut, 'points'))).toEqual([]);
-      expect(json(kinfire('sweep', 'collect', cut).stdout).counts).toEqual({ interrupted: 4 });
-
-      // batched again: the same group, resumed from its checkpoint; --no-batch: every point from the start, the stale group removed
-      const r = kinfire('sweep', '--spec', long, '--out', cut, ...continueWith);
+      if (signal === 'SIGTERM') {
+        expect(stopped.code, stopped.stderr).toBe(143);
+        expect(stopped.stderr).toContain(`holds the run up to its checkpoint (status interrupted): continue with \`kinfire sweep --spec ${spec} --out ${cut}\``);
+        expect(m.points.map((p) => p.status)).toEqual(['interrupted', 'interrupted', 'interrupted', 'interrupted']);
+        expect(m.points[0]!.message).toMatch(/^stopped by SIGTERM \(the batch's checkpoint is in .*groups\/g0-4-/);
+        const [group] = readdirSync(join(cut, 'groups'));
+        expect(existsSync(join(cut, 'groups', group!, 'checkpoint.bin'))).toBe(true);
+        expect(json(kinfire('sweep', 'collect', cut).stdout).counts).toEqual({ interrupted: 4 });
+      } else {
+        expect(stopped.code).toBeNull();
+        // the dead task's manifest still says running; the group's working area holds its last checkpoint
+        expect(m.points.map((p) => p.status)).toEqual(['running', 'running', 'running', 'running']);
+        const [working] = readdirSync(join(cut, 'groups')).filter((f) => f.startsWith('.g0-4-') && f.includes('.partial-'));
+        expect(existsSync(join(cut, 'groups', working!, 'checkpoint.bin'))).toBe(true);
+      }
+      const r = kinfire('sweep', '--spec', spec, '--out', cut);
       expect(r.code, r.stderr).toBe(0);
       expect(json(r.stdout)).toMatchObject({ ran: 4, skipped: 0, failed: [] });
-      if (continueWith.length) expect(r.stderr).not.toContain('resuming');
-      else expect(r.stderr).toMatch(/points 1, 2, 3, 4 of 4 as one batch \(attempt 2\)[^]*resuming a batch of 4 points/);
+      expect(r.stderr).toMatch(/points 1, 2, 3, 4 of 4 as one batch \(attempt 2\)[^]*resuming a batch of 4 points/);
       expect(manifestOf(cut).points.map((p) => [p.status, p.attempts])).toEqual(ids.map(() => ['done', 2]));
       expectSamePoints(reference, cut, ids);
       expect(readdirSync(join(cut, 'groups'))).toEqual([]);
@@ -143,8 +150,8 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
   });
 });
 
-/** Starts `kinfire sweep …` (not quiet), sends SIGTERM once its progress passes `tenth` tenths of the steps, and returns its exit. */
-function sweepAndStop(args: string[], tenth: number): Promise<{ code: number | null; stderr: string }> {
+/** Starts `kinfire sweep …` (not quiet), sends `signal` once its progress passes `tenth` tenths of the steps, and returns its exit. */
+function sweepAndStop(args: string[], signal: NodeJS.Signals, tenth: number): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'sweep', ...args], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
     let stderr = '';
@@ -154,7 +161,7 @@ function sweepAndStop(args: string[], tenth: number): Promise<{ code: number | n
       const m = [...stderr.matchAll(/step (\d+) \/ (\d+)/g)].pop();
       if (m && !stopped && Number(m[1]) >= (tenth * Number(m[2])) / 10) {
         stopped = true;
-        child.kill('SIGTERM');
+        child.kill(signal);
       }
     });
     child.on('error', reject);
@@ -200,5 +207,19 @@ describe('grouping the points of a task', () => {
     expect(groupCapacity({ ...base, grid: { nv: 20000 }, time: { T: 8, dt: 0.002, Nmax: 500 } })).toBe(3);
     // 100000 steps on 16 nodes, N kept at every step: the cap of 1e8 values of N, 1e8 / 100002 = 999 members, binds
     expect(groupCapacity({ ...base, grid: { nv: 16 }, time: { T: 200, dt: 0.002, Nmax: 500 } })).toBe(999);
+  });
+
+  it('removes the checkpoint folder of a group whose points were all finished otherwise, and nothing else', () => {
+    const groups = path('groups');
+    const group = (name: string, ids?: string[]) => {
+      mkdirSync(join(groups, name), { recursive: true });
+      if (ids) writeFileSync(join(groups, name, 'points.txt'), `${ids.join('\n')}\n`);
+    };
+    group('g0-2-done', ['a', 'b']);
+    group('g2-2-half', ['a', 'c']);
+    group('.g4-1-x.partial-123', ['a']); // a live task's working area
+    group('other');
+    removeFinishedGroups(groups, (id) => id === 'a' || id === 'b');
+    expect(readdirSync(groups).sort()).toEqual(['.g4-1-x.partial-123', 'g2-2-half', 'other']);
   });
 });
