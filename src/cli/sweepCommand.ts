@@ -107,19 +107,29 @@ export async function sweepCommand(options: SweepOptions, log: (line: string) =>
   const result: SweepTaskResult = { shard, points: plan.points.length, mine: mine.length, ran: 0, skipped: 0, failed: [], busy: [] };
   if (!options.quiet) log(`kinfire sweep: ${plan.points.length} points of \`kinfire ${plan.command}\` over ${plan.keys.join(', ')} in ${folder.dir}; shard ${shard.index}/${shard.count} (${shard.source}): ${mine.length} points, on ${hostname()}${task.job ? `, Slurm job ${task.job}` : ''}`);
   const batching = plan.command === 'run' && plan.batch && options.batch !== false;
-  const units = batching ? groupPoints(mine, (id) => folder.pointOnDisk(id).state === 'absent') : mine.map((p) => [p]);
+  /** A point not begun: no folder, once the working area of a killed run of it is recovered (it then resumes alone). */
+  const fresh = (id: string): boolean => {
+    try {
+      PendingResults.recoverLeftovers(folder.pointDir(id));
+    } catch (e) {
+      if (e instanceof OutputDirError) return false; // a live process holds it: runOne leaves it to that process
+      throw e;
+    }
+    return folder.pointOnDisk(id).state === 'absent';
+  };
+  const units = batching ? groupPoints(mine, fresh) : mine.map((p) => [p]);
   const release = holdSignals();
   try {
     for (const unit of units) {
       throwIfInterrupted();
-      // A group whose points changed meanwhile (another task finished one) runs its points one by one.
-      if (unit.length > 1 && unit.every((p) => folder.pointOnDisk(p.id).state === 'absent')) await runGroup(unit);
-      else {
-        for (const point of unit) {
-          throwIfInterrupted();
-          await runOne(point);
-        }
+      // Points of a group begun meanwhile (another task finished one) go alone; the others are still one batch.
+      const batch = unit.length > 1 ? unit.filter((p) => fresh(p.id)) : [];
+      for (const point of unit) {
+        if (batch.length > 1 && batch.includes(point)) continue;
+        throwIfInterrupted();
+        await runOne(point);
       }
+      if (batch.length > 1) await runGroup(batch);
     }
     // Checkpoints of groups whose points were all finished since (e.g. by a task grouped otherwise) are of no further use.
     if (plan.command === 'run') removeFinishedGroups(folder.groupsDir, (id) => folder.pointOnDisk(id).state === 'done');

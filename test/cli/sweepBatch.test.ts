@@ -109,12 +109,13 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
     expectSamePoints(single, sharded, IDS);
   });
 
+  // 1250 steps on 100 nodes: long enough to be stopped mid-way
+  const body = { command: 'run', base: { ...BASE, grid: { nv: 100 }, time: { T: 2.5, dt: 0.002, Nmax: 500 }, output: { snapshots: [1, 2.5] } }, product: { 'nnlif.b': [-1, 0.5], 'nnlif.tau': [0, 0.1] } };
+  const long = writeSpec('long.json', body);
+  const ids = IDS.slice(0, 4); // b ∈ {−1, 0.5} × τ ∈ {0, 0.1}
+  const reference = path('long-ref');
+
   it('a batch stopped by SIGTERM, or killed after a periodic checkpoint, is resumed by the same task, bitwise the uninterrupted points', async () => {
-    // 2000 steps on 100 nodes: long enough to be stopped mid-way
-    const body = { command: 'run', base: { ...BASE, grid: { nv: 100 }, time: { T: 4, dt: 0.002, Nmax: 500 }, output: { snapshots: [1, 4] } }, product: { 'nnlif.b': [-1, 0.5], 'nnlif.tau': [0, 0.1] } };
-    const long = writeSpec('long.json', body);
-    const ids = IDS.slice(0, 4); // b ∈ {−1, 0.5} × τ ∈ {0, 0.1}
-    const reference = path('long-ref');
     const ref = kinfire('sweep', '--spec', long, '--out', reference, '--no-batch', '--quiet');
     expect(ref.code, ref.stderr).toBe(0);
 
@@ -147,6 +148,22 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
       expectSamePoints(reference, cut, ids);
       expect(readdirSync(join(cut, 'groups'))).toEqual([]);
     }
+  });
+
+  it('a point killed while run alone (--no-batch) resumes alone from its working area; the task batches the others', async () => {
+    const cut = path('long-alone');
+    const spec = writeSpec('long-kill.json', { ...body, options: { checkpointEvery: 0.2 } });
+    const killed = await sweepAndStop(['--spec', spec, '--out', cut, '--no-batch'], 'SIGKILL', 5);
+    expect(killed.code).toBeNull();
+    expect(readdirSync(join(cut, 'points')).filter((f) => f.startsWith(`.${ids[0]}.partial-`))).toHaveLength(1);
+    const r = kinfire('sweep', '--spec', spec, '--out', cut);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r.stdout)).toMatchObject({ ran: 4, skipped: 0, failed: [] });
+    expect(r.stderr).toContain(`point 1/4 ${ids[0]} (attempt 2)`);
+    expect(r.stderr).toContain(`[${ids[0]}] resuming from its checkpoint`);
+    expect(r.stderr).toContain(`points 2, 3, 4 of 4 as one batch: ${ids.slice(1).join(' ')}`);
+    expect(manifestOf(cut).points.map((p) => [p.status, p.attempts])).toEqual([['done', 2], ['done', 1], ['done', 1], ['done', 1]]);
+    expectSamePoints(reference, cut, ids);
   });
 });
 
