@@ -5,6 +5,8 @@
  *   DIR/manifest.json      the sweep (command, base config, options, the points with their values) and each
  *                          point's status; rewritten whole (temp file + rename) under DIR/.manifest.lock
  *   DIR/points/<id>/       one normal results folder per point, written atomically (resultsFolder.ts)
+ *   DIR/groups/<name>/     the checkpoint of a batch of nnlif run points (cli/sweepBatch.ts) while it runs or
+ *                          after it was interrupted; removed once its points are written
  *   DIR/sweep.csv, sweep.json, sweep.png   written by `kinfire sweep collect`
  *
  * The points' folders are the truth: a point is finished when its folder exists (a commit is one rename),
