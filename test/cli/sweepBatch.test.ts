@@ -122,7 +122,7 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       const cut = path(`long-${signal}`);
       const spec = signal === 'SIGTERM' ? long : writeSpec('long-kill.json', { ...body, options: { checkpointEvery: 0.2 } });
-      const stopped = await sweepAndStop(['--spec', spec, '--out', cut], signal, signal === 'SIGTERM' ? 3 : 5);
+      const stopped = signal === 'SIGTERM' ? await sweepAndStop(['--spec', spec, '--out', cut], signal, 3) : await sweepAndStop(['--spec', spec, '--out', cut], signal, 5, checkpointIn(join(cut, 'groups'), 'g0-4-'));
       const m = manifestOf(cut);
       expect(readdirSync(join(cut, 'points'))).toEqual([]);
       if (signal === 'SIGTERM') {
@@ -153,7 +153,7 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
   it('a point killed while run alone (--no-batch) resumes alone from its working area; the task batches the others', async () => {
     const cut = path('long-alone');
     const spec = writeSpec('long-kill.json', { ...body, options: { checkpointEvery: 0.2 } });
-    const killed = await sweepAndStop(['--spec', spec, '--out', cut, '--no-batch'], 'SIGKILL', 5);
+    const killed = await sweepAndStop(['--spec', spec, '--out', cut, '--no-batch'], 'SIGKILL', 5, checkpointIn(join(cut, 'points'), `${ids[0]}.`));
     expect(killed.code).toBeNull();
     expect(readdirSync(join(cut, 'points')).filter((f) => f.startsWith(`.${ids[0]}.partial-`))).toHaveLength(1);
     const r = kinfire('sweep', '--spec', spec, '--out', cut);
@@ -167,24 +167,37 @@ describe('kinfire sweep of an nnlif run, batched within a task', () => {
   });
 });
 
-/** Starts `kinfire sweep …` (not quiet), sends `signal` once its progress passes `tenth` tenths of the steps, and returns its exit. */
-function sweepAndStop(args: string[], signal: NodeJS.Signals, tenth: number): Promise<{ code: number | null; stderr: string }> {
+/**
+ * Starts `kinfire sweep …` (not quiet), sends `signal` once its progress passes `tenth` tenths of the steps
+ * and `ready()` holds (for SIGKILL: a periodic checkpoint is on disk), and returns its exit.
+ */
+function sweepAndStop(args: string[], signal: NodeJS.Signals, tenth: number, ready: () => boolean = () => true): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'sweep', ...args], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
     let stderr = '';
     let stopped = false;
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
+    const check = () => {
       const m = [...stderr.matchAll(/step (\d+) \/ (\d+)/g)].pop();
-      if (m && !stopped && Number(m[1]) >= (tenth * Number(m[2])) / 10) {
+      if (m && !stopped && Number(m[1]) >= (tenth * Number(m[2])) / 10 && ready()) {
         stopped = true;
         child.kill(signal);
       }
+    };
+    const poll = setInterval(check, 20);
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      check();
     });
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stderr }));
+    child.on('exit', (code) => {
+      clearInterval(poll);
+      resolve({ code, stderr });
+    });
   });
 }
+
+/** A working area (`.<prefix>….partial-PID`) in `dir` holding a checkpoint. */
+const checkpointIn = (dir: string, prefix: string) => () => existsSync(dir) && readdirSync(dir).some((f) => f.startsWith(`.${prefix}`) && f.includes('.partial-') && existsSync(join(dir, f, 'checkpoint.bin')));
 
 describe('grouping the points of a task', () => {
   const base = { ...BASE, nnlif: { delay: 0.01 } };
