@@ -121,7 +121,7 @@ export async function main(argv = process.argv): Promise<number> {
       return 2;
     }
     if (e instanceof RunInterrupted) {
-      if (e.kept.length) process.stderr.write(`\nkinfire: stopped by ${e.signal}; ${e.kept.join(', ')} holds the run up to its checkpoint (status interrupted): continue with \`kinfire resume ${e.kept[0]}\`\n`);
+      if (e.kept.length) process.stderr.write(`\nkinfire: stopped by ${e.signal}; ${e.kept.join(', ')} holds the run up to its checkpoint (status interrupted): continue with \`${e.continueWith ?? `kinfire resume ${e.kept[0]}`}\`\n`);
       else process.stderr.write(`\nkinfire: stopped by ${e.signal}; the partial results were removed and nothing was written\n`);
       return signalExitCode(e.signal);
     }

@@ -20,6 +20,8 @@ const SINGLE_KEYS = ['nnlif.b', 'nnlif.a0', 'nnlif.a1', 'nnlif.VR', 'nnlif.tau']
 const POPULATION_KEYS = ['a0', 'VR', 'tau'] as const;
 /** At most this many members in one run. */
 export const MAX_BATCH_MEMBERS = 1 << 20;
+/** At most this many values of N (members × populations × samples) are kept on the host by one run. */
+export const MAX_BATCH_SAMPLE_VALUES = 1e8;
 
 export interface NnlifRunOptions {
   out: string;
@@ -161,7 +163,7 @@ export async function nnlifRunCommand(raw: Record<string, unknown>, options: Nnl
   const { members, batch } = specs.length ? batchMembers(raw, config, specs) : { members: [memberOf(config)], batch: undefined };
   const M = members.length;
   const samples = Math.floor(config.time.steps / config.output.every) + 2;
-  if (M * K * samples > 1e8) throw new ConfigError('output.every', `${M} members × ${K} populations × ${samples} samples of N exceed 1e8 values; record every k-th step with a larger output.every (now ${config.output.every})`);
+  if (M * K * samples > MAX_BATCH_SAMPLE_VALUES) throw new ConfigError('output.every', `${M} members × ${K} populations × ${samples} samples of N exceed 1e8 values; record every k-th step with a larger output.every (now ${config.output.every})`);
   const everySeconds = parseCheckpointEvery(options.checkpointEvery);
   return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version, ...(options.resume ? { resume: true } : {}) }, async (ctx, reservation) => {
     if (!options.resume) await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runNnlif(ctx, calibrationConfig(config), {}, members)).stepsPerSecond);

@@ -23,7 +23,9 @@ import { nnlifRunCommand } from './nnlifRunCommand';
 import { particlesCommand } from './particlesCommand';
 import { resumeCommand } from './resumeCommand';
 import { runCommand } from './runCommand';
+import { parseCheckpointEvery } from './checkpointing';
 import { steadyResult } from './steadyCommand';
+import { groupName, type GroupOutcome, groupPoints, removeFinishedGroups, runNnlifGroup } from './sweepBatch';
 import { loadSweepSpec, resolveShard, type Shard, shardPoints, type SweepPlan, type SweepPoint } from './sweepSpec';
 import { registerSweepSlurm } from './sweepSlurm';
 
@@ -32,6 +34,8 @@ export interface SweepOptions {
   out: string;
   shard?: string;
   quiet?: boolean;
+  /** false (--no-batch, or "batch": false in the spec): every point its own run */
+  batch?: boolean;
 }
 
 export interface SweepTaskResult {
@@ -102,54 +106,135 @@ export async function sweepCommand(options: SweepOptions, log: (line: string) =>
   const task = { shard: `${shard.index}/${shard.count}`, ...(slurmJob() ? { job: slurmJob()! } : {}) };
   const result: SweepTaskResult = { shard, points: plan.points.length, mine: mine.length, ran: 0, skipped: 0, failed: [], busy: [] };
   if (!options.quiet) log(`kinfire sweep: ${plan.points.length} points of \`kinfire ${plan.command}\` over ${plan.keys.join(', ')} in ${folder.dir}; shard ${shard.index}/${shard.count} (${shard.source}): ${mine.length} points, on ${hostname()}${task.job ? `, Slurm job ${task.job}` : ''}`);
+  const batching = plan.command === 'run' && plan.batch && options.batch !== false;
+  /** A point not begun: no folder, once the working area of a killed run of it is recovered (it then resumes alone). */
+  const fresh = (id: string): boolean => {
+    try {
+      PendingResults.recoverLeftovers(folder.pointDir(id));
+    } catch (e) {
+      if (e instanceof OutputDirError) return false; // a live process holds it: runOne leaves it to that process
+      throw e;
+    }
+    return folder.pointOnDisk(id).state === 'absent';
+  };
+  const units = batching ? groupPoints(mine, fresh) : mine.map((p) => [p]);
   const release = holdSignals();
   try {
-    for (const point of mine) {
+    for (const unit of units) {
       throwIfInterrupted();
-      const disk = folder.pointOnDisk(point.id);
-      if (disk.state === 'done') {
-        result.skipped++;
-        const known = folder.read().points.find((p) => p.id === point.id);
-        // The folder is the truth; bring the manifest along where a task died between the two.
-        if (known?.status !== 'done' || known.result !== disk.result) folder.record(point.id, { status: 'done', result: disk.result }, task);
-        continue;
+      // Points of a group begun meanwhile (another task finished one) go alone; the others are still one batch.
+      const batch = unit.length > 1 ? unit.filter((p) => fresh(p.id)) : [];
+      for (const point of unit) {
+        if (batch.length > 1 && batch.includes(point)) continue;
+        throwIfInterrupted();
+        await runOne(point);
       }
-      let attempts = 0;
-      folder.update((m) => {
-        const p = m.points.find((q) => q.id === point.id)!;
-        attempts = (p.attempts ?? 0) + 1;
-        Object.assign(p, { status: 'running', attempts, host: hostname(), pid: process.pid, updated: new Date().toISOString(), shard: task.shard }, task.job ? { job: task.job } : {});
-        delete p.message;
-        delete p.result;
-      });
-      if (!options.quiet) log(`point ${point.index + 1}/${plan.points.length} ${point.id}${attempts > 1 ? ` (attempt ${attempts})` : ''}`);
-      try {
-        const status = await runPoint(plan, point, folder.pointDir(point.id), !!options.quiet, (l) => log(`[${point.id}] ${l}`));
-        folder.record(point.id, { status: 'done', result: status }, task);
-        result.ran++;
-      } catch (e) {
-        if (e instanceof RunInterrupted) {
-          const disk2 = folder.pointOnDisk(point.id);
-          folder.record(point.id, { status: disk2.state === 'interrupted' ? 'interrupted' : 'pending', message: `stopped by ${e.signal}` } satisfies Partial<PointRecord>, task);
-          throw e;
-        }
-        if (e instanceof OutputDirError && /another kinfire process/.test(e.message)) {
-          // Another task holds this point's lock (a duplicate of this shard): leave the point to it.
-          result.busy.push(point.id);
-          if (!options.quiet) log(`[${point.id}] skipped: ${e.message}`);
-          continue;
-        }
-        const message = (e as Error).message;
-        folder.record(point.id, { status: 'failed', message }, task);
-        if (!POINT_ERRORS.some((E) => e instanceof E)) throw e;
-        result.failed.push({ id: point.id, message });
-        log(`[${point.id}] failed: ${message}`);
-      }
+      if (batch.length > 1) await runGroup(batch);
     }
+    // Checkpoints of groups whose points were all finished since (e.g. by a task grouped otherwise) are of no further use.
+    if (plan.command === 'run') removeFinishedGroups(folder.groupsDir, (id) => folder.pointOnDisk(id).state === 'done');
   } finally {
     release();
   }
   return result;
+
+  /** Marks the points running (attempts + 1) and returns their attempts. */
+  function markRunning(points: SweepPoint[]): number[] {
+    const attempts: number[] = [];
+    folder.update((m) => {
+      for (const point of points) {
+        const p = m.points.find((q) => q.id === point.id)!;
+        attempts.push((p.attempts ?? 0) + 1);
+        Object.assign(p, { status: 'running', attempts: attempts.at(-1), host: hostname(), pid: process.pid, updated: new Date().toISOString(), shard: task.shard }, task.job ? { job: task.job } : {});
+        delete p.message;
+        delete p.result;
+      }
+    });
+    return attempts;
+  }
+
+  /** A failed point: recorded, and the task goes on for the errors of one point (else rethrown). */
+  function fail(id: string, e: Error): void {
+    folder.record(id, { status: 'failed', message: e.message }, task);
+    if (!POINT_ERRORS.some((E) => e instanceof E)) throw e;
+    result.failed.push({ id, message: e.message });
+    log(`[${id}] failed: ${e.message}`);
+  }
+
+  async function runOne(point: SweepPoint): Promise<void> {
+    const disk = folder.pointOnDisk(point.id);
+    if (disk.state === 'done') {
+      result.skipped++;
+      const known = folder.read().points.find((p) => p.id === point.id);
+      // The folder is the truth; bring the manifest along where a task died between the two.
+      if (known?.status !== 'done' || known.result !== disk.result) folder.record(point.id, { status: 'done', result: disk.result }, task);
+      return;
+    }
+    const [attempts] = markRunning([point]);
+    if (!options.quiet) log(`point ${point.index + 1}/${plan.points.length} ${point.id}${attempts! > 1 ? ` (attempt ${attempts})` : ''}`);
+    try {
+      const status = await runPoint(plan, point, folder.pointDir(point.id), !!options.quiet, (l) => log(`[${point.id}] ${l}`));
+      folder.record(point.id, { status: 'done', result: status }, task);
+      result.ran++;
+    } catch (e) {
+      if (e instanceof RunInterrupted) {
+        const disk2 = folder.pointOnDisk(point.id);
+        folder.record(point.id, { status: disk2.state === 'interrupted' ? 'interrupted' : 'pending', message: `stopped by ${e.signal}` } satisfies Partial<PointRecord>, task);
+        throw e;
+      }
+      if (e instanceof OutputDirError && /another kinfire process/.test(e.message)) {
+        // Another task holds this point's lock (a duplicate of this shard): leave the point to it.
+        result.busy.push(point.id);
+        if (!options.quiet) log(`[${point.id}] skipped: ${e.message}`);
+        return;
+      }
+      fail(point.id, e as Error);
+    }
+  }
+
+  /** Points of one batch (sweepBatch.ts): one solve, then each point's folder. */
+  async function runGroup(points: SweepPoint[]): Promise<void> {
+    const groupDir = folder.groupDir(groupName(points));
+    const attempts = markRunning(points);
+    if (!options.quiet) log(`points ${points.map((p) => p.index + 1).join(', ')} of ${plan.points.length} as one batch${Math.max(...attempts) > 1 ? ` (attempt ${Math.max(...attempts)})` : ''}: ${points.map((p) => p.id).join(' ')}`);
+    const o = plan.options;
+    let outcomes: GroupOutcome[];
+    try {
+      outcomes = await runNnlifGroup(points, groupDir, (id) => folder.pointDir(id), { allowLong: !!o.allowLong, checkpointEvery: parseCheckpointEvery(o.checkpointEvery), quiet: !!options.quiet }, pkg.version, log);
+    } catch (e) {
+      if (e instanceof RunInterrupted) {
+        // The group's checkpoint is the members' progress: they are interrupted, to be resumed as this group.
+        const kept = resultsFolderMarker(groupDir)?.status === 'interrupted';
+        for (const point of points) folder.record(point.id, { status: kept ? 'interrupted' : 'pending', message: `stopped by ${e.signal}${kept ? ` (the batch's checkpoint is in ${groupDir})` : ''}` } satisfies Partial<PointRecord>, task);
+        // `kinfire resume` does not continue a group's folder: the same sweep task does.
+        if (kept) e.continueWith = `kinfire sweep --spec ${options.spec} --out ${options.out}${options.shard ? ` --shard ${options.shard}` : ''}`;
+        throw e;
+      }
+      if (e instanceof OutputDirError && /another kinfire process/.test(e.message)) {
+        result.busy.push(...points.map((p) => p.id));
+        if (!options.quiet) log(`batch ${groupDir} skipped: ${e.message}`);
+        return;
+      }
+      if (!POINT_ERRORS.some((E) => e instanceof E)) {
+        for (const point of points) folder.record(point.id, { status: 'failed', message: (e as Error).message }, task);
+        throw e;
+      }
+      for (const point of points) fail(point.id, e as Error);
+      return;
+    }
+    for (const outcome of outcomes) {
+      if ('error' in outcome) {
+        if (outcome.error instanceof OutputDirError && /another kinfire process/.test(outcome.error.message)) {
+          // Another task holds this point's folder (a duplicate of this shard): its folder is left to it.
+          result.busy.push(outcome.id);
+          if (!options.quiet) log(`[${outcome.id}] skipped: ${outcome.error.message}`);
+        } else fail(outcome.id, outcome.error);
+      } else {
+        folder.record(outcome.id, { status: 'done', result: outcome.status }, task);
+        result.ran++;
+      }
+    }
+  }
 }
 
 export function registerSweep(program: Command): void {
@@ -159,6 +244,7 @@ export function registerSweep(program: Command): void {
     .option('--spec <file>', 'the sweep spec (JSON: command, config or base, product or points; see README)')
     .option('-o, --out <dir>', 'the sweep folder: created, or the same sweep continued (finished points are skipped)')
     .option('--shard <i/n>', 'run the points k with k mod n = i − 1 (1 ≤ i ≤ n); default under a Slurm array: from SLURM_ARRAY_TASK_ID, _MIN and _COUNT')
+    .option('--no-batch', 'solve every point of an nnlif run sweep as its own run (default: the points of a task that differ only in member parameters are one batched solve)')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts: SweepOptions) => {
       const r = await sweepCommand(opts);

@@ -8,7 +8,8 @@
  *     "config": "base.json" (relative to the spec) | "base": { …config… },  "set": ["params.a=0.4", …],
  *     "options": { "stabilityTime": 30, … },
  *     "product": { "params.b": [0.5, 1], "params.gin": { "from": -1, "to": 0, "n": 3 } }
- *       | "points": [ { "params.b": 0.5, "params.gin": -1 }, … ] }
+ *       | "points": [ { "params.b": 0.5, "params.gin": -1 }, … ],
+ *     "batch": true (nnlif run points that differ only in member parameters: one batched solve per group) }
  *
  * A product varies its last key fastest (as `run --batch` does). Point ids are the point's index and its
  * values, e.g. `003_b=1_gin=-0.5`: stable for a given spec, readable, and safe as a file name.
@@ -54,6 +55,8 @@ const specSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
   product: z.record(z.string(), keyListSchema).optional(),
   points: z.array(z.record(z.string(), valueSchema)).optional(),
+  /** solve the points of an nnlif `run` that differ only in member parameters as one batch (sweepBatch.ts) */
+  batch: z.boolean().default(true),
 });
 
 export interface SweepPoint {
@@ -79,6 +82,11 @@ export interface SweepPlan {
   axes: Record<string, unknown[]> | null;
   /** sha256 of the plan's canonical JSON: a folder holds one sweep */
   hash: string;
+  /**
+   * batch the points of an nnlif `run` within a task (default true). Not part of the hash: a point's results
+   * are the same either way, so a sweep may be continued with batching on or off.
+   */
+  batch: boolean;
 }
 
 const specError = (where: string, e: unknown): never => {
@@ -223,7 +231,7 @@ export function loadSweepSpec(specPath: string): SweepPlan {
   const hash = createHash('sha256')
     .update(canonical({ command: spec.command, base, options, points: points.map((p) => p.values) }))
     .digest('hex');
-  return { command: spec.command, keys, base, options, points, axes, hash };
+  return { command: spec.command, keys, base, options, points, axes, hash, batch: spec.batch };
 }
 
 export interface Shard {

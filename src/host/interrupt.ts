@@ -6,6 +6,8 @@
 export class RunInterrupted extends Error {
   /** the results folders kept, interrupted at their checkpoint (set by the results folder that committed one) */
   kept: string[] = [];
+  /** the command that continues the kept folders, where it is not `kinfire resume <the first>` (a sweep's batch) */
+  continueWith?: string;
   constructor(readonly signal: string) {
     super(`stopped by ${signal}`);
     this.name = 'RunInterrupted';

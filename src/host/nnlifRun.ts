@@ -19,6 +19,8 @@ export interface NnlifRunHooks {
   onWarning?(message: string): void;
   /** keep checkpoints (and resume from one): see blockLoop.ts */
   checkpoint?: RunCheckpointing<NnlifRunHost>;
+  /** keep the frames of n(v, t) of every member, not only member 0's (a sweep writes each member's figure) */
+  everyMemberFrames?: boolean;
 }
 
 /** What an NNLIF run has accumulated on the host at a checkpoint. */
@@ -68,7 +70,10 @@ export interface NnlifRunResult {
   N: Float32Array[];
   mass: Float32Array[];
   R: Float32Array[];
-  /** frames of n(v, t) of member 0 for the space-time figure: frameT[k], frames[(k·K + α)·nv + i] */
+  /**
+   * frames of n(v, t) for the space-time figure: frameT[k], frames[((k·F + m)·K + α)·nv + i] with F = 1
+   * (member 0) or, with everyMemberFrames, F = M
+   */
   frameT: number[];
   frames: Float32Array;
   steps: number;
@@ -94,6 +99,34 @@ export function massNearVmin(n: ArrayLike<number>): number {
     if (i < low) bottom += n[i]!;
   }
   return total > 0 ? bottom / total : 0;
+}
+
+/** The steps at which a frame of n(v, t) is kept: at most NNLIF_FRAMES, evenly over the run's steps. */
+export function nnlifFrameSteps(steps: number): number[] {
+  const frameCount = Math.min(NNLIF_FRAMES, steps + 1);
+  return Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
+}
+
+/** The steps of the config's snapshot times (each rounded to a step, within the run). */
+export function nnlifSnapshotSteps(config: NnlifRunConfig): Set<number> {
+  const { dt, steps } = config.time;
+  return new Set(config.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
+}
+
+/**
+ * The warning that a member's mass reaches vmin (its n, K × nv), for its first population with more than
+ * VMIN_PILEUP_THRESHOLD of its mass in the lowest 2% of the v axis; `member` names it within a batch.
+ */
+export function vminWarning(config: NnlifRunConfig, n: Float32Array, member?: number): string | undefined {
+  const nv = config.grid.nv;
+  for (let alpha = 0; alpha < config.populations.length; alpha++) {
+    const fraction = massNearVmin(n.subarray(alpha * nv, (alpha + 1) * nv));
+    if (fraction > VMIN_PILEUP_THRESHOLD) {
+      const pop = config.populations[alpha]!;
+      return `mass reaches vmin: ${fraction.toExponential(2)} of ${member !== undefined ? `member ${member}'s ` : ''}population ${pop.name}'s mass lies in the lowest 2% of its v axis; lower its vmin (now ${pop.vmin.toPrecision(4)})`;
+    }
+  }
+  return undefined;
 }
 
 /** The grid of each population. */
@@ -173,15 +206,16 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
       }
     }
     let sample = from?.host.sample ?? 1;
-    const frameCount = Math.min(NNLIF_FRAMES, steps + 1);
-    const frameSteps = Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
-    const frames = from ? from.host.frames.slice() : new Float32Array(frameCount * K * nv);
+    const frameSteps = nnlifFrameSteps(steps);
+    const frameCount = frameSteps.length;
+    const F = hooks.everyMemberFrames ? M : 1;
+    const frames = from ? from.host.frames.slice() : new Float32Array(frameCount * F * K * nv);
     const frameT: number[] = from ? [...from.host.frameT] : [];
-    const snapshotSteps = new Set(config.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
+    const snapshotSteps = nnlifSnapshotSteps(config);
     const written = new Set<number>(from?.host.written ?? []);
     let lowWarned = from?.host.lowWarned ?? false;
     if (from) {
-      if (N.length !== Q || N[0]!.length !== samples || frames.length !== frameCount * K * nv) throw new Error('checkpoint: its histories do not fit this config (members, populations, samples or frames differ)');
+      if (N.length !== Q || N[0]!.length !== samples || frames.length !== frameCount * F * K * nv) throw new Error('checkpoint: its histories do not fit this config (members, populations, samples or frames differ)');
       solver.importState(from.solver);
     }
     const wallBefore = from?.host.wallSeconds ?? 0;
@@ -189,12 +223,11 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
     const checkpoint = hooks.checkpoint;
     const checkVmin = (n: Float32Array) => {
       if (lowWarned) return;
-      for (let q = 0; q < n.length / nv; q++) {
-        const fraction = massNearVmin(n.subarray(q * nv, (q + 1) * nv));
-        if (fraction > VMIN_PILEUP_THRESHOLD) {
+      for (let m = 0; m < n.length / (K * nv); m++) {
+        const w = vminWarning(config, n.subarray(m * K * nv, (m + 1) * K * nv), M > 1 ? m : undefined);
+        if (w) {
           lowWarned = true;
-          const pop = config.populations[q % K]!;
-          warn(`mass reaches vmin: ${fraction.toExponential(2)} of ${M > 1 ? `member ${Math.floor(q / K)}'s ` : ''}population ${pop.name}'s mass lies in the lowest 2% of its v axis; lower its vmin (now ${pop.vmin.toPrecision(4)})`);
+          warn(w);
           return;
         }
       }
@@ -222,12 +255,12 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
         sample++;
       },
       onSnapshot: async (step) => {
-        // A frame of the figure needs member 0 only; a snapshot (and the vmin check with it) every member.
+        // A frame of the figure needs member 0 only (F = 1); a snapshot (and the vmin check with it) every member.
         const snapshot = snapshotSteps.has(step);
-        const n = await solver.readDensity(snapshot ? M : 1);
+        const n = await solver.readDensity(snapshot ? M : F);
         const frame = frameSteps.indexOf(step);
         if (frame >= 0 && frameT.length === frame) {
-          frames.set(n.subarray(0, K * nv), frame * K * nv);
+          frames.set(n.subarray(0, F * K * nv), frame * F * K * nv);
           frameT.push(step * dt);
         }
         if (snapshot) {
@@ -295,7 +328,7 @@ export async function runNnlif(ctx: GpuContext, config: NnlifRunConfig, hooks: N
       mass: mass.map((x) => x.subarray(0, sample)),
       R: R.map((x) => x.subarray(0, sample)),
       frameT,
-      frames: frames.subarray(0, frameT.length * K * nv),
+      frames: frames.subarray(0, frameT.length * F * K * nv),
       steps: loop.steps,
       wallSeconds,
       stepsPerSecond: loop.steps / Math.max(wallSeconds, 1e-9),

@@ -5,6 +5,8 @@
  *   DIR/manifest.json      the sweep (command, base config, options, the points with their values) and each
  *                          point's status; rewritten whole (temp file + rename) under DIR/.manifest.lock
  *   DIR/points/<id>/       one normal results folder per point, written atomically (resultsFolder.ts)
+ *   DIR/groups/<name>/     the checkpoint of a batch of nnlif run points (cli/sweepBatch.ts) while it runs or
+ *                          after it was interrupted; removed once its points are written
  *   DIR/sweep.csv, sweep.json, sweep.png   written by `kinfire sweep collect`
  *
  * The points' folders are the truth: a point is finished when its folder exists (a commit is one rename),
@@ -19,6 +21,8 @@ import { OutputDirError, protectedFolder, RESULTS_MARKER, resultsFolderMarker } 
 
 export const SWEEP_MANIFEST = 'manifest.json';
 export const SWEEP_POINTS = 'points';
+/** Where the groups of points solved as one batch keep their checkpoints. */
+export const SWEEP_GROUPS = 'groups';
 const LOCK = '.manifest.lock';
 /** A manifest lock older than this is stale whatever its owner (an update takes milliseconds). */
 const LOCK_STALE_MS = 120_000;
@@ -170,6 +174,16 @@ export class SweepFolder {
 
   pointDir(id: string): string {
     return join(this.pointsDir, id);
+  }
+
+  /** The folder of the groups' checkpoint folders. */
+  get groupsDir(): string {
+    return join(this.dir, SWEEP_GROUPS);
+  }
+
+  /** The checkpoint folder of a group of points solved as one batch (cli/sweepBatch.ts), while it runs. */
+  groupDir(name: string): string {
+    return join(this.dir, SWEEP_GROUPS, name);
   }
 
   /** A point's folder: finished (its marker, and its command's status from summary.json), interrupted (marker status), or absent. */

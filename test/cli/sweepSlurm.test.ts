@@ -1,10 +1,11 @@
 /**
  * `kinfire sweep` on a real Slurm cluster (test/helpers/slurm.ts: slurmctld, slurmd and munged of Debian's
  * slurm-wlm on this host), not a mock: `kinfire sweep slurm --submit` submits a 2-task array over 4 short
- * NNLIF runs; task 0 is requeued (`scontrol requeue`) in the middle of its first point, the kinfire of task 1
- * is killed with SIGKILL in the middle of its first point (as the OOM killer would) and that task requeued;
- * `sweep collect` must then give exactly the sweep.csv of the same sweep run locally without interruption,
- * and every point folder the same files.
+ * NNLIF runs, each task's 2 points one batch (cli/sweepBatch.ts); task 0 is requeued (`scontrol requeue`) in
+ * the middle of its batch, the kinfire of task 1 is killed with SIGKILL in the middle of its batch (as the
+ * OOM killer would) and that task requeued; `sweep collect` must then give exactly the sweep.csv of the
+ * same sweep run locally, point by point (--no-batch), without interruption, and every point folder the
+ * same files.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,12 +63,12 @@ describe.skipIf(why !== null)('kinfire sweep on a real Slurm cluster', () => {
     const r = cluster.run('scontrol', 'update', `JobId=${job}`, 'StartTime=now');
     expect(r.code, r.stderr).toBe(0);
   };
-  /** The working area of a point being computed, once it holds a checkpoint. */
-  const checkpointed = (dir: string, id: string) => readdirSync(join(dir, 'points')).some((f) => f.startsWith(`.${id}.partial-`) && existsSync(join(dir, 'points', f, 'checkpoint.bin')));
+  /** The working area of the batch of a task's points (its first point's index, 2 points), once it holds a checkpoint. */
+  const checkpointed = (dir: string, first: number) => existsSync(join(dir, 'groups')) && readdirSync(join(dir, 'groups')).some((f) => f.startsWith(`.g${first}-2-`) && f.includes('.partial-') && existsSync(join(dir, 'groups', f, 'checkpoint.bin')));
 
   it('a requeued task and a SIGKILLed one lose nothing: collect equals the uninterrupted local sweep', async () => {
     const local = join(root, 'local');
-    const l = kinfire('sweep', '--spec', spec, '--out', local, '--quiet');
+    const l = kinfire('sweep', '--spec', spec, '--out', local, '--quiet', '--no-batch');
     expect(l.code, l.stderr).toBe(0);
     expect(kinfire('sweep', 'collect', local).code).toBe(0);
 
@@ -77,13 +78,13 @@ describe.skipIf(why !== null)('kinfire sweep on a real Slurm cluster', () => {
     const job = JSON.parse(s.stdout).job as string;
     expect(job).toMatch(/^\d+$/);
     const [a, b] = [`${job}_0`, `${job}_1`];
-    const [first, second] = manifest(out).points; // task 0 runs points 0 and 2, task 1 points 1 and 3
+    // task 0 runs points 0 and 2 (a0 = 0.5: the same grid), one batch; task 1 points 1 and 3 (a0 = 1)
 
-    // Task 0: requeued in the middle of its first point (Slurm sends SIGTERM; kinfire writes a checkpoint).
-    await until('task 0 in its first point', 90, () => existsSync(join(out, 'manifest.json')) && manifest(out).points[0]!.status === 'running' && checkpointed(out, first!.id));
+    // Task 0: requeued in the middle of its batch (Slurm sends SIGTERM; kinfire writes the batch's checkpoint).
+    await until('task 0 in its batch', 90, () => existsSync(join(out, 'manifest.json')) && manifest(out).points[0]!.status === 'running' && checkpointed(out, 0));
     expect(cluster.run('scontrol', 'requeue', a).code).toBe(0);
-    // Task 1: its kinfire killed with SIGKILL in the middle of its first point, after a periodic checkpoint.
-    await until('task 1 in its first point', 90, () => manifest(out).points[1]!.status === 'running' && checkpointed(out, second!.id));
+    // Task 1: its kinfire killed with SIGKILL in the middle of its batch, after a periodic checkpoint.
+    await until('task 1 in its batch', 90, () => manifest(out).points[1]!.status === 'running' && checkpointed(out, 1));
     process.kill(manifest(out).points[1]!.pid!, 'SIGKILL');
     await until('task 1 failed', 60, () => state(b) === 'FAILED');
     expect(cluster.run('scontrol', 'requeue', b).code).toBe(0);
@@ -105,11 +106,16 @@ describe.skipIf(why !== null)('kinfire sweep on a real Slurm cluster', () => {
     expect(points.map((p) => [p.status, p.attempts])).toEqual([
       ['done', 2],
       ['done', 2],
-      ['done', 1],
-      ['done', 1],
+      ['done', 2],
+      ['done', 2],
     ]);
-    const logs = readdirSync(join(out, 'slurm')).filter((f) => f.endsWith('.out')).map((f) => readFileSync(join(out, 'slurm', f), 'utf8')).join('\n');
-    expect(logs).toContain(`[${first!.id}] resuming from its checkpoint`);
-    expect(logs).toContain(`[${second!.id}] resuming from its checkpoint`);
+    for (const task of ['0', '1']) {
+      const log = readdirSync(join(out, 'slurm'))
+        .filter((f) => f.endsWith(`_${task}.out`))
+        .map((f) => readFileSync(join(out, 'slurm', f), 'utf8'))
+        .join('\n');
+      expect(log, `task ${task}`).toMatch(/resuming a batch of 2 points/);
+    }
+    expect(readdirSync(join(out, 'groups'))).toEqual([]);
   }, 400_000);
 });

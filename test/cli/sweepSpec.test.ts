@@ -48,6 +48,10 @@ describe('sweep spec', () => {
     const c = loadSweepSpec(spec({ command: 'steady', product: { 'params.b': [0.5, 1.5] }, options: { stabilityNv: 100, stabilityTime: 5 } }));
     expect(a.hash).toBe(b.hash);
     expect(c.hash).not.toBe(a.hash);
+    // "batch" (default true) changes how a task runs its points, not the points: the hash leaves it out
+    const off = loadSweepSpec(spec({ command: 'steady', product: { 'params.b': [0.5, 1] }, options: { stabilityNv: 100, stabilityTime: 5 }, batch: false }));
+    expect([a.batch, off.batch]).toEqual([true, false]);
+    expect(off.hash).toBe(a.hash);
   });
 
   it('names a key by its whole path where two swept keys share their last component, and keeps ids file-safe', () => {
@@ -68,6 +72,7 @@ describe('sweep spec', () => {
     expect(configError(() => loadSweepSpec(spec({ command: 'steady', points: [{ 'params.b': 1 }, { 'params.b': 1 }] }))).message).toMatch(/points\.1: repeats point 0/);
     expect(configError(() => loadSweepSpec(spec({ command: 'steady', product: { 'params.b': [1] }, options: { allowLong: true } }))).message).toMatch(/options \(of steady\).*allowLong/);
     expect(configError(() => loadSweepSpec(join(dir, 'missing.json'))).message).toMatch(/--spec: cannot read/);
+    expect(configError(() => loadSweepSpec(spec({ command: 'steady', product: { 'params.b': [1] }, batch: 'no' }))).message).toMatch(/batch/);
   });
 
   it('splits the points over shards round robin, from --shard or the Slurm array variables', () => {
