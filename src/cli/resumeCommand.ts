@@ -1,7 +1,7 @@
 /**
  * `kinfire resume DIR`: continues a run stopped by SIGINT or SIGTERM (or killed after a checkpoint) from the
  * checkpoint in DIR, with the config and options it was started with: `kinfire run` (every PDE model and the
- * field; `kinfire field` writes its folders as `kinfire run`) and `kinfire particles`. The resumed run is
+ * field; `kinfire field` writes its folders as `kinfire run`), `kinfire particles` and `kinfire neurons`. The resumed run is
  * bitwise the uninterrupted one (N(t), snapshots, summary.json apart from wall times) on the same adapter
  * and version.
  */
@@ -13,12 +13,13 @@ import { CHECKPOINT_FILE, CheckpointError, type CheckpointHeader, readCheckpoint
 import { OutputDirError, PendingResults, resultsFolderMarker } from '../io/resultsFolder';
 import { elapsedRunCommand } from './elapsedRunCommand';
 import { fieldRunCommand } from './fieldCommand';
+import { neuronsCommand } from './neuronsCommand';
 import { nnlifRunCommand } from './nnlifRunCommand';
 import { particlesCommand } from './particlesCommand';
 import { runCommand } from './runCommand';
 
 /** The commands whose checkpoints kinfire resume continues. */
-const RESUMABLE = ['run', 'particles'];
+const RESUMABLE = ['run', 'particles', 'neurons'];
 
 export interface ResumeOptions {
   quiet?: boolean;
@@ -43,7 +44,8 @@ export function interruptedRun(dir: string): CheckpointHeader & { marker: string
 /** What every resumed command reports (the JSON line of kinfire resume). */
 export interface ResumedSummary {
   status: string;
-  N_final: number;
+  /** the PDE and particle runs' last N (kinfire neurons has none) */
+  N_final?: number;
   mass_drift?: number | null;
   steps: number;
   wall_s: number;
@@ -55,6 +57,7 @@ export async function resumeCommand(dir: string, opts: ResumeOptions = {}, log: 
   const o = header.options;
   const common = { out: dir, resume: true, quiet: !!opts.quiet, allowLong: !!o.allowLong, checkpointEvery: opts.checkpointEvery ?? (o.checkpointEvery as number) };
   if (!opts.quiet) log(`kinfire resume: ${dir} at step ${header.step} of ${header.steps} (t = ${header.t.toPrecision(6)}), model family ${header.family}`);
+  if (header.command === 'neurons') return neuronsCommand({ ...common, raw: header.raw }, pkg.version, log);
   if (header.command === 'particles') return particlesCommand({ ...common, raw: header.raw }, pkg.version, log);
   if (header.family === 'field') return fieldRunCommand(header.raw, common, pkg.version, log);
   if (header.family === 'nnlif') return nnlifRunCommand(header.raw, { ...common, batch: (o.batch as string[]) ?? [] }, pkg.version, log);

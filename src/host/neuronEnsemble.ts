@@ -5,12 +5,17 @@
  * that no dispatch runs for long), one submission each, and ends with one readback of the trace samples it wrote
  * into the trace ring. Spike counts, the first/last spike in the rate window and the first K spike times stay on the
  * GPU until readStats(). No step is ever refused (the neurons are independent and a non-finite state stays the
- * neuron's own), so there is no checkpoint to keep. The f64 twin is src/models/neurons/reference.ts.
+ * neuron's own), so the loop keeps no device-side copy to roll back to. A checkpoint on disk (kinfire resume)
+ * holds what carries the run from one step to the next: the state, the spike counters and times, and the clock
+ * and per-step spike counts of the coupling buffer (with J ≠ 0 the previous step's N); the trace ring is read
+ * back after every block and needs no keeping. The noise of step n is Philox's (seed, neuron, n), so the
+ * checkpoint's random-number position is its step, and a resumed run is bitwise the uninterrupted one.
+ * The f64 twin is src/models/neurons/reference.ts.
  */
 import type { NeuronsRunConfig } from '../models/neurons/config';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
 import { ConfigError } from '../models/schema';
-import { type BlockProgress, type BlockSystem, runBlocks } from './blockLoop';
+import { type BlockProgress, type BlockSystem, blockCheckpoint, type RunCheckpointing, runBlocks, type SolverState } from './blockLoop';
 import { readBuffer, readRing } from './buffers';
 import type { GpuContext } from './gpu';
 import { bindingLayout } from './layout';
@@ -45,6 +50,8 @@ export interface NeuronStats {
 }
 
 type BufferName = 'params' | 'state' | 'current' | 'traceIndex' | 'counts' | 'times' | 'spikeTimes' | 'traces' | 'coupling';
+/** The buffers a step reads and writes that carry over to the next block (the others are set once or read back per block). */
+const CARRIED: readonly BufferName[] = ['state', 'counts', 'times', 'spikeTimes', 'coupling'];
 
 export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
   stepIndex = 0;
@@ -260,6 +267,24 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
     return stats;
   }
 
+  /** The state after stepIndex steps, on the host, for a checkpoint on disk (between blocks, the GPU idle). */
+  async exportState(): Promise<SolverState> {
+    const bytes = await Promise.all(CARRIED.map(async (name) => new Uint8Array(await readBuffer(this.ctx.device, this.buffers[name], 0, this.buffers[name].size))));
+    return { step: this.stepIndex, buffers: Object.fromEntries(CARRIED.map((name, k) => [name, bytes[k]!])) };
+  }
+
+  /** Continue from a state exportState gave (an ensemble of the same config): the next step is the one after it. */
+  importState(state: SolverState): void {
+    for (const name of CARRIED) {
+      const data = state.buffers[name];
+      if (!data || data.byteLength !== this.buffers[name].size) throw new Error(`checkpoint: buffer ${name} has ${data?.byteLength ?? 'no'} bytes, the ensemble's has ${this.buffers[name].size}`);
+    }
+    for (const name of CARRIED) this.ctx.device.queue.writeBuffer(this.buffers[name], 0, Uint8Array.from(state.buffers[name]!));
+    this.stepIndex = state.step;
+    // the slot of the last step taken is the next step's feedback, cleared after the next block as in advance()
+    this.keptSlot = state.step > 0 ? state.step - 1 : -1;
+  }
+
   /** Nothing to keep: no step is ever refused (see the file comment). */
   saveCheckpoint(): void {}
 
@@ -286,17 +311,45 @@ export interface NeuronRunResult {
   workgroupSize: number;
 }
 
-/** A whole run: every step, the trace samples, the spike statistics. */
-export async function runNeurons(ctx: GpuContext, config: NeuronsRunConfig, hooks: { onProgress?(p: BlockProgress): void; workgroupSize?: number } = {}): Promise<NeuronRunResult> {
+/** What a neuron run has accumulated on the host at a checkpoint: the trace samples, the activity bins so far and the spikes of the open bin. */
+export interface NeuronRunHost {
+  traceT: number[];
+  traces: Float32Array;
+  activityT: number[];
+  activityN: number[];
+  binSpikes: number;
+  wallSeconds: number;
+}
+
+/** A whole run: every step, the trace samples, the spike statistics; with `checkpoint`, checkpoints kept (and resumed from). */
+export async function runNeurons(
+  ctx: GpuContext,
+  config: NeuronsRunConfig,
+  hooks: { onProgress?(p: BlockProgress): void; workgroupSize?: number; checkpoint?: RunCheckpointing<NeuronRunHost> } = {},
+): Promise<NeuronRunResult> {
   const ensemble = await NeuronEnsemble.create(ctx, config, { workgroupSize: hooks.workgroupSize });
   try {
     const traced = config.traces.length;
-    const traceT: number[] = [0];
-    const chunks: Float32Array[] = [await ensemble.readTraced()];
+    const from = hooks.checkpoint?.from;
+    if (from && (from.solver.step > config.steps || from.host.traces.length !== from.host.traceT.length * traced * 4)) throw new Error('checkpoint: its histories do not fit this config (traces or steps differ)');
+    if (from) ensemble.importState(from.solver);
+    const traceT: number[] = from ? [...from.host.traceT] : [0];
+    const chunks: Float32Array[] = [from ? from.host.traces : await ensemble.readTraced()];
     const every = config.traceEvery;
-    const activityT: number[] = [];
-    const activityN: number[] = [];
-    let binSpikes = 0;
+    const activityT: number[] = from ? [...from.host.activityT] : [];
+    const activityN: number[] = from ? [...from.host.activityN] : [];
+    let binSpikes = from?.host.binSpikes ?? 0;
+    const wallBefore = from?.host.wallSeconds ?? 0;
+    const segmentStart = performance.now();
+    const tracesSoFar = () => {
+      const all = new Float32Array(traceT.length * traced * 4);
+      let at = 0;
+      for (const c of chunks) {
+        all.set(c, at);
+        at += c.length;
+      }
+      return all;
+    };
     const loop = await runBlocks<NeuronBlock, never>(ensemble, {
       steps: config.steps,
       dt: config.dt,
@@ -321,11 +374,13 @@ export async function runNeurons(ctx: GpuContext, config: NeuronsRunConfig, hook
       onSnapshot: async () => {},
       onProgress: hooks.onProgress,
       refusesBadSteps: true,
+      ...(from ? { startStep: from.solver.step } : {}),
+      ...blockCheckpoint(hooks.checkpoint, ensemble, () => ({ traceT, traces: tracesSoFar(), activityT, activityN, binSpikes, wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 })),
     });
-    const traces = new Float32Array(traceT.length * traced * 4);
-    chunks.forEach((c, s) => traces.set(c, s * traced * 4));
+    const traces = tracesSoFar();
     const stats = await ensemble.readStats();
-    return { stats, activityT, activityN: Float64Array.from(activityN), traceT, traces, steps: loop.steps, wallSeconds: loop.wallSeconds, neuronStepsPerSecond: (loop.steps * config.count) / Math.max(loop.wallSeconds, 1e-9), workgroupSize: ensemble.workgroupSize };
+    const wallSeconds = wallBefore + loop.wallSeconds;
+    return { stats, activityT, activityN: Float64Array.from(activityN), traceT, traces, steps: loop.steps, wallSeconds, neuronStepsPerSecond: (loop.steps * config.count) / Math.max(wallSeconds, 1e-9), workgroupSize: ensemble.workgroupSize };
   } finally {
     ensemble.destroy();
   }

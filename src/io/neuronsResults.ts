@@ -117,6 +117,8 @@ export interface NeuronsSummary {
   wall_s: number;
   neuron_steps_per_s: number;
   status: 'ok';
+  /** only when there is one: a resume on another adapter or version (valid, not bitwise the uninterrupted run) */
+  warnings?: string[];
   files: string[];
 }
 

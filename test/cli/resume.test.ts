@@ -4,7 +4,9 @@
  * summary.json apart from wall times), for `kinfire run` of the kinetic solver, the NNLIF PDE and the
  * elapsed-time model, `kinfire particles` (vc, and an nnlif network with a delay and τ, whose delayed
  * feedback reads the history ring across the checkpoint) and `kinfire field` (a ring driven by noise, whose
- * Philox draws are keyed by the step); after SIGKILL the last periodic checkpoint survives.
+ * Philox draws are keyed by the step), `kinfire neurons` (noisy Hodgkin–Huxley neurons, Philox keyed by the
+ * step, and a coupled ensemble whose step reads the previous step's N across the checkpoint); after SIGKILL the
+ * last periodic checkpoint survives.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -40,19 +42,23 @@ const withoutWallTimes = (path: string) => {
   delete s.wall_s;
   delete s.steps_per_s;
   delete s.particle_steps_per_s;
+  delete s.neuron_steps_per_s;
   return s;
 };
 
-/** Every file of `b` is byte for byte that of `a`, and summary.json the same apart from its wall times. */
-function expectSameResults(a: string, b: string): void {
+/** Every file of `b` is byte for byte that of `a`, and summary.json the same apart from its wall times; `expected` among them. */
+function expectSameResults(a: string, b: string, expected: (files: string[]) => boolean = (files) => files.some((f) => f.endsWith('.npy'))): void {
   const files = readdirSync(a).filter((f) => f !== '.kinfire-results').sort();
   expect(readdirSync(b).filter((f) => f !== '.kinfire-results').sort()).toEqual(files);
   for (const f of files) {
     if (f === 'summary.json') expect(withoutWallTimes(join(b, f)), f).toEqual(withoutWallTimes(join(a, f)));
     else expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
   }
-  expect(files.some((f) => f.endsWith('.npy'))).toBe(true);
+  expect(expected(files), files.join(', ')).toBe(true);
 }
+
+const NEURON_FILES = ['traces.csv', 'spikes.csv', 'activity.csv', 'fI.csv', 'summary.json'];
+const neuronFiles = (files: string[]) => NEURON_FILES.every((f) => files.includes(f));
 
 /** [name, command, its arguments, the signal, the folder's marker command] */
 const MODELS: [string, string, string[], NodeJS.Signals, string][] = [
@@ -68,9 +74,23 @@ const MODELS: [string, string, string[], NodeJS.Signals, string][] = [
     'particles',
   ],
   ['the field (a ring with noise)', 'field', ['--set', 'field.domain="ring"', '--set', 'field.n=256', '--set', 'field.source.kind="noise"', '--set', 'time.T=20', '--set', 'output.snapshots=[10,20]'], 'SIGTERM', 'run'],
+  [
+    'neurons (Hodgkin–Huxley, noisy input)',
+    'neurons',
+    ['--set', 'neurons.I={"from":5,"to":15}', '--set', 'neurons.count=256', '--set', 'neurons.T=120', '--set', 'neurons.input={"kind":"noise","sigma":3,"seed":7}', '--set', 'neurons.traces=[0,255]'],
+    'SIGTERM',
+    'neurons',
+  ],
+  [
+    'neurons (Hodgkin–Huxley, coupled J = 2)',
+    'neurons',
+    ['--set', 'neurons.I={"from":5,"to":15}', '--set', 'neurons.count=8', '--set', 'neurons.T=80', '--set', 'neurons.J=2'],
+    'SIGINT',
+    'neurons',
+  ],
 ];
 
-describe('checkpoint and resume (kinfire run, particles, field)', () => {
+describe('checkpoint and resume (kinfire run, particles, field, neurons)', () => {
   for (const [name, command, args, signal, marker] of MODELS) {
     it(`${name}: stopped by ${signal} mid-way and resumed is bitwise the uninterrupted run`, async () => {
       const tag = name.replace(/\W+/g, '-');
@@ -89,7 +109,7 @@ describe('checkpoint and resume (kinfire run, particles, field)', () => {
       const resumed = kinfire('resume', cut, '--quiet');
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'ok' });
-      expectSameResults(whole, cut);
+      expectSameResults(whole, cut, command === 'neurons' ? neuronFiles : undefined);
       expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(false);
       expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8')).status).toBeUndefined();
     });
