@@ -2,7 +2,7 @@
  * `kinfire neurons --config F --out DIR`: an ensemble of single neurons (model "neurons", block `neurons`) on the GPU
  * (src/host/neuronEnsemble.ts). The config and --out are checked before the GPU is opened; the results folder is
  * written atomically (resultsFolder.ts): summary.json, traces.csv + traces.png, spikes.csv, activity.csv, fI.csv + fI.png
- * (src/io/neuronsResults.ts). A config without `model` is taken as model "neurons". Checkpoints (--checkpoint-every,
+ * and with `neurons.histogram` density_t<time>.npy + .png (src/io/neuronsResults.ts). A config without `model` is taken as model "neurons". Checkpoints (--checkpoint-every,
  * SIGINT / SIGTERM) and `kinfire resume` as for `kinfire run` (checkpointing.ts): the noise's Philox draws are keyed
  * by the step, so a checkpoint's random-number position is its step, and the resumed run is bitwise the uninterrupted one.
  */
@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { describeAdapter } from '../host/gpu';
 import { type NeuronRunHost, runNeurons } from '../host/neuronEnsemble';
-import { makeNeuronsSummary, neuronsActivityCsv, neuronsFiCsv, neuronsFiFigure, neuronsSpikesCsv, neuronsTracesCsv, neuronsTracesFigure, type NeuronsSummary } from '../io/neuronsResults';
+import { makeNeuronsSummary, neuronsActivityCsv, neuronsFiCsv, neuronsFiFigure, neuronsHistogramFiles, neuronsSpikesCsv, neuronsTracesCsv, neuronsTracesFigure, type NeuronsSummary } from '../io/neuronsResults';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
 import { resolveNeuronsRunConfig } from '../models/registry';
 import { ConfigError } from '../models/schema';
@@ -67,6 +67,7 @@ export async function neuronsCommand(options: NeuronsOptions, version: string, l
         pending.write('activity.csv', neuronsActivityCsv(result));
         pending.write('fI.csv', neuronsFiCsv(config, result));
         pending.write('fI.png', neuronsFiFigure(config, result));
+        for (const f of neuronsHistogramFiles(config, result)) pending.write(f.name, f.data);
         return summary;
       });
     } finally {

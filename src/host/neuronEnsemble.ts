@@ -13,6 +13,7 @@
  * The f64 twin is src/models/neurons/reference.ts.
  */
 import type { NeuronsRunConfig } from '../models/neurons/config';
+import { axisF32, type HistogramCounts, type NeuronHistogramConfig } from '../models/neurons/histogram';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
 import { ConfigError } from '../models/schema';
 import { type BlockProgress, type BlockSystem, blockCheckpoint, type RunCheckpointing, runBlocks, type SolverState } from './blockLoop';
@@ -59,6 +60,8 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
   readonly dim: number;
   /** the last step of the previous block, whose ring slot is cleared once the next block no longer needs it */
   private keptSlot = -1;
+  /** the histogram kernel, built at its first use */
+  private histogramKernel: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; params: ReturnType<ReturnType<typeof bindingLayout>['makeParamsView']>; paramsSize: number; bindingOf: Record<string, number> } | null = null;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -267,6 +270,49 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
     return stats;
   }
 
+  /**
+   * The population's histogram over the plane of `h` now (neuronsHistogram.wgsl, one invocation a neuron, integer
+   * atomics): the counts, and the neurons outside the range. Equal, count for count, to histogramOfState of the state.
+   */
+  async histogram(h: NeuronHistogramConfig): Promise<HistogramCounts> {
+    const { device } = this.ctx;
+    const M = this.config.count;
+    if (!this.histogramKernel) {
+      const info = bindingLayout(shaderFiles.neuronsHistogram, 'neuronsHistogram.wgsl');
+      const layout = device.createBindGroupLayout({ label: 'neurons histogram', entries: info.entries });
+      const module = device.createShaderModule({ label: 'neuronsHistogram', code: composeWgsl(['neuronsHistogram']) });
+      const pipeline = await device.createComputePipelineAsync({ label: 'neuronsHistogram', layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'neuronsHistogram', constants: { WG: this.workgroupSize } } });
+      this.histogramKernel = { pipeline, layout, params: info.makeParamsView(), paramsSize: info.paramsSize, bindingOf: info.bindingOf };
+    }
+    const k = this.histogramKernel;
+    const ax = axisF32(h.x, h.nx);
+    const ay = axisF32(h.y, h.ny);
+    k.params.set({ count: M, nx: h.nx, ny: h.ny, xOffset: h.xComponent * M, yOffset: h.yComponent * M, rowStride: this.groups[0] * this.workgroupSize, xLo: ax.lo, xScale: ax.scale, yLo: ay.lo, yScale: ay.scale });
+    const cells = h.nx * h.ny + 1;
+    const params = device.createBuffer({ label: 'neurons histogram params', size: k.paramsSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const bins = device.createBuffer({ label: 'neurons histogram', size: Math.ceil((cells * 4) / 16) * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    try {
+      device.queue.writeBuffer(params, 0, k.params.arrayBuffer);
+      const entries = [
+        { binding: k.bindingOf.params!, resource: { buffer: params } },
+        { binding: k.bindingOf.state!, resource: { buffer: this.buffers.state } },
+        { binding: k.bindingOf.bins!, resource: { buffer: bins } },
+      ];
+      const encoder = device.createCommandEncoder();
+      const pass = encoder.beginComputePass({ label: 'neurons histogram' });
+      pass.setPipeline(k.pipeline);
+      pass.setBindGroup(0, device.createBindGroup({ label: 'neurons histogram', layout: k.layout, entries }));
+      pass.dispatchWorkgroups(this.groups[0], this.groups[1]);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      const all = new Uint32Array(await readBuffer(device, bins, 0, cells * 4));
+      return { counts: all.slice(0, cells - 1), outside: all[cells - 1]! };
+    } finally {
+      params.destroy();
+      bins.destroy();
+    }
+  }
+
   /** The state after stepIndex steps, on the host, for a checkpoint on disk (between blocks, the GPU idle). */
   async exportState(): Promise<SolverState> {
     const bytes = await Promise.all(CARRIED.map(async (name) => new Uint8Array(await readBuffer(this.ctx.device, this.buffers[name], 0, this.buffers[name].size))));
@@ -305,10 +351,17 @@ export interface NeuronRunResult {
   /** trace sample times and values: sample s, traced neuron j, component c at [(s·traced + j)·4 + c] */
   traceT: number[];
   traces: Float32Array;
+  /** the population's histograms at the steps of config.histogram (none without) */
+  histograms: NeuronHistogram[];
   steps: number;
   wallSeconds: number;
   neuronStepsPerSecond: number;
   workgroupSize: number;
+}
+
+/** A histogram of the population (histogram.ts) after `step` steps. */
+export interface NeuronHistogram extends HistogramCounts {
+  step: number;
 }
 
 /** What a neuron run has accumulated on the host at a checkpoint: the trace samples, the activity bins so far and the spikes of the open bin. */
@@ -318,6 +371,7 @@ export interface NeuronRunHost {
   activityT: number[];
   activityN: number[];
   binSpikes: number;
+  histograms: NeuronHistogram[];
   wallSeconds: number;
 }
 
@@ -339,6 +393,7 @@ export async function runNeurons(
     const activityT: number[] = from ? [...from.host.activityT] : [];
     const activityN: number[] = from ? [...from.host.activityN] : [];
     let binSpikes = from?.host.binSpikes ?? 0;
+    const histograms: NeuronHistogram[] = [...(from?.host.histograms ?? [])];
     const wallBefore = from?.host.wallSeconds ?? 0;
     const segmentStart = performance.now();
     const tracesSoFar = () => {
@@ -355,7 +410,7 @@ export async function runNeurons(
       dt: config.dt,
       T: config.T,
       capacity: ensemble.capacity,
-      snapshotSteps: [],
+      snapshotSteps: config.histogram?.steps ?? [],
       judge: () => undefined,
       accept: (block, k, step) => {
         binSpikes += block.stepSpikes[k]!;
@@ -371,16 +426,18 @@ export async function runNeurons(
           chunks.push(s.values);
         }
       },
-      onSnapshot: async () => {},
+      onSnapshot: async (step) => {
+        histograms.push({ step, ...(await ensemble.histogram(config.histogram!)) });
+      },
       onProgress: hooks.onProgress,
       refusesBadSteps: true,
       ...(from ? { startStep: from.solver.step } : {}),
-      ...blockCheckpoint(hooks.checkpoint, ensemble, () => ({ traceT, traces: tracesSoFar(), activityT, activityN, binSpikes, wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 })),
+      ...blockCheckpoint(hooks.checkpoint, ensemble, () => ({ traceT, traces: tracesSoFar(), activityT, activityN, binSpikes, histograms, wallSeconds: wallBefore + (performance.now() - segmentStart) / 1000 })),
     });
     const traces = tracesSoFar();
     const stats = await ensemble.readStats();
     const wallSeconds = wallBefore + loop.wallSeconds;
-    return { stats, activityT, activityN: Float64Array.from(activityN), traceT, traces, steps: loop.steps, wallSeconds, neuronStepsPerSecond: (loop.steps * config.count) / Math.max(wallSeconds, 1e-9), workgroupSize: ensemble.workgroupSize };
+    return { stats, activityT, activityN: Float64Array.from(activityN), traceT, traces, histograms, steps: loop.steps, wallSeconds, neuronStepsPerSecond: (loop.steps * config.count) / Math.max(wallSeconds, 1e-9), workgroupSize: ensemble.workgroupSize };
   } finally {
     ensemble.destroy();
   }

@@ -13,6 +13,7 @@ import diagnostics from '../shaders/diagnostics.wgsl?raw';
 import elapsedBindings from '../shaders/elapsedBindings.wgsl?raw';
 import elapsedStep from '../shaders/elapsedStep.wgsl?raw';
 import neuronsBindings from '../shaders/neuronsBindings.wgsl?raw';
+import neuronsHistogram from '../shaders/neuronsHistogram.wgsl?raw';
 import neuronsStep from '../shaders/neuronsStep.wgsl?raw';
 import fft from '../shaders/fft.wgsl?raw';
 import fieldStep from '../shaders/fieldStep.wgsl?raw';
@@ -28,7 +29,7 @@ import reduce from '../shaders/reduce.wgsl?raw';
 import rowStep from '../shaders/rowStep.wgsl?raw';
 import vTransport from '../shaders/vTransport.wgsl?raw';
 
-export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender, nnlifBindings, nnlifStep, elapsedBindings, elapsedStep, neuronsBindings, neuronsStep, fft, fieldStep } as const;
+export const shaderFiles = { bindings, reduce, vTransport, rowStep, conductanceStep, diagnostics, random, randomFill, particlesBindings, particlesStep, particlesDiagnostics, densityRange, densityRender, particlesRender, nnlifBindings, nnlifStep, elapsedBindings, elapsedStep, neuronsBindings, neuronsStep, neuronsHistogram, fft, fieldStep } as const;
 export type ShaderFile = keyof typeof shaderFiles;
 export type Defines = Record<string, boolean | number | string>;
 

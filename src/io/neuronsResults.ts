@@ -1,6 +1,7 @@
 /**
  * The results of `kinfire neurons` (src/cli/neuronsCommand.ts): summary.json, traces.csv, spikes.csv, activity.csv, fI.csv and the
- * figures fI.png and traces.png. The firing rate of neuron i is that of its repetitive firing in the rate window
+ * figures fI.png and traces.png; with `neurons.histogram`, density_t<time>.npy (float32, shape (ny, nx), C order:
+ * d[j, i] the density in bin i of x and j of y, counts/(M·Δx·Δy)) and density_t<time>.png per histogram time. The firing rate of neuron i is that of its repetitive firing in the rate window
  * [window, T]: (spikes there − 1)/(last − first spike there) when it fires repetitively (at least 2 spikes there and
  * still firing at T: isRepetitive in models/neurons/reference.ts), else 0; the onset current is the smallest I of a
  * neuron firing repetitively (so a period longer than the window reads as silence).
@@ -10,7 +11,10 @@ import type { NeuronRunResult } from '../host/neuronEnsemble';
 import type { NeuronsRunConfig } from '../models/neurons/config';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
 import { isRepetitive, onsetCurrent, windowRate } from '../models/neurons/reference';
+import { renderHeatmapPng } from '../render/png/heatmap';
 import { renderLinePlotPng } from '../render/png/lineplot';
+import { histogramDensity } from '../models/neurons/histogram';
+import { encodeNpy } from './npyFormat';
 
 /** The factor from the model's 1/time to the rate unit shown (Hz for models in ms). */
 export function rateUnit(config: NeuronsRunConfig): { factor: number; unit: string } {
@@ -82,6 +86,33 @@ export function neuronsTracesFigure(config: NeuronsRunConfig, r: NeuronRunResult
   );
 }
 
+const histogramStem = (config: NeuronsRunConfig, step: number) => `density_t${(step * config.dt).toFixed(6)}`;
+
+/** The files of the population's histograms: density_t<time>.npy and .png, by time. */
+export function neuronsHistogramFiles(config: NeuronsRunConfig, r: NeuronRunResult): { name: string; data: Uint8Array | Buffer }[] {
+  const h = config.histogram;
+  if (!h) return [];
+  const spec = NEURON_MODEL_SPECS[config.neuron];
+  const unit = (c: number) => (c === 0 ? ` (${spec.units.potential})` : '');
+  return r.histograms.flatMap((g) => {
+    const t = g.step * config.dt;
+    const stem = histogramStem(config, g.step);
+    const density = histogramDensity(g.counts, config.count, h);
+    const png = renderHeatmapPng(density, h.nx, h.ny, {
+      title: `${spec.title}: the density of ${config.count} neurons over (${h.xName}, ${h.yName}) at t = ${t.toPrecision(6)} ${spec.units.time}${g.outside > 0 ? `; ${g.outside} outside` : ''}`,
+      xLabel: `${h.xName}${unit(h.xComponent)}`,
+      yLabel: `${h.yName}${unit(h.yComponent)}`,
+      xRange: h.x,
+      yRange: h.y,
+      colorBarLabel: 'neurons / (M·Δx·Δy)',
+    });
+    return [
+      { name: `${stem}.npy`, data: encodeNpy(density, [h.ny, h.nx]) },
+      { name: `${stem}.png`, data: png },
+    ];
+  });
+}
+
 export interface NeuronsSummary {
   kinfire: string;
   kind: 'neurons';
@@ -111,6 +142,8 @@ export interface NeuronsSummary {
   nonfinite_neurons: number;
   traces: number[];
   trace_every: number;
+  /** with `neurons.histogram`: the plane, its bins and ranges, and per time the neurons outside the range */
+  histogram?: { x: string; y: string; bins: [number, number]; x_range: [number, number]; y_range: [number, number]; times: number[]; outside: number[] };
   adapter: AdapterSummary;
   runtime: string;
   workgroup_size: number;
@@ -173,12 +206,15 @@ export function makeNeuronsSummary(config: NeuronsRunConfig, r: NeuronRunResult,
     nonfinite_neurons: nonfinite,
     traces: config.traces,
     trace_every: config.traceEvery,
+    ...(config.histogram
+      ? { histogram: { x: config.histogram.xName, y: config.histogram.yName, bins: [config.histogram.nx, config.histogram.ny] as [number, number], x_range: config.histogram.x, y_range: config.histogram.y, times: r.histograms.map((g) => g.step * config.dt), outside: r.histograms.map((g) => g.outside) } }
+      : {}),
     adapter,
     runtime,
     workgroup_size: r.workgroupSize,
     wall_s: r.wallSeconds,
     neuron_steps_per_s: r.neuronStepsPerSecond,
     status: 'ok',
-    files: ['summary.json', 'traces.csv', 'traces.png', 'spikes.csv', 'activity.csv', 'fI.csv', 'fI.png'],
+    files: ['summary.json', 'traces.csv', 'traces.png', 'spikes.csv', 'activity.csv', 'fI.csv', 'fI.png', ...r.histograms.flatMap((g) => [`${histogramStem(config, g.step)}.npy`, `${histogramStem(config, g.step)}.png`])],
   };
 }

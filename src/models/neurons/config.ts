@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, num } from '../schema';
+import { histogramSchema, type NeuronHistogramConfig, resolveHistogram } from './histogram';
 import { NEURON_MODEL_SPECS, NEURON_MODELS, type NeuronModelName, restingState } from './models';
 
 /** The most neurons of one ensemble. */
@@ -62,6 +63,8 @@ export const neuronsSchema = z.strictObject({
   workgroupSize: num({ min: 1, max: 256, integer: true }).default(64),
   /** mean-field coupling: I_i += J·N(t), N the population's rate [spikes per neuron per time]; J in current·time */
   J: num().default(0),
+  /** the population density over the model's plane of two slow variables at chosen times (histogram.ts); absent: none */
+  histogram: histogramSchema.optional(),
 });
 
 export const neuronsRunSchema = z.strictObject({
@@ -100,6 +103,8 @@ export interface NeuronsRunConfig {
   J: number;
   /** the integrator: RK4, Rush–Larsen (HH gates), or Euler–Maruyama (noise) */
   scheme: 'rk4' | 'rush-larsen' | 'euler-maruyama';
+  /** the 2D histograms of the population (null: none) */
+  histogram: NeuronHistogramConfig | null;
 }
 
 /** Validate and resolve a config of model "neurons". Throws ConfigError naming the field and the allowed range. */
@@ -171,5 +176,6 @@ export function resolveNeuronsParsed(c: NeuronsParsed): NeuronsRunConfig {
     workgroupSize: n.workgroupSize,
     J: n.J,
     scheme: input.kind === 'noise' ? 'euler-maruyama' : n.gates === 'rush-larsen' ? 'rush-larsen' : 'rk4',
+    histogram: n.histogram ? resolveHistogram(n.histogram, n.model, steps, dt) : null,
   };
 }
