@@ -54,6 +54,16 @@ type BufferName = 'params' | 'state' | 'current' | 'traceIndex' | 'counts' | 'ti
 /** The buffers a step reads and writes that carry over to the next block (the others are set once or read back per block). */
 const CARRIED: readonly BufferName[] = ['state', 'counts', 'times', 'spikeTimes', 'coupling'];
 
+/** A histogram of an ensemble kept on the GPU (NeuronEnsemble.createHistogram). */
+export interface EnsembleHistogram {
+  /** nx·ny f32: the density of the last encoded histogram (x fastest, row 0 at the lowest y), as the density renderer reads it */
+  readonly density: GPUBuffer;
+  /** count the ensemble's state now into the histogram, and its density (after the commands before it) */
+  encode(encoder: GPUCommandEncoder): void;
+  read(): Promise<HistogramCounts>;
+  destroy(): void;
+}
+
 export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
   stepIndex = 0;
   readonly capacity: number;
@@ -61,7 +71,7 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
   /** the last step of the previous block, whose ring slot is cleared once the next block no longer needs it */
   private keptSlot = -1;
   /** the histogram kernel, built at its first use */
-  private histogramKernel: { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; params: ReturnType<ReturnType<typeof bindingLayout>['makeParamsView']>; paramsSize: number; bindingOf: Record<string, number> } | null = null;
+  private histogramKernel: { count: GPUComputePipeline; density: GPUComputePipeline; layout: GPUBindGroupLayout; makeParams: ReturnType<typeof bindingLayout>['makeParamsView']; paramsSize: number; bindingOf: Record<string, number> } | null = null;
 
   private constructor(
     private readonly ctx: GpuContext,
@@ -227,6 +237,14 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
     if (!Number.isInteger(count) || count < 1 || count > this.capacity) throw new Error(`advance: count must be an integer in [1, ${this.capacity}]`);
     const first = this.stepIndex;
     this.submitSteps(count);
+    return this.readBlock(first, count);
+  }
+
+  /**
+   * What steps first + 1 … first + count wrote (submitted, not yet read): their trace samples and the ensemble's spikes
+   * in each; their slots of the activity ring are then cleared for reuse, but for the last step's (the next step's feedback).
+   */
+  async readBlock(first: number, count: number): Promise<NeuronBlock> {
     const every = this.config.traceEvery;
     const sFirst = Math.floor(first / every) + 1;
     const sLast = Math.floor((first + count) / every);
@@ -275,42 +293,77 @@ export class NeuronEnsemble implements BlockSystem<NeuronBlock> {
    * atomics): the counts, and the neurons outside the range. Equal, count for count, to histogramOfState of the state.
    */
   async histogram(h: NeuronHistogramConfig): Promise<HistogramCounts> {
+    const target = await this.createHistogram(h);
+    try {
+      const encoder = this.ctx.device.createCommandEncoder();
+      target.encode(encoder);
+      this.ctx.device.queue.submit([encoder.finish()]);
+      return await target.read();
+    } finally {
+      target.destroy();
+    }
+  }
+
+  /** A histogram of the plane of `h` kept on the GPU: encoded into a command buffer on demand, read back, or drawn from its density buffer. */
+  async createHistogram(h: NeuronHistogramConfig): Promise<EnsembleHistogram> {
     const { device } = this.ctx;
     const M = this.config.count;
     if (!this.histogramKernel) {
       const info = bindingLayout(shaderFiles.neuronsHistogram, 'neuronsHistogram.wgsl');
       const layout = device.createBindGroupLayout({ label: 'neurons histogram', entries: info.entries });
       const module = device.createShaderModule({ label: 'neuronsHistogram', code: composeWgsl(['neuronsHistogram']) });
-      const pipeline = await device.createComputePipelineAsync({ label: 'neuronsHistogram', layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'neuronsHistogram', constants: { WG: this.workgroupSize } } });
-      this.histogramKernel = { pipeline, layout, params: info.makeParamsView(), paramsSize: info.paramsSize, bindingOf: info.bindingOf };
+      const pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [layout] });
+      const [count, density] = await Promise.all([
+        device.createComputePipelineAsync({ label: 'neuronsHistogram', layout: pipelineLayout, compute: { module, entryPoint: 'neuronsHistogram', constants: { WG: this.workgroupSize } } }),
+        device.createComputePipelineAsync({ label: 'histogramDensity', layout: pipelineLayout, compute: { module, entryPoint: 'histogramDensity', constants: { WG: 64 } } }),
+      ]);
+      this.histogramKernel = { count, density, layout, makeParams: info.makeParamsView, paramsSize: info.paramsSize, bindingOf: info.bindingOf };
     }
     const k = this.histogramKernel;
     const ax = axisF32(h.x, h.nx);
     const ay = axisF32(h.y, h.ny);
-    k.params.set({ count: M, nx: h.nx, ny: h.ny, xOffset: h.xComponent * M, yOffset: h.yComponent * M, rowStride: this.groups[0] * this.workgroupSize, xLo: ax.lo, xScale: ax.scale, yLo: ay.lo, yScale: ay.scale });
-    const cells = h.nx * h.ny + 1;
+    const view = k.makeParams();
+    const cellArea = ((h.x[1] - h.x[0]) / h.nx) * ((h.y[1] - h.y[0]) / h.ny);
+    view.set({ count: M, nx: h.nx, ny: h.ny, xOffset: h.xComponent * M, yOffset: h.yComponent * M, rowStride: this.groups[0] * this.workgroupSize, xLo: ax.lo, xScale: ax.scale, yLo: ay.lo, yScale: ay.scale, densityScale: 1 / (M * cellArea) });
+    const cells = h.nx * h.ny;
     const params = device.createBuffer({ label: 'neurons histogram params', size: k.paramsSize, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const bins = device.createBuffer({ label: 'neurons histogram', size: Math.ceil((cells * 4) / 16) * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    try {
-      device.queue.writeBuffer(params, 0, k.params.arrayBuffer);
-      const entries = [
+    const binsBytes = Math.ceil(((cells + 1) * 4) / 16) * 16;
+    const bins = device.createBuffer({ label: 'neurons histogram', size: binsBytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const density = device.createBuffer({ label: 'neurons histogram density', size: Math.ceil((cells * 4) / 16) * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    device.queue.writeBuffer(params, 0, view.arrayBuffer);
+    const bindGroup = device.createBindGroup({
+      label: 'neurons histogram',
+      layout: k.layout,
+      entries: [
         { binding: k.bindingOf.params!, resource: { buffer: params } },
         { binding: k.bindingOf.state!, resource: { buffer: this.buffers.state } },
         { binding: k.bindingOf.bins!, resource: { buffer: bins } },
-      ];
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass({ label: 'neurons histogram' });
-      pass.setPipeline(k.pipeline);
-      pass.setBindGroup(0, device.createBindGroup({ label: 'neurons histogram', layout: k.layout, entries }));
-      pass.dispatchWorkgroups(this.groups[0], this.groups[1]);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
-      const all = new Uint32Array(await readBuffer(device, bins, 0, cells * 4));
-      return { counts: all.slice(0, cells - 1), outside: all[cells - 1]! };
-    } finally {
-      params.destroy();
-      bins.destroy();
-    }
+        { binding: k.bindingOf.density!, resource: { buffer: density } },
+      ],
+    });
+    const groups = this.groups;
+    return {
+      density,
+      encode(encoder: GPUCommandEncoder): void {
+        encoder.clearBuffer(bins);
+        const pass = encoder.beginComputePass({ label: 'neurons histogram' });
+        pass.setBindGroup(0, bindGroup);
+        pass.setPipeline(k.count);
+        pass.dispatchWorkgroups(groups[0], groups[1]);
+        pass.setPipeline(k.density);
+        pass.dispatchWorkgroups(Math.ceil(cells / 64));
+        pass.end();
+      },
+      read: async () => {
+        const all = new Uint32Array(await readBuffer(device, bins, 0, (cells + 1) * 4));
+        return { counts: all.slice(0, cells), outside: all[cells]! };
+      },
+      destroy(): void {
+        params.destroy();
+        bins.destroy();
+        density.destroy();
+      },
+    };
   }
 
   /** The state after stepIndex steps, on the host, for a checkpoint on disk (between blocks, the GPU idle). */

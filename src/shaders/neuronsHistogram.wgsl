@@ -17,11 +17,16 @@ struct HistogramParams {
   xScale: f32,
   yLo: f32,
   yScale: f32,
+  densityScale: f32, // 1/(M·Δx·Δy): a count as a density
+  pad2: f32,
+  pad3: f32,
+  pad4: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: HistogramParams;
 @group(0) @binding(1) var<storage, read> state: array<f32>;            // the ensemble's state, component c of neuron i at c·M + i
 @group(0) @binding(2) var<storage, read_write> bins: array<atomic<u32>>; // nx·ny counts, bin (i, j) at j·nx + i, then the count outside
+@group(0) @binding(3) var<storage, read_write> density: array<f32>;       // nx·ny: the counts as a density, for drawing (densityRender.wgsl)
 
 override WG: u32 = 64u;
 
@@ -47,4 +52,14 @@ fn neuronsHistogram(@builtin(global_invocation_id) gid: vec3u) {
   } else {
     atomicAdd(&bins[u32(by) * params.nx + u32(bx)], 1u);
   }
+}
+
+// The counts as a density, counts/(M·Δx·Δy), laid out as the density renderer reads a state (x fastest, row 0 at the lowest y).
+@compute @workgroup_size(WG)
+fn histogramDensity(@builtin(global_invocation_id) gid: vec3u) {
+  let k = gid.x;
+  if (k >= params.nx * params.ny) {
+    return;
+  }
+  density[k] = f32(atomicLoad(&bins[k])) * params.densityScale;
 }

@@ -21,12 +21,12 @@ export interface SliderSpec<Key extends string = string> {
   allowed: string;
 }
 
-/** Every model live mode runs, in the model selector: the vc family (live.ts), nnlif (liveNnlif.ts), elapsed (liveElapsed.ts) and the Wilson–Cowan field (liveField.ts). */
-export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif', 'elapsed', 'field'] as const;
+/** Every model live mode runs, in the model selector: the vc family (live.ts), nnlif (liveNnlif.ts), elapsed (liveElapsed.ts), the Wilson–Cowan field (liveField.ts) and the single-neuron ensembles (liveNeurons.ts). */
+export const LIVE_MODEL_CHOICES = ['vc', 'vc-threshold', 'vc-limit', 'nnlif', 'elapsed', 'field', 'neurons'] as const;
 export type LiveModelChoice = (typeof LIVE_MODEL_CHOICES)[number];
 
 /** The page that runs a model of the selector: one per model family (a switch between pages reloads with ?model=). */
-export const livePageOf = (model: string): 'vc' | 'nnlif' | 'elapsed' | 'field' => (model === 'nnlif' || model === 'elapsed' || model === 'field' ? model : 'vc');
+export const livePageOf = (model: string): 'vc' | 'nnlif' | 'elapsed' | 'field' | 'neurons' => (model === 'nnlif' || model === 'elapsed' || model === 'field' || model === 'neurons' ? model : 'vc');
 
 const SLIDER_STEPS = 1000;
 

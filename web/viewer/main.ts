@@ -2,7 +2,7 @@
  * Entry of the viewer. The mode comes from the URL (?mode=live|playback; a `data` parameter implies
  * playback); live mode runs the vc models (live.ts), with model=nnlif the NNLIF Fokker–Planck PDE
  * (liveNnlif.ts), with model=elapsed the elapsed-time model (liveElapsed.ts), with model=field the Wilson–Cowan
- * field (liveField.ts). Live mode needs WebGPU; a
+ * field (liveField.ts), with model=neurons the single-neuron ensembles (liveNeurons.ts). Live mode needs WebGPU; a
  * browser without it is told so plainly and offered playback, which draws with WebGL (regl).
  */
 import { createShell, type ViewerMode } from './shell';
@@ -32,6 +32,9 @@ async function start() {
     } else if (query.get('model') === 'field') {
       const { startLiveField } = await import('./liveField');
       await startLiveField(shell);
+    } else if (query.get('model') === 'neurons') {
+      const { startLiveNeurons } = await import('./liveNeurons');
+      await startLiveNeurons(shell);
     } else if (query.get('model') === 'elapsed') {
       const { startLiveElapsed } = await import('./liveElapsed');
       await startLiveElapsed(shell);
