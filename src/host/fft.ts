@@ -65,6 +65,18 @@ export function rfft2dErrorBound(n: number): number {
 }
 
 /**
+ * The f32 error bound of the inverse (c2r) of a given half spectrum X, relative to its exact output cells·x (no 1/n):
+ * 2b(n/2) + 6u (+ 2b(n) for the plane). Why: the split back (coefficients with |·|² summing to 4 per bin, so
+ * ‖Z'‖₂ ≤ 2√2‖X‖₂; its rounding ≤ 8u‖X‖₂), then the unnormalised inverse DFT of n/2 (b(n/2), and √(n/2) on the
+ * norm), against ‖n·x‖₂ ≥ √n‖X‖₂; on the plane the columns' inverse DFT of n comes first (b(n), doubled by the
+ * split's gain 2/√n against the c2r's √2/√n on exact Hermitian data). Any input, Hermitian or not (only its
+ * Hermitian part reaches x).
+ */
+export function irfftErrorBound(n: number, d: 1 | 2): number {
+  return 2 * fftErrorBound(n / 2) + 6 * 2 ** -24 + (d === 2 ? 2 * fftErrorBound(n) : 0);
+}
+
+/**
  * The bound of the f32 periodic convolution by GpuRealFft, ‖ŷ − y‖₂ ≤ bound·max|ŵ|·‖f‖₂, d = 1 (ring of n) or 2
  * (plane n × n): 2β_f + 2b(n/2) (+ 2b(n) for d = 2) + 12u, β_f the forward bound above. Why: the forward half spectrum
  * F has ‖F‖₂ ≤ √cells·‖f‖₂ and error β_f‖F‖₂; the product with ŵ adds (√2γ2 + u)·max|ŵ|‖F‖₂ ≤ 3u·…; the c2r split
