@@ -1,14 +1,17 @@
 /**
  * The Wilson–Cowan field in the benchmark: the plane's ETDRK4 step and its forward 2D FFT alone, on n × n grids from
- * 256² to the largest whose complex buffer fits one binding (or the step-time cap), in GB/s against the copy
+ * 256² to the largest whose half-spectrum buffer fits one binding (or the step-time cap), in GB/s against the copy
  * roofline. Bytes are counted from the WGSL (src/shaders/fft.wgsl, fieldStep.wgsl), each buffer read or written
- * once per dispatch that touches it:
- *   a row pass in workgroup memory, a transpose: read + write the complex field, 16 n² bytes each;
- *   a global pass (rows longer than fit workgroup memory, every row on a CPU adapter): 16 n² bytes each, ⌈log2(n)/2⌉
- *   of them per sweep (radix 4), plus a copy back of 16 n² when that count is odd;
- *   the forward 2D FFT: rows, transpose, rows; a convolution: rows, transpose, rows ×ŵ (+ 8 n² for ŵ), transpose, rows
- *   (globally: 4 sweeps, 2 transposes and a multiply pass of 24 n²);
- *   the step: pack (12 n²) + 4 convolutions + the stages (32 + 28 + 32 + 20) n² + the reductions (negligible).
+ * once per dispatch that touches it. The transforms are real-to-complex (GpuRealFft): the real field, 4 n² bytes,
+ * read as n rows of n/2 complex, and its half spectrum S = 8(n/2 + 1)n ≈ 4 n² bytes:
+ *   the rows' complex FFT of n/2: in workgroup memory one read + write (8 n²); globally ⌈log2(n/2)/2⌉ passes
+ *   (radix 4) of 8 n² each, plus a copy back of 8 n² when that count is odd;
+ *   the split with the transpose (r2cUnpackTranspose): 4 n² + S; its inverse (c2rPackTranspose) the same;
+ *   the columns' complex FFT of n on n/2 + 1 rows: 2S per pass or per workgroup-memory dispatch, ⌈log2(n)/2⌉ passes
+ *   and the copy back as above; the forward transform: rows, split, columns;
+ *   a convolution: rows, split, columns forward ×ŵ inverse (in workgroup memory 2S + S for ŵ; globally 2 sweeps
+ *   and a multiply pass of 3S), split back, rows inverse;
+ *   the step: pack (8 n²) + 4 convolutions + the stages (24 + 20 + 24 + 16) n² + the reductions (negligible).
  */
 import { FieldSolver } from '../../src/host/fieldSolver';
 import type { GpuContext } from '../../src/host/gpu';
@@ -34,16 +37,22 @@ export interface FieldBenchCase {
   steps: number;
 }
 
-/** Bytes of the forward 2D FFT and of one ETDRK4 step of the plane n × n (the counting rule above), for the route taken. */
+/** Bytes of the forward 2D real FFT and of one ETDRK4 step of the plane n × n (the counting rule above), for the route taken. */
 export function fieldBenchBytes(n: number, shared: boolean): { fft: number; step: number } {
-  const pass = 16 * n * n;
-  // globally: ⌈log2(n)/2⌉ passes (radix 4, one radix 2 for an odd log2 n), and a copy back after an odd count
-  const passes = Math.ceil(Math.log2(n) / 2);
-  const rows = shared ? pass : passes * pass + (passes % 2 ? pass : 0);
-  const fft = 2 * rows + pass;
-  // rows forward, transpose, rows (forward ×ŵ inverse), transpose, rows inverse; globally the ×ŵ is its own pass (r/w 16 n², ŵ 8 n²)
-  const convolve = shared ? 5 * pass + 8 * n * n : 4 * rows + 2 * pass + 24 * n * n;
-  const step = 12 * n * n + 4 * convolve + (32 + 28 + 32 + 20) * n * n;
+  const real = 4 * n * n;
+  const S = 8 * (n / 2 + 1) * n;
+  // a sweep of complex passes over `bytes`: ⌈log2(length)/2⌉ passes (radix 4, one radix 2 for an odd log2), a copy back after an odd count
+  const sweep = (length: number, bytes: number) => {
+    if (shared) return 2 * bytes;
+    const passes = Math.ceil(Math.log2(length) / 2);
+    return (passes + (passes % 2)) * 2 * bytes;
+  };
+  const rows = sweep(n / 2, real);
+  const split = real + S;
+  const fft = rows + split + sweep(n, S);
+  const columnsConvolve = shared ? 3 * S : 2 * sweep(n, S) + 3 * S;
+  const convolve = 2 * rows + 2 * split + columnsConvolve;
+  const step = 8 * n * n + 4 * convolve + (24 + 20 + 24 + 16) * n * n;
   return { fft, step };
 }
 
@@ -58,7 +67,8 @@ export async function benchField(
   const cases: FieldBenchCase[] = [];
   const largestBinding = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
   for (const n of sides) {
-    if (8 * n * n > largestBinding) return { cases, stopped: `${n}²: the complex buffer (${8 * n * n} bytes) exceeds one binding (${largestBinding})` };
+    const spectrumBytes = 8 * (n / 2 + 1) * n;
+    if (spectrumBytes > largestBinding) return { cases, stopped: `${n}²: the half spectrum's buffer (${spectrumBytes} bytes) exceeds one binding (${largestBinding})` };
     const last = cases[cases.length - 1];
     if (last && (last.seconds_per_step / last.points) * n * n > maxStepSeconds) return { cases, stopped: `${n}² would take about ${((last.seconds_per_step / last.points) * n * n).toPrecision(2)} s per step (limit ${maxStepSeconds} s)` };
     const problem = fieldProblem(resolveFieldRunConfig({ model: 'field', field: { domain: 'plane', n, L: 40 }, time: { dt: 0.1, T: 1 }, initial: { kind: 'uniform', N0: 1, perturbation: 0 } }));

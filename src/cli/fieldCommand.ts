@@ -39,7 +39,7 @@ export async function fieldRunCommand(raw: Record<string, unknown>, options: Fie
   const level = config.initial.kind === 'npy' ? null : initialLevel(problem); // a bad initial.index is exit 2 here
   const everySeconds = parseCheckpointEvery(options.checkpointEvery);
   return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version, ...(options.resume ? { resume: true } : {}) }, async (ctx, reservation) => {
-    const need = fieldBytes(problem.cells, config.domain === 'network', !!problem.source);
+    const need = fieldBytes(problem);
     const largest = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
     const biggest = config.domain === 'network' ? 4 * problem.cells * problem.cells : 8 * problem.cells;
     if (biggest > largest) throw new ConfigError(config.domain === 'network' ? 'field.W' : 'field.n', `needs a buffer of ${biggest} bytes; this adapter binds at most ${largest} (use a smaller grid)`);

@@ -42,6 +42,53 @@ function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n >= 2 && (n & (n - 1)) === 0;
 }
 
+/**
+ * The f32 error bound of the half spectrum of a real row of n (GpuRealFft: a complex DFT of n/2, then the split of
+ * fft.wgsl): ‖X̂ − X‖₂ ≤ (2·b(n/2) + 12u)·‖X‖₂ over the bins k = 0 … n/2, b = fftErrorBound, u = 2^-24. Why: the exact
+ * split X_k = a_k Z_k + c_k conj Z_{n/2−k} has |a_k|² + |c_k|² = 1, and each Z_j enters at most two bins (Z_0 four
+ * times over the n/2 + 1 bins), so it maps an error δZ to at most 2‖δZ‖₂, and ‖δZ‖₂ ≤ b(n/2)·‖Z‖₂ (Higham); the
+ * split's own rounding (S, D: one addition each, w_k rounded once (≤ u), the product w·D (≤ √2γ2, Higham Lemma 3.5),
+ * the last addition) is at most (2.5 + √2)u·(|Z_k| + |Z_{n/2−k}|) per bin, ≤ 4u·√8·‖Z‖₂ in all; and
+ * ‖Z‖₂² = (n/2)‖x‖₂² ≤ ‖X‖₂² (half of Parseval's n‖x‖₂² over all n bins, each pair k, n − k counted once).
+ */
+export function rfftErrorBound(n: number): number {
+  return 2 * fftErrorBound(n / 2) + 12 * 2 ** -24;
+}
+
+/**
+ * The same for the n × n plane's half spectrum (rows r2c, then the columns' complex DFT of n, whose exact map is √n
+ * times a unitary one, so relative errors add): β + b(n)(1 + β), β = rfftErrorBound(n).
+ */
+export function rfft2dErrorBound(n: number): number {
+  const beta = rfftErrorBound(n);
+  return beta + fftErrorBound(n) * (1 + beta);
+}
+
+/**
+ * The f32 error bound of the inverse (c2r) of a given half spectrum X, relative to its exact output cells·x (no 1/n):
+ * 2b(n/2) + 6u (+ 2b(n) for the plane). Why: the split back (coefficients with |·|² summing to 4 per bin, so
+ * ‖Z'‖₂ ≤ 2√2‖X‖₂; its rounding ≤ 8u‖X‖₂), then the unnormalised inverse DFT of n/2 (b(n/2), and √(n/2) on the
+ * norm), against ‖n·x‖₂ ≥ √n‖X‖₂; on the plane the columns' inverse DFT of n comes first (b(n), doubled by the
+ * split's gain 2/√n against the c2r's √2/√n on exact Hermitian data). Any input, Hermitian or not (only its
+ * Hermitian part reaches x).
+ */
+export function irfftErrorBound(n: number, d: 1 | 2): number {
+  return 2 * fftErrorBound(n / 2) + 6 * 2 ** -24 + (d === 2 ? 2 * fftErrorBound(n) : 0);
+}
+
+/**
+ * The bound of the f32 periodic convolution by GpuRealFft, ‖ŷ − y‖₂ ≤ bound·max|ŵ|·‖f‖₂, d = 1 (ring of n) or 2
+ * (plane n × n): 2β_f + 2b(n/2) (+ 2b(n) for d = 2) + 12u, β_f the forward bound above. Why: the forward half spectrum
+ * F has ‖F‖₂ ≤ √cells·‖f‖₂ and error β_f‖F‖₂; the product with ŵ adds (√2γ2 + u)·max|ŵ|‖F‖₂ ≤ 3u·…; the c2r split
+ * (|coefficients|² summing to 4 per bin: ‖Z'‖₂ ≤ 2√2‖Y‖₂, its rounding ≤ 8u‖Y‖₂) and the unnormalised inverse
+ * DFT of n/2 (error b(n/2)), scaled by 1/n, map an error δY to 2‖δY‖₂/√n and add (2b(n/2) + 4√2u)‖Y‖₂/√n; on the
+ * plane the columns' inverse DFT adds b(n) relative first.
+ */
+export function rfftConvolutionBound(n: number, d: 1 | 2): number {
+  const forward = d === 2 ? rfft2dErrorBound(n) : rfftErrorBound(n);
+  return 2 * forward + 2 * fftErrorBound(n / 2) + (d === 2 ? 2 * fftErrorBound(n) : 0) + 12 * 2 ** -24;
+}
+
 export class GpuFft {
   /** whether rows go through workgroup memory (else the global passes) */
   readonly shared: boolean;
@@ -105,7 +152,8 @@ export class GpuFft {
     return { rows, pass: pass!, pass4: pass4!, multiply: multiply!, transpose: transpose! };
   }
 
-  private uniform(values: Partial<Record<'n' | 'rows' | 'p' | 'inverse' | 'width' | 'height' | 'count' | 'mode', number>>): GPUBuffer {
+  /** @internal (GpuRealFft) */
+  uniform(values: Partial<Record<'n' | 'rows' | 'p' | 'inverse' | 'width' | 'height' | 'count' | 'mode', number>>): GPUBuffer {
     const key = JSON.stringify(values);
     let b = this.uniforms.get(key);
     if (!b) {
@@ -117,7 +165,8 @@ export class GpuFft {
     return b;
   }
 
-  private bindGroup(pipeline: GPUComputePipeline, kind: string, entries: [number, GPUBuffer][]): GPUBindGroup {
+  /** @internal (GpuRealFft) */
+  bindGroup(pipeline: GPUComputePipeline, kind: string, entries: [number, GPUBuffer][]): GPUBindGroup {
     const key = `${kind}|${entries.map(([b, buf]) => `${b}:${bufferId(buf)}`).join(',')}`;
     let g = this.groups.get(key);
     if (!g) {
@@ -127,7 +176,8 @@ export class GpuFft {
     return g;
   }
 
-  private static groups2d(threads: number, wg: number, max: number): [number, number] {
+  /** @internal (GpuRealFft) */
+  static groups2d(threads: number, wg: number, max: number): [number, number] {
     const groups = Math.ceil(threads / wg);
     const x = Math.min(groups, max);
     return [x, Math.ceil(groups / x)];
@@ -176,15 +226,17 @@ export class GpuFft {
       if (src !== data) encoder.copyBufferToBuffer(src, 0, data, 0, rows * n * 8);
     };
     if (mode !== 'inverse') sweep(false);
-    if (mode === 'convolve') {
-      const [mx, my] = GpuFft.groups2d(rows * n, GLOBAL_WG, maxGroups);
-      const pass = encoder.beginComputePass({ label: 'fft multiply' });
-      pass.setPipeline(this.pipelines.multiply);
-      pass.setBindGroup(0, this.bindGroup(this.pipelines.multiply, 'multiply', [[0, this.uniform({ count: rows * n })], [1, data], [3, weights!]]));
-      pass.dispatchWorkgroups(mx, my);
-      pass.end();
-    }
+    if (mode === 'convolve') this.encodeMultiply(encoder, data, weights!, rows * n);
     if (mode !== 'forward') sweep(true);
+  }
+
+  /** data[t] ← data[t]·weights[t], t < count (complex, pointwise). */
+  encodeMultiply(encoder: GPUCommandEncoder, data: GPUBuffer, weights: GPUBuffer, count: number): void {
+    const pass = encoder.beginComputePass({ label: 'fft multiply' });
+    pass.setPipeline(this.pipelines.multiply);
+    pass.setBindGroup(0, this.bindGroup(this.pipelines.multiply, 'multiply', [[0, this.uniform({ count })], [1, data], [3, weights]]));
+    pass.dispatchWorkgroups(...GpuFft.groups2d(count, GLOBAL_WG, this.ctx.limits.maxComputeWorkgroupsPerDimension));
+    pass.end();
   }
 
   /** dst (width × height) ← the transpose of src (height rows × width columns). */
@@ -220,6 +272,119 @@ export class GpuFft {
     this.dummy.destroy();
     for (const b of this.uniforms.values()) b.destroy();
   }
+}
+
+/** w_k = e^{−2πik/n}, k = 0 … n/2, in f64, rounded once to f32: the split of the real transform. */
+export function halfTwiddleTable(n: number): Float32Array<ArrayBuffer> {
+  const t = new Float32Array(2 * (n / 2 + 1));
+  for (let k = 0; k <= n / 2; k++) {
+    t[2 * k] = Math.cos((2 * Math.PI * k) / n);
+    t[2 * k + 1] = -Math.sin((2 * Math.PI * k) / n);
+  }
+  return t;
+}
+
+/**
+ * Real-to-complex FFTs of R real rows of length n (the ring: R = 1; the plane: R = n), by a complex FFT of n/2 on the
+ * same f32 words read as x_{2j} + i·x_{2j+1} and the split of fft.wgsl (r2cUnpackTranspose / c2rPackTranspose),
+ * which also transposes: the half spectrum is h + 1 = n/2 + 1 rows of R (bin kx of row r at kx·R + r). For the plane
+ * the columns (length n, contiguous after the split) then take GpuFft(n). Buffers: the real data a takes R·n f32,
+ * the half spectrum (and b) (n/2 + 1)·R complex; a periodic convolution is
+ *   rows DFT_h (a) → split, transpose (a → b) → columns forward × ŵ, inverse (b; a scratch) → c2r, transpose (b → a)
+ *   → rows inverse DFT_h (a),
+ * with ŵ on the half spectrum in the transposed layout (weights[kx·R + ky]) and 1/cells folded in. Half the
+ * arithmetic and memory traffic of a complex FFT of the real field, deterministic as GpuFft.
+ */
+export class GpuRealFft {
+  private readonly halfTwiddles: GPUBuffer;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    readonly n: number,
+    /** R: 1 (ring) or n (plane) */
+    readonly rowCount: number,
+    private readonly rows: GpuFft,
+    private readonly columns: GpuFft | undefined,
+    private readonly split: { unpack: GPUComputePipeline; pack: GPUComputePipeline },
+  ) {
+    const table = halfTwiddleTable(n);
+    this.halfTwiddles = ctx.device.createBuffer({ label: `rfft half twiddles n=${n}`, size: table.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    ctx.device.queue.writeBuffer(this.halfTwiddles, 0, table);
+  }
+
+  /** Real rows of n (a power of two ≥ 4): d = 1 one row, d = 2 the n × n plane. `route` forces the complex passes' route (tests). */
+  static async create(ctx: GpuContext, n: number, d: 1 | 2, route?: 'shared' | 'global'): Promise<GpuRealFft> {
+    if (!isPowerOfTwo(n) || n < 4) throw new Error(`GpuRealFft: n must be a power of two ≥ 4 (got ${n})`);
+    const [rows, columns, split] = await Promise.all([GpuFft.create(ctx, n / 2, route), d === 2 ? GpuFft.create(ctx, n, route) : undefined, splitPipelines(ctx.device)]);
+    return new GpuRealFft(ctx, n, d === 2 ? n : 1, rows, columns, split);
+  }
+
+  /** whether the complex passes go through workgroup memory */
+  get shared(): boolean {
+    return (this.columns ?? this.rows).shared;
+  }
+
+  /** complex bins of the half spectrum: (n/2 + 1)·R */
+  get spectrumBins(): number {
+    return (this.n / 2 + 1) * this.rowCount;
+  }
+
+  private encodeSplit(encoder: GPUCommandEncoder, which: 'unpack' | 'pack', src: GPUBuffer, dst: GPUBuffer): void {
+    const h = this.n / 2;
+    const R = this.rowCount;
+    const pipeline = this.split[which];
+    const pass = encoder.beginComputePass({ label: `rfft ${which}` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, this.rows.bindGroup(pipeline, `split-${which}`, [[0, this.rows.uniform({ width: h, height: R })], [4, src], [5, dst], [6, this.halfTwiddles]]));
+    pass.dispatchWorkgroups(...GpuFft.groups2d(which === 'unpack' ? (h + 1) * R : h * R, 64, this.ctx.limits.maxComputeWorkgroupsPerDimension));
+    pass.end();
+  }
+
+  /** The half spectrum of the real rows in `a` (destroyed), into `b`: b[kx·R + ky] (the ring: b[k]), k ≤ n/2. */
+  encodeForward(encoder: GPUCommandEncoder, a: GPUBuffer, b: GPUBuffer): void {
+    this.rows.encodeRows(encoder, a, b, this.rowCount, 'forward');
+    this.encodeSplit(encoder, 'unpack', a, b);
+    if (this.columns) this.columns.encodeRows(encoder, b, a, this.n / 2 + 1, 'forward');
+  }
+
+  /** The real rows (times cells: no 1/n) of the half spectrum in `b` (destroyed), into `a`. */
+  encodeInverse(encoder: GPUCommandEncoder, b: GPUBuffer, a: GPUBuffer): void {
+    if (this.columns) this.columns.encodeRows(encoder, b, a, this.n / 2 + 1, 'inverse');
+    this.encodeSplit(encoder, 'pack', b, a);
+    this.rows.encodeRows(encoder, a, b, this.rowCount, 'inverse');
+  }
+
+  /** The periodic convolution of the real rows in `a` with the half-spectrum multiplier `weights` (1/cells in it), in place in `a`; b is scratch. */
+  encodeConvolve(encoder: GPUCommandEncoder, a: GPUBuffer, b: GPUBuffer, weights: GPUBuffer): void {
+    this.rows.encodeRows(encoder, a, b, this.rowCount, 'forward');
+    this.encodeSplit(encoder, 'unpack', a, b);
+    if (this.columns) this.columns.encodeRows(encoder, b, a, this.n / 2 + 1, 'convolve', weights);
+    else this.rows.encodeMultiply(encoder, b, weights, this.n / 2 + 1);
+    this.encodeSplit(encoder, 'pack', b, a);
+    this.rows.encodeRows(encoder, a, b, this.rowCount, 'inverse');
+  }
+
+  destroy(): void {
+    this.halfTwiddles.destroy();
+    this.rows.destroy();
+    this.columns?.destroy();
+  }
+}
+
+const splitCache = new WeakMap<GPUDevice, Promise<{ unpack: GPUComputePipeline; pack: GPUComputePipeline }>>();
+function splitPipelines(device: GPUDevice): Promise<{ unpack: GPUComputePipeline; pack: GPUComputePipeline }> {
+  let p = splitCache.get(device);
+  if (!p) {
+    p = (async () => {
+      const module = device.createShaderModule({ label: 'fft split', code: composeWgsl(['fft']) });
+      const make = (entryPoint: string) => device.createComputePipelineAsync({ label: `fft ${entryPoint}`, layout: 'auto', compute: { module, entryPoint } });
+      const [unpack, pack] = await Promise.all([make('r2cUnpackTranspose'), make('c2rPackTranspose')]);
+      return { unpack, pack };
+    })();
+    splitCache.set(device, p);
+    p.catch(() => splitCache.delete(device));
+  }
+  return p;
 }
 
 interface FftPipelines {

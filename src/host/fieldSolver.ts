@@ -1,6 +1,7 @@
 /**
  * The Wilson–Cowan field on the GPU: the state N (f32, one value per grid point or node), the coupling w ∗ σ(N)
- * by the shared FFT (src/host/fft.ts; the ring: one row, the plane: rows–transpose–rows) or W·σ(N) by a
+ * by the shared real-to-complex FFT (src/host/fft.ts GpuRealFft; σ(N) is real, so its half spectrum carries all of
+ * it: the ring one row, the plane rows–split/transpose–columns) or W·σ(N) by a
  * matrix–vector product (fieldMatvec), and the exponential integrator of src/models/field/etd.ts in the pointwise
  * kernels of src/shaders/fieldStep.wgsl. Many steps go in one submission; each step writes (mean, max, max |N|,
  * bad) to a history ring, and the steps of the activity rows also the dominant mode of the spectrum of N to a
@@ -9,12 +10,13 @@
  */
 import { makeShaderDataDefinitions, makeStructuredView } from 'webgpu-utils';
 import { etdCoefficients } from '../models/field/etd';
+import { halfSpectrumOf } from '../models/field/fft64';
 import { FIELD_NOISE_STREAM, type FieldProblem } from '../models/field/problem';
 import { logistic } from '../models/field/sigmoid';
 import { seedKey } from '../models/reference/philox';
 import type { BlockSystem, SolverState } from './blockLoop';
 import { BufferCheckpoint, readBuffer, readRing } from './buffers';
-import { GpuFft } from './fft';
+import { GpuRealFft } from './fft';
 import type { GpuContext } from './gpu';
 import { composeWgsl } from './shaderSource';
 
@@ -49,9 +51,18 @@ export function partialCount(cells: number): number {
   return Math.max(1, Math.min(65536, Math.ceil(cells / 64)));
 }
 
-/** The bytes of GPU memory a field of `cells` points needs (state, stages, the two complex buffers, the multiplier). */
-export function fieldBytes(cells: number, network: boolean, hasSource: boolean): number {
-  return cells * (4 * 5 + 8 * 3) + (hasSource ? 4 * cells : 0) + (network ? 4 * cells * cells : 0);
+/** Complex bins of the half spectrum of a field ((n/2 + 1)·n for the plane, n/2 + 1 for the ring; 0 for a network). */
+export function spectrumBins(problem: FieldProblem): number {
+  const c = problem.config;
+  return c.domain === 'network' ? 0 : (c.n / 2 + 1) * (c.dim === 2 ? c.n : 1);
+}
+
+/** The bytes of GPU memory a field needs (state and stages, the two buffers of the real FFT and its multiplier on the half spectrum, W or s). */
+export function fieldBytes(problem: FieldProblem): number {
+  const cells = problem.cells;
+  const network = problem.config.domain === 'network';
+  const xy = network ? 4 * cells : 8 * spectrumBins(problem);
+  return 4 * 4 * cells + 3 * xy + (problem.source ? 4 * cells : 0) + (network ? 4 * cells * cells : 0);
 }
 
 /** The step's kernels, compiled once per device (SwiftShader takes seconds per pipeline). */
@@ -97,21 +108,15 @@ function uploadCoupling(device: GPUDevice, buffers: Record<Name, GPUBuffer>, pro
   const c = problem.config;
   const cells = problem.cells;
   if (c.domain !== 'network') {
-    const n = c.n;
-    const m = problem.multiplier!;
-    const w = new Float32Array(2 * cells);
+    // the half spectrum kx ≤ n/2 (the convolving pass sees row kx, column ky): the transform of a real kernel is
+    // Hermitian, ŵ(−k) = conj ŵ(k), so it holds all of ŵ, symmetric (real ŵ) or not (a .npy kernel: complex ŵ)
+    const m = halfSpectrumOf(problem.multiplier!, c.n, c.dim as 1 | 2);
     let wmax = 0;
-    for (let k = 0; k < cells; k++) wmax = Math.max(wmax, Math.abs(m[2 * k]!), Math.abs(m[2 * k + 1]!));
+    for (let k = 0; k < m.length; k++) wmax = Math.max(wmax, Math.abs(m[k]!));
     // multipliers below 1e-20 of the largest change nothing in f32 but would make denormal products, which
     // a CPU adapter computes ~100× slower: they are set to 0 (a Gaussian's ŵ at the grid's top k is e^{−200})
     const flush = (v: number) => (Math.abs(v) < 1e-20 * wmax ? 0 : v / cells);
-    for (let k = 0; k < cells; k++) {
-      // plane: the convolving pass sees row kx, column ky (after the transpose)
-      const src = c.dim === 2 ? (k % n) * n + Math.floor(k / n) : k;
-      w[2 * k] = flush(m[2 * src]!);
-      w[2 * k + 1] = flush(m[2 * src + 1]!);
-    }
-    device.queue.writeBuffer(buffers.weights, 0, w);
+    device.queue.writeBuffer(buffers.weights, 0, Float32Array.from(m, flush));
   } else device.queue.writeBuffer(buffers.W, 0, Float32Array.from(problem.W!));
   if (problem.source) device.queue.writeBuffer(buffers.source, 0, Float32Array.from(problem.source));
 }
@@ -132,6 +137,7 @@ function fieldParams(problem: FieldProblem, options: FieldSolverOptions, identit
     noise: problem.noise > 0 ? 1 : 0,
     seed: [seedLo, seedHi],
     partials: partialCount(problem.cells),
+    spectrumCells: spectrumBins(problem),
     capacity: FIELD_HISTORY_SLOTS,
     sigmaKind: s.kind === 'logistic' ? 0 : s.kind === 'logistic-shifted' ? 1 : 2,
     noiseStream: FIELD_NOISE_STREAM,
@@ -164,7 +170,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
     private readonly ctx: GpuContext,
     public problem: FieldProblem,
     private readonly buffers: Record<Name, GPUBuffer>,
-    private readonly fft: GpuFft | undefined,
+    private readonly fft: GpuRealFft | undefined,
     private readonly pipelines: Record<PipelineName, GPUComputePipeline>,
     private readonly uniforms: { pack: GPUBuffer; packIdentity: GPUBuffer },
     private readonly options: FieldSolverOptions,
@@ -184,7 +190,7 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
     const cells = problem.cells;
     if (initial.length !== cells) throw new Error(`FieldSolver: ${cells} initial values needed (got ${initial.length})`);
     const network = c.domain === 'network';
-    const fft = network ? undefined : await GpuFft.create(ctx, c.n, options.fftRoute);
+    const fft = network ? undefined : await GpuRealFft.create(ctx, c.n, c.dim as 1 | 2, options.fftRoute);
 
     const pipelines = await fieldPipelines(device);
     device.pushErrorScope('validation');
@@ -198,15 +204,16 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
       stageA: buf('stage a', 4 * cells),
       acc: buf('accumulator', 4 * cells),
       nu: buf('F(N)', 4 * cells),
-      X: buf('complex X', 8 * cells),
-      Y: buf('complex Y', 8 * cells),
+      // X: the real field (σ(N), then w ∗ σ(N)) and the scratch of the half spectrum; Y: the half spectrum
+      X: buf('X', network ? 4 * cells : 8 * spectrumBins(problem)),
+      Y: buf('Y', network ? 4 * cells : 8 * spectrumBins(problem)),
       source: buf('source', problem.source ? 4 * cells : 16),
       partials: buf('partials', 16 * partials),
       counter: buf('counter', 16),
       history: buf('history', 16 * FIELD_HISTORY_SLOTS),
       specPartials: buf('spectrum partials', 8 * partials),
       spectrum: buf('spectrum history', 16 * FIELD_HISTORY_SLOTS),
-      weights: buf('multiplier', network ? 16 : 8 * cells),
+      weights: buf('multiplier', network ? 16 : 8 * spectrumBins(problem)),
       W: buf('W', network ? 4 * cells * cells : 16),
     };
     const oom = await device.popErrorScope();
@@ -266,9 +273,8 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
       const [kind, groups] = this.ctx.cpuAdapter ? (['matvecRow', Math.ceil(M / 64)] as const) : (['matvec', M] as const);
       const x = Math.min(groups, maxGroups);
       this.dispatch(encoder, kind, this.group(kind, this.uniforms.pack, kind, [[5, 'X'], [12, 'W'], [13, 'Y']]), [x, Math.ceil(groups / x)]);
-      encoder.copyBufferToBuffer(Y, 0, X, 0, 8 * M);
-    } else if (c.dim === 2) this.fft!.encodeConvolve2d(encoder, X, Y, weights);
-    else this.fft!.encodeRows(encoder, X, Y, 1, 'convolve', weights);
+      encoder.copyBufferToBuffer(Y, 0, X, 0, 4 * M);
+    } else this.fft!.encodeConvolve(encoder, X, Y, weights);
   }
 
   /** The step's dispatches (and, if asked for at this step, the spectrum's). */
@@ -292,13 +298,9 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
   private encodeSpectrum(encoder: GPUCommandEncoder): void {
     const c = this.problem.config;
     this.dispatch(encoder, 'pack', this.group('pack', this.uniforms.packIdentity, 'identity', [[1, 'u'], [5, 'X']]), this.groupCount);
-    let spec: Name = 'X';
-    if (c.dim === 2) {
-      this.fft!.encodeForward2d(encoder, this.buffers.X, this.buffers.Y);
-      spec = 'Y';
-    } else this.fft!.encodeRows(encoder, this.buffers.X, this.buffers.Y, 1, 'forward');
-    this.dispatch(encoder, 'specPartial', this.group('specPartial', this.uniforms.pack, `partial${spec}`, [[5, spec], [10, 'specPartials']]), this.partialGroups);
-    this.dispatch(encoder, 'specReduce', this.group('specReduce', this.uniforms.pack, `reduce${spec}`, [[5, spec], [8, 'counter'], [10, 'specPartials'], [11, 'spectrum']]), [1, 1]);
+    this.fft!.encodeForward(encoder, this.buffers.X, this.buffers.Y);
+    this.dispatch(encoder, 'specPartial', this.group('specPartial', this.uniforms.pack, 'partial', [[14, 'Y'], [10, 'specPartials']]), this.partialGroups);
+    this.dispatch(encoder, 'specReduce', this.group('specReduce', this.uniforms.pack, 'reduce', [[14, 'Y'], [8, 'counter'], [10, 'specPartials'], [11, 'spectrum']]), [1, 1]);
   }
 
   submitSteps(count: number): void {
@@ -374,14 +376,11 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
   /** One evaluation of the coupling w ∗ f (or W·f) of given values, through the same dispatches as a step (tests). */
   async coupleOnce(f: ArrayLike<number>): Promise<Float32Array> {
     const cells = this.problem.cells;
-    const z = new Float32Array(2 * cells);
-    for (let k = 0; k < cells; k++) z[2 * k] = f[k]!;
-    this.ctx.device.queue.writeBuffer(this.buffers.X, 0, z);
+    this.ctx.device.queue.writeBuffer(this.buffers.X, 0, Float32Array.from(f));
     const encoder = this.ctx.device.createCommandEncoder();
     this.encodeCoupling(encoder);
     this.ctx.device.queue.submit([encoder.finish()]);
-    const out = new Float32Array(await readBuffer(this.ctx.device, this.buffers.X, 0, 8 * cells));
-    return Float32Array.from({ length: cells }, (_, k) => out[2 * k]!);
+    return new Float32Array(await readBuffer(this.ctx.device, this.buffers.X, 0, 4 * cells));
   }
 
   /** Encodes `count` steps into `encoder` without submitting (the benchmark times them). */
@@ -390,11 +389,10 @@ export class FieldSolver implements BlockSystem<FieldBlock> {
     this.stepIndex += count;
   }
 
-  /** The FFT alone: the forward transform of N (bench). */
+  /** The FFT alone: the forward real transform of what X holds, its half spectrum into Y (bench). */
   encodeForwardFft(encoder: GPUCommandEncoder): void {
     if (!this.fft) throw new Error('a network has no FFT');
-    if (this.problem.config.dim === 2) this.fft.encodeForward2d(encoder, this.buffers.X, this.buffers.Y);
-    else this.fft.encodeRows(encoder, this.buffers.X, this.buffers.Y, 1, 'forward');
+    this.fft.encodeForward(encoder, this.buffers.X, this.buffers.Y);
   }
 
   get fftShared(): boolean | undefined {

@@ -229,3 +229,58 @@ fn transposeDirect(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
   let x = t % fft.width;
   fftDst[x * fft.height + y] = fftSrc[t];
 }
+
+// ---- Real-to-complex transforms (src/host/fft.ts GpuRealFft) ------------------------------------------------------
+// A real row x of length n = 2h is the complex row z_j = x_{2j} + i·x_{2j+1}, j < h: the same f32 words, so the
+// packing costs nothing. With Z = DFT_h(z) (the complex passes above) the half spectrum k = 0 … h of x is
+//     X_k = ½(S_k − i·w_k·D_k),   S_k = Z_k + conj Z_{h−k},  D_k = Z_k − conj Z_{h−k},  w_k = e^{−2πik/n}
+// (indices of Z mod h; S/2 is the DFT of the even samples, D/(2i) that of the odd ones), and the rest is
+// X_{n−k} = conj X_k. The inverse (c2r) takes the half spectrum back to the complex row of length h,
+//     Z'_j = S'_j + i·conj(w_j)·D'_j,   S'_j = X_j + conj X_{h−j},  D'_j = X_j − conj X_{h−j},   j < h,
+// whose unnormalised inverse DFT_h is n·z (2h: the ½ of E and O is left out; the caller folds 1/n in its multiplier).
+// Both fuse the transpose of the 2D transform: R rows of h complex (row r at r·h) ↔ h + 1 rows of R (bin k of row r
+// at k·R + r), so the columns' transforms (length R = n) run on contiguous rows; the ring is R = 1. One output
+// element per invocation, written in order, no barrier and no atomics (the same bits every run); the reads are
+// strided by R. fftHalfTwiddles holds w_k, k ≤ h, computed in f64 and rounded once to f32.
+//   r2cUnpackTranspose   fftSrc (R × h, the rows' DFT_h) → fftDst ((h + 1) × R, the half spectrum transposed)
+//   c2rPackTranspose     fftSrc ((h + 1) × R) → fftDst (R × h, the rows' Z', for the inverse DFT_h)
+// width = h, height = R.
+@group(0) @binding(6) var<storage, read> fftHalfTwiddles: array<vec2f>;
+
+fn conjugate(a: vec2f) -> vec2f {
+  return vec2f(a.x, -a.y);
+}
+
+@compute @workgroup_size(64)
+fn r2cUnpackTranspose(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let h = fft.width;
+  let R = fft.height;
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (t >= (h + 1u) * R) {
+    return;
+  }
+  let k = t / R;
+  let r = t % R;
+  let a = fftSrc[r * h + k % h];
+  let b = conjugate(fftSrc[r * h + (h - k) % h]);
+  let wd = cmul(fftHalfTwiddles[k], a - b);
+  // ½(S − i·w·D): −i·(x + iy) = (y, −x)
+  fftDst[t] = 0.5 * ((a + b) + vec2f(wd.y, -wd.x));
+}
+
+@compute @workgroup_size(64)
+fn c2rPackTranspose(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let h = fft.width;
+  let R = fft.height;
+  let t = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (t >= h * R) {
+    return;
+  }
+  let r = t / h;
+  let j = t % h;
+  let a = fftSrc[j * R + r];
+  let b = conjugate(fftSrc[(h - j) * R + r]);
+  let wd = cmul(conjugate(fftHalfTwiddles[j]), a - b);
+  // S' + i·conj(w)·D': i·(x + iy) = (−y, x)
+  fftDst[t] = (a + b) + vec2f(-wd.y, wd.x);
+}

@@ -2,13 +2,13 @@
 // the network's coupling is fieldMatvec below). Requires random.wgsl (Philox) before it.
 //
 // One step of ETDRK4 (src/models/field/etd.ts has the coefficients and the scheme) with F(x) = w ∗ σ(x) + s:
-//   fieldPack         conv ← (σ(u), 0)
-//   [convolution of conv in place]                           conv.x = w ∗ σ(u)
-//   fieldStage 0      Nu = conv.x + s;  nu = Nu;  acc = f1·Nu;  a = E2·u + Q·Nu;  conv ← (σ(a), 0)
-//   [convolution]     fieldStage 1: Na;  acc += 2f2·Na;  b = E2·u + Q·Na;  conv ← (σ(b), 0)
-//   [convolution]     fieldStage 2: Nb;  acc += 2f2·Nb;  c = E2·a + Q·(2Nb − nu);  conv ← (σ(c), 0)
+//   fieldPack         conv ← σ(u)   (conv is real: the real FFT reads its words as complex pairs)
+//   [convolution of conv in place]                           conv = w ∗ σ(u)
+//   fieldStage 0      Nu = conv + s;  nu = Nu;  acc = f1·Nu;  a = E2·u + Q·Nu;  conv ← σ(a)
+//   [convolution]     fieldStage 1: Na;  acc += 2f2·Na;  b = E2·u + Q·Na;  conv ← σ(b)
+//   [convolution]     fieldStage 2: Nb;  acc += 2f2·Nb;  c = E2·a + Q·(2Nb − nu);  conv ← σ(c)
 //   [convolution]     fieldStage 3: Nc;  u ← E·u + acc + f3·Nc
-// ETD1: fieldPack, convolution, fieldStage 4: u ← E·u + g·(conv.x + s).
+// ETD1: fieldPack, convolution, fieldStage 4: u ← E·u + g·(conv + s).
 //   fieldNoise        (source kind noise) u += a·√((1 − e^{−2h})/2)·ξ
 //   fieldPartials     invocation t of P: (sum, max, max |u|, bad) over the points t, t + P, t + 2P, … in order
 //   fieldReduce       one workgroup: the P partials, in a fixed order, into history[step mod capacity]
@@ -16,7 +16,8 @@
 // Only fieldReduce and fieldSpectrumReduce (one workgroup each) and the GPU form of the matrix–vector product use
 // barriers: SwiftShader runs a kernel with a barrier invocation by invocation as coroutines (the pointwise stage
 // took 2.3 s at 256² with the reduction's barriers in it, against 7 ms for the pack without).
-// Spectral diagnostics (after some steps): fieldPack in identity mode, the forward FFT, then
+// Spectral diagnostics (after some steps): fieldPack in identity mode, the forward real FFT (its half spectrum in
+//   spec, spectrumCells bins: the mode −m has the same |û|² as m, and the larger index), then
 //   fieldSpectrumPartial (strided as fieldPartials) / fieldSpectrumReduce: the mode ≠ 0 of largest |û|² (the smallest
 //   index on ties) into
 //   spectrum[(counter − 1) mod capacity] = (bits of |û|², index, bits of Re û(0), Im û(0)) (u32: an index never
@@ -34,7 +35,7 @@ struct FieldParams {
   sigmaKind: u32,    // 0 logistic, 1 logistic-shifted, 2 tanh
   identity: u32,     // fieldPack: 1 packs u itself (for the spectrum)
   noiseStream: u32,
-  pad0: u32,
+  spectrumCells: u32, // bins of the half spectrum in spec
   E: f32,
   E2: f32,
   Q: f32,
@@ -54,7 +55,7 @@ struct FieldParams {
 @group(0) @binding(2) var<storage, read_write> stageA: array<f32>;
 @group(0) @binding(3) var<storage, read_write> acc: array<f32>;
 @group(0) @binding(4) var<storage, read_write> nu: array<f32>;
-@group(0) @binding(5) var<storage, read_write> conv: array<vec2f>;
+@group(0) @binding(5) var<storage, read_write> conv: array<f32>;
 @group(0) @binding(6) var<storage, read> source: array<f32>;
 @group(0) @binding(7) var<storage, read_write> partials: array<vec4f>;
 @group(0) @binding(8) var<storage, read_write> counter: array<u32>;
@@ -62,7 +63,8 @@ struct FieldParams {
 @group(0) @binding(10) var<storage, read_write> specPartials: array<vec2u>;   // (bits of |û|², index)
 @group(0) @binding(11) var<storage, read_write> spectrum: array<vec4u>;       // bits of (|û|², –), index, bits of û(0)
 @group(0) @binding(12) var<storage, read> weightsW: array<f32>;
-@group(0) @binding(13) var<storage, read_write> matvecOut: array<vec2f>;
+@group(0) @binding(13) var<storage, read_write> matvecOut: array<f32>;
+@group(0) @binding(14) var<storage, read> spec: array<vec2f>;                 // the half spectrum of u
 
 const WG: u32 = 256u;
 const F32_BIG: f32 = 3.0e38;
@@ -94,7 +96,7 @@ fn linearIndex(wid: vec3u, nwg: vec3u, lid: u32) -> u32 {
 fn fieldPack(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = linearIndex(wid, nwg, lid);
   if (i < params.cells) {
-    conv[i] = vec2f(select(sigmaOf(u[i]), u[i], params.identity == 1u), 0.0);
+    conv[i] = select(sigmaOf(u[i]), u[i], params.identity == 1u);
   }
 }
 
@@ -118,19 +120,19 @@ fn fieldStage(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
   if (i >= params.cells) {
     return;
   }
-  let F = conv[i].x + select(params.s0, source[i], params.hasSource == 1u);
+  let F = conv[i] + select(params.s0, source[i], params.hasSource == 1u);
   if (FIELD_STAGE == 0u) {
     let next = params.E2 * u[i] + params.Q * F;
     nu[i] = F;
     acc[i] = params.f1 * F;
     stageA[i] = next;
-    conv[i] = vec2f(sigmaOf(next), 0.0);
+    conv[i] = sigmaOf(next);
   } else if (FIELD_STAGE == 1u) {
     acc[i] = acc[i] + 2.0 * params.f2 * F;
-    conv[i] = vec2f(sigmaOf(params.E2 * u[i] + params.Q * F), 0.0);
+    conv[i] = sigmaOf(params.E2 * u[i] + params.Q * F);
   } else if (FIELD_STAGE == 2u) {
     acc[i] = acc[i] + 2.0 * params.f2 * F;
-    conv[i] = vec2f(sigmaOf(params.E2 * stageA[i] + params.Q * (2.0 * F - nu[i])), 0.0);
+    conv[i] = sigmaOf(params.E2 * stageA[i] + params.Q * (2.0 * F - nu[i]));
   } else if (FIELD_STAGE == 3u) {
     u[i] = params.E * u[i] + acc[i] + params.f3 * F;
   } else {
@@ -228,11 +230,11 @@ fn fieldSpectrumPartial(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgrou
   }
   var p = -1.0;
   var idx = 0xffffffffu;
-  for (var i = t; i < params.cells; i = i + P) {
+  for (var i = t; i < params.spectrumCells; i = i + P) {
     if (i == 0u) {
       continue; // the mode 0 is left out
     }
-    let z = conv[i];
+    let z = spec[i];
     let q = z.x * z.x + z.y * z.y;
     if (specBetter(q, i, p, idx)) {
       p = q;
@@ -267,12 +269,12 @@ fn fieldSpectrumReduce(@builtin(local_invocation_index) lid: u32) {
     workgroupBarrier();
   }
   if (lid == 0u) {
-    let dc = conv[0];
+    let dc = spec[0];
     spectrum[(counter[0] + params.capacity - 1u) % params.capacity] = vec4u(bitcast<u32>(specPow[0]), specIdx[0], bitcast<u32>(dc.x), bitcast<u32>(dc.y));
   }
 }
 
-// The network's coupling: matvecOut[i] = (Σ_j W_ij σ_j, 0) with σ_j = conv[j].x; one workgroup per row, each
+// The network's coupling: matvecOut[i] = Σ_j W_ij σ_j with σ_j = conv[j]; one workgroup per row, each
 // invocation sums a strided run of j in order, then the tree.
 var<workgroup> mvSum: array<f32, WG>;
 
@@ -285,7 +287,7 @@ fn fieldMatvec(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   }
   var s = 0.0;
   for (var j = lid; j < M; j = j + WG) {
-    s = s + weightsW[row * M + j] * conv[j].x;
+    s = s + weightsW[row * M + j] * conv[j];
   }
   mvSum[lid] = s;
   workgroupBarrier();
@@ -296,7 +298,7 @@ fn fieldMatvec(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
     workgroupBarrier();
   }
   if (lid == 0u) {
-    matvecOut[row] = vec2f(mvSum[0], 0.0);
+    matvecOut[row] = mvSum[0];
   }
 }
 
@@ -310,7 +312,7 @@ fn fieldMatvecRow(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nw
   }
   var s = 0.0;
   for (var j = 0u; j < M; j = j + 1u) {
-    s = s + weightsW[row * M + j] * conv[j].x;
+    s = s + weightsW[row * M + j] * conv[j];
   }
-  matvecOut[row] = vec2f(s, 0.0);
+  matvecOut[row] = s;
 }
