@@ -36,7 +36,7 @@ describe('neuron models', () => {
     expect(high[1]).toBe(0);
     neuronRhs('ms', p, high, 0.03, f);
     expect(Math.abs(f[0]!)).toBeLessThan(1e-10);
-    // I = 0.01/ms lies between the fold (≈ 0.00213/ms) and v_gate/τ_out (≈ 0.0217/ms): no point makes f vanish; the
+    // I = 0.01/ms lies between the fold (≈ 0.00214/ms) and v_gate/τ_out (≈ 0.0217/ms): no point makes f vanish; the
     // old scan returned v = v_gate here, where dv/dt = 0.01 − v_gate/τ_out ≠ 0.
     expect(() => restingState('ms', p, 0.01)).toThrow(/no equilibrium/);
   });

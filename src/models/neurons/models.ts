@@ -220,7 +220,7 @@ export function slowManifold(model: NeuronModelName, p: ArrayLike<number>, V: nu
  * across a jump of the slow manifold (Mitchell–Schaeffer's gate switch at v_gate, where h∞ jumps from 1 to 0) is no
  * root: it is recognised by |dV/dt| staying at the size of the jump after bisection (a true root ends 1e-12 below the
  * cell's end values) and skipped. MS therefore has no equilibrium for I between the h = 1 branch's fold
- * (max over v < v_gate of v/τ_out − v²(1 − v)/τ_in ≈ 0.00213/ms at the defaults) and v_gate/τ_out ≈ 0.0217/ms.
+ * (max over v < v_gate of v/τ_out − v²(1 − v)/τ_in ≈ 0.00214/ms at the defaults) and v_gate/τ_out ≈ 0.0217/ms.
  */
 export function restingState(model: NeuronModelName, p: ArrayLike<number>, I: number): number[] {
   const [lo, hi] = NEURON_MODEL_SPECS[model].restRange;
