@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { describeAdapter } from '../host/gpu';
 import { type NeuronRunHost, runNeurons } from '../host/neuronEnsemble';
-import { makeNeuronsSummary, neuronsActivityCsv, neuronsFiCsv, neuronsFiFigure, neuronsHistogramFiles, neuronsSpikesCsv, neuronsTracesCsv, neuronsTracesFigure, type NeuronsSummary } from '../io/neuronsResults';
+import { makeNeuronsSummary, neuronsActivityCsv, neuronsFiCsv, neuronsFiFigure, neuronsHistogramFiles, neuronsPhasePlane, neuronsPhasePlaneCsv, neuronsPhasePlaneRender, neuronsSpikesCsv, neuronsTracesCsv, neuronsTracesFigure, type NeuronsSummary } from '../io/neuronsResults';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
 import { resolveNeuronsRunConfig } from '../models/registry';
 import { ConfigError } from '../models/schema';
@@ -68,6 +68,11 @@ export async function neuronsCommand(options: NeuronsOptions, version: string, l
         pending.write('fI.csv', neuronsFiCsv(config, result));
         pending.write('fI.png', neuronsFiFigure(config, result));
         for (const f of neuronsHistogramFiles(config, result)) pending.write(f.name, f.data);
+        const phasePlane = neuronsPhasePlane(config, result);
+        if (phasePlane !== null) {
+          pending.write('phase_plane.csv', neuronsPhasePlaneCsv(config, result, phasePlane));
+          pending.write('phase_plane.png', neuronsPhasePlaneRender(config, result, phasePlane).png);
+        }
         return summary;
       });
     } finally {

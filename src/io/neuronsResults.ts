@@ -1,7 +1,8 @@
 /**
  * The results of `kinfire neurons` (src/cli/neuronsCommand.ts): summary.json, traces.csv, spikes.csv, activity.csv, fI.csv and the
- * figures fI.png and traces.png; with `neurons.histogram`, density_t<time>.npy (float32, shape (ny, nx), C order:
- * d[j, i] the density in bin i of x and j of y, counts/(M·Δx·Δy)) and density_t<time>.png per histogram time. The firing rate of neuron i is that of its repetitive firing in the rate window
+ * figures fI.png and traces.png; for the two-variable models phase_plane.csv and phase_plane.png; with
+ * `neurons.histogram`, density_t<time>.npy (float32, shape (ny, nx), C order: d[j, i] the density in bin i of x and j
+ * of y, counts/(M·Δx·Δy)) and density_t<time>.png per histogram time. The firing rate of neuron i is that of its repetitive firing in the rate window
  * [window, T]: (spikes there − 1)/(last − first spike there) when it fires repetitively (at least 2 spikes there and
  * still firing at T: isRepetitive in models/neurons/reference.ts), else 0; the onset current is the smallest I of a
  * neuron firing repetitively (so a period longer than the window reads as silence).
@@ -10,9 +11,10 @@ import type { AdapterSummary } from '../host/gpu';
 import type { NeuronRunResult } from '../host/neuronEnsemble';
 import type { NeuronsRunConfig } from '../models/neurons/config';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
+import { firstNullcline, hasPhasePlane, type PhasePlaneEquilibrium, phasePlaneEquilibria, type PhasePlaneModel, secondNullcline } from '../models/neurons/phasePlane';
 import { isRepetitive, onsetCurrent, windowRate } from '../models/neurons/reference';
 import { renderHeatmapPng } from '../render/png/heatmap';
-import { renderLinePlotPng } from '../render/png/lineplot';
+import { type LinePlotRender, type LineSeries, renderLinePlot, renderLinePlotPng, SERIES_COLOURS } from '../render/png/lineplot';
 import { histogramDensity } from '../models/neurons/histogram';
 import { encodeNpy } from './npyFormat';
 
@@ -113,6 +115,93 @@ export function neuronsHistogramFiles(config: NeuronsRunConfig, r: NeuronRunResu
   });
 }
 
+/** Samples of each nullcline across the phase-plane window. */
+const NULLCLINE_SAMPLES = 801;
+
+export interface NeuronsPhasePlane {
+  model: PhasePlaneModel;
+  /** the bias current of the nullclines and equilibria: the first traced neuron's I */
+  I: number;
+  xRange: [number, number];
+  yRange: [number, number];
+  /** the first variable's nullcline (dx/dt = 0) and the second's (dy/dt = 0), NaN outside the window */
+  x: Float64Array;
+  xNullcline: Float64Array;
+  yNullcline: Float64Array;
+  equilibria: PhasePlaneEquilibrium[];
+}
+
+/**
+ * The phase plane drawn for a run: the window spans the traced neurons' paths and the equilibria (padded by a tenth,
+ * the model's potential range when nothing is traced), the nullclines at the first traced neuron's current.
+ */
+export function neuronsPhasePlane(config: NeuronsRunConfig, r: Pick<NeuronRunResult, 'traceT' | 'traces'>): NeuronsPhasePlane | null {
+  const model = config.neuron;
+  if (!hasPhasePlane(model)) return null;
+  const p = config.paramVector;
+  const I = config.I[config.traces[0] ?? 0]!;
+  const equilibria = phasePlaneEquilibria(model, p, I);
+  const traced = config.traces.length;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  const take = (x: number, y: number) => {
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  };
+  for (let s = 0; s < r.traceT.length; s++) for (let j = 0; j < traced; j++) take(r.traces[(s * traced + j) * 4]!, r.traces[(s * traced + j) * 4 + 1]!);
+  for (const e of equilibria) take(e.state[0], e.state[1]);
+  if (!(x1 > x0)) [x0, x1] = NEURON_MODEL_SPECS[model].restRange;
+  if (!(y1 > y0)) [y0, y1] = [Math.min(0, y0), Math.max(1, y1)];
+  const px = 0.1 * (x1 - x0), py = 0.1 * (y1 - y0);
+  const xRange: [number, number] = [x0 - px, x1 + px];
+  const yRange: [number, number] = [y0 - py, y1 + py];
+  const inY = (y: number) => (y >= yRange[0] && y <= yRange[1] ? y : Number.NaN);
+  const x = Float64Array.from({ length: NULLCLINE_SAMPLES }, (_, k) => xRange[0] + ((xRange[1] - xRange[0]) * k) / (NULLCLINE_SAMPLES - 1));
+  return {
+    model, I, xRange, yRange, x, equilibria,
+    xNullcline: x.map((v) => inY(firstNullcline(model, p, I, v))),
+    yNullcline: x.map((v) => inY(secondNullcline(model, p, v))),
+  };
+}
+
+/** phase_plane.csv: curve,x,y: the two nullclines (NaN rows left out), the equilibria (stable or unstable) and the traced paths (neuron_<i>). */
+export function neuronsPhasePlaneCsv(config: NeuronsRunConfig, r: Pick<NeuronRunResult, 'traceT' | 'traces'>, pp: NeuronsPhasePlane): string {
+  const [xn, yn] = NEURON_MODEL_SPECS[config.neuron].state;
+  const rows = ['curve,x,y'];
+  pp.x.forEach((x, k) => Number.isFinite(pp.xNullcline[k]!) && rows.push(`nullcline_${xn},${x},${pp.xNullcline[k]}`));
+  pp.x.forEach((x, k) => Number.isFinite(pp.yNullcline[k]!) && rows.push(`nullcline_${yn},${x},${pp.yNullcline[k]}`));
+  for (const e of pp.equilibria) rows.push(`equilibrium_${e.stable ? 'stable' : 'unstable'},${e.state[0]},${e.state[1]}`);
+  const traced = config.traces.length;
+  config.traces.forEach((i, j) => {
+    for (let s = 0; s < r.traceT.length; s++) rows.push(`neuron_${i},${r.traces[(s * traced + j) * 4]},${r.traces[(s * traced + j) * 4 + 1]}`);
+  });
+  return `${rows.join('\n')}\n`;
+}
+
+export function neuronsPhasePlaneRender(config: NeuronsRunConfig, r: Pick<NeuronRunResult, 'traceT' | 'traces'>, pp: NeuronsPhasePlane): LinePlotRender {
+  const spec = NEURON_MODEL_SPECS[config.neuron];
+  const [xn, yn] = spec.state as [string, string];
+  const traced = config.traces.length;
+  const series: LineSeries[] = [
+    { x: pp.x, y: pp.xNullcline, label: `${xn}-nullcline (d${xn}/dt = 0)`, colour: '#444444', marker: 'none', dash: [8, 5] },
+    { x: pp.x, y: pp.yNullcline, label: `${yn}-nullcline (d${yn}/dt = 0)`, colour: '#888888', marker: 'none', dash: [3, 4] },
+    ...config.traces.map((i, j): LineSeries => ({
+      x: Float64Array.from(r.traceT, (_, s) => r.traces[(s * traced + j) * 4]!),
+      y: Float64Array.from(r.traceT, (_, s) => r.traces[(s * traced + j) * 4 + 1]!),
+      label: `neuron ${i}, I = ${config.I[i]!.toPrecision(4)}`, marker: 'none', colour: SERIES_COLOURS[j % SERIES_COLOURS.length]!,
+    })),
+  ];
+  const stable = pp.equilibria.filter((e) => e.stable), unstable = pp.equilibria.filter((e) => !e.stable);
+  if (stable.length > 0) series.push({ x: stable.map((e) => e.state[0]), y: stable.map((e) => e.state[1]), label: 'stable equilibrium', line: false, marker: 'dot', markerSize: 5, colour: '#000000' });
+  if (unstable.length > 0) series.push({ x: unstable.map((e) => e.state[0]), y: unstable.map((e) => e.state[1]), label: 'unstable equilibrium', line: false, marker: 'diamond', colour: '#d62728' });
+  // invisible corners pin the axes to the window, so the nullclines' clipped ends do not move them
+  series.push({ x: pp.xRange, y: pp.yRange, label: '', line: false, marker: 'none', legend: false });
+  return renderLinePlot(series, {
+    title: `${spec.title}: phase plane, nullclines at I = ${pp.I.toPrecision(4)} (the first traced neuron's)`,
+    xLabel: `${xn} (${spec.units.potential})`,
+    yLabel: yn,
+  });
+}
+
 export interface NeuronsSummary {
   kinfire: string;
   kind: 'neurons';
@@ -149,6 +238,8 @@ export interface NeuronsSummary {
   workgroup_size: number;
   wall_s: number;
   neuron_steps_per_s: number;
+  /** the phase plane's bias current and its equilibria (two-variable models), else null */
+  phase_plane: { I: number; equilibria: { state: [number, number]; stable: boolean; trace: number; det: number }[] } | null;
   status: 'ok';
   /** only when there is one: a resume on another adapter or version (valid, not bitwise the uninterrupted run) */
   warnings?: string[];
@@ -214,7 +305,17 @@ export function makeNeuronsSummary(config: NeuronsRunConfig, r: NeuronRunResult,
     workgroup_size: r.workgroupSize,
     wall_s: r.wallSeconds,
     neuron_steps_per_s: r.neuronStepsPerSecond,
+    phase_plane: hasPhasePlane(config.neuron)
+      ? (() => {
+          const I = config.I[config.traces[0] ?? 0]!;
+          return { I, equilibria: phasePlaneEquilibria(config.neuron, config.paramVector, I).map((e) => ({ state: e.state, stable: e.stable, trace: e.trace, det: e.det })) };
+        })()
+      : null,
     status: 'ok',
-    files: ['summary.json', 'traces.csv', 'traces.png', 'spikes.csv', 'activity.csv', 'fI.csv', 'fI.png', ...r.histograms.flatMap((g) => [`${histogramStem(config, g.step)}.npy`, `${histogramStem(config, g.step)}.png`])],
+    files: [
+      ...['summary.json', 'traces.csv', 'traces.png', 'spikes.csv', 'activity.csv', 'fI.csv', 'fI.png'],
+      ...(hasPhasePlane(config.neuron) ? ['phase_plane.csv', 'phase_plane.png'] : []),
+      ...r.histograms.flatMap((g) => [`${histogramStem(config, g.step)}.npy`, `${histogramStem(config, g.step)}.png`]),
+    ],
   };
 }

@@ -42,6 +42,26 @@ describe('kinfire neurons', () => {
     expect(fi[0]).toBe('neuron,I,spikes,spikes_window,repetitive,rate_hz');
     expect(fi.slice(1).map((l) => l.split(',')[4])).toEqual(['0', '0', '1', '1', '1']);
     for (const png of ['fI.png', 'traces.png']) expect(readFileSync(join(out, png)).subarray(1, 4).toString()).toBe('PNG');
+    // HH has four variables: no phase plane
+    expect(s.phase_plane).toBeNull();
+    expect(existsSync(join(out, 'phase_plane.png'))).toBe(false);
+  });
+
+  it('FHN: phase_plane.csv and phase_plane.png, the summary\'s equilibria at the first traced neuron\'s I', () => {
+    const file = join(work, 'fhn.json');
+    writeFileSync(file, JSON.stringify({ model: 'neurons', neurons: { model: 'fhn', I: [0.5, 0], T: 50, dt: 0.05, window: 10, traces: [0, 1] } }));
+    const out = join(work, 'fhn');
+    const r = kinfire('neurons', '--config', file, '--out', out, '-q');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.files).toContain('phase_plane.png');
+    expect(s.phase_plane.I).toBe(0.5);
+    expect(s.phase_plane.equilibria).toHaveLength(1);
+    expect(s.phase_plane.equilibria[0].stable).toBe(false); // I = 0.5 lies past the Hopf current
+    const csv = readFileSync(join(out, 'phase_plane.csv'), 'utf8').trim().split('\n');
+    expect(csv.filter((l) => l.startsWith('equilibrium_unstable,'))).toHaveLength(1);
+    expect(csv.filter((l) => l.startsWith('neuron_0,')).length).toBeGreaterThan(10);
+    expect(readFileSync(join(out, 'phase_plane.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it.each([

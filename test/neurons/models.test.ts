@@ -19,6 +19,28 @@ describe('neuron models', () => {
     expect(Math.abs(restingState('hh', p, 0)[0]! + 65)).toBeLessThan(0.01);
   });
 
+  it('Mitchell–Schaeffer: the resting state is a true equilibrium off I = 0 (f = 0 to 1e-10), never the gate jump at v_gate', () => {
+    const p = Object.values(NEURON_MODEL_SPECS.ms.parameters).map((e) => e.value);
+    const f = new Float64Array(4);
+    // I = 0.001/ms: below the h = 1 branch's fold, the rest lies under v_gate with the gate open (h = 1).
+    const low = restingState('ms', p, 0.001);
+    neuronRhs('ms', p, low, 0.001, f);
+    expect(Math.abs(f[0]!)).toBeLessThan(1e-10);
+    expect(Math.abs(f[1]!)).toBeLessThan(1e-10);
+    expect(low[0]!).toBeGreaterThan(0);
+    expect(low[0]!).toBeLessThan(p[4]!);
+    expect(low[1]).toBe(1);
+    // I = 0.03/ms ≥ v_gate/τ_out: the only equilibrium is v = I τ_out = 0.18 with the gate closed (h = 0), exactly.
+    const high = restingState('ms', p, 0.03);
+    expect(Math.abs(high[0]! - 0.03 * p[1]!)).toBeLessThan(1e-12);
+    expect(high[1]).toBe(0);
+    neuronRhs('ms', p, high, 0.03, f);
+    expect(Math.abs(f[0]!)).toBeLessThan(1e-10);
+    // I = 0.01/ms lies between the fold (≈ 0.00214/ms) and v_gate/τ_out (≈ 0.0217/ms): no point makes f vanish; the
+    // old scan returned v = v_gate here, where dv/dt = 0.01 − v_gate/τ_out ≠ 0.
+    expect(() => restingState('ms', p, 0.01)).toThrow(/no equilibrium/);
+  });
+
   it('x/(1 − e^{−x/10}) is continuous through x = 0: the series and the closed form agree to 1e-7 at |x| = 0.5', () => {
     expect(hhRateShape(0)).toBe(10);
     for (const x of [0.5, -0.5]) {

@@ -216,7 +216,11 @@ export function slowManifold(model: NeuronModelName, p: ArrayLike<number>, V: nu
 
 /**
  * The resting state at constant current I: the lowest equilibrium on the potential's range (the first sign change
- * from + to − of dV/dt along the slow manifold, scanned in 2000 cells, then bisected to the f64 limit).
+ * from + to − of dV/dt along the slow manifold, scanned in 2000 cells, then bisected to the f64 limit). A sign change
+ * across a jump of the slow manifold (Mitchell–Schaeffer's gate switch at v_gate, where h∞ jumps from 1 to 0) is no
+ * root: it is recognised by |dV/dt| staying at the size of the jump after bisection (a true root ends 1e-12 below the
+ * cell's end values) and skipped. MS therefore has no equilibrium for I between the h = 1 branch's fold
+ * (max over v < v_gate of v/τ_out − v²(1 − v)/τ_in ≈ 0.00214/ms at the defaults) and v_gate/τ_out ≈ 0.0217/ms.
  */
 export function restingState(model: NeuronModelName, p: ArrayLike<number>, I: number): number[] {
   const [lo, hi] = NEURON_MODEL_SPECS[model].restRange;
@@ -240,10 +244,11 @@ export function restingState(model: NeuronModelName, p: ArrayLike<number>, I: nu
         if (F(mid) > 0) l = mid;
         else r = mid;
       }
-      return slowManifold(model, p, 0.5 * (l + r)).slice(0, dim);
+      const cellScale = Math.max(Math.abs(fa), Math.abs(fb));
+      if (Math.max(Math.abs(F(l)), Math.abs(F(r))) <= 1e-6 * cellScale) return slowManifold(model, p, 0.5 * (l + r)).slice(0, dim);
     }
     a = b;
     fa = fb;
   }
-  throw new Error(`${model}: no resting state with dV/dt crossing from + to − on [${lo}, ${hi}] at I = ${I}`);
+  throw new Error(`${model}: no equilibrium (dV/dt crossing zero from + to − on the slow manifold) on [${lo}, ${hi}] at I = ${I}`);
 }
