@@ -12,21 +12,8 @@ import { centredSamples, gridMultiplier } from '../../src/models/field/kernels';
 import { fieldProblem } from '../../src/models/field/problem';
 import { resolveFieldRunConfig } from '../../src/models/registry';
 import { testGpu } from '../helpers/gpu';
+import { data, norm } from './signals';
 
-/** Deterministic pseudo-random f32 data in [−1, 1). */
-function data(count: number, seed: number): Float32Array<ArrayBuffer> {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: count }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 31 - 1;
-  });
-}
-
-function norm(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let k = 0; k < a.length; k++) s += a[k]! * a[k]!;
-  return Math.sqrt(s);
-}
 function relative2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let e = 0;
   for (let k = 0; k < b.length; k++) e += (a[k]! - b[k]!) ** 2;

@@ -16,10 +16,9 @@ import { densityLayout } from '../../src/render/canvas/layout';
 import { drawLinePlot } from '../../src/render/canvas/linePlot';
 import { drawDensityOverlay } from '../../src/render/canvas/overlay';
 import { colorScaleRange } from '../../src/render/colorScale';
-import { DensityRenderer } from '../../src/render/webgpu/densityRenderer';
 import { type ColorSettings, colorControls, colorSettingsFromUrl, colorSettingsToUrl } from './colorControls';
 import { liveControls } from './liveControls';
-import { type ActivityHistory, type LiveBlock, type LiveSimulation, openLiveGpu } from './liveLoop';
+import { type ActivityHistory, type LiveBlock, type LiveSimulation, fitCanvas, openDensityCanvas, openLiveGpu } from './liveLoop';
 import { LivePage } from './livePage';
 import { type LiveSettings, liveConfig, liveParticleConfig, settingsFromUrl, settingsToUrl } from './liveSettings';
 import type { ViewerShell } from './shell';
@@ -39,13 +38,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
   if (!ctx) return;
   const { device } = ctx;
   shell.densityGpu.hidden = false;
-  const canvas = shell.densityGpu;
-  const maybeContext = canvas.getContext('webgpu');
-  if (!maybeContext) throw new Error('the density canvas gives no WebGPU context');
-  const context: GPUCanvasContext = maybeContext;
-  const format = navigator.gpu.getPreferredCanvasFormat();
-  context.configure({ device, format, alphaMode: 'premultiplied' });
-  const renderer = await DensityRenderer.create(device, format);
+  const { canvas, context, renderer } = await openDensityCanvas(shell, device);
 
   let color: ColorSettings = colorSettingsFromUrl(shell.params);
   const page = new LivePage<LiveSettings>({
@@ -110,10 +103,7 @@ export async function startLive(shell: ViewerShell): Promise<void> {
         return { series: [block.N, ...(spikes ? [spikes.N] : [])], mass: block.mass, stop };
       },
       drawGpu() {
-        // the canvas's backing store follows its CSS size × devicePixelRatio
-        const dpr = window.devicePixelRatio || 1;
-        const [width, height] = [Math.max(1, Math.round(canvas.clientWidth * dpr)), Math.max(1, Math.round(canvas.clientHeight * dpr))];
-        if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
+        const dpr = fitCanvas(canvas);
         const plot = densityLayout(canvas.clientWidth, canvas.clientHeight).plot;
         renderer.draw({ ...color, plot }, context.getCurrentTexture(), dpr);
       },

@@ -28,10 +28,9 @@ import { classifyHomogeneous, type HomogeneousState } from '../../src/models/fie
 import { densityLayout } from '../../src/render/canvas/layout';
 import { drawLinePlot } from '../../src/render/canvas/linePlot';
 import { drawDensityOverlay } from '../../src/render/canvas/overlay';
-import { DensityRenderer } from '../../src/render/webgpu/densityRenderer';
 import { type FieldLiveSettings, fieldLiveConfig, fieldSettingsFromUrl, fieldSettingsToUrl } from './liveFieldSettings';
 import { fieldControls } from './liveFieldControls';
-import { type ActivityHistory, type LiveBlock, type LiveSimulation, openLiveGpu } from './liveLoop';
+import { type ActivityHistory, type LiveBlock, type LiveSimulation, fitCanvas, openDensityCanvas, openLiveGpu } from './liveLoop';
 import { LivePage, RestingSteadyStates, solverSimulation } from './livePage';
 import { drawLiveActivity, fixed, runColor } from './livePlots';
 import type { ViewerShell } from './shell';
@@ -59,13 +58,7 @@ export async function startLiveField(shell: ViewerShell): Promise<void> {
   if (!ctx) return;
   const { device } = ctx;
   shell.marginalPlot.hidden = true; // N is the main panel, its mean and max beside it
-  const canvas = shell.densityGpu;
-  const maybeContext = canvas.getContext('webgpu');
-  if (!maybeContext) throw new Error('the density canvas gives no WebGPU context');
-  const context: GPUCanvasContext = maybeContext;
-  const format = navigator.gpu.getPreferredCanvasFormat();
-  context.configure({ device, format, alphaMode: 'premultiplied' });
-  const renderer = await DensityRenderer.create(device, format);
+  const { canvas, context, renderer } = await openDensityCanvas(shell, device);
   const viewSize = 2 * VIEW_HALF_PIXELS;
   const viewBuffer = device.createBuffer({ label: 'visual-field image', size: 4 * viewSize * viewSize, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   /** the visual-field image's range, found on the CPU (its outside is NaN, which the GPU's min and max do not skip) */
@@ -155,10 +148,7 @@ export async function startLiveField(shell: ViewerShell): Promise<void> {
     if (problem.config.dim === 2) {
       sim.drawGpu = () => {
         useSource(sim);
-        // the canvas's backing store follows its CSS size × devicePixelRatio
-        const dpr = window.devicePixelRatio || 1;
-        const [width, height] = [Math.max(1, Math.round(canvas.clientWidth * dpr)), Math.max(1, Math.round(canvas.clientHeight * dpr))];
-        if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
+        const dpr = fitCanvas(canvas);
         // the plane [0, L)² and the visual field's disk stay square
         const plot = densityLayout(canvas.clientWidth, canvas.clientHeight, 1).plot;
         const range = source!.view === 'visual' ? viewRange : 'auto';

@@ -19,6 +19,7 @@
  * built, the last one wins. Also shared: opening WebGPU for live mode, and the URL's play/until keys.
  */
 import { describeAdapter, type GpuContext, GpuUnavailableError, openGpu } from '../../src/host/gpu';
+import { DensityRenderer } from '../../src/render/webgpu/densityRenderer';
 import type { ViewerShell } from './shell';
 
 const FRAME_BUDGET_MS = 25;
@@ -376,6 +377,24 @@ export async function openLiveGpu(shell: ViewerShell): Promise<GpuContext | null
   void device.lost.then((info) => shell.showMessage(`The WebGPU device was lost (${info.reason}): ${info.message}. Reload the page; if it happens again, the browser's GPU process cannot start (README, "When live mode cannot start"). Playback of a results folder works without WebGPU (Playback tab).`, 'error'));
   shell.setStatus('adapter', describeAdapter(ctx.adapterInfo));
   return ctx;
+}
+
+/** The WebGPU canvas of the main panel, configured for `device`, and a density renderer drawing into it. */
+export async function openDensityCanvas(shell: ViewerShell, device: GPUDevice): Promise<{ canvas: HTMLCanvasElement; context: GPUCanvasContext; renderer: DensityRenderer }> {
+  const canvas = shell.densityGpu;
+  const context = canvas.getContext('webgpu');
+  if (!context) throw new Error('the density canvas gives no WebGPU context');
+  const format = navigator.gpu.getPreferredCanvasFormat();
+  context.configure({ device, format, alphaMode: 'premultiplied' });
+  return { canvas, context, renderer: await DensityRenderer.create(device, format) };
+}
+
+/** Make the canvas's backing store its CSS size × devicePixelRatio (before drawing a frame); the ratio. */
+export function fitCanvas(canvas: HTMLCanvasElement): number {
+  const dpr = window.devicePixelRatio || 1;
+  const [width, height] = [Math.max(1, Math.round(canvas.clientWidth * dpr)), Math.max(1, Math.round(canvas.clientHeight * dpr))];
+  if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
+  return dpr;
 }
 
 /** The play state of the URL: play=0 pauses, until=T plays to t = T. */

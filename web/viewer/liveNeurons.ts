@@ -14,9 +14,8 @@ import type { NeuronsRunConfig } from '../../src/models/neurons/config';
 import { NEURON_MODEL_SPECS, NEURON_MODELS, type NeuronModelName } from '../../src/models/neurons/models';
 import { densityLayout } from '../../src/render/canvas/layout';
 import { drawDensityOverlay } from '../../src/render/canvas/overlay';
-import { DensityRenderer } from '../../src/render/webgpu/densityRenderer';
 import { element } from './dom';
-import { type ActivityHistory, type LiveBlock, type LiveSimulation, openLiveGpu } from './liveLoop';
+import { type ActivityHistory, type LiveBlock, type LiveSimulation, fitCanvas, openDensityCanvas, openLiveGpu } from './liveLoop';
 import { LivePage, solverSimulation } from './livePage';
 import { appliedNumbers, labelled, modelSelect, panelBase, panelHead, sliderRows, windowInput } from './livePanel';
 import { type NeuronsLiveSettings, neuronDefaults, NEURONS_PARAMETERS, neuronsLiveConfig, neuronsSettingsFromUrl, neuronsSettingsToUrl } from './liveNeuronsSettings';
@@ -34,13 +33,7 @@ export async function startLiveNeurons(shell: ViewerShell): Promise<void> {
   if (!ctx) return;
   const { device } = ctx;
   shell.marginalPlot.hidden = true;
-  const canvas = shell.densityGpu;
-  const maybeContext = canvas.getContext('webgpu');
-  if (!maybeContext) throw new Error('the density canvas gives no WebGPU context');
-  const context: GPUCanvasContext = maybeContext;
-  const format = navigator.gpu.getPreferredCanvasFormat();
-  context.configure({ device, format, alphaMode: 'premultiplied' });
-  const renderer = await DensityRenderer.create(device, format);
+  const { canvas, context, renderer } = await openDensityCanvas(shell, device);
 
   const page = new LivePage<NeuronsLiveSettings>({ shell, device, settings: neuronsSettingsFromUrl(shell.params), stepsPerFrame: (s) => s.stepsPerFrame, url: neuronsSettingsToUrl });
   const { loop } = page;
@@ -79,9 +72,7 @@ export async function startLiveNeurons(shell: ViewerShell): Promise<void> {
       const encoder = device.createCommandEncoder();
       histogram.encode(encoder);
       device.queue.submit([encoder.finish()]);
-      const dpr = window.devicePixelRatio || 1;
-      const [width, height] = [Math.max(1, Math.round(canvas.clientWidth * dpr)), Math.max(1, Math.round(canvas.clientHeight * dpr))];
-      if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
+      const dpr = fitCanvas(canvas);
       renderer.draw({ colorMap: 'viridis', scale: 'linear', range: 'auto', plot: densityLayout(canvas.clientWidth, canvas.clientHeight).plot }, context.getCurrentTexture(), dpr);
     };
     shell.densityGpu.hidden = false;

@@ -222,6 +222,36 @@ export function slowManifold(model: NeuronModelName, p: ArrayLike<number>, V: nu
  * cell's end values) and skipped. MS therefore has no equilibrium for I between the h = 1 branch's fold
  * (max over v < v_gate of v/τ_out − v²(1 − v)/τ_in ≈ 0.00214/ms at the defaults) and v_gate/τ_out ≈ 0.0217/ms.
  */
+/**
+ * The zeros of F on [lo, hi] where it changes sign (`down`: from + to − only), in ascending order: 2000 cells, each
+ * sign change bisected to the f64 limit and kept only if |F| there is below 1e-6 of its values at the cell's ends —
+ * a sign change across a jump of F (MS's gate at v_gate) is no zero.
+ */
+export function signChanges(F: (x: number) => number, lo: number, hi: number, direction: 'down' | 'both'): number[] {
+  const zeros: number[] = [];
+  const cells = 2000;
+  let a = lo;
+  let fa = F(a);
+  for (let k = 1; k <= cells; k++) {
+    const b = lo + ((hi - lo) * k) / cells;
+    const fb = F(b);
+    if ((fa > 0 && fb <= 0) || (direction === 'both' && fa < 0 && fb >= 0)) {
+      let l = a;
+      let r = b;
+      const sl = Math.sign(fa);
+      for (let it = 0; it < 200 && r - l > 1e-15 * Math.max(1, Math.abs(l)); it++) {
+        const mid = 0.5 * (l + r);
+        if (Math.sign(F(mid)) === sl) l = mid;
+        else r = mid;
+      }
+      if (Math.max(Math.abs(F(l)), Math.abs(F(r))) <= 1e-6 * Math.max(Math.abs(fa), Math.abs(fb))) zeros.push(0.5 * (l + r));
+    }
+    a = b;
+    fa = fb;
+  }
+  return zeros;
+}
+
 export function restingState(model: NeuronModelName, p: ArrayLike<number>, I: number): number[] {
   const [lo, hi] = NEURON_MODEL_SPECS[model].restRange;
   const dim = NEURON_MODEL_SPECS[model].state.length;
@@ -230,25 +260,7 @@ export function restingState(model: NeuronModelName, p: ArrayLike<number>, I: nu
     neuronRhs(model, p, slowManifold(model, p, V), I, out);
     return out[0]!;
   };
-  const cells = 2000;
-  let a = lo;
-  let fa = F(a);
-  for (let k = 1; k <= cells; k++) {
-    const b = lo + ((hi - lo) * k) / cells;
-    const fb = F(b);
-    if (fa > 0 && fb <= 0) {
-      let l = a;
-      let r = b;
-      for (let it = 0; it < 200 && r - l > 1e-15 * Math.max(1, Math.abs(l)); it++) {
-        const mid = 0.5 * (l + r);
-        if (F(mid) > 0) l = mid;
-        else r = mid;
-      }
-      const cellScale = Math.max(Math.abs(fa), Math.abs(fb));
-      if (Math.max(Math.abs(F(l)), Math.abs(F(r))) <= 1e-6 * cellScale) return slowManifold(model, p, 0.5 * (l + r)).slice(0, dim);
-    }
-    a = b;
-    fa = fb;
-  }
+  const [V] = signChanges(F, lo, hi, 'down');
+  if (V !== undefined) return slowManifold(model, p, V).slice(0, dim);
   throw new Error(`${model}: no equilibrium (dV/dt crossing zero from + to − on the slow manifold) on [${lo}, ${hi}] at I = ${I}`);
 }

@@ -3,7 +3,7 @@
  * closed form and the equilibria (their intersections) with their linear stability. HH has four variables and no
  * phase plane here.
  */
-import { type NeuronModelName, NEURON_MODEL_SPECS, neuronRhs, slowManifold } from './models';
+import { type NeuronModelName, NEURON_MODEL_SPECS, neuronRhs, signChanges, slowManifold } from './models';
 
 export type PhasePlaneModel = 'fhn' | 'ml-class1' | 'ml-class2' | 'ms';
 
@@ -58,30 +58,9 @@ export function phasePlaneEquilibria(model: PhasePlaneModel, p: ArrayLike<number
     return f[0]!;
   };
   const found: PhasePlaneEquilibrium[] = [];
-  const cells = 2000;
-  let a = lo;
-  let fa = F(a);
-  for (let k = 1; k <= cells; k++) {
-    const b = lo + ((hi - lo) * k) / cells;
-    const fb = F(b);
-    if ((fa > 0 && fb <= 0) || (fa < 0 && fb >= 0)) {
-      let l = a;
-      let r = b;
-      const sl = Math.sign(fa);
-      for (let it = 0; it < 200 && r - l > 1e-15 * Math.max(1, Math.abs(l)); it++) {
-        const mid = 0.5 * (l + r);
-        if (Math.sign(F(mid)) === sl) l = mid;
-        else r = mid;
-      }
-      const scale = Math.max(Math.abs(fa), Math.abs(fb));
-      if (Math.max(Math.abs(F(l)), Math.abs(F(r))) <= 1e-6 * scale) {
-        const x = 0.5 * (l + r);
-        const state: [number, number] = [x, secondNullcline(model, p, x)];
-        if (!found.some((e) => Math.abs(e.state[0] - x) <= 1e-9 * Math.max(1, Math.abs(x)))) found.push({ state, ...jacobianStability(model, p, I, state) });
-      }
-    }
-    a = b;
-    fa = fb;
+  for (const x of signChanges(F, lo, hi, 'both')) {
+    const state: [number, number] = [x, secondNullcline(model, p, x)];
+    if (!found.some((e) => Math.abs(e.state[0] - x) <= 1e-9 * Math.max(1, Math.abs(x)))) found.push({ state, ...jacobianStability(model, p, I, state) });
   }
   return found;
 }
