@@ -11,7 +11,7 @@ import type { AdapterSummary } from '../host/gpu';
 import type { NeuronRunResult } from '../host/neuronEnsemble';
 import type { NeuronsRunConfig } from '../models/neurons/config';
 import { NEURON_MODEL_SPECS } from '../models/neurons/models';
-import { firstNullcline, hasPhasePlane, type PhasePlaneEquilibrium, phasePlaneEquilibria, type PhasePlaneModel, secondNullcline } from '../models/neurons/phasePlane';
+import { firstNullcline, hasPhasePlane, type PhasePlaneEquilibrium, phasePlaneEquilibria, type PhasePlaneModel, phasePlaneY, secondNullcline } from '../models/neurons/phasePlane';
 import { isRepetitive, onsetCurrent, windowRate } from '../models/neurons/reference';
 import { renderHeatmapPng } from '../render/png/heatmap';
 import { type LinePlotRender, type LineSeries, renderLinePlot, renderLinePlotPng, SERIES_COLOURS } from '../render/png/lineplot';
@@ -147,7 +147,7 @@ export function neuronsPhasePlane(config: NeuronsRunConfig, r: Pick<NeuronRunRes
     if (!Number.isFinite(x) || !Number.isFinite(y)) return;
     x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
   };
-  for (let s = 0; s < r.traceT.length; s++) for (let j = 0; j < traced; j++) take(r.traces[(s * traced + j) * 4]!, r.traces[(s * traced + j) * 4 + 1]!);
+  for (let s = 0; s < r.traceT.length; s++) for (let j = 0; j < traced; j++) take(r.traces[(s * traced + j) * 4]!, r.traces[(s * traced + j) * 4 + phasePlaneY(config.neuron)]!);
   for (const e of equilibria) take(e.state[0], e.state[1]);
   if (!(x1 > x0)) [x0, x1] = NEURON_MODEL_SPECS[model].restRange;
   if (!(y1 > y0)) [y0, y1] = [Math.min(0, y0), Math.max(1, y1)];
@@ -165,28 +165,29 @@ export function neuronsPhasePlane(config: NeuronsRunConfig, r: Pick<NeuronRunRes
 
 /** phase_plane.csv: curve,x,y: the two nullclines (NaN rows left out), the equilibria (stable or unstable) and the traced paths (neuron_<i>). */
 export function neuronsPhasePlaneCsv(config: NeuronsRunConfig, r: Pick<NeuronRunResult, 'traceT' | 'traces'>, pp: NeuronsPhasePlane): string {
-  const [xn, yn] = NEURON_MODEL_SPECS[config.neuron].state;
+  const names = NEURON_MODEL_SPECS[config.neuron].state;
+  const [xn, yn] = [names[0]!, names[phasePlaneY(config.neuron)]!];
   const rows = ['curve,x,y'];
   pp.x.forEach((x, k) => Number.isFinite(pp.xNullcline[k]!) && rows.push(`nullcline_${xn},${x},${pp.xNullcline[k]}`));
   pp.x.forEach((x, k) => Number.isFinite(pp.yNullcline[k]!) && rows.push(`nullcline_${yn},${x},${pp.yNullcline[k]}`));
   for (const e of pp.equilibria) rows.push(`equilibrium_${e.stable ? 'stable' : 'unstable'},${e.state[0]},${e.state[1]}`);
   const traced = config.traces.length;
   config.traces.forEach((i, j) => {
-    for (let s = 0; s < r.traceT.length; s++) rows.push(`neuron_${i},${r.traces[(s * traced + j) * 4]},${r.traces[(s * traced + j) * 4 + 1]}`);
+    for (let s = 0; s < r.traceT.length; s++) rows.push(`neuron_${i},${r.traces[(s * traced + j) * 4]},${r.traces[(s * traced + j) * 4 + phasePlaneY(config.neuron)]}`);
   });
   return `${rows.join('\n')}\n`;
 }
 
 export function neuronsPhasePlaneRender(config: NeuronsRunConfig, r: Pick<NeuronRunResult, 'traceT' | 'traces'>, pp: NeuronsPhasePlane): LinePlotRender {
   const spec = NEURON_MODEL_SPECS[config.neuron];
-  const [xn, yn] = spec.state as [string, string];
+  const [xn, yn] = [spec.state[0]!, spec.state[phasePlaneY(config.neuron)]!];
   const traced = config.traces.length;
   const series: LineSeries[] = [
     { x: pp.x, y: pp.xNullcline, label: `${xn}-nullcline (d${xn}/dt = 0)`, colour: '#444444', marker: 'none', dash: [8, 5] },
     { x: pp.x, y: pp.yNullcline, label: `${yn}-nullcline (d${yn}/dt = 0)`, colour: '#888888', marker: 'none', dash: [3, 4] },
     ...config.traces.map((i, j): LineSeries => ({
       x: Float64Array.from(r.traceT, (_, s) => r.traces[(s * traced + j) * 4]!),
-      y: Float64Array.from(r.traceT, (_, s) => r.traces[(s * traced + j) * 4 + 1]!),
+      y: Float64Array.from(r.traceT, (_, s) => r.traces[(s * traced + j) * 4 + phasePlaneY(config.neuron)]!),
       label: `neuron ${i}, I = ${config.I[i]!.toPrecision(4)}`, marker: 'none', colour: SERIES_COLOURS[j % SERIES_COLOURS.length]!,
     })),
   ];

@@ -42,9 +42,16 @@ describe('kinfire neurons', () => {
     expect(fi[0]).toBe('neuron,I,spikes,spikes_window,repetitive,rate_hz');
     expect(fi.slice(1).map((l) => l.split(',')[4])).toEqual(['0', '0', '1', '1', '1']);
     for (const png of ['fI.png', 'traces.png']) expect(readFileSync(join(out, png)).subarray(1, 4).toString()).toBe('PNG');
-    // HH has four variables: no phase plane
-    expect(s.phase_plane).toBeNull();
-    expect(existsSync(join(out, 'phase_plane.png'))).toBe(false);
+    // HH's phase plane is (V, n), m and h at m∞(V), h∞(V): at the first traced neuron's I = 0, the stable rest
+    expect(s.phase_plane.I).toBe(0);
+    expect(s.phase_plane.equilibria).toHaveLength(1);
+    expect(s.phase_plane.equilibria[0]).toMatchObject({ stable: true });
+    expect(s.phase_plane.equilibria[0].state[0]).toBeCloseTo(-65, 0);
+    const plane = readFileSync(join(out, 'phase_plane.csv'), 'utf8');
+    expect(plane).toMatch(/^curve,x,y\nnullcline_V,/);
+    expect(plane).toContain('\nnullcline_n,');
+    expect(plane).toContain('\nneuron_4,');
+    expect(readFileSync(join(out, 'phase_plane.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('FHN: phase_plane.csv and phase_plane.png, the summary\'s equilibria at the first traced neuron\'s I', () => {

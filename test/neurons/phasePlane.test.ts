@@ -1,4 +1,4 @@
-/** The phase plane of the two-variable models (f64, CPU only): the nullclines vanish their right-hand side, the equilibria are their intersections with the stability the Jacobian's closed form gives, and the figure draws them. */
+/** The phase plane (f64, CPU only): the nullclines vanish their right-hand side, the equilibria are their intersections with the stability the Jacobian gives (closed form for FHN; HH's in its (V, n) plane from the full 4 × 4 Jacobian), and the figure draws them. */
 import { describe, expect, it } from 'vitest';
 import { NEURON_MODEL_SPECS, neuronRhs, restingState } from '../../src/models/neurons/models';
 import { neuronsPhasePlane, neuronsPhasePlaneCsv, neuronsPhasePlaneRender } from '../../src/io/neuronsResults';
@@ -6,10 +6,12 @@ import { runNeuronsReference } from '../../src/models/neurons/reference';
 import { resolveNeuronsRunConfig } from '../../src/models/registry';
 import { decodePng, saveScreenshot } from '../browser/pixels';
 import { firstNullcline, phasePlaneEquilibria, type PhasePlaneModel, secondNullcline } from '../../src/models/neurons/phasePlane';
+import { slowManifold } from '../../src/models/neurons/models';
 
-const MODELS: PhasePlaneModel[] = ['fhn', 'ml-class1', 'ml-class2', 'ms'];
+type TwoVariableModel = Exclude<PhasePlaneModel, 'hh'>;
+const MODELS: TwoVariableModel[] = ['fhn', 'ml-class1', 'ml-class2', 'ms'];
 const defaults = (m: PhasePlaneModel) => Object.values(NEURON_MODEL_SPECS[m].parameters).map((e) => e.value);
-const currents: Record<PhasePlaneModel, number[]> = { fhn: [0, 0.5], 'ml-class1': [0, 50], 'ml-class2': [0, 100], ms: [0, 0.03] };
+const currents: Record<TwoVariableModel, number[]> = { fhn: [0, 0.5], 'ml-class1': [0, 50], 'ml-class2': [0, 100], ms: [0, 0.03] };
 
 describe('phase plane', () => {
   it.each(MODELS)('%s: each nullcline makes its right-hand side vanish to 1e-10 (relative to the terms) on 200 points of the range', (model) => {
@@ -68,6 +70,47 @@ describe('phase plane', () => {
     expect(eq[0]!.stable).toBe(true);
     expect(eq[1]!.det).toBeLessThan(0);
     expect(phasePlaneEquilibria('ms', defaults('ms'), 0.01)).toHaveLength(0);
+  });
+});
+
+describe('the phase plane of Hodgkin–Huxley, (V, n) with m = m∞(V), h = h∞(V)', () => {
+  const p = defaults('hh');
+  it('the V-nullcline makes dV/dt vanish at (V, m∞, h∞, n) and n∞ makes dn/dt vanish, to 1e-10', () => {
+    const f = new Float64Array(4);
+    for (const I of [0, 10]) {
+      let checked = 0;
+      for (let k = 0; k <= 200; k++) {
+        const V = -76 + (126 * (k + 0.37)) / 201;
+        const [, m, h] = slowManifold('hh', p, V);
+        const n = firstNullcline('hh', p, I, V);
+        if (Number.isFinite(n)) {
+          neuronRhs('hh', p, [V, m!, h!, n], I, f);
+          expect(Math.abs(f[0]!)).toBeLessThan(1e-10 * Math.max(1, Math.abs(V), Math.abs(I)) * 100);
+          checked++;
+        }
+        neuronRhs('hh', p, [V, m!, h!, secondNullcline('hh', p, V)], I, f);
+        expect(Math.abs(f[3]!)).toBeLessThan(1e-12);
+      }
+      expect(checked).toBeGreaterThan(20);
+    }
+  });
+
+  it('one equilibrium, restingState at I = 0; stable below the Hopf point, unstable above it (the full 4 × 4 Jacobian)', () => {
+    const f = new Float64Array(4);
+    const rest = restingState('hh', p, 0);
+    const stability: Record<number, boolean> = {};
+    for (const I of [0, 5, 9, 10.5, 20]) {
+      const eq = phasePlaneEquilibria('hh', p, I);
+      expect(eq).toHaveLength(1);
+      const [V, n] = eq[0]!.state;
+      const [, m, h] = slowManifold('hh', p, V);
+      neuronRhs('hh', p, [V, m!, h!, n], I, f);
+      for (let c = 0; c < 4; c++) expect(Math.abs(f[c]!)).toBeLessThan(1e-9);
+      if (I === 0) expect(Math.abs(V - rest[0]!)).toBeLessThan(1e-10);
+      stability[I] = eq[0]!.stable;
+    }
+    // the subcritical Hopf bifurcation of the seed's HH lies near I = 9.78 µA/cm²
+    expect(stability).toEqual({ 0: true, 5: true, 9: true, 10.5: false, 20: false });
   });
 });
 
