@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { type FieldRunHost, fieldInitialData, runField } from '../host/fieldRun';
-import { fieldBytes } from '../host/fieldSolver';
+import { fieldBytes, spectrumBins } from '../host/fieldSolver';
 import { describeAdapter } from '../host/gpu';
 import { readFieldInputs } from '../io/fieldInputs';
 import { describeField, dispersionCsv, fieldActivityCsv, fieldRunFigure, type FieldSnapshotFile, type FieldSummary, makeFieldSummary, writeFieldSnapshot } from '../io/fieldResults';
@@ -41,7 +41,8 @@ export async function fieldRunCommand(raw: Record<string, unknown>, options: Fie
   return withGpuAndFolder(options.out, { force: !!options.force, command: 'run', version, ...(options.resume ? { resume: true } : {}) }, async (ctx, reservation) => {
     const need = fieldBytes(problem);
     const largest = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
-    const biggest = config.domain === 'network' ? 4 * problem.cells * problem.cells : 8 * problem.cells;
+    // the largest single buffer: W for a network, else the state (4 bytes a point) or the half spectrum of the real FFT
+    const biggest = config.domain === 'network' ? 4 * problem.cells * problem.cells : Math.max(4 * problem.cells, 8 * spectrumBins(problem));
     if (biggest > largest) throw new ConfigError(config.domain === 'network' ? 'field.W' : 'field.n', `needs a buffer of ${biggest} bytes; this adapter binds at most ${largest} (use a smaller grid)`);
     if (!options.resume) await refuseLongRun(config.time.steps, !!options.allowLong, async () => (await runField(ctx, { ...problem, config: calibrationConfig(config) }, arrays)).stepsPerSecond);
     if (!options.quiet) {
