@@ -90,7 +90,7 @@ const MODELS: [string, string, string[], NodeJS.Signals, string][] = [
   ],
 ];
 
-describe('checkpoint and resume (kinfire run, particles, field, neurons)', () => {
+describe('checkpoint and resume (kinfire run, particles, field, neurons, study)', () => {
   for (const [name, command, args, signal, marker] of MODELS) {
     it(`${name}: stopped by ${signal} mid-way and resumed is bitwise the uninterrupted run`, async () => {
       const tag = name.replace(/\W+/g, '-');
@@ -114,6 +114,51 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons)', () =>
       expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8')).status).toBeUndefined();
     });
   }
+
+  it('kinfire study eps: stopped by SIGTERM after the first of its 3 runs and resumed gives the uninterrupted study (every file, wall times apart)', async () => {
+    const args = ['eps', '--eps', '0.01,0.005', '--grids', '16', '--set', 'time.T=0.4', '--set', 'initial.v0=0.7'];
+    const whole = join(root, 'study-whole');
+    const ref = kinfire('study', ...args, '--out', whole, '--quiet');
+    expect(ref.code, ref.stderr).toBe(0);
+    const cut = join(root, 'study-cut');
+    const stopped = await new Promise<{ code: number | null; stderr: string }>((done, reject) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'study', ...args, '--out', cut], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        const first = !stderr.includes('study: run 1/3');
+        stderr += chunk;
+        if (first && stderr.includes('study: run 1/3')) child.kill('SIGTERM');
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => done({ code, stderr }));
+    });
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.stderr).not.toContain('study: run 3/3');
+    expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ command: 'study', status: 'interrupted', stopped: 'SIGTERM' });
+    expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(true);
+    expect(existsSync(join(cut, 'study.json'))).toBe(false);
+
+    const resumed = kinfire('resume', cut, '--quiet');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'ok' });
+    const files = readdirSync(whole).filter((f) => f !== '.kinfire-results').sort();
+    expect(readdirSync(cut).filter((f) => f !== '.kinfire-results').sort()).toEqual(files);
+    expect(files).toEqual(expect.arrayContaining(['study.csv', 'study.json', 'error_n.png']));
+    expect(files.filter((f) => /^N_\d+x\d+\.csv$/.test(f))).toHaveLength(1);
+    // wall times apart: study.json's wall_s, total_s, steps_per_s (every run, the limits, the cost), study.csv's wall_s and steps_per_s columns
+    const jsonWithoutWall = (path: string) => JSON.parse(readFileSync(path, 'utf8'), (key, v) => (['wall_s', 'total_s', 'steps_per_s', 'limit_wall_s'].includes(key) ? undefined : v));
+    const csvWithoutWall = (path: string) => {
+      const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split(','));
+      const drop = ['wall_s', 'steps_per_s'].map((c) => rows[0]!.indexOf(c));
+      return rows.map((r) => r.filter((_, k) => !drop.includes(k)));
+    };
+    for (const f of files) {
+      if (f === 'study.json') expect(jsonWithoutWall(join(cut, f)), f).toEqual(jsonWithoutWall(join(whole, f)));
+      else if (f === 'study.csv') expect(csvWithoutWall(join(cut, f)), f).toEqual(csvWithoutWall(join(whole, f)));
+      else expect(readFileSync(join(cut, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
+    }
+    expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(false);
+  });
 
   // the NNLIF PDE, the nnlif particles and the field: each killed after a periodic checkpoint
   for (const k of [1, 4, 5]) {
