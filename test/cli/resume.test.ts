@@ -6,7 +6,7 @@
  * feedback reads the history ring across the checkpoint) and `kinfire field` (a ring driven by noise, whose
  * Philox draws are keyed by the step), `kinfire neurons` (noisy Hodgkin–Huxley neurons, Philox keyed by the
  * step, and a coupled ensemble whose step reads the previous step's N across the checkpoint); after SIGKILL the
- * last periodic checkpoint survives.
+ * last periodic checkpoint survives; `kinfire study` (its finished runs kept, the one in progress resumed) after SIGTERM and SIGKILL.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -55,6 +55,26 @@ function expectSameResults(a: string, b: string, expected: (files: string[]) => 
     else expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
   }
   expect(expected(files), files.join(', ')).toBe(true);
+}
+
+/** Every file of the study in `b` is that of `a`: byte for byte, study.json and study.csv apart from their wall times. */
+function expectSameStudy(whole: string, cut: string): void {
+    const files = readdirSync(whole).filter((f) => f !== '.kinfire-results').sort();
+    expect(readdirSync(cut).filter((f) => f !== '.kinfire-results').sort()).toEqual(files);
+    expect(files).toEqual(expect.arrayContaining(['study.csv', 'study.json', 'error_n.png']));
+    expect(files.filter((f) => /^N_\d+x\d+\.csv$/.test(f))).toHaveLength(1);
+    // wall times apart: study.json's wall_s, total_s, steps_per_s (every run, the limits, the cost), study.csv's wall_s and steps_per_s columns
+    const jsonWithoutWall = (path: string) => JSON.parse(readFileSync(path, 'utf8'), (key, v) => (['wall_s', 'total_s', 'steps_per_s', 'limit_wall_s'].includes(key) ? undefined : v));
+    const csvWithoutWall = (path: string) => {
+      const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split(','));
+      const drop = ['wall_s', 'steps_per_s'].map((c) => rows[0]!.indexOf(c));
+      return rows.map((r) => r.filter((_, k) => !drop.includes(k)));
+    };
+    for (const f of files) {
+      if (f === 'study.json') expect(jsonWithoutWall(join(cut, f)), f).toEqual(jsonWithoutWall(join(whole, f)));
+      else if (f === 'study.csv') expect(csvWithoutWall(join(cut, f)), f).toEqual(csvWithoutWall(join(whole, f)));
+      else expect(readFileSync(join(cut, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
+    }
 }
 
 const NEURON_FILES = ['traces.csv', 'spikes.csv', 'activity.csv', 'fI.csv', 'summary.json'];
@@ -115,8 +135,9 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study)'
     });
   }
 
+  const STUDY_ARGS = ['eps', '--eps', '0.01,0.005', '--grids', '16', '--set', 'time.T=0.4', '--set', 'initial.v0=0.7'];
   it('kinfire study eps: stopped by SIGTERM after the first of its 3 runs and resumed gives the uninterrupted study (every file, wall times apart)', async () => {
-    const args = ['eps', '--eps', '0.01,0.005', '--grids', '16', '--set', 'time.T=0.4', '--set', 'initial.v0=0.7'];
+    const args = STUDY_ARGS;
     const whole = join(root, 'study-whole');
     const ref = kinfire('study', ...args, '--out', whole, '--quiet');
     expect(ref.code, ref.stderr).toBe(0);
@@ -141,23 +162,32 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study)'
     const resumed = kinfire('resume', cut, '--quiet');
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'ok' });
-    const files = readdirSync(whole).filter((f) => f !== '.kinfire-results').sort();
-    expect(readdirSync(cut).filter((f) => f !== '.kinfire-results').sort()).toEqual(files);
-    expect(files).toEqual(expect.arrayContaining(['study.csv', 'study.json', 'error_n.png']));
-    expect(files.filter((f) => /^N_\d+x\d+\.csv$/.test(f))).toHaveLength(1);
-    // wall times apart: study.json's wall_s, total_s, steps_per_s (every run, the limits, the cost), study.csv's wall_s and steps_per_s columns
-    const jsonWithoutWall = (path: string) => JSON.parse(readFileSync(path, 'utf8'), (key, v) => (['wall_s', 'total_s', 'steps_per_s', 'limit_wall_s'].includes(key) ? undefined : v));
-    const csvWithoutWall = (path: string) => {
-      const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split(','));
-      const drop = ['wall_s', 'steps_per_s'].map((c) => rows[0]!.indexOf(c));
-      return rows.map((r) => r.filter((_, k) => !drop.includes(k)));
-    };
-    for (const f of files) {
-      if (f === 'study.json') expect(jsonWithoutWall(join(cut, f)), f).toEqual(jsonWithoutWall(join(whole, f)));
-      else if (f === 'study.csv') expect(csvWithoutWall(join(cut, f)), f).toEqual(csvWithoutWall(join(whole, f)));
-      else expect(readFileSync(join(cut, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
-    }
+    expectSameStudy(whole, cut);
     expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(false);
+  });
+
+  it('kinfire study eps: after SIGKILL once its second run has ended, the last periodic checkpoint (every 0.02 s) survives, and resume finishes the study bitwise', async () => {
+    const whole = join(root, 'study-whole');
+    if (!existsSync(whole)) expect(kinfire('study', ...STUDY_ARGS, '--out', whole, '--quiet').code).toBe(0);
+    const cut = join(root, 'study-killed');
+    const killed = await new Promise<number | null>((done, reject) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'study', ...STUDY_ARGS, '--out', cut, '--checkpoint-every', '0.02'], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        const first = !stderr.includes('study: run 2/3');
+        stderr += chunk;
+        if (first && stderr.includes('study: run 2/3')) child.kill('SIGKILL');
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => done(code));
+    });
+    expect(killed).toBeNull();
+    const working = readdirSync(root).filter((f) => f.startsWith('.study-killed.partial-'));
+    expect(working).toHaveLength(1);
+    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+    const resumed = kinfire('resume', cut, '--quiet');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectSameStudy(whole, cut);
   });
 
   // the NNLIF PDE, the nnlif particles and the field: each killed after a periodic checkpoint
