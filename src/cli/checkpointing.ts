@@ -1,6 +1,6 @@
 /**
  * Checkpoints of the run commands (`kinfire run` of every PDE model: vc, vc-threshold, vc-limit, nnlif,
- * elapsed, field; `kinfire particles`): what a run command writes into its working area (io/checkpoint.ts:
+ * elapsed, field; `kinfire particles`, `kinfire neurons`, and `kinfire study`, a sequence of runs): what a run command writes into its working area (io/checkpoint.ts:
  * the solver's buffers, the run's histories, the command's list of snapshot files, and the config and
  * options to go on with), when (every --checkpoint-every seconds of wall time, and on SIGINT / SIGTERM), and
  * how `kinfire resume DIR` reads it back. The PDE solvers are deterministic, and the random numbers of the
@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { SavedRun, RunCheckpointing } from '../host/blockLoop';
+import type { RunCheckpointing, RunsCheckpointing, SavedRun, SavedRuns } from '../host/blockLoop';
 import type { AdapterSummary } from '../host/gpu';
 import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, type CheckpointHeader, encodeCheckpoint, readCheckpointFile } from '../io/checkpoint';
 import type { PendingResults } from '../io/resultsFolder';
@@ -106,6 +106,23 @@ export function commandResume<Host, Snapshot>(pending: PendingResults, resume: b
   const moved = resumed && resumeWarning(resumed.header, c.adapter, c.version);
   if (moved) log(`warning: ${moved}`);
   return { checkpoint: commandCheckpointing(pending, c, () => ({ snapshots }), resumed?.run), snapshots, ...(moved ? { moved } : {}) };
+}
+
+/**
+ * The same wiring for a command of several runs one after another (kinfire study): the checkpoint's payload
+ * holds the run in progress and, as its extra, the finished runs' results and the partial results of the one
+ * in progress (blockLoop.ts, SavedRuns). The header's step and t are those of the run in progress.
+ */
+export function commandRunsResume<Part, Partial, Host>(pending: PendingResults, resume: boolean, c: CommandCheckpoint, log: (line: string) => void): { checkpoint: RunsCheckpointing<Part, Partial, Host>; moved?: string } {
+  const resumed = resume ? readResumed<Host, { done: Part[]; partial: Partial }>(pending) : undefined;
+  const moved = resumed && resumeWarning(resumed.header, c.adapter, c.version);
+  if (moved) log(`warning: ${moved}`);
+  const from: SavedRuns<Part, Partial, Host> | undefined = resumed && { done: resumed.extra.done, partial: resumed.extra.partial, run: resumed.run };
+  const checkpoint: RunsCheckpointing<Part, Partial, Host> = {
+    ...(from ? { from } : {}),
+    part: (done, partial, steps, dt) => commandCheckpointing<Host, { done: Part[]; partial: Partial }>(pending, { ...c, steps, dt }, () => ({ done: done(), partial: partial() })),
+  };
+  return { checkpoint, ...(moved ? { moved } : {}) };
 }
 
 /** A warning when a run resumes on another adapter or version than the one that computed its checkpoint (valid, but not bitwise the uninterrupted run). */

@@ -1,7 +1,8 @@
 /**
  * `kinfire resume DIR`: continues a run stopped by SIGINT or SIGTERM (or killed after a checkpoint) from the
  * checkpoint in DIR, with the config and options it was started with: `kinfire run` (every PDE model and the
- * field; `kinfire field` writes its folders as `kinfire run`), `kinfire particles` and `kinfire neurons`. The resumed run is
+ * field; `kinfire field` writes its folders as `kinfire run`), `kinfire particles`, `kinfire neurons` and `kinfire study` (its finished runs kept, the one in progress
+ * resumed from its step). The resumed run is
  * bitwise the uninterrupted one (N(t), snapshots, summary.json apart from wall times) on the same adapter
  * and version.
  */
@@ -17,9 +18,10 @@ import { neuronsCommand } from './neuronsCommand';
 import { nnlifRunCommand } from './nnlifRunCommand';
 import { particlesCommand } from './particlesCommand';
 import { runCommand } from './runCommand';
+import { studyCommand } from './studyCommand';
 
 /** The commands whose checkpoints kinfire resume continues. */
-const RESUMABLE = ['run', 'particles', 'neurons'];
+const RESUMABLE = ['run', 'particles', 'neurons', 'study'];
 
 export interface ResumeOptions {
   quiet?: boolean;
@@ -57,6 +59,14 @@ export async function resumeCommand(dir: string, opts: ResumeOptions = {}, log: 
   const o = header.options;
   const common = { out: dir, resume: true, quiet: !!opts.quiet, allowLong: !!o.allowLong, checkpointEvery: opts.checkpointEvery ?? (o.checkpointEvery as number) };
   if (!opts.quiet) log(`kinfire resume: ${dir} at step ${header.step} of ${header.steps} (t = ${header.t.toPrecision(6)}), model family ${header.family}`);
+  if (header.command === 'study') {
+    const { result } = await studyCommand(
+      o.kind as string,
+      { out: dir, resume: true, quiet: !!opts.quiet, checkpointEvery: common.checkpointEvery, raw: header.raw, eps: o.eps as string, ...(o.grids === null ? {} : { grids: o.grids as string }), ...(o.t0 === null ? {} : { t0: o.t0 as string }), set: o.set as string[], ...(o.config === null ? {} : { config: o.config as string }) },
+      log,
+    );
+    return { status: result.ok ? 'ok' : 'stopped', steps: header.steps, wall_s: result.wall_s };
+  }
   if (header.command === 'neurons') return neuronsCommand({ ...common, raw: header.raw }, pkg.version, log);
   if (header.command === 'particles') return particlesCommand({ ...common, raw: header.raw }, pkg.version, log);
   if (header.family === 'field') return fieldRunCommand(header.raw, common, pkg.version, log);

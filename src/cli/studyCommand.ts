@@ -32,6 +32,9 @@ import { applyOverrides, ConfigError, type KinfireConfig, resolveConfig } from '
 import { type LineSeries, renderLinePlotPng } from '../render/png/lineplot';
 import { loadConfigFile } from './runCommand';
 import { withGpuAndFolder } from './gpuCommand';
+import { checkpointEveryOption, commandRunsResume, parseCheckpointEvery } from './checkpointing';
+import type { KineticRunHost } from '../host/run';
+import type { SavedCapture } from '../host/epsStudy';
 
 export const STUDY_KINDS = ['eps'] as const;
 export const DEFAULT_EPS = '0.1,0.05,0.02,0.01,0.005,0.001';
@@ -45,6 +48,12 @@ export interface StudyOptions {
   set?: string[];
   force?: boolean;
   quiet?: boolean;
+  /** seconds between checkpoints (default DEFAULT_CHECKPOINT_EVERY; 0: only on a signal) */
+  checkpointEvery?: number | string;
+  /** continue the interrupted study in `out` (kinfire resume) */
+  resume?: boolean;
+  /** the config itself (file and --set applied), instead of reading --config again (kinfire resume) */
+  raw?: Record<string, unknown>;
 }
 
 /** The validated input of a study: everything that can be rejected is rejected here, before any GPU work. */
@@ -60,7 +69,7 @@ export function parseStudyInput(kind: string | undefined, options: StudyOptions)
     t0 = Number(options.t0);
     if (!options.t0.trim() || !Number.isFinite(t0)) throw new ConfigError('--t0', `must be a number in [0, T) (got ${JSON.stringify(options.t0)})`);
   }
-  const raw = applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? []);
+  const raw = options.raw ?? applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? []);
   const base: KinfireConfig = resolveConfig(raw);
   const grids = resolveStudyGrids(gridTokens, base);
   // Resolves every run's config: a bad grid, t0 or model is reported here.
@@ -236,7 +245,8 @@ export function studyJson(result: EpsStudyResult, base: KinfireConfig, options: 
 export async function studyCommand(kind: string | undefined, options: StudyOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   const input = parseStudyInput(kind, options);
   const out = input.out;
-  return withGpuAndFolder(out, { force: !!options.force, command: 'study', version: pkg.version }, async (ctx, reservation) => {
+  const everySeconds = parseCheckpointEvery(options.checkpointEvery);
+  return withGpuAndFolder(out, { force: !!options.force, command: 'study', version: pkg.version, ...(options.resume ? { resume: true } : {}) }, async (ctx, reservation) => {
     for (const g of input.grids) checkGridFits(ctx.limits, g.nv, g.ng);
     const totalSteps = input.plan.plans.reduce((s, p) => s + p.limit.time.steps * (1 + p.kinetic.length), 0);
     if (!options.quiet) {
@@ -247,13 +257,23 @@ export async function studyCommand(kind: string | undefined, options: StudyOptio
     const progress = studyProgress(totalSteps, process.stderr, options.quiet);
     try {
       return await reservation.produce(async (pending) => {
+        // kinfire resume gives back the options the study was started with (the header's options)
+        const studyOptions = { kind: input.kind, eps: options.eps ?? DEFAULT_EPS, grids: options.grids ?? null, t0: options.t0 ?? null, set: options.set ?? [], config: options.config ?? null, checkpointEvery: everySeconds };
+        const { checkpoint, moved } = commandRunsResume<SavedCapture, SavedCapture, KineticRunHost>(
+          pending,
+          !!options.resume,
+          { command: 'study', family: 'vc', raw: input.raw as Record<string, unknown>, options: studyOptions, version: pkg.version, adapter: ctx.adapterInfo, steps: totalSteps, dt: input.plan.plans[0]!.limit.time.dt, everySeconds },
+          log,
+        );
         const result = await runEpsStudy(ctx, input.raw, {
           eps: input.eps,
           grids: input.grids,
           t0: input.t0,
+          checkpoint,
           hooks: { ...progress, onWarning: (w) => (options.quiet ? undefined : log(`warning: ${w}`)) },
         });
         progress.stop();
+        if (moved) result.warnings.push(moved);
         const json = studyJson(result, input.base, options);
         pending.write('study.json', `${JSON.stringify(json, null, 2)}\n`);
         pending.write('study.csv', studyCsv(result));
@@ -269,7 +289,7 @@ export async function studyCommand(kind: string | undefined, options: StudyOptio
 }
 
 export function registerStudy(program: Command): void {
-  program
+  checkpointEveryOption(program
     .command('study')
     .description('parameter studies; "eps": the kinetic model (vc) against its ε → 0 limit (vc-limit), errors and observed rates')
     .argument('[kind]', 'the study: eps')
@@ -280,7 +300,7 @@ export function registerStudy(program: Command): void {
     .option('--t0 <time>', 'errors without the initial layer are taken over [t0, T] (default T/4)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output'))
     .action(async (kind: string | undefined, opts: StudyOptions) => {
       const { out, result } = await studyCommand(kind, opts);
       const rates = Object.fromEntries(

@@ -31,6 +31,24 @@ export interface RunCheckpointing<Host> {
   from?: SavedRun<Host>;
 }
 
+/**
+ * Checkpoints of a command made of several runs one after another (kinfire study): a checkpoint holds the
+ * finished runs' results (`done`, in order) and the run in progress, with what it has gathered so far
+ * (`partial`); a resume takes the finished ones as they are and goes on with the one in progress from its step.
+ */
+export interface SavedRuns<Part, Partial, Host> {
+  done: Part[];
+  partial: Partial;
+  run: SavedRun<Host>;
+}
+
+export interface RunsCheckpointing<Part, Partial, Host> {
+  /** the saved runs to go on from */
+  from?: SavedRuns<Part, Partial, Host>;
+  /** the checkpointing of the run in progress (steps and dt its own): each save writes `done()`, `partial()` and the run */
+  part(done: () => Part[], partial: () => Partial, steps: number, dt: number): RunCheckpointing<Host>;
+}
+
 /** What a GPU system must offer the loop. */
 export interface BlockSystem<Block> {
   saveCheckpoint(): void;

@@ -27,7 +27,8 @@ import { ConfigError, type KinfireConfig, resolveConfig } from '../models/config
 import { gridOf, voltageMarginalOf } from '../models/discretization';
 import { type AdapterSummary, type GpuContext } from './gpu';
 import { checkGridFits } from './kineticSolver';
-import { type RunProgress, type RunStatus, runSimulation, snapshotSteps } from './run';
+import type { RunsCheckpointing, SavedRun } from './blockLoop';
+import { type KineticRunHost, type RunProgress, type RunStatus, runSimulation, snapshotSteps } from './run';
 
 /** ε must lie in the range the config accepts for params.eps. */
 export const EPS_MIN = 1e-12;
@@ -191,6 +192,8 @@ export interface EpsStudyOptions {
   /** start of the window without the initial layer; default T/4 */
   t0?: number;
   hooks?: EpsStudyHooks;
+  /** keep checkpoints (and resume from one): the finished runs' results and the run in progress */
+  checkpoint?: RunsCheckpointing<SavedCapture, SavedCapture, KineticRunHost>;
 }
 
 export interface StudyRunInfo {
@@ -375,6 +378,8 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 
 interface Captured {
   record: StudyRunRecord;
+  /** the run's warnings, in order */
+  warnings: string[];
   activity: { t: number[]; N: number[] };
   /** n(v) at each sampled step */
   n: Map<number, Float64Array>;
@@ -384,14 +389,46 @@ interface Captured {
   pError: Map<number, number>;
 }
 
-async function captureRun(ctx: GpuContext, config: KinfireConfig, info: StudyRunInfo, hooks: EpsStudyHooks, warnings: string[], reference?: Captured): Promise<Captured> {
+/** A captured run as a checkpoint keeps it (its maps as [step, value] lists); a run in progress has no record yet. */
+export interface SavedCapture {
+  record?: StudyRunRecord;
+  warnings: string[];
+  activity?: { t: number[]; N: number[] };
+  n: [number, Float64Array][];
+  p: [number, Float32Array][];
+  pError: [number, number][];
+}
+
+const saveCapture = (c: { record?: StudyRunRecord; warnings: string[]; activity?: Captured['activity']; n: Captured['n']; p: Captured['p']; pError: Captured['pError'] }): SavedCapture => ({
+  ...(c.record ? { record: c.record } : {}),
+  warnings: [...c.warnings],
+  ...(c.activity ? { activity: c.activity } : {}),
+  n: [...c.n],
+  p: [...c.p],
+  pError: [...c.pError],
+});
+
+const restoreCapture = (c: SavedCapture): Captured => ({ record: c.record!, warnings: c.warnings, activity: c.activity!, n: new Map(c.n), p: new Map(c.p), pError: new Map(c.pError) });
+
+/** The run in progress of a study that keeps checkpoints: its checkpointing, and the saved state it resumes from. */
+interface CaptureCheckpoint {
+  part: (partial: () => SavedCapture) => ReturnType<RunsCheckpointing<SavedCapture, SavedCapture, KineticRunHost>['part']>;
+  from?: { partial: SavedCapture; run: SavedRun<KineticRunHost> };
+}
+
+async function captureRun(ctx: GpuContext, config: KinfireConfig, info: StudyRunInfo, hooks: EpsStudyHooks, reference?: Captured, checkpoint?: CaptureCheckpoint): Promise<Captured> {
   const grid = gridOf(config);
-  const n = new Map<number, Float64Array>();
-  const p = new Map<number, Float32Array>();
-  const pError = new Map<number, number>();
+  const partial = checkpoint?.from?.partial;
+  const n = new Map<number, Float64Array>(partial?.n ?? []);
+  const p = new Map<number, Float32Array>(partial?.p ?? []);
+  const pError = new Map<number, number>(partial?.pError ?? []);
+  const warnings: string[] = [...(partial?.warnings ?? [])];
   hooks.onRunStart?.(info);
   const began = now();
+  // a resumed run's total_s counts its time before the checkpoint (its stepping time, as runSimulation's wall time)
+  const before = checkpoint?.from?.run.host.wallSeconds ?? 0;
   const result = await runSimulation(ctx, config, {
+    ...(checkpoint ? { checkpoint: { ...checkpoint.part(() => saveCapture({ warnings, n, p, pError })), ...(checkpoint.from ? { from: checkpoint.from.run } : {}) } } : {}),
     onProgress: (pr) => hooks.onRunProgress?.(info, pr),
     onSnapshot: (s) => {
       // A run that stops early reports its last good state once more (its errors are not used).
@@ -415,13 +452,13 @@ async function captureRun(ctx: GpuContext, config: KinfireConfig, info: StudyRun
     steps: result.steps,
     dt: config.time.dt,
     wall_s: result.wallSeconds,
-    total_s: (now() - began) / 1000,
+    total_s: before + (now() - began) / 1000,
     steps_per_s: result.stepsPerSecond,
     mass_drift: result.mass_drift,
     N_final: result.N_final,
   };
   hooks.onRunEnd?.(info, record);
-  return { record, activity: { t: result.activity.t, N: result.activity.N }, n, p, pError };
+  return { record, warnings, activity: { t: result.activity.t, N: result.activity.N }, n, p, pError };
 }
 
 function errorsAgainst(kin: Captured, lim: Captured, config: KinfireConfig, t0: number, sampleSteps: number[]): EpsErrors {
@@ -475,8 +512,24 @@ export async function runEpsStudy(ctx: GpuContext, raw: unknown, options: EpsStu
   const { base, t0, plans } = planEpsStudy(raw, options);
   for (const plan of plans) checkGridFits(ctx.limits, plan.grid.nv, plan.grid.ng);
   const hooks = options.hooks ?? {};
-  const warnings: string[] = [];
   const eps = plans[0].kinetic.map((c) => c.params.eps);
+  // every run in order, finished or (the last) in progress: what a checkpoint keeps
+  const captured: Captured[] = [];
+  const ck = options.checkpoint;
+  const resumed = ck?.from;
+  const done = () => captured.map((c) => saveCapture(c));
+  /** The next run of the study: a finished one of the resumed checkpoint as it was saved, the one in progress from its step, or a new one. */
+  const nextRun = async (config: KinfireConfig, info: StudyRunInfo, reference?: Captured): Promise<Captured> => {
+    const k = captured.length;
+    let c: Captured;
+    if (resumed && k < resumed.done.length) c = restoreCapture(resumed.done[k]!);
+    else {
+      const from = resumed && k === resumed.done.length ? { partial: resumed.partial, run: resumed.run } : undefined;
+      c = await captureRun(ctx, config, info, hooks, reference, ck && { part: (partial) => ck.part(done, partial, config.time.steps, config.time.dt), ...(from ? { from } : {}) });
+    }
+    captured.push(c);
+    return c;
+  };
   const runs = plans.length * (1 + eps.length);
   let index = 0;
   let wall = 0;
@@ -489,7 +542,7 @@ export async function runEpsStudy(ctx: GpuContext, raw: unknown, options: EpsStu
     const grid = gridOf(config);
     const sampleSteps = snapshotSteps(config).filter((s) => s > 0);
     const info = (model: 'vc' | 'vc-limit', e: number | null, c: KinfireConfig): StudyRunInfo => ({ index: index++, runs, grid: plan.grid, model, eps: e, steps: c.time.steps });
-    const lim = await captureRun(ctx, config, info('vc-limit', null, config), hooks, warnings);
+    const lim = await nextRun(config, info('vc-limit', null, config));
     wall += lim.record.total_s;
     allOk &&= lim.record.status === 'ok';
     const rows: EpsRow[] = [];
@@ -497,7 +550,7 @@ export async function runEpsStudy(ctx: GpuContext, raw: unknown, options: EpsStu
     for (const kc of plan.kinetic) {
       // dt is a function of the grid, the velocity bound and T alone: the same for every ε and the limit.
       if (kc.time.steps !== config.time.steps || kc.time.dt !== config.time.dt) throw new Error(`internal: ε = ${kc.params.eps} gives dt ${kc.time.dt} (${kc.time.steps} steps), the limit ${config.time.dt} (${config.time.steps})`);
-      const kin = await captureRun(ctx, kc, info('vc', kc.params.eps, kc), hooks, warnings, lim);
+      const kin = await nextRun(kc, info('vc', kc.params.eps, kc), lim);
       wall += kin.record.total_s;
       allOk &&= kin.record.status === 'ok';
       rows.push({ eps: kc.params.eps, run: kin.record, errors: errorsAgainst(kin, lim, config, t0, sampleSteps) });
@@ -563,6 +616,6 @@ export async function runEpsStudy(ctx: GpuContext, raw: unknown, options: EpsStu
     ok: allOk,
     adapter: ctx.adapterInfo,
     runtime: ctx.runtime,
-    warnings,
+    warnings: captured.flatMap((c) => c.warnings),
   };
 }

@@ -6,7 +6,7 @@
  * feedback reads the history ring across the checkpoint) and `kinfire field` (a ring driven by noise, whose
  * Philox draws are keyed by the step), `kinfire neurons` (noisy Hodgkin–Huxley neurons, Philox keyed by the
  * step, and a coupled ensemble whose step reads the previous step's N across the checkpoint); after SIGKILL the
- * last periodic checkpoint survives.
+ * last periodic checkpoint survives; `kinfire study` (its finished runs kept, the one in progress resumed) after SIGTERM and SIGKILL.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -57,6 +57,26 @@ function expectSameResults(a: string, b: string, expected: (files: string[]) => 
   expect(expected(files), files.join(', ')).toBe(true);
 }
 
+/** Every file of the study in `b` is that of `a`: byte for byte, study.json and study.csv apart from their wall times. */
+function expectSameStudy(whole: string, cut: string): void {
+    const files = readdirSync(whole).filter((f) => f !== '.kinfire-results').sort();
+    expect(readdirSync(cut).filter((f) => f !== '.kinfire-results').sort()).toEqual(files);
+    expect(files).toEqual(expect.arrayContaining(['study.csv', 'study.json', 'error_n.png']));
+    expect(files.filter((f) => /^N_\d+x\d+\.csv$/.test(f))).toHaveLength(1);
+    // wall times apart: study.json's wall_s, total_s, steps_per_s (every run, the limits, the cost), study.csv's wall_s and steps_per_s columns
+    const jsonWithoutWall = (path: string) => JSON.parse(readFileSync(path, 'utf8'), (key, v) => (['wall_s', 'total_s', 'steps_per_s', 'limit_wall_s'].includes(key) ? undefined : v));
+    const csvWithoutWall = (path: string) => {
+      const rows = readFileSync(path, 'utf8').trim().split('\n').map((l) => l.split(','));
+      const drop = ['wall_s', 'steps_per_s'].map((c) => rows[0]!.indexOf(c));
+      return rows.map((r) => r.filter((_, k) => !drop.includes(k)));
+    };
+    for (const f of files) {
+      if (f === 'study.json') expect(jsonWithoutWall(join(cut, f)), f).toEqual(jsonWithoutWall(join(whole, f)));
+      else if (f === 'study.csv') expect(csvWithoutWall(join(cut, f)), f).toEqual(csvWithoutWall(join(whole, f)));
+      else expect(readFileSync(join(cut, f)).equals(readFileSync(join(whole, f))), f).toBe(true);
+    }
+}
+
 const NEURON_FILES = ['traces.csv', 'spikes.csv', 'activity.csv', 'fI.csv', 'summary.json'];
 /** the noisy HH case keeps histograms on both sides of its cut */
 const NEURON_HISTOGRAMS = ['density_t0.000000.npy', 'density_t120.000000.npy'];
@@ -92,7 +112,7 @@ const MODELS: [string, string, string[], NodeJS.Signals, string][] = [
   ],
 ];
 
-describe('checkpoint and resume (kinfire run, particles, field, neurons)', () => {
+describe('checkpoint and resume (kinfire run, particles, field, neurons, study)', () => {
   for (const [name, command, args, signal, marker] of MODELS) {
     it(`${name}: stopped by ${signal} mid-way and resumed is bitwise the uninterrupted run`, async () => {
       const tag = name.replace(/\W+/g, '-');
@@ -116,6 +136,61 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons)', () =>
       expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8')).status).toBeUndefined();
     });
   }
+
+  const STUDY_ARGS = ['eps', '--eps', '0.01,0.005', '--grids', '16', '--set', 'time.T=0.4', '--set', 'initial.v0=0.7'];
+  it('kinfire study eps: stopped by SIGTERM after the first of its 3 runs and resumed gives the uninterrupted study (every file, wall times apart)', async () => {
+    const args = STUDY_ARGS;
+    const whole = join(root, 'study-whole');
+    const ref = kinfire('study', ...args, '--out', whole, '--quiet');
+    expect(ref.code, ref.stderr).toBe(0);
+    const cut = join(root, 'study-cut');
+    const stopped = await new Promise<{ code: number | null; stderr: string }>((done, reject) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'study', ...args, '--out', cut], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        const first = !stderr.includes('study: run 1/3');
+        stderr += chunk;
+        if (first && stderr.includes('study: run 1/3')) child.kill('SIGTERM');
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => done({ code, stderr }));
+    });
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.stderr).not.toContain('study: run 3/3');
+    expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ command: 'study', status: 'interrupted', stopped: 'SIGTERM' });
+    expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(true);
+    expect(existsSync(join(cut, 'study.json'))).toBe(false);
+
+    const resumed = kinfire('resume', cut, '--quiet');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'ok' });
+    expectSameStudy(whole, cut);
+    expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(false);
+  });
+
+  it('kinfire study eps: after SIGKILL once its second run has ended, the last periodic checkpoint (every 0.02 s) survives, and resume finishes the study bitwise', async () => {
+    const whole = join(root, 'study-whole');
+    if (!existsSync(whole)) expect(kinfire('study', ...STUDY_ARGS, '--out', whole, '--quiet').code).toBe(0);
+    const cut = join(root, 'study-killed');
+    const killed = await new Promise<number | null>((done, reject) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'study', ...STUDY_ARGS, '--out', cut, '--checkpoint-every', '0.02'], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        const first = !stderr.includes('study: run 2/3');
+        stderr += chunk;
+        if (first && stderr.includes('study: run 2/3')) child.kill('SIGKILL');
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => done(code));
+    });
+    expect(killed).toBeNull();
+    const working = readdirSync(root).filter((f) => f.startsWith('.study-killed.partial-'));
+    expect(working).toHaveLength(1);
+    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+    const resumed = kinfire('resume', cut, '--quiet');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectSameStudy(whole, cut);
+  });
 
   // the NNLIF PDE, the nnlif particles and the field: each killed after a periodic checkpoint
   for (const k of [1, 4, 5]) {
