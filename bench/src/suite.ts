@@ -294,8 +294,10 @@ function cpuNeuronsStepsPerSecond(model: NeuronModelName, coupled: boolean): num
 
 /** Defaults of the two modes. */
 export function defaultSuiteOptions(quick: boolean, log: (line: string) => void = () => {}): SuiteOptions {
+  // quick: the sizes are listed and small; the step-time cap only guards them (2 s: a loaded 2-core CI machine
+  // once predicted 0.52 s for 256² from 128² and skipped it, and with it the kernels timed at 256²)
   return quick
-    ? { quick, timestamps: true, target_s: 0.2, reps: 1, maxStepSeconds: 0.5, kineticSides: [128, 256], kernelSides: [256], particleCounts: [1e4, 1e5], copySizes: [2 ** 16, 2 ** 18, 2 ** 20, 2 ** 22, 2 ** 24], log }
+    ? { quick, timestamps: true, target_s: 0.2, reps: 1, maxStepSeconds: 2, kineticSides: [128, 256], kernelSides: [256], particleCounts: [1e4, 1e5], copySizes: [2 ** 16, 2 ** 18, 2 ** 20, 2 ** 22, 2 ** 24], log }
     : {
         quick,
         timestamps: true,
