@@ -9,6 +9,7 @@ import { measureOscillation, type OscillationMeasure } from '../models/elapsed/o
 import { type BlockProgress, type RunCheckpointing, runBlocks } from './blockLoop';
 import { type ElapsedBlock, ElapsedSolver, type ElapsedSolverStatus } from './elapsedSolver';
 import type { GpuContext } from './gpu';
+import { nearestSteps } from '../models/timeGrid';
 
 export type ElapsedRunStatus = 'ok' | 'blowup' | 'nonfinite';
 
@@ -93,7 +94,7 @@ export async function runElapsed(ctx: GpuContext, config: ElapsedRunConfig, hook
     const frameSteps = Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
     const frames = from ? from.host.frames.slice() : new Float32Array(frameCount * ns);
     const frameT: number[] = from ? [...from.host.frameT] : [];
-    const snapshotSteps = new Set(config.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
+    const snapshotSteps = new Set(nearestSteps(config.output.snapshots, dt, steps));
     const written = new Set<number>(from?.host.written ?? []);
     if (from) {
       if (N.length !== samples || frames.length !== frameCount * ns) throw new Error('checkpoint: its histories do not fit this config (samples or frames differ)');

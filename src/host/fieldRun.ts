@@ -12,6 +12,7 @@ import { blockCheckpoint, type BlockProgress, type RunCheckpointing, runBlocks }
 import { type FieldBlock, FieldSolver } from './fieldSolver';
 import type { GpuContext } from './gpu';
 import { RandomGenerator } from './random';
+import { nearestSteps } from '../models/timeGrid';
 
 export type FieldRunStatus = 'ok' | 'blowup' | 'nonfinite';
 
@@ -142,7 +143,7 @@ export async function runField(ctx: GpuContext, problem: FieldProblem, arrays: F
     const frameSteps = Array.from({ length: frameCount }, (_, k) => Math.round((k * steps) / Math.max(1, frameCount - 1)));
     const frames = from ? from.host.frames.slice() : new Float32Array(frameCount * (ring ? c.n : 0));
     const frameT: number[] = from ? [...from.host.frameT] : [];
-    const snapshotSteps = new Set(c.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
+    const snapshotSteps = new Set(nearestSteps(c.output.snapshots, dt, steps));
     const written = new Set<number>(from?.host.written ?? []);
     if (from) {
       if (frames.length !== frameCount * (ring ? c.n : 0)) throw new Error('checkpoint: its frames do not fit this config (grid or steps differ)');

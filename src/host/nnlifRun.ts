@@ -9,6 +9,7 @@ import { type NnlifGrid, type NnlifPopulation, nnlifGrid, nnlifInitialDensity } 
 import { type BlockProgress, type RunCheckpointing, runBlocks, type Stop } from './blockLoop';
 import type { GpuContext } from './gpu';
 import { type NnlifBlock, type NnlifMemberState, type NnlifMemberStatus, type NnlifNetworkMember, type NnlifProblem, NnlifSolver } from './nnlifSolver';
+import { nearestSteps } from '../models/timeGrid';
 
 export type NnlifRunStatus = 'ok' | 'blowup' | 'nonfinite';
 
@@ -110,7 +111,7 @@ export function nnlifFrameSteps(steps: number): number[] {
 /** The steps of the config's snapshot times (each rounded to a step, within the run). */
 export function nnlifSnapshotSteps(config: NnlifRunConfig): Set<number> {
   const { dt, steps } = config.time;
-  return new Set(config.output.snapshots.map((s) => Math.min(steps, Math.max(0, Math.round(s / dt)))));
+  return new Set(nearestSteps(config.output.snapshots, dt, steps));
 }
 
 /**

@@ -13,6 +13,7 @@ import type { GpuContext } from './gpu';
 import { blockCheckpoint, type RunCheckpointing, runBlocks } from './blockLoop';
 import { PARTICLE_HISTORY_CAPACITY, type ParticleBlock, type ParticleHistogram, type ParticleSlice, ParticleSystem, type ParticleSystemOptions } from './particleSystem';
 import type { RunProgress } from './run';
+import { nearestSteps } from '../models/timeGrid';
 
 export type ParticleRunStatus = 'ok' | 'blowup';
 
@@ -96,7 +97,7 @@ export interface ParticleRunResult {
 /** Step index of each snapshot time: the nearest step, t = step·dt. */
 export function particleSnapshotSteps(config: ParticleConfig): number[] {
   const steps = config.time.steps;
-  return [...new Set(config.output.snapshots.map((t) => Math.min(steps, Math.max(0, Math.round(t / config.time.dt)))))].sort((a, b) => a - b);
+  return nearestSteps(config.output.snapshots, config.time.dt, steps);
 }
 
 export async function runParticles(ctx: GpuContext, config: ParticleConfig, hooks: ParticleRunHooks = {}, options: ParticleSystemOptions & { system?: ParticleSystem } = {}): Promise<ParticleRunResult> {

@@ -7,6 +7,7 @@ import { ConfigError, type KinfireConfig } from '../models/config';
 import type { GpuContext } from './gpu';
 import { blockCheckpoint, type BlockProgress, type RunCheckpointing, runBlocks, type Stop } from './blockLoop';
 import { type ActivityBlock, HISTORY_CAPACITY, KineticSolver } from './kineticSolver';
+import { nearestSteps } from '../models/timeGrid';
 
 export type RunStatus = 'ok' | 'blowup' | 'nonfinite';
 
@@ -65,7 +66,7 @@ export interface RunResult {
 /** Step index of each snapshot time: the nearest step, t = step·dt. */
 export function snapshotSteps(config: KinfireConfig): number[] {
   const steps = config.time.steps;
-  return [...new Set(config.output.snapshots.map((t) => Math.min(steps, Math.max(0, Math.round(t / config.time.dt)))))].sort((a, b) => a - b);
+  return nearestSteps(config.output.snapshots, config.time.dt, steps);
 }
 
 /** Fraction of the mass in the top 2% of the g-rows (at least one row). */

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { ConfigError, num } from '../schema';
 import { NEURON_MODEL_SPECS, type NeuronModelName } from './models';
+import { nearestSteps } from '../timeGrid';
 
 /** The most bins along one axis. */
 export const HISTOGRAM_MAX_BINS = 1024;
@@ -79,7 +80,7 @@ export function resolveHistogram(h: HistogramParsed, neuron: NeuronModelName, st
     ny: h.bins[1],
     x: range(h.x, plane.xRange, 'x'),
     y: range(h.y, plane.yRange, 'y'),
-    steps: [...new Set(h.times.map((t) => Math.min(steps, Math.round(t / dt))))].sort((a, b) => a - b),
+    steps: nearestSteps(h.times, dt, steps),
   };
 }
 
