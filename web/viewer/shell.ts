@@ -21,7 +21,7 @@ export interface ViewerProbe {
   N: number | null;
   /** live: the latest value of every N(t) series (each population of an nnlif network; the PDE and the particles of vc); [] in playback */
   activity: number[];
-  /** live: the mass after the latest step (Σ w n + R for nnlif, summed over the populations of a network; Σ cells for elapsed; ∫∫ p for vc; the mean of N for the field); null in playback */
+  /** live: the mass after the latest step (Σ w n + R for nnlif, summed over the populations of a network; Σ cells for elapsed; ∫∫ p for vc; the mean of N for the field; for neurons the share inside the histogram's range at the last frame's histogram); null in playback */
   mass: number | null;
   /** live field: the dominant mode ≠ 0 of N's spectrum at the latest step that measured it (|k|, its mode numbers, the cosine's amplitude), null before */
   spectrum: { t: number; k: number; mode: [number, number]; amplitude: number } | null;
