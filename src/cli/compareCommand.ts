@@ -14,23 +14,28 @@
  *
  * Bad input (config, model other than vc, --counts, --out, a count too large for the adapter) is a
  * ConfigError / OutputDirError: exit 2 and no results folder. A run that stops early (blowup) gives exit 3.
+ * It keeps checkpoints as the run commands do (--checkpoint-every; SIGINT / SIGTERM write one and leave the
+ * folder interrupted): each holds the finished runs and the one in progress, and `kinfire resume DIR` goes on
+ * from it, bitwise the uninterrupted comparison (its wall times apart).
  */
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { type CompareHooks, type CompareResult, compareConfigs, runComparison } from '../host/compare';
+import { type CompareHooks, type CompareResult, type ComparisonPart, type ComparisonPartial, compareConfigs, runComparison } from '../host/compare';
 import { nnlifCompareConfigs, runNnlifComparison } from '../host/nnlifCompare';
 import { elapsedCompareConfigs, runElapsedComparison } from '../host/elapsedCompare';
 import { describeElapsed } from '../models/elapsed/config';
 import { elapsedSteadyRates } from '../models/elapsed/steadyStates';
-import { type AdapterSummary, describeAdapter } from '../host/gpu';
+import { type AdapterSummary, describeAdapter, type GpuContext } from '../host/gpu';
 import { checkParticleMemory } from '../host/particleSystem';
 import { applyOverrides, ConfigError } from '../models/config';
 import { renderLinePlotPng } from '../render/png/lineplot';
 import { progressReporter, type ProgressReporter } from './progress';
 import { loadConfigFile } from './runCommand';
 import { withGpuAndFolder } from './gpuCommand';
+import { checkpointEveryOption, commandRunsResume, parseCheckpointEvery } from './checkpointing';
+import type { PendingResults } from '../io/resultsFolder';
 import { familyOf } from '../models/registry';
 
 export const DEFAULT_COUNTS = '1e4,1e5,1e6';
@@ -43,7 +48,33 @@ export interface CompareOptions {
   set?: string[];
   force?: boolean;
   quiet?: boolean;
+  /** seconds between checkpoints (default DEFAULT_CHECKPOINT_EVERY; 0: only on a signal) */
+  checkpointEvery?: number | string;
+  /** continue the interrupted comparison in `out` (kinfire resume) */
+  resume?: boolean;
+  /** the config itself (file and --set applied), instead of reading --config again (kinfire resume) */
+  raw?: Record<string, unknown>;
 }
+
+/**
+ * The checkpoints of a comparison (its runs one after another: the PDE, then the particles at each count), and
+ * the resume of one: the header keeps the config and the counts, each checkpoint the finished runs and the
+ * one in progress (host/compare.ts, compareRuns).
+ */
+function comparisonCheckpoint(pending: PendingResults, options: CompareOptions, ctx: GpuContext, family: string, raw: Record<string, unknown>, counts: number[], time: { steps: number; dt: number }, log: (line: string) => void) {
+  const everySeconds = parseCheckpointEvery(options.checkpointEvery);
+  return commandRunsResume<ComparisonPart, ComparisonPartial, unknown>(
+    pending,
+    !!options.resume,
+    { command: 'compare', family, raw, options: { counts: counts.join(','), checkpointEvery: everySeconds }, version: pkg.version, adapter: ctx.adapterInfo, steps: time.steps, dt: time.dt, everySeconds },
+    log,
+  );
+}
+
+/** The config of a comparison: the one a resume gives back, or the file with --set applied. */
+const compareRaw = (options: CompareOptions): Record<string, unknown> => (options.raw ?? applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? [])) as Record<string, unknown>;
+
+const folderOptions = (options: CompareOptions) => ({ force: !!options.force, command: 'compare', version: pkg.version, ...(options.resume ? { resume: true } : {}) });
 
 /** "1e4,1e5,1e6" → [10000, 100000, 1000000], sorted and without repeats; at least two distinct counts. */
 export function parseCounts(text: string): number[] {
@@ -63,7 +94,7 @@ export function parseCounts(text: string): number[] {
 export function parseCompareInput(options: CompareOptions) {
   if (typeof options.out !== 'string' || !options.out) throw new ConfigError('--out', 'is required: the results folder (must not exist or be empty, unless --force)');
   const counts = parseCounts(options.counts ?? DEFAULT_COUNTS);
-  const raw = applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? []);
+  const raw = compareRaw(options);
   const configs = compareConfigs(raw, counts[0]);
   return { out: options.out, counts, raw, ...configs };
 }
@@ -152,10 +183,11 @@ function comparisonProgress(options: CompareOptions, log: (line: string) => void
 }
 
 /** The nnlif comparison: the NNLIF particle system against the Fokker–Planck PDE (src/host/nnlifCompare.ts). */
-async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts: number[], log: (line: string) => void) {
+async function nnlifCompareCommand(options: CompareOptions, raw: Record<string, unknown>, counts: number[], log: (line: string) => void) {
   const { pde, particles } = nnlifCompareConfigs(raw, counts[0]);
   const out = options.out!;
-  return withGpuAndFolder(out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
+  parseCheckpointEvery(options.checkpointEvery);
+  return withGpuAndFolder(out, folderOptions(options), async (ctx, reservation) => {
     for (const count of counts) checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
     if (!options.quiet) {
       log(`kinfire ${pkg.version}: compare nnlif particles (counts ${counts.join(', ')}${pde.populations.length > 1 ? ` in each of ${pde.populations.length} populations` : ''}, seed ${particles.particles.seed}) against the Fokker–Planck PDE on ${pde.grid.nv} nodes, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
@@ -165,8 +197,10 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
     const started = performance.now();
     try {
       return await reservation.produce(async (pending) => {
-        const result = await runNnlifComparison(ctx, raw, counts, progress.hooks);
+        const { checkpoint, moved } = comparisonCheckpoint(pending, options, ctx, 'nnlif', raw, counts, pde.time, log);
+        const result = await runNnlifComparison(ctx, raw, counts, progress.hooks, checkpoint);
         progress.stop();
+        if (moved) result.warnings.push(moved);
         const wall_s = (performance.now() - started) / 1000;
         const p0 = pde.populations[0]!;
         const K = pde.populations.length;
@@ -217,10 +251,11 @@ async function nnlifCompareCommand(options: CompareOptions, raw: unknown, counts
 }
 
 /** The elapsed comparison: the renewal neurons against the elapsed-time PDE (src/host/elapsedCompare.ts). */
-async function elapsedCompareCommand(options: CompareOptions, raw: unknown, counts: number[], log: (line: string) => void) {
+async function elapsedCompareCommand(options: CompareOptions, raw: Record<string, unknown>, counts: number[], log: (line: string) => void) {
   const { pde, particles } = elapsedCompareConfigs(raw, counts[0]);
   const out = options.out!;
-  return withGpuAndFolder(out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
+  parseCheckpointEvery(options.checkpointEvery);
+  return withGpuAndFolder(out, folderOptions(options), async (ctx, reservation) => {
     for (const count of counts) checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
     if (!options.quiet) {
       log(`kinfire ${pkg.version}: compare elapsed particles (counts ${counts.join(', ')}, seed ${particles.particles.seed}) against the elapsed-time PDE on ${pde.grid.ns} age cells, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
@@ -230,8 +265,10 @@ async function elapsedCompareCommand(options: CompareOptions, raw: unknown, coun
     const started = performance.now();
     try {
       return await reservation.produce(async (pending) => {
-        const result = await runElapsedComparison(ctx, raw, counts, progress.hooks);
+        const { checkpoint, moved } = comparisonCheckpoint(pending, options, ctx, 'elapsed', raw, counts, pde.time, log);
+        const result = await runElapsedComparison(ctx, raw, counts, progress.hooks, checkpoint);
         progress.stop();
+        if (moved) result.warnings.push(moved);
         const wall_s = (performance.now() - started) / 1000;
         const json = {
           kinfire: pkg.version,
@@ -286,11 +323,12 @@ async function elapsedCompareCommand(options: CompareOptions, raw: unknown, coun
 export async function compareCommand(options: CompareOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
   // Everything that can reject the input happens before the results folder exists.
   if (typeof options.out !== 'string' || !options.out) throw new ConfigError('--out', 'is required: the results folder (must not exist or be empty, unless --force)');
-  const raw = applyOverrides(options.config ? loadConfigFile(options.config) : {}, options.set ?? []) as Record<string, unknown>;
+  const raw = compareRaw(options);
   if (familyOf(raw).name === 'nnlif') return nnlifCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
   if (familyOf(raw).name === 'elapsed') return elapsedCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
   const input = parseCompareInput(options);
-  return withGpuAndFolder(input.out, { force: !!options.force, command: 'compare', version: pkg.version }, async (ctx, reservation) => {
+  parseCheckpointEvery(options.checkpointEvery);
+  return withGpuAndFolder(input.out, folderOptions(options), async (ctx, reservation) => {
     for (const count of input.counts) checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
     const { kinetic } = input;
     if (!options.quiet) {
@@ -301,8 +339,10 @@ export async function compareCommand(options: CompareOptions, log: (line: string
     const started = performance.now();
     try {
       return await reservation.produce(async (pending) => {
-        const result = await runComparison(ctx, input.raw, input.counts, progress.hooks);
+        const { checkpoint, moved } = comparisonCheckpoint(pending, options, ctx, 'vc', input.raw, input.counts, kinetic.time, log);
+        const result = await runComparison(ctx, input.raw, input.counts, progress.hooks, checkpoint);
         progress.stop();
+        if (moved) result.warnings.push(moved);
         const wall = (performance.now() - started) / 1000;
         const json = compareJson(result, input, ctx.adapterInfo, ctx.runtime, wall);
         pending.write('compare.csv', compareCsv(result));
@@ -320,7 +360,7 @@ export async function compareCommand(options: CompareOptions, log: (line: string
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerCompare(program: Command): void {
-  program
+  checkpointEveryOption(program
     .command('compare')
     .description('cross-check particles against the PDE at several counts (model vc: the kinetic PDE; nnlif: the Fokker–Planck PDE; elapsed: the elapsed-time PDE): compare.csv, compare.json, compare.png')
     .option('-c, --config <file>', 'JSON config (model vc, nnlif or elapsed; every key has a default; see README)')
@@ -328,7 +368,7 @@ export function registerCompare(program: Command): void {
     .option('-o, --out <dir>', 'results folder (required; must not exist or be empty, unless --force)')
     .option('-s, --set <key=value>', 'override one config key, e.g. params.b=0.7 (repeatable)', collect, [])
     .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output'))
     .action(async (opts) => {
       const { out, result, json } = await compareCommand(opts);
       process.stdout.write(

@@ -1,8 +1,8 @@
 /**
  * `kinfire resume DIR`: continues a run stopped by SIGINT or SIGTERM (or killed after a checkpoint) from the
  * checkpoint in DIR, with the config and options it was started with: `kinfire run` (every PDE model and the
- * field; `kinfire field` writes its folders as `kinfire run`), `kinfire particles`, `kinfire neurons` and `kinfire study` (its finished runs kept, the one in progress
- * resumed from its step). The resumed run is
+ * field; `kinfire field` writes its folders as `kinfire run`), `kinfire particles`, `kinfire neurons`, `kinfire study` and `kinfire compare` (their finished runs
+ * kept, the one in progress resumed from its step). The resumed run is
  * bitwise the uninterrupted one (N(t), snapshots, summary.json apart from wall times) on the same adapter
  * and version.
  */
@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { CHECKPOINT_FILE, CheckpointError, type CheckpointHeader, readCheckpointFile } from '../io/checkpoint';
 import { OutputDirError, PendingResults, resultsFolderMarker } from '../io/resultsFolder';
+import { compareCommand } from './compareCommand';
 import { elapsedRunCommand } from './elapsedRunCommand';
 import { fieldRunCommand } from './fieldCommand';
 import { neuronsCommand } from './neuronsCommand';
@@ -21,7 +22,7 @@ import { runCommand } from './runCommand';
 import { studyCommand } from './studyCommand';
 
 /** The commands whose checkpoints kinfire resume continues. */
-const RESUMABLE = ['run', 'particles', 'neurons', 'study'];
+const RESUMABLE = ['run', 'particles', 'neurons', 'study', 'compare'];
 
 export interface ResumeOptions {
   quiet?: boolean;
@@ -66,6 +67,10 @@ export async function resumeCommand(dir: string, opts: ResumeOptions = {}, log: 
       log,
     );
     return { status: result.ok ? 'ok' : 'stopped', steps: header.steps, wall_s: result.wall_s };
+  }
+  if (header.command === 'compare') {
+    const { result, json } = await compareCommand({ out: dir, resume: true, quiet: !!opts.quiet, checkpointEvery: common.checkpointEvery, raw: header.raw, counts: o.counts as string }, log);
+    return { status: result.ok ? 'ok' : 'stopped', N_final: result.pde.N_final, steps: result.pde.steps, wall_s: json.wall_s };
   }
   if (header.command === 'neurons') return neuronsCommand({ ...common, raw: header.raw }, pkg.version, log);
   if (header.command === 'particles') return particlesCommand({ ...common, raw: header.raw }, pkg.version, log);

@@ -49,6 +49,31 @@ export interface RunsCheckpointing<Part, Partial, Host> {
   part(done: () => Part[], partial: () => Partial, steps: number, dt: number): RunCheckpointing<Host>;
 }
 
+/** One run of a command of several runs, as `sequenceRun` hands it out. */
+export interface SequenceRun<Part, Partial, Host> {
+  /** the run as the resumed checkpoint finished it: it is not run again */
+  finished?: Part;
+  /** the run the checkpoint was in: what it had gathered, and its saved state to go on from */
+  resumed?: { partial: Partial; run: SavedRun<Host> };
+  /** its checkpointing (when the command keeps checkpoints): each save writes the finished runs, `partial()` and the run */
+  checkpointing?(partial: () => Partial): RunCheckpointing<Host>;
+}
+
+/**
+ * Run `index` of a command of several runs one after another (kinfire study, kinfire compare): a run the
+ * resumed checkpoint had finished comes back as it was saved, the one it was in goes on from its step, and a
+ * later one starts afresh. `done()` is the finished runs as a checkpoint keeps them; steps and dt are the run's.
+ */
+export function sequenceRun<Part, Partial, Host>(ck: RunsCheckpointing<Part, Partial, Host> | undefined, index: number, done: () => Part[], steps: number, dt: number): SequenceRun<Part, Partial, Host> {
+  const from = ck?.from;
+  if (from && index < from.done.length) return { finished: from.done[index]! };
+  const resumed = from && index === from.done.length ? { partial: from.partial, run: from.run } : undefined;
+  return {
+    ...(resumed ? { resumed } : {}),
+    ...(ck ? { checkpointing: (partial: () => Partial) => ({ ...ck.part(done, partial, steps, dt), ...(resumed ? { from: resumed.run } : {}) }) } : {}),
+  };
+}
+
 /** What a GPU system must offer the loop. */
 export interface BlockSystem<Block> {
   saveCheckpoint(): void;

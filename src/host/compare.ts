@@ -19,10 +19,11 @@
  * (the feedback N differs between counts).
  */
 import { ConfigError, type KinfireConfig, type ParticleConfig, resolveConfig, resolveParticleConfig } from '../models/config';
+import { type RunCheckpointing, type RunsCheckpointing, sequenceRun } from './blockLoop';
 import type { GpuContext } from './gpu';
-import { runParticles, type ParticleRunResult } from './particleRun';
+import { type ParticleRunHost, runParticles, type ParticleRunResult } from './particleRun';
 import type { ParticleHistogram } from './particleSystem';
-import { type RunProgress, type RunResult, runSimulation } from './run';
+import { type KineticRunHost, type RunProgress, type RunResult, runSimulation } from './run';
 
 export interface PowerLawFit {
   /** the slope of log(y) against log(x) */
@@ -201,54 +202,121 @@ export interface CompareHooks {
   onWarning?(message: string): void;
 }
 
-/** Runs the PDE once and the particle system at each count, and compares them (see the file comment). */
-export async function runComparison(ctx: GpuContext, raw: unknown, counts: number[], hooks: CompareHooks = {}): Promise<CompareResult> {
-  const { kinetic } = compareConfigs(raw, counts[0] ?? 1);
+/** What a comparison keeps of its PDE run: the summary, and what the family's rows are measured against. */
+export interface PdeSide<Kept> {
+  summary: CompareResult['pde'];
+  kept: Kept;
+}
+
+/** A finished run of a comparison as its checkpoints keep it: the PDE's side (run 0), or one count's row (run 1 + index). */
+export type ComparisonPart<Kept = unknown> = { pde: PdeSide<Kept> } | { row: CountComparison };
+
+/** What the run in progress has gathered: the comparison's warnings so far and, for a particle run, its histogram at T once taken. */
+export interface ComparisonPartial {
+  warnings: string[];
+  histogram?: ParticleHistogram;
+}
+
+/**
+ * Checkpoints of a comparison (kinfire compare): the finished runs and the one in progress, whose saved host
+ * state is the PDE run's (run 0) or the particle run's (later runs).
+ */
+export type ComparisonCheckpointing = RunsCheckpointing<ComparisonPart, ComparisonPartial, unknown>;
+
+/** What a model family brings to a comparison: its PDE run, its particle config at a count, and the errors of a count's run. */
+export interface ComparisonFamily<Kept, PdeHost> {
+  time: { dt: number; steps: number; T: number };
+  runPde(hooks: { onProgress?: (p: RunProgress) => void; warn(message: string): void; checkpoint?: RunCheckpointing<PdeHost> }): Promise<PdeSide<Kept>>;
+  particles(count: number): ParticleConfig;
+  errors(kept: Kept, config: ParticleConfig, result: ParticleRunResult, last: ParticleHistogram | undefined): Omit<CountComparison, 'count' | 'seed' | 'status' | 'steps' | 'wall_s'>;
+}
+
+/**
+ * The runs of a comparison one after another, the PDE once and the particles at each count, with checkpoints
+ * when asked for: a resumed comparison takes its finished runs as they were saved and goes on with the one in
+ * progress from its step, so its result is bitwise the uninterrupted one's (the wall times apart).
+ */
+export async function compareRuns<Kept, PdeHost>(ctx: GpuContext, family: ComparisonFamily<Kept, PdeHost>, counts: number[], hooks: CompareHooks = {}, checkpoint?: ComparisonCheckpointing): Promise<CompareResult> {
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
     hooks.onWarning?.(m);
   };
-  hooks.onStart?.({ kind: 'pde' });
-  const pde = await runSimulation(ctx, kinetic, { onProgress: hooks.onProgress, onWarning: (m) => warn(`pde: ${m}`) });
-  const Npde = pdeStepActivity(pde.activity.N, pde.steps);
+  const parts: ComparisonPart[] = [];
+  const { steps, dt } = family.time;
+  const next = () => {
+    const seq = sequenceRun(checkpoint, parts.length, () => parts, steps, dt);
+    if (seq.resumed) warnings.splice(0, warnings.length, ...seq.resumed.partial.warnings);
+    // the saved host state of the run in progress is of the kind its index says (PDE or particles)
+    const save = <Host>(gathered: () => ComparisonPartial) => seq.checkpointing?.(gathered) as RunCheckpointing<Host> | undefined;
+    return { ...seq, save };
+  };
+
+  const pdeRun = next();
+  let pde: PdeSide<Kept>;
+  if (pdeRun.finished) pde = (pdeRun.finished as { pde: PdeSide<Kept> }).pde;
+  else {
+    hooks.onStart?.({ kind: 'pde' });
+    const ck = pdeRun.save<PdeHost>(() => ({ warnings: [...warnings] }));
+    pde = await family.runPde({ onProgress: hooks.onProgress, warn: (m) => warn(`pde: ${m}`), ...(ck ? { checkpoint: ck } : {}) });
+  }
+  parts.push({ pde });
+
   const rows: CountComparison[] = [];
   let window: [number, number] = [0, 0];
   for (const [index, count] of counts.entries()) {
-    const config = compareConfigs(raw, count).particles;
+    const config = family.particles(count);
     window = config.particles.window;
-    hooks.onStart?.({ kind: 'particles', count, index });
-    let last: ParticleHistogram | undefined;
-    const result = await runParticles(ctx, config, {
-      onProgress: hooks.onProgress,
-      onSnapshot: (s) => {
-        last = s.histogram;
-      },
-      onWarning: (m) => warn(`particles ${count}: ${m}`),
-    });
-    const dv = (config.grid.vhi - config.grid.vlo) / config.grid.nv;
-    const dg = config.grid.gmax / config.grid.ng;
-    rows.push({
-      count,
-      seed: config.particles.seed,
-      L1_hist: last ? histogramL1(last.density, pde.p, dv, dg) : NaN,
-      L1_N: activityL1(result.N, Npde),
+    const run = next();
+    let row: CountComparison;
+    if (run.finished) row = (run.finished as { row: CountComparison }).row;
+    else {
+      hooks.onStart?.({ kind: 'particles', count, index });
+      let last = run.resumed?.partial.histogram;
+      const ck = run.save<ParticleRunHost>(() => ({ warnings: [...warnings], ...(last ? { histogram: last } : {}) }));
+      const result = await runParticles(ctx, config, {
+        onProgress: hooks.onProgress,
+        onSnapshot: (s) => {
+          last = s.histogram;
+        },
+        onWarning: (m) => warn(`particles ${count}: ${m}`),
+        ...(ck ? { checkpoint: ck } : {}),
+      });
+      row = { count, seed: config.particles.seed, ...family.errors(pde.kept, config, result, last), status: result.status, steps: result.steps, wall_s: result.wallSeconds };
+    }
+    rows.push(row);
+    parts.push({ row });
+  }
+  return comparisonResult(pde.summary, rows, family.time, window, warnings);
+}
+
+/** The vc family of a comparison: the kinetic PDE's N over each step and p at T. */
+function vcComparison(ctx: GpuContext, raw: unknown, counts: number[]): ComparisonFamily<{ N: Float64Array; p: Float32Array }, KineticRunHost> {
+  const { kinetic } = compareConfigs(raw, counts[0] ?? 1);
+  return {
+    time: kinetic.time,
+    runPde: async ({ onProgress, warn, checkpoint }) => {
+      const pde = await runSimulation(ctx, kinetic, { onProgress, onWarning: warn, ...(checkpoint ? { checkpoint } : {}) });
+      return {
+        summary: { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: pde.N_final, mass_final: pde.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
+        kept: { N: pdeStepActivity(pde.activity.N, pde.steps), p: pde.p },
+      };
+    },
+    particles: (count) => compareConfigs(raw, count).particles,
+    errors: (kept, config, result, last) => ({
+      L1_hist: last ? histogramL1(last.density, kept.p, (config.grid.vhi - config.grid.vlo) / config.grid.nv, config.grid.gmax / config.grid.ng) : NaN,
+      L1_N: activityL1(result.N, kept.N),
       N_mean_particles: result.N_mean,
       N_se_particles: result.N_se,
-      N_mean_pde: meanOverSteps((n) => Npde[n]!, batchedSteps(result)),
+      N_mean_pde: meanOverSteps((n) => kept.N[n]!, batchedSteps(result)),
       outside: last?.outside ?? NaN,
-      status: result.status,
-      steps: result.steps,
-      wall_s: result.wallSeconds,
-    });
-  }
-  return comparisonResult(
-    { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: pde.N_final, mass_final: pde.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
-    rows,
-    kinetic.time,
-    window,
-    warnings,
-  );
+    }),
+  };
+}
+
+/** Runs the kinetic PDE once and the vc particle system at each count, and compares them (see the file comment). */
+export async function runComparison(ctx: GpuContext, raw: unknown, counts: number[], hooks: CompareHooks = {}, checkpoint?: ComparisonCheckpointing): Promise<CompareResult> {
+  return compareRuns(ctx, vcComparison(ctx, raw, counts), counts, hooks, checkpoint);
 }
 
 /** The result of a comparison from its PDE run and rows: the power-law fits over the rows, when every run reached T. */

@@ -20,11 +20,9 @@
 import type { ParticleConfig } from '../models/config';
 import type { ElapsedRunConfig } from '../models/elapsed/config';
 import { resolveElapsedRunConfig } from '../models/registry';
-import { activityL1, batchedSteps, meanOverSteps, pdeParticleConfigs, type CompareHooks, type CompareResult, comparisonResult, type CountComparison } from './compare';
-import { runElapsed } from './elapsedRun';
+import { activityL1, batchedSteps, type CompareHooks, type CompareResult, type ComparisonCheckpointing, type ComparisonFamily, compareRuns, meanOverSteps, pdeParticleConfigs } from './compare';
+import { type ElapsedRunHost, runElapsed } from './elapsedRun';
 import type { GpuContext } from './gpu';
-import { runParticles } from './particleRun';
-import type { ParticleHistogram } from './particleSystem';
 
 export interface ElapsedCompareConfigs {
   pde: ElapsedRunConfig;
@@ -44,52 +42,32 @@ export function ageHistogramL1(h: ArrayLike<number>, n: ArrayLike<number>, ds: n
   return s * ds;
 }
 
-/** Runs the PDE once and the particle system at each count, and compares them (see the file comment). */
-export async function runElapsedComparison(ctx: GpuContext, raw: unknown, counts: number[], hooks: CompareHooks = {}): Promise<CompareResult> {
+/** The elapsed family of a comparison: the PDE's rate of every step and n(s) at T. */
+function elapsedComparison(ctx: GpuContext, raw: unknown, counts: number[]): ComparisonFamily<{ N: Float32Array; n: Float32Array }, ElapsedRunHost> {
   const { pde: pdeConfig } = elapsedCompareConfigs(raw, counts[0] ?? 1);
-  const warnings: string[] = [];
-  const warn = (m: string) => {
-    warnings.push(m);
-    hooks.onWarning?.(m);
-  };
-  hooks.onStart?.({ kind: 'pde' });
-  const pde = await runElapsed(ctx, pdeConfig, { onProgress: hooks.onProgress });
-  if (pde.nonunique_steps) warn(`pde: the boundary relation had several roots at ${pde.nonunique_steps} steps (first at t = ${pde.t_first_nonunique}); the smallest was taken`);
-  const Npde = pde.N.subarray(1); // the rate of steps 1 … steps (entry 0 is t = 0)
-  const ds = pdeConfig.grid.ds;
-  const rows: CountComparison[] = [];
-  let window: [number, number] = [0, 0];
-  for (const [index, count] of counts.entries()) {
-    const config = elapsedCompareConfigs(raw, count).particles;
-    window = config.particles.window;
-    hooks.onStart?.({ kind: 'particles', count, index });
-    let last: ParticleHistogram | undefined;
-    const result = await runParticles(ctx, config, {
-      onProgress: hooks.onProgress,
-      onSnapshot: (s) => {
-        last = s.histogram;
-      },
-      onWarning: (m) => warn(`particles ${count}: ${m}`),
-    });
-    rows.push({
-      count,
-      seed: config.particles.seed,
-      L1_hist: last ? ageHistogramL1(last.density, pde.n, ds) : NaN,
-      L1_N: activityL1(result.N, Npde),
+  return {
+    time: pdeConfig.time,
+    runPde: async ({ onProgress, warn, checkpoint }) => {
+      const pde = await runElapsed(ctx, pdeConfig, { onProgress, ...(checkpoint ? { checkpoint } : {}) });
+      if (pde.nonunique_steps) warn(`the boundary relation had several roots at ${pde.nonunique_steps} steps (first at t = ${pde.t_first_nonunique}); the smallest was taken`);
+      return {
+        summary: { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: pde.N_final, mass_final: pde.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
+        kept: { N: pde.N.subarray(1), n: pde.n }, // N: the rate of steps 1 … steps (entry 0 is t = 0)
+      };
+    },
+    particles: (count) => elapsedCompareConfigs(raw, count).particles,
+    errors: (pde, _config, result, last) => ({
+      L1_hist: last ? ageHistogramL1(last.density, pde.n, pdeConfig.grid.ds) : NaN,
+      L1_N: activityL1(result.N, pde.N),
       N_mean_particles: result.N_mean,
       N_se_particles: result.N_se,
-      N_mean_pde: meanOverSteps((n) => Npde[n]!, batchedSteps(result)),
+      N_mean_pde: meanOverSteps((n) => pde.N[n]!, batchedSteps(result)),
       outside: last?.outside ?? NaN,
-      status: result.status,
-      steps: result.steps,
-      wall_s: result.wallSeconds,
-    });
-  }
-  return comparisonResult(
-    { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: pde.N_final, mass_final: pde.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
-    rows,
-    pdeConfig.time,
-    window,
-    warnings,
-  );
+    }),
+  };
+}
+
+/** Runs the PDE once and the particle system at each count, and compares them (see the file comment). */
+export async function runElapsedComparison(ctx: GpuContext, raw: unknown, counts: number[], hooks: CompareHooks = {}, checkpoint?: ComparisonCheckpointing): Promise<CompareResult> {
+  return compareRuns(ctx, elapsedComparison(ctx, raw, counts), counts, hooks, checkpoint);
 }

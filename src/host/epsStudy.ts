@@ -27,7 +27,7 @@ import { ConfigError, type KinfireConfig, resolveConfig } from '../models/config
 import { gridOf, voltageMarginalOf } from '../models/discretization';
 import { type AdapterSummary, type GpuContext } from './gpu';
 import { checkGridFits } from './kineticSolver';
-import type { RunsCheckpointing, SavedRun } from './blockLoop';
+import { type RunsCheckpointing, type SequenceRun, sequenceRun } from './blockLoop';
 import { type KineticRunHost, type RunProgress, type RunStatus, runSimulation, snapshotSteps } from './run';
 
 /** ε must lie in the range the config accepts for params.eps. */
@@ -410,15 +410,9 @@ const saveCapture = (c: { record?: StudyRunRecord; warnings: string[]; activity?
 
 const restoreCapture = (c: SavedCapture): Captured => ({ record: c.record!, warnings: c.warnings, activity: c.activity!, n: new Map(c.n), p: new Map(c.p), pError: new Map(c.pError) });
 
-/** The run in progress of a study that keeps checkpoints: its checkpointing, and the saved state it resumes from. */
-interface CaptureCheckpoint {
-  part: (partial: () => SavedCapture) => ReturnType<RunsCheckpointing<SavedCapture, SavedCapture, KineticRunHost>['part']>;
-  from?: { partial: SavedCapture; run: SavedRun<KineticRunHost> };
-}
-
-async function captureRun(ctx: GpuContext, config: KinfireConfig, info: StudyRunInfo, hooks: EpsStudyHooks, reference?: Captured, checkpoint?: CaptureCheckpoint): Promise<Captured> {
+async function captureRun(ctx: GpuContext, config: KinfireConfig, info: StudyRunInfo, hooks: EpsStudyHooks, reference?: Captured, seq?: SequenceRun<SavedCapture, SavedCapture, KineticRunHost>): Promise<Captured> {
   const grid = gridOf(config);
-  const partial = checkpoint?.from?.partial;
+  const partial = seq?.resumed?.partial;
   const n = new Map<number, Float64Array>(partial?.n ?? []);
   const p = new Map<number, Float32Array>(partial?.p ?? []);
   const pError = new Map<number, number>(partial?.pError ?? []);
@@ -426,9 +420,9 @@ async function captureRun(ctx: GpuContext, config: KinfireConfig, info: StudyRun
   hooks.onRunStart?.(info);
   const began = now();
   // a resumed run's total_s counts its time before the checkpoint (its stepping time, as runSimulation's wall time)
-  const before = checkpoint?.from?.run.host.wallSeconds ?? 0;
+  const before = seq?.resumed?.run.host.wallSeconds ?? 0;
   const result = await runSimulation(ctx, config, {
-    ...(checkpoint ? { checkpoint: { ...checkpoint.part(() => saveCapture({ warnings, n, p, pError })), ...(checkpoint.from ? { from: checkpoint.from.run } : {}) } } : {}),
+    ...(seq?.checkpointing ? { checkpoint: seq.checkpointing(() => saveCapture({ warnings, n, p, pError })) } : {}),
     onProgress: (pr) => hooks.onRunProgress?.(info, pr),
     onSnapshot: (s) => {
       // A run that stops early reports its last good state once more (its errors are not used).
@@ -515,18 +509,11 @@ export async function runEpsStudy(ctx: GpuContext, raw: unknown, options: EpsStu
   const eps = plans[0].kinetic.map((c) => c.params.eps);
   // every run in order, finished or (the last) in progress: what a checkpoint keeps
   const captured: Captured[] = [];
-  const ck = options.checkpoint;
-  const resumed = ck?.from;
   const done = () => captured.map((c) => saveCapture(c));
   /** The next run of the study: a finished one of the resumed checkpoint as it was saved, the one in progress from its step, or a new one. */
   const nextRun = async (config: KinfireConfig, info: StudyRunInfo, reference?: Captured): Promise<Captured> => {
-    const k = captured.length;
-    let c: Captured;
-    if (resumed && k < resumed.done.length) c = restoreCapture(resumed.done[k]!);
-    else {
-      const from = resumed && k === resumed.done.length ? { partial: resumed.partial, run: resumed.run } : undefined;
-      c = await captureRun(ctx, config, info, hooks, reference, ck && { part: (partial) => ck.part(done, partial, config.time.steps, config.time.dt), ...(from ? { from } : {}) });
-    }
+    const seq = sequenceRun(options.checkpoint, captured.length, done, config.time.steps, config.time.dt);
+    const c = seq.finished ? restoreCapture(seq.finished) : await captureRun(ctx, config, info, hooks, reference, seq);
     captured.push(c);
     return c;
   };

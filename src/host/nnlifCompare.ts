@@ -22,11 +22,10 @@ import type { ParticleConfig } from '../models/config';
 import { type NnlifRunConfig } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { type NnlifGrid, nodeOf } from '../models/nnlif/fokkerPlanck';
-import { activityL1, batchedSteps, meanOverSteps, pdeParticleConfigs, type CompareHooks, type CompareResult, comparisonResult, type CountComparison, type PopulationComparison } from './compare';
+import { activityL1, batchedSteps, type CompareHooks, type CompareResult, type ComparisonCheckpointing, type ComparisonFamily, compareRuns, meanOverSteps, pdeParticleConfigs, type PopulationComparison } from './compare';
 import type { GpuContext } from './gpu';
-import { runNnlif } from './nnlifRun';
-import { runParticles } from './particleRun';
-import { type ParticleHistogram, particleHistogramGrid } from './particleSystem';
+import { type NnlifRunHost, runNnlif } from './nnlifRun';
+import { particleHistogramGrid } from './particleSystem';
 
 export interface NnlifCompareConfigs {
   pde: NnlifRunConfig;
@@ -64,75 +63,58 @@ export function nodesToCells(grid: NnlifGrid, n: ArrayLike<number>, lo: number, 
   return out;
 }
 
-/** Runs the PDE once and the particle system at each count, and compares them (see the file comment). */
-export async function runNnlifComparison(ctx: GpuContext, raw: unknown, counts: number[], hooks: CompareHooks = {}): Promise<CompareResult> {
+/** The nnlif family of a comparison: the PDE's rate of every step and n at T, population by population. */
+function nnlifComparison(ctx: GpuContext, raw: unknown, counts: number[]): ComparisonFamily<{ N: Float32Array[]; n: Float32Array; grids: NnlifGrid[] }, NnlifRunHost> {
   const { pde: pdeConfig } = nnlifCompareConfigs(raw, counts[0] ?? 1);
-  const warnings: string[] = [];
-  const warn = (m: string) => {
-    warnings.push(m);
-    hooks.onWarning?.(m);
-  };
-  hooks.onStart?.({ kind: 'pde' });
-  const pde = await runNnlif(ctx, pdeConfig, { onProgress: hooks.onProgress, onWarning: (m) => warn(`pde: ${m}`) });
   const K = pdeConfig.populations.length;
   const nv = pdeConfig.grid.nv;
-  const Npde = Array.from({ length: K }, (_, alpha) => pde.N[alpha]!.subarray(1)); // the rate of steps 1 … steps
-  const rows: CountComparison[] = [];
-  let window: [number, number] = [0, 0];
-  for (const [index, count] of counts.entries()) {
-    const config = nnlifCompareConfigs(raw, count).particles;
-    window = config.particles.window;
-    hooks.onStart?.({ kind: 'particles', count, index });
-    let last: ParticleHistogram | undefined;
-    const result = await runParticles(ctx, config, {
-      onProgress: hooks.onProgress,
-      onSnapshot: (s) => {
-        last = s.histogram;
-      },
-      onWarning: (m) => warn(`particles ${count}: ${m}`),
-    });
-    const steps = batchedSteps(result);
-    const populations = pdeConfig.populations.map((population, alpha): PopulationComparison => {
-      const grid = pde.grids[alpha]!;
-      const h = particleHistogramGrid(config, alpha);
-      const p = nodesToCells(grid, pde.n.subarray(alpha * nv, alpha * nv + grid.nv), h.vlo, h.vhi, h.nv);
-      const mine = last?.populations[alpha];
-      let l1 = 0;
-      if (mine) for (let c = 0; c < h.nv; c++) l1 += Math.abs(mine.density[c]! - p[c]!) * h.dv;
-      const r = result.populations[alpha]!;
+  return {
+    time: pdeConfig.time,
+    runPde: async ({ onProgress, warn, checkpoint }) => {
+      const pde = await runNnlif(ctx, pdeConfig, { onProgress, onWarning: warn, ...(checkpoint ? { checkpoint } : {}) });
+      const m0 = pde.members[0]!.populations[0]!;
       return {
-        name: population.name,
-        L1_hist: mine ? l1 : NaN,
-        L1_N: activityL1(r.N, Npde[alpha]!),
-        N_mean_particles: r.N_mean,
-        N_se_particles: r.N_se,
-        N_mean_pde: meanOverSteps((n) => Npde[alpha]![n]!, steps),
-        outside: mine?.outside ?? NaN,
+        summary: { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: m0.N_final, mass_final: m0.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
+        kept: { N: pde.N.slice(0, K).map((N) => N.subarray(1)), n: pde.n, grids: pde.grids }, // N: the rate of steps 1 … steps
       };
-    });
-    const total = (key: 'L1_hist' | 'L1_N') => populations.reduce((s, p) => s + p[key], 0);
-    const p0 = populations[0]!;
-    rows.push({
-      count,
-      seed: config.particles.seed,
-      L1_hist: total('L1_hist'),
-      L1_N: total('L1_N'),
-      N_mean_particles: p0.N_mean_particles,
-      N_se_particles: p0.N_se_particles,
-      N_mean_pde: p0.N_mean_pde,
-      outside: last?.outside ?? NaN,
-      status: result.status,
-      steps: result.steps,
-      wall_s: result.wallSeconds,
-      ...(K > 1 ? { populations } : {}),
-    });
-  }
-  const m0 = pde.members[0]!.populations[0]!;
-  return comparisonResult(
-    { status: pde.status, ...(pde.message ? { message: pde.message } : {}), N_final: m0.N_final, mass_final: m0.mass_final, steps: pde.steps, wall_s: pde.wallSeconds },
-    rows,
-    pdeConfig.time,
-    window,
-    warnings,
-  );
+    },
+    particles: (count) => nnlifCompareConfigs(raw, count).particles,
+    errors: (pde, config, result, last) => {
+      const steps = batchedSteps(result);
+      const populations = pdeConfig.populations.map((population, alpha): PopulationComparison => {
+        const grid = pde.grids[alpha]!;
+        const h = particleHistogramGrid(config, alpha);
+        const p = nodesToCells(grid, pde.n.subarray(alpha * nv, alpha * nv + grid.nv), h.vlo, h.vhi, h.nv);
+        const mine = last?.populations[alpha];
+        let l1 = 0;
+        if (mine) for (let c = 0; c < h.nv; c++) l1 += Math.abs(mine.density[c]! - p[c]!) * h.dv;
+        const r = result.populations[alpha]!;
+        return {
+          name: population.name,
+          L1_hist: mine ? l1 : NaN,
+          L1_N: activityL1(r.N, pde.N[alpha]!),
+          N_mean_particles: r.N_mean,
+          N_se_particles: r.N_se,
+          N_mean_pde: meanOverSteps((n) => pde.N[alpha]![n]!, steps),
+          outside: mine?.outside ?? NaN,
+        };
+      });
+      const total = (key: 'L1_hist' | 'L1_N') => populations.reduce((s, p) => s + p[key], 0);
+      const p0 = populations[0]!;
+      return {
+        L1_hist: total('L1_hist'),
+        L1_N: total('L1_N'),
+        N_mean_particles: p0.N_mean_particles,
+        N_se_particles: p0.N_se_particles,
+        N_mean_pde: p0.N_mean_pde,
+        outside: last?.outside ?? NaN,
+        ...(K > 1 ? { populations } : {}),
+      };
+    },
+  };
+}
+
+/** Runs the PDE once and the particle system at each count, and compares them (see the file comment). */
+export async function runNnlifComparison(ctx: GpuContext, raw: unknown, counts: number[], hooks: CompareHooks = {}, checkpoint?: ComparisonCheckpointing): Promise<CompareResult> {
+  return compareRuns(ctx, nnlifComparison(ctx, raw, counts), counts, hooks, checkpoint);
 }

@@ -9,6 +9,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RunInterrupted } from '../../src/host/interrupt';
+import { PendingResults } from '../../src/io/resultsFolder';
 import { type CliResult, kinfire, repoRoot } from '../helpers/cli';
 
 const work = mkdtempSync(join(tmpdir(), 'kinfire-folders-'));
@@ -249,26 +251,30 @@ describe('signals', () => {
     expect(leftovers(work)).toEqual([]);
   });
 
-  it('a command that keeps no checkpoint (compare) removes its partial folder on SIGTERM', async () => {
-    const out = join(work, 'sig-compare');
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'compare', '--set', 'model=nnlif', '--set', 'time.T=100', '--counts', '1000,2000', '-q', '--out', out], { env });
-      let stderr = '';
-      child.stderr.on('data', (c) => (stderr += c));
-      const poll = setInterval(() => {
-        if (readdirSync(work).some((f) => f.startsWith('.sig-compare.partial-'))) {
-          clearInterval(poll);
-          setTimeout(() => child.kill('SIGTERM'), 500);
-        }
-      }, 100);
-      child.on('exit', (code) => {
-        clearInterval(poll);
-        resolve({ code, stderr });
-      });
-    });
-    expect(r.code, r.stderr).toBe(143);
-    expect(r.stderr).toContain('stopped by SIGTERM; the partial results were removed and nothing was written');
-    expect(existsSync(out)).toBe(false);
+  // Every GPU command keeps checkpoints and writes one when stopped; a stop with none to keep (the folder
+  // filled by code that keeps none) is the folder's own rule, checked in process.
+  it('a stop with no checkpoint in the working area removes the partial folder and rethrows; with one, the folder is kept interrupted', async () => {
+    const none = join(work, 'stop-without-checkpoint');
+    const reservation = PendingResults.reserve(none, { command: 'bifurcation', version: 'test' });
+    await expect(
+      reservation.produce((pending) => {
+        pending.write('half.csv', 'a,b\n');
+        throw new RunInterrupted('SIGTERM');
+      }),
+    ).rejects.toBeInstanceOf(RunInterrupted);
+    expect(existsSync(none)).toBe(false);
+    expect(leftovers(work)).toEqual([]);
+
+    const kept = join(work, 'stop-with-checkpoint');
+    const withOne = PendingResults.reserve(kept, { command: 'run', version: 'test' });
+    await expect(
+      withOne.produce((pending) => {
+        pending.writeCheckpoint(new Uint8Array([1, 2, 3]));
+        throw new RunInterrupted('SIGTERM');
+      }),
+    ).rejects.toMatchObject({ kept: [kept] });
+    expect(JSON.parse(readFileSync(join(kept, RESULTS_MARKER_NAME), 'utf8'))).toMatchObject({ command: 'run', status: 'interrupted', stopped: 'SIGTERM' });
+    expect(readFileSync(join(kept, 'checkpoint.bin'))).toEqual(Buffer.from([1, 2, 3]));
     expect(leftovers(work)).toEqual([]);
   });
 

@@ -6,7 +6,8 @@
  * feedback reads the history ring across the checkpoint) and `kinfire field` (a ring driven by noise, whose
  * Philox draws are keyed by the step), `kinfire neurons` (noisy Hodgkin–Huxley neurons, Philox keyed by the
  * step, and a coupled ensemble whose step reads the previous step's N across the checkpoint); after SIGKILL the
- * last periodic checkpoint survives; `kinfire study` (its finished runs kept, the one in progress resumed) after SIGTERM and SIGKILL.
+ * last periodic checkpoint survives; `kinfire study` and `kinfire compare` (their finished runs kept, the one in
+ * progress resumed) after SIGTERM and SIGKILL.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,15 +19,18 @@ import { kinfire, repoRoot } from '../helpers/cli';
 const root = mkdtempSync(join(tmpdir(), 'kinfire-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Starts `kinfire <command> …`, sends `signal` once its progress passes `tenth` tenths of the steps, and returns its exit. */
-function runAndStop(command: string, args: string[], signal: NodeJS.Signals, tenth: number): Promise<{ code: number | null; stderr: string; stoppedAt: number }> {
+/**
+ * Starts `kinfire <command> …`, sends `signal` once its progress (of the run whose progress lines start with
+ * `label`, when given) passes `tenth` tenths of the steps, and returns its exit.
+ */
+function runAndStop(command: string, args: string[], signal: NodeJS.Signals, tenth: number, label?: string): Promise<{ code: number | null; stderr: string; stoppedAt: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), command, ...args], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
     let stderr = '';
     let stoppedAt = -1;
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
-      const m = [...stderr.matchAll(/step (\d+) \/ (\d+)/g)].pop();
+      const m = [...stderr.matchAll(label ? new RegExp(`^${label}: t = .*step (\\d+) / (\\d+)`, 'gm') : /step (\d+) \/ (\d+)/g)].pop();
       if (m && stoppedAt < 0 && Number(m[1]) >= (tenth * Number(m[2])) / 10) {
         stoppedAt = Number(m[1]);
         child.kill(signal);
@@ -77,6 +81,28 @@ function expectSameStudy(whole: string, cut: string): void {
     }
 }
 
+/** Every file of the comparison in `b` is that of `a`: byte for byte, compare.json and compare.csv apart from their wall times. */
+function expectSameComparison(a: string, b: string): void {
+  const files = readdirSync(a).filter((f) => f !== '.kinfire-results').sort();
+  expect(files).toEqual(['compare.csv', 'compare.json', 'compare.png']);
+  expect(readdirSync(b).filter((f) => f !== '.kinfire-results').sort()).toEqual(files);
+  const json = (dir: string) => {
+    const j = JSON.parse(readFileSync(join(dir, 'compare.json'), 'utf8'));
+    delete j.wall_s;
+    delete j.pde.wall_s;
+    for (const row of j.rows) delete row.wall_s;
+    return j;
+  };
+  expect(json(b)).toEqual(json(a));
+  const csv = (dir: string) => {
+    const rows = readFileSync(join(dir, 'compare.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const wall = rows[0]!.indexOf('wall_s');
+    return rows.map((r) => r.filter((_, k) => k !== wall));
+  };
+  expect(csv(b)).toEqual(csv(a));
+  expect(readFileSync(join(b, 'compare.png')).equals(readFileSync(join(a, 'compare.png'))), 'compare.png').toBe(true);
+}
+
 const NEURON_FILES = ['traces.csv', 'spikes.csv', 'activity.csv', 'fI.csv', 'summary.json'];
 /** the noisy HH case keeps histograms on both sides of its cut */
 const NEURON_HISTOGRAMS = ['density_t0.000000.npy', 'density_t120.000000.npy'];
@@ -112,7 +138,7 @@ const MODELS: [string, string, string[], NodeJS.Signals, string][] = [
   ],
 ];
 
-describe('checkpoint and resume (kinfire run, particles, field, neurons, study)', () => {
+describe('checkpoint and resume (kinfire run, particles, field, neurons, study, compare)', () => {
   for (const [name, command, args, signal, marker] of MODELS) {
     it(`${name}: stopped by ${signal} mid-way and resumed is bitwise the uninterrupted run`, async () => {
       const tag = name.replace(/\W+/g, '-');
@@ -221,4 +247,40 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study)'
       expect(twice.stderr).toContain(`holds finished results of \`kinfire ${marker}\`; there is nothing to resume`);
     });
   }
+  const COMPARE_ARGS = ['--set', 'grid.nv=32', '--set', 'grid.ng=24', '--set', 'time.T=0.5', '--counts', '1000,4000'];
+  it('kinfire compare (vc): stopped by SIGTERM in its second particle run and resumed gives the uninterrupted comparison (every file, wall times apart)', async () => {
+    const whole = join(root, 'compare-whole');
+    const ref = kinfire('compare', ...COMPARE_ARGS, '--out', whole, '--quiet');
+    expect(ref.code, ref.stderr).toBe(0);
+    const cut = join(root, 'compare-cut');
+    const stopped = await runAndStop('compare', [...COMPARE_ARGS, '--out', cut], 'SIGTERM', 3, 'particles 4000');
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.stderr).toContain(`holds the run up to its checkpoint (status interrupted): continue with \`kinfire resume ${cut}\``);
+    expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ command: 'compare', status: 'interrupted', stopped: 'SIGTERM' });
+    expect(existsSync(join(cut, 'compare.json'))).toBe(false);
+    const resumed = kinfire('resume', cut);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'ok' });
+    // the PDE and the first count were finished: the resume goes on with the second count alone
+    expect(resumed.stderr).toContain('particles 4000');
+    expect(resumed.stderr).not.toMatch(/^(pde|particles 1000): t = /m);
+    expectSameComparison(whole, cut);
+    expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(false);
+  });
+
+  it('kinfire compare (nnlif): after SIGKILL the last periodic checkpoint survives, and resume finishes the comparison bitwise', async () => {
+    const args = ['--set', 'model=nnlif', '--set', 'grid.nv=100', '--set', 'time.T=2', '--counts', '1000,2000'];
+    const whole = join(root, 'compare-nnlif-whole');
+    const ref = kinfire('compare', ...args, '--out', whole, '--quiet');
+    expect(ref.code, ref.stderr).toBe(0);
+    const cut = join(root, 'compare-nnlif-killed');
+    const killed = await runAndStop('compare', [...args, '--out', cut, '--checkpoint-every', '0.2'], 'SIGKILL', 5, 'particles 1000');
+    expect(killed.code).toBeNull();
+    const working = readdirSync(root).filter((f) => f.startsWith('.compare-nnlif-killed.partial-'));
+    expect(working).toHaveLength(1);
+    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+    const resumed = kinfire('resume', cut, '--quiet');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectSameComparison(whole, cut);
+  });
 });
