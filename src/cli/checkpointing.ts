@@ -1,6 +1,6 @@
 /**
  * Checkpoints of the run commands (`kinfire run` of every PDE model: vc, vc-threshold, vc-limit, nnlif,
- * elapsed, field; `kinfire particles`, `kinfire neurons`, and `kinfire study`, a sequence of runs): what a run command writes into its working area (io/checkpoint.ts:
+ * elapsed, field; `kinfire particles`, `kinfire neurons`, and `kinfire study` and `kinfire compare`, sequences of runs): what a run command writes into its working area (io/checkpoint.ts:
  * the solver's buffers, the run's histories, the command's list of snapshot files, and the config and
  * options to go on with), when (every --checkpoint-every seconds of wall time, and on SIGINT / SIGTERM), and
  * how `kinfire resume DIR` reads it back. The PDE solvers are deterministic, and the random numbers of the
@@ -29,7 +29,7 @@ export function parseCheckpointEvery(value: unknown): number {
   return v;
 }
 
-/** --checkpoint-every of a run command (`kinfire run`, `kinfire particles`, `kinfire field`). */
+/** --checkpoint-every of a command that keeps checkpoints (run, field, particles, neurons, study, compare). */
 export function checkpointEveryOption(command: Command): Command {
   return command.option('--checkpoint-every <seconds>', `write a checkpoint every so many seconds of wall time (0: only when stopped by SIGINT or SIGTERM); \`kinfire resume DIR\` continues from it`, String(DEFAULT_CHECKPOINT_EVERY));
 }
@@ -109,7 +109,7 @@ export function commandResume<Host, Snapshot>(pending: PendingResults, resume: b
 }
 
 /**
- * The same wiring for a command of several runs one after another (kinfire study): the checkpoint's payload
+ * The same wiring for a command of several runs one after another (kinfire study, kinfire compare): the checkpoint's payload
  * holds the run in progress and, as its extra, the finished runs' results and the partial results of the one
  * in progress (blockLoop.ts, SavedRuns). The header's step and t are those of the run in progress.
  */

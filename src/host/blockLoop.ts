@@ -32,7 +32,7 @@ export interface RunCheckpointing<Host> {
 }
 
 /**
- * Checkpoints of a command made of several runs one after another (kinfire study): a checkpoint holds the
+ * Checkpoints of a command made of several runs one after another (kinfire study, kinfire compare): a checkpoint holds the
  * finished runs' results (`done`, in order) and the run in progress, with what it has gathered so far
  * (`partial`); a resume takes the finished ones as they are and goes on with the one in progress from its step.
  */
