@@ -18,29 +18,32 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
+import { interruptRequested, throwIfInterrupted } from '../host/interrupt';
+import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, type CheckpointHeader, encodeCheckpoint, readCheckpointFile } from '../io/checkpoint';
 import { PendingResults } from '../io/resultsFolder';
 import { ConfigError, type ModelParams, resolveConfig } from '../models/config';
-import { type BifurcationDiagram, type BifurcationProgress, bifurcationBranches, type DiagramState, linspace, steadyStateDiagram } from '../models/bifurcation';
+import { type BifurcationDiagram, bifurcationBranches, type DiagramFamily, type DiagramState, type DiagramUnderWay, diagramSteps, linspace } from '../models/bifurcation';
 import { ELAPSED_BIFURCATION_PARAMS, type ElapsedSteadyState, elapsedDiagramFamily, parseElapsedBifurcationParam } from '../models/elapsed/steadyStates';
-import { BIFURCATION_PARAMS, type BifurcationParam, type BifurcationState, bifurcationDiagram, PARAM_DESCRIPTIONS, paramValue, parseBifurcationParam, withParam } from '../models/limit/bifurcation';
+import { BIFURCATION_PARAMS, type BifurcationParam, type BifurcationState, limitDiagramFamily, PARAM_DESCRIPTIONS, paramValue, parseBifurcationParam, withParam } from '../models/limit/bifurcation';
 import {
   NNLIF_BIFURCATION_PARAMS,
   NNLIF_PARAM_DESCRIPTIONS,
   type NnlifBifurcationState,
   type NnlifNetworkBifurcationState,
-  nnlifBifurcationDiagram,
   nnlifConfigWith,
-  nnlifNetworkBifurcationDiagram,
+  nnlifDiagramFamily,
   nnlifNetworkConfigWith,
+  nnlifNetworkDiagramFamily,
   parseNnlifBifurcationParam,
   parseNnlifNetworkParam,
 } from '../models/nnlif/bifurcation';
 import { type NnlifRunConfig, nnlifSchema, nnlifSteadyParamsOf } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { type LineSeries, type PlotAnnotation, renderLinePlotPng } from '../render/png/lineplot';
-import { configFromOptions, rawConfigFromOptions } from './runCommand';
+import { DEFAULT_CHECKPOINT_EVERY, parseCheckpointEvery } from './checkpointing';
+import { rawConfigFromOptions } from './runCommand';
 import { familyOf, resolveElapsedRunConfig } from '../models/registry';
 import { readFieldInputs } from '../io/fieldInputs';
 import { FIELD_BIFURCATION_PARAMS, fieldDiagramFamily, locateTuringPoints, parseFieldBifurcationParam } from '../models/field/bifurcation';
@@ -66,6 +69,12 @@ export interface BifurcationCommandOptions {
   pointsPerDecade?: string;
   force?: boolean;
   quiet?: boolean;
+  /** seconds between checkpoints of the diagram under way (default 600; 0: only on a signal) */
+  checkpointEvery?: string | number;
+  /** continue the interrupted diagram in `out` (kinfire resume) */
+  resume?: boolean;
+  /** the config itself (file and --set applied), instead of reading --config again (kinfire resume) */
+  raw?: Record<string, unknown>;
 }
 
 export interface BifurcationSummary {
@@ -280,7 +289,8 @@ interface DiagramPlan {
   method: Record<string, string>;
   /** ConfigError naming the field and the value of --param at the first invalid value */
   validate(values: number[]): void;
-  compute(values: number[], options: { stability: { nv: number; T: number }; bisections: number; onProgress: (p: BifurcationProgress) => void }): BifurcationDiagram<DiagramState>;
+  /** the family of states whose diagram models/bifurcation.ts computes (diagramSteps) */
+  family(values: number[]): DiagramFamily<DiagramState>;
   csv(d: BifurcationDiagram<DiagramState>): string;
   /** more keys of bifurcation.json (the field's Turing points) */
   extra?(d: BifurcationDiagram<DiagramState>): Record<string, unknown>;
@@ -289,8 +299,8 @@ interface DiagramPlan {
 const FOLD_METHOD = (bisections: number, param: string) => `where the number of firing states changes by two between consecutive values: ${bisections} bisections on ${param}; reported at the end that still has the merging pair, N = their mean`;
 const BRANCH_METHOD = 'plot: states ordered by N at each value, joined rank by rank; the pair that appears or disappears is joined to its fold or quiescent point';
 
-function limitPlan(opts: BifurcationCommandOptions, nv: number, T: number, bisections: number): DiagramPlan {
-  const config = configFromOptions(opts);
+function limitPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, nv: number, T: number, bisections: number): DiagramPlan {
+  const config = resolveConfig(raw);
   const param = parseBifurcationParam(opts.param);
   return {
     model: config.model,
@@ -307,7 +317,7 @@ function limitPlan(opts: BifurcationCommandOptions, nv: number, T: number, bisec
       branches: BRANCH_METHOD,
     },
     validate: (values) => values.forEach((v) => withParam(config.params, param, v)),
-    compute: (values, options) => bifurcationDiagram(config.params, param, values, options),
+    family: (values) => limitDiagramFamily(config.params, param, values, { stability: { nv, T } }),
     csv: (d) => bifurcationCsv(d as BifurcationDiagram<BifurcationState>, LIMIT_COLUMNS),
   };
 }
@@ -345,7 +355,7 @@ function nnlifPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>
       branches: BRANCH_METHOD,
     },
     validate: (values) => values.forEach((v) => nnlifConfigWith(raw, param, v)),
-    compute: (values, options) => nnlifBifurcationDiagram(raw, param, values, options),
+    family: (values) => nnlifDiagramFamily(raw, param, values, { stability: { nv, T } }),
     csv: (d) => bifurcationCsv(d as BifurcationDiagram<NnlifBifurcationState>, NNLIF_COLUMNS),
   };
 }
@@ -379,7 +389,7 @@ function nnlifNetworkPlan(opts: BifurcationCommandOptions, raw: Record<string, u
       branches: BRANCH_METHOD,
     },
     validate: (values) => values.forEach((v) => nnlifNetworkConfigWith(raw, param, v)),
-    compute: (values, options) => nnlifNetworkBifurcationDiagram(raw, param, values, { ...options, population: shown, ...(pointsPerDecade ? { pointsPerDecade } : {}) }),
+    family: (values) => nnlifNetworkDiagramFamily(raw, param, values, { stability: { nv, T }, population: shown, ...(pointsPerDecade ? { pointsPerDecade } : {}) }),
     csv: (d) => bifurcationCsv(d as BifurcationDiagram<NnlifNetworkBifurcationState>, columns),
   };
 }
@@ -412,7 +422,7 @@ function elapsedPlan(opts: BifurcationCommandOptions, raw: Record<string, unknow
       branches: BRANCH_METHOD,
     },
     validate: (values) => values.forEach((v) => family.firingRates(v)),
-    compute: (values, options) => steadyStateDiagram(family, param, values, options),
+    family: () => family,
     csv: (d) => bifurcationCsv(d as BifurcationDiagram<ElapsedSteadyState>, ELAPSED_COLUMNS),
   };
 }
@@ -445,15 +455,25 @@ function fieldPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>
       branches: BRANCH_METHOD,
     },
     validate: (values) => values.forEach((v) => family.firingRates(v)),
-    compute: (values, options) => steadyStateDiagram(family, param, values, options),
+    family: () => family,
     csv: (d) => bifurcationCsv(d as BifurcationDiagram<HomogeneousState>, FIELD_COLUMNS),
     extra: (d) => ({ turing: locateTuringPoints(d as BifurcationDiagram<HomogeneousState>, family, bisections) }),
   };
 }
 
+/** The checkpoint of a diagram under way (io/checkpoint.ts): the slices computed, the points located, the family's memory. */
+interface BifurcationCheckpoint {
+  diagram: DiagramUnderWay<DiagramState>;
+  /** wall seconds spent before this checkpoint (summed over the resumes) */
+  wall_s: number;
+}
+
+/** The adapter a checkpoint names: the diagram is computed on the CPU in f64, whatever GPU there is. */
+const CPU = { vendor: 'cpu', architecture: 'f64', description: 'the CPU (f64); kinfire bifurcation uses no GPU' };
+
 export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BifurcationSummary> {
   // Everything that can reject the input happens before any work and before DIR is touched.
-  const raw = rawConfigFromOptions(opts);
+  const raw = opts.raw ?? rawConfigFromOptions(opts);
   const from = numberOption('--from', opts.from);
   const to = numberOption('--to', opts.to);
   if (from === to) throw new ConfigError('--to', `must differ from --from (both are ${from})`);
@@ -463,29 +483,74 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
   const bisections = numberOption('--bisections', opts.bisections ?? String(BIFURCATION_DEFAULTS.bisections), { integer: true, min: 1, max: 100 });
   const width = numberOption('--width', opts.width ?? String(BIFURCATION_DEFAULTS.width), { integer: true, min: 200, max: 16384 });
   const height = numberOption('--height', opts.height ?? String(BIFURCATION_DEFAULTS.height), { integer: true, min: 150, max: 16384 });
+  const everySeconds = parseCheckpointEvery(opts.checkpointEvery);
   const familyName = familyOf(raw).name;
   if (familyName !== 'nnlif') {
     if (opts.population !== undefined) throw new ConfigError('--population', 'chooses a population of an nnlif network (nnlif.populations)');
     if (opts.pointsPerDecade !== undefined) throw new ConfigError('--points-per-decade', 'is for an nnlif network (nnlif.populations)');
   }
-  const plan = familyName === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : familyName === 'elapsed' ? elapsedPlan(opts, raw, bisections) : familyName === 'field' ? fieldPlan(opts, raw, bisections) : limitPlan(opts, nv, T, bisections);
+  const plan = familyName === 'nnlif' ? nnlifPlan(opts, raw, nv, T, bisections) : familyName === 'elapsed' ? elapsedPlan(opts, raw, bisections) : familyName === 'field' ? fieldPlan(opts, raw, bisections) : limitPlan(opts, raw, nv, T, bisections);
   const { param } = plan;
   const values = linspace(from, to, n);
   plan.validate(values); // a bad value is exit 2 before DIR is touched
-  const diagramOf = (onProgress: (p: BifurcationProgress) => void) => plan.compute(values, { stability: { nv, T }, bisections, onProgress });
-  const reservation = PendingResults.reserve(opts.out, { force: !!opts.force, command: 'bifurcation', version: pkg.version });
-  // The folder is written only when the diagram is complete; a failure or a signal removes the partial one.
-  const { diagram, wall_s } = await reservation.produce((pending) => {
-    if (!opts.quiet) log(`kinfire ${pkg.version} bifurcation (${plan.model}): ${param} from ${from} to ${to}, ${n} values; stability by perturbed evolution, nv = ${nv}, T = ${T}`);
+  const family = plan.family(values);
+  // what a resume needs to compute the same diagram: the options as given, parsed (numbers as their shortest exact text)
+  const options: Record<string, unknown> = {
+    param: opts.param,
+    from: String(from),
+    to: String(to),
+    n: String(n),
+    stabilityTime: String(T),
+    stabilityNv: String(nv),
+    bisections: String(bisections),
+    width: String(width),
+    height: String(height),
+    checkpointEvery: everySeconds,
+    ...(opts.population !== undefined ? { population: opts.population } : {}),
+    ...(opts.pointsPerDecade !== undefined ? { pointsPerDecade: opts.pointsPerDecade } : {}),
+  };
+  const reservation = PendingResults.reserve(opts.out, { force: !!opts.force, command: 'bifurcation', version: pkg.version, ...(opts.resume ? { resume: true } : {}) });
+  // The folder is written when the diagram is complete. A signal is let in after every parameter value: the diagram
+  // under way is then checkpointed and the folder kept as interrupted (kinfire resume DIR goes on); a failure removes it.
+  const { diagram, wall_s } = await reservation.produce(async (pending) => {
+    const checkpoint = opts.resume ? readCheckpointFile(join(pending.path, CHECKPOINT_FILE)) : undefined;
+    const resumed = checkpoint?.payload as BifurcationCheckpoint | undefined;
+    if (checkpoint && checkpoint.header.kinfire !== pkg.version && !opts.quiet) log(`warning: resumed with kinfire ${pkg.version} (the checkpoint's: ${checkpoint.header.kinfire}): the diagram is valid but its first values were computed by the other version`);
+    if (resumed && !opts.quiet) log(`kinfire ${pkg.version} bifurcation (${plan.model}): resumed after ${resumed.diagram.slices.length} of ${n} values`);
+    else if (!opts.quiet) log(`kinfire ${pkg.version} bifurcation (${plan.model}): ${param} from ${from} to ${to}, ${n} values; stability by perturbed evolution, nv = ${nv}, T = ${T}`);
     const progress = countReporter('bifurcation', 'values', process.stderr, opts.quiet);
     const start = performance.now();
+    const before = resumed?.wall_s ?? 0;
+    const save = (underWay: DiagramUnderWay<DiagramState>) => {
+      const done = underWay.slices.length;
+      const header: CheckpointHeader = { format: CHECKPOINT_FORMAT, kinfire: pkg.version, command: 'bifurcation', family: familyName, raw, options, adapter: CPU, step: done, steps: n, t: values[done - 1]!, written: new Date().toISOString() };
+      const payload: BifurcationCheckpoint = { diagram: underWay, wall_s: before + (performance.now() - start) / 1000 };
+      pending.writeCheckpoint(encodeCheckpoint(header, payload));
+    };
     let diagram: BifurcationDiagram<DiagramState>;
     try {
-      diagram = diagramOf((p) => progress.update(p.done, p.total, `${param} = ${short(p.value)}: ${p.states} state${p.states === 1 ? '' : 's'}`));
+      const steps = diagramSteps(family, param, values, { bisections, onProgress: (p) => progress.update(p.done, p.total, `${param} = ${short(p.value)}: ${p.states} state${p.states === 1 ? '' : 's'}`) }, resumed?.diagram);
+      let lastSave = performance.now();
+      for (;;) {
+        const next = steps.next();
+        if (next.done) {
+          diagram = next.value;
+          break;
+        }
+        await new Promise((r) => setImmediate(r)); // SIGINT / SIGTERM get in between two values
+        if (interruptRequested() !== null) {
+          save(next.value());
+          throwIfInterrupted();
+        }
+        if (everySeconds > 0 && performance.now() - lastSave >= everySeconds * 1000) {
+          save(next.value());
+          lastSave = performance.now();
+        }
+      }
     } finally {
       progress.stop();
     }
-    const wall_s = (performance.now() - start) / 1000;
+    const wall_s = before + (performance.now() - start) / 1000;
     const json = {
       kinfire: pkg.version,
       model: plan.model,
@@ -562,6 +627,7 @@ export function registerBifurcation(program: Command): void {
     .option('--height <px>', 'height of bifurcation.png', String(d.height))
     .option('-f, --force', 'replace a results folder kinfire wrote (never other files)')
     .option('-q, --quiet', 'no progress output')
+    .option('--checkpoint-every <seconds>', 'write a checkpoint of the diagram under way every so many seconds (0: only when stopped by SIGINT or SIGTERM); `kinfire resume DIR` continues from it', String(DEFAULT_CHECKPOINT_EVERY))
     .action(async (opts: BifurcationCommandOptions) => {
       const summary = await bifurcationCommand(opts);
       process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -2,7 +2,8 @@
  * `kinfire resume DIR`: continues a run stopped by SIGINT or SIGTERM (or killed after a checkpoint) from the
  * checkpoint in DIR, with the config and options it was started with: `kinfire run` (every PDE model and the
  * field; `kinfire field` writes its folders as `kinfire run`), `kinfire particles`, `kinfire neurons`, `kinfire study` and `kinfire compare` (their finished runs
- * kept, the one in progress resumed from its step). The resumed run is
+ * kept, the one in progress resumed from its step), and `kinfire bifurcation` (the diagram's finished parameter values
+ * kept, the next one computed again). The resumed run is
  * bitwise the uninterrupted one (N(t), snapshots, summary.json apart from wall times) on the same adapter
  * and version.
  */
@@ -12,6 +13,7 @@ import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { CHECKPOINT_FILE, CheckpointError, type CheckpointHeader, readCheckpointFile } from '../io/checkpoint';
 import { OutputDirError, PendingResults, resultsFolderMarker } from '../io/resultsFolder';
+import { type BifurcationCommandOptions, bifurcationCommand } from './bifurcationCommand';
 import { compareCommand } from './compareCommand';
 import { elapsedRunCommand } from './elapsedRunCommand';
 import { fieldRunCommand } from './fieldCommand';
@@ -22,7 +24,7 @@ import { runCommand } from './runCommand';
 import { studyCommand } from './studyCommand';
 
 /** The commands whose checkpoints kinfire resume continues. */
-const RESUMABLE = ['run', 'particles', 'neurons', 'study', 'compare'];
+const RESUMABLE = ['run', 'particles', 'neurons', 'study', 'compare', 'bifurcation'];
 
 export interface ResumeOptions {
   quiet?: boolean;
@@ -59,6 +61,12 @@ export async function resumeCommand(dir: string, opts: ResumeOptions = {}, log: 
   if (!RESUMABLE.includes(header.command)) throw new OutputDirError(`${dir}: holds an interrupted \`kinfire ${header.command}\`, which kinfire resume does not continue`);
   const o = header.options;
   const common = { out: dir, resume: true, quiet: !!opts.quiet, allowLong: !!o.allowLong, checkpointEvery: opts.checkpointEvery ?? (o.checkpointEvery as number) };
+  if (header.command === 'bifurcation') {
+    // its checkpoint's step counts parameter values, and t is the last value done
+    if (!opts.quiet) log(`kinfire resume: ${dir}, a diagram after ${header.step} of ${header.steps} values (${o.param as string} = ${header.t}), model family ${header.family}`);
+    const summary = await bifurcationCommand({ ...(o as unknown as BifurcationCommandOptions), out: dir, resume: true, raw: header.raw, quiet: !!opts.quiet, checkpointEvery: common.checkpointEvery });
+    return { status: 'ok', steps: summary.n, wall_s: summary.wall_s };
+  }
   if (!opts.quiet) log(`kinfire resume: ${dir} at step ${header.step} of ${header.steps} (t = ${header.t.toPrecision(6)}), model family ${header.family}`);
   if (header.command === 'study') {
     const { result } = await studyCommand(

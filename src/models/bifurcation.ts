@@ -53,6 +53,12 @@ export interface DiagramFamily<S extends DiagramState> {
   firingRates(value: number): number[];
   /** whether the quiescent state exists at `value`; absent when the family has none */
   hasQuiescent?(value: number): boolean;
+  /**
+   * What the family remembers from one value to the next and that changes what it finds later (the NNLIF
+   * network's continuation seeds): saved with a diagram under way and put back before it goes on, so that a
+   * diagram stopped and continued is the uninterrupted one. Absent for a family with no such memory.
+   */
+  memory?: { save(): unknown; restore(saved: unknown): void };
 }
 
 /** K equally spaced values from `from` to `to` (both included). */
@@ -101,6 +107,17 @@ export interface DiagramOptions {
   onProgress?: (p: BifurcationProgress) => void;
 }
 
+/**
+ * A diagram under way: the slices of the first values (their states classified), the points located
+ * between them, and the family's memory. It is plain data (numbers, booleans, arrays): a checkpoint keeps it
+ * and diagramSteps goes on from it.
+ */
+export interface DiagramUnderWay<S extends DiagramState = DiagramState> {
+  slices: BifurcationSlice<S>[];
+  folds: FoldPoint[];
+  memory?: unknown;
+}
+
 /** A diagram: the parameter's name, its values, the states at each and the located points. */
 export interface BifurcationDiagram<S extends DiagramState = DiagramState> {
   param: string;
@@ -133,9 +150,28 @@ function mergingPair(more: number[], fewer: number[]): number {
  * validates every value first.
  */
 export function steadyStateDiagram<S extends DiagramState>(family: DiagramFamily<S>, param: string, values: number[], options: DiagramOptions = {}): BifurcationDiagram<S> {
+  const steps = diagramSteps(family, param, values, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * steadyStateDiagram one parameter value at a time: after each value (its states classified, the points
+ * between it and the one before located) the generator yields a function that gives the diagram under way
+ * (a copy, taken when called, before the generator goes on), so that a caller can let signals in, save it,
+ * or stop; it returns the diagram. Given `from` (a diagram under way of the same
+ * family, parameter and values) it goes on after its last value, with the family's memory put back: the
+ * result is the uninterrupted one's, number for number.
+ */
+export function* diagramSteps<S extends DiagramState>(family: DiagramFamily<S>, param: string, values: number[], options: DiagramOptions = {}, from?: DiagramUnderWay<S>): Generator<() => DiagramUnderWay<S>, BifurcationDiagram<S>> {
   const bisections = options.bisections ?? 40;
-  const slices: BifurcationSlice<S>[] = [];
-  const folds: FoldPoint[] = [];
+  const slices: BifurcationSlice<S>[] = from ? structuredClone(from.slices) : [];
+  const folds: FoldPoint[] = from ? structuredClone(from.folds) : [];
+  if (slices.length > values.length || slices.some((slice, k) => slice.value !== values[k])) throw new Error(`diagramSteps: the diagram under way has values ${slices.map((x) => x.value).join(', ')}, not the first of ${values.join(', ')}`);
+  if (from && from.memory !== undefined) family.memory?.restore(structuredClone(from.memory));
+  const underWay = (): DiagramUnderWay<S> => ({ slices: structuredClone(slices), folds: structuredClone(folds), ...(family.memory ? { memory: family.memory.save() } : {}) });
 
   const locate = (k: number) => {
     const [v0, v1] = [values[k], values[k + 1]];
@@ -190,12 +226,14 @@ export function steadyStateDiagram<S extends DiagramState>(family: DiagramFamily
     }
   };
 
-  values.forEach((value, k) => {
+  for (let k = slices.length; k < values.length; k++) {
+    const value = values[k]!;
     const states = family.states(value);
     slices.push({ value, states });
     if (k > 0) locate(k - 1);
     options.onProgress?.({ done: k + 1, total: values.length, value, states: states.length });
-  });
+    if (k + 1 < values.length) yield underWay;
+  }
   folds.sort((x, y) => x.interval - y.interval || (values[1] >= values[0] ? x.param - y.param : y.param - x.param));
   return { param, values: [...values], slices, folds };
 }

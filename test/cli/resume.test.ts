@@ -7,7 +7,8 @@
  * Philox draws are keyed by the step), `kinfire neurons` (noisy Hodgkin–Huxley neurons, Philox keyed by the
  * step, and a coupled ensemble whose step reads the previous step's N across the checkpoint); after SIGKILL the
  * last periodic checkpoint survives; `kinfire study` and `kinfire compare` (their finished runs kept, the one in
- * progress resumed) after SIGTERM and SIGKILL.
+ * progress resumed) after SIGTERM and SIGKILL; `kinfire bifurcation` (the diagram's values done kept) after SIGINT and
+ * SIGKILL.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,16 +22,17 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /**
  * Starts `kinfire <command> …`, sends `signal` once its progress (of the run whose progress lines start with
- * `label`, when given) passes `tenth` tenths of the steps, and returns its exit.
+ * `label`, when given; a RegExp: the progress lines it matches, their done and total as its two groups) passes
+ * `tenth` tenths of the steps, and returns its exit.
  */
-function runAndStop(command: string, args: string[], signal: NodeJS.Signals, tenth: number, label?: string): Promise<{ code: number | null; stderr: string; stoppedAt: number }> {
+function runAndStop(command: string, args: string[], signal: NodeJS.Signals, tenth: number, label?: string | RegExp): Promise<{ code: number | null; stderr: string; stoppedAt: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), command, ...args], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
     let stderr = '';
     let stoppedAt = -1;
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
-      const m = [...stderr.matchAll(label ? new RegExp(`^${label}: t = .*step (\\d+) / (\\d+)`, 'gm') : /step (\d+) \/ (\d+)/g)].pop();
+      const m = [...stderr.matchAll(label instanceof RegExp ? label : label ? new RegExp(`^${label}: t = .*step (\\d+) / (\\d+)`, 'gm') : /step (\d+) \/ (\d+)/g)].pop();
       if (m && stoppedAt < 0 && Number(m[1]) >= (tenth * Number(m[2])) / 10) {
         stoppedAt = Number(m[1]);
         child.kill(signal);
@@ -138,7 +140,7 @@ const MODELS: [string, string, string[], NodeJS.Signals, string][] = [
   ],
 ];
 
-describe('checkpoint and resume (kinfire run, particles, field, neurons, study, compare)', () => {
+describe('checkpoint and resume (kinfire run, particles, field, neurons, study, compare, bifurcation)', () => {
   for (const [name, command, args, signal, marker] of MODELS) {
     it(`${name}: stopped by ${signal} mid-way and resumed is bitwise the uninterrupted run`, async () => {
       const tag = name.replace(/\W+/g, '-');
@@ -282,5 +284,52 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
     const resumed = kinfire('resume', cut, '--quiet');
     expect(resumed.code, resumed.stderr).toBe(0);
     expectSameComparison(whole, cut);
+  });
+  // kinfire bifurcation (the vc limit, on the CPU): a stop is taken between two parameter values
+  const BIFURCATION_ARGS = ['--set', 'params.gin=-0.5', '--param', 'b', '--from', '0.4', '--to', '0.56', '--n', '10', '--stability-time', '5', '--stability-nv', '100', '--bisections', '20'];
+  const BIFURCATION_PROGRESS = /^bifurcation: (\d+)\/(\d+) values/gm;
+  /** Every file of the diagram in `b` is that of `a`: byte for byte, bifurcation.json apart from its wall time. */
+  function expectSameDiagram(a: string, b: string): void {
+    const files = readdirSync(a).filter((f) => f !== '.kinfire-results').sort();
+    expect(files).toEqual(['bifurcation.csv', 'bifurcation.json', 'bifurcation.png', 'folds.csv']);
+    expect(readdirSync(b).filter((f) => f !== '.kinfire-results').sort()).toEqual(files);
+    const json = (dir: string) => JSON.parse(readFileSync(join(dir, 'bifurcation.json'), 'utf8'), (key, v) => (key === 'wall_s' ? undefined : v));
+    expect(json(b)).toEqual(json(a));
+    for (const f of files.filter((x) => x !== 'bifurcation.json')) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
+  }
+  it('kinfire bifurcation: stopped by SIGINT between two parameter values and resumed gives the uninterrupted diagram (every file, the wall time apart)', async () => {
+    const whole = join(root, 'bifurcation-whole');
+    const ref = kinfire('bifurcation', ...BIFURCATION_ARGS, '--out', whole, '--quiet');
+    expect(ref.code, ref.stderr).toBe(0);
+    expect(JSON.parse(ref.stdout).folds.map((f: { kind: string }) => f.kind)).toEqual(['fold', 'fold']);
+    const cut = join(root, 'bifurcation-cut');
+    const stopped = await runAndStop('bifurcation', [...BIFURCATION_ARGS, '--out', cut], 'SIGINT', 3, BIFURCATION_PROGRESS);
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain(`holds the run up to its checkpoint (status interrupted): continue with \`kinfire resume ${cut}\``);
+    expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ command: 'bifurcation', status: 'interrupted', stopped: 'SIGINT' });
+    expect(existsSync(join(cut, 'bifurcation.json'))).toBe(false);
+    const resumed = kinfire('resume', cut);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'ok', steps: 10 });
+    // the values done before the stop are not computed again
+    const after = Number(/a diagram after (\d+) of 10 values/.exec(resumed.stderr)?.[1]);
+    expect(after).toBeGreaterThanOrEqual(stopped.stoppedAt);
+    expect(after).toBeLessThan(10);
+    expect(resumed.stderr).not.toMatch(new RegExp(`^bifurcation: ${after}/10 values`, 'm'));
+    expectSameDiagram(whole, cut);
+    expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(false);
+  });
+
+  it('kinfire bifurcation: after SIGKILL the last periodic checkpoint survives, and resume finishes the diagram bitwise', async () => {
+    const whole = join(root, 'bifurcation-whole');
+    const cut = join(root, 'bifurcation-killed');
+    const killed = await runAndStop('bifurcation', [...BIFURCATION_ARGS, '--out', cut, '--checkpoint-every', '0.01'], 'SIGKILL', 6, BIFURCATION_PROGRESS);
+    expect(killed.code).toBeNull();
+    const working = readdirSync(root).filter((f) => f.startsWith('.bifurcation-killed.partial-'));
+    expect(working).toHaveLength(1);
+    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+    const resumed = kinfire('resume', cut, '--quiet');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expectSameDiagram(whole, cut);
   });
 });

@@ -19,7 +19,7 @@
  *
  * Everything here is pure (no I/O): the CLI (src/cli/bifurcationCommand.ts) writes the files.
  */
-import { atParamValue, type BifurcationDiagram, type DiagramOptions, steadyStateDiagram } from '../bifurcation';
+import { atParamValue, type BifurcationDiagram, type DiagramFamily, type DiagramOptions, steadyStateDiagram } from '../bifurcation';
 import { ConfigError, type ModelParams, resolveConfig } from '../config';
 import { classifyStability } from './stability';
 import { findSteadyStates, limitVelocity, type StabilityOptions, type SteadyScanOptions, type SteadyState } from './steadyStates';
@@ -102,33 +102,34 @@ export interface BifurcationOptions extends DiagramOptions {
 }
 
 /**
- * The steady states of the limit model at each of `values` of `param` (with their stability), and the
- * fold and quiescent points between consecutive values, located by bisection. Every parameter set is
- * validated by resolveConfig first (ConfigError naming the field and the value of --param).
+ * The limit model's steady states as a family of models/bifurcation.ts against `param`: every parameter set
+ * of `values` is validated by resolveConfig first (ConfigError naming the field and the value of --param).
  */
-export function bifurcationDiagram(params: ModelParams, param: BifurcationParam, values: number[], options: BifurcationOptions = {}): BifurcationDiagram<BifurcationState> & { param: BifurcationParam } {
+export function limitDiagramFamily(params: ModelParams, param: BifurcationParam, values: number[], options: BifurcationOptions = {}): DiagramFamily<BifurcationState> {
   if (values.length === 0) throw new ConfigError('--n', 'at least one parameter value is needed');
   for (const v of values) if (!Number.isFinite(v)) throw new ConfigError('--param', `parameter values must be finite (got ${v})`);
   const paramsAt = new Map(values.map((v) => [v, withParam(params, param, v)])); // every value validated before any work
   const at = (v: number) => paramsAt.get(v) ?? withParam(params, param, v);
-  const diagram = steadyStateDiagram<BifurcationState>(
-    {
-      states: (v) => {
-        const p = at(v);
-        return findSteadyStates(p, options.scan).map((s) => {
-          const verdict = classifyStability(p, s, options.stability);
-          return { ...s, stable: verdict.stable, deviation: verdict.deviation };
-        });
-      },
-      firingRates: (v) => findSteadyStates(at(v), options.scan).filter((s) => !s.quiescent).map((s) => s.N),
-      hasQuiescent: (v) => {
-        const p = at(v);
-        return p.phiF.kind === 'step' && limitVelocity(p, 0).vStar <= p.VF;
-      },
+  return {
+    states: (v) => {
+      const p = at(v);
+      return findSteadyStates(p, options.scan).map((s) => {
+        const verdict = classifyStability(p, s, options.stability);
+        return { ...s, stable: verdict.stable, deviation: verdict.deviation };
+      });
     },
-    param,
-    values,
-    options,
-  );
-  return { ...diagram, param };
+    firingRates: (v) => findSteadyStates(at(v), options.scan).filter((s) => !s.quiescent).map((s) => s.N),
+    hasQuiescent: (v) => {
+      const p = at(v);
+      return p.phiF.kind === 'step' && limitVelocity(p, 0).vStar <= p.VF;
+    },
+  };
+}
+
+/**
+ * The steady states of the limit model at each of `values` of `param` (with their stability), and the
+ * fold and quiescent points between consecutive values, located by bisection (limitDiagramFamily).
+ */
+export function bifurcationDiagram(params: ModelParams, param: BifurcationParam, values: number[], options: BifurcationOptions = {}): BifurcationDiagram<BifurcationState> & { param: BifurcationParam } {
+  return { ...steadyStateDiagram(limitDiagramFamily(params, param, values, options), param, values, options), param };
 }

@@ -5,7 +5,7 @@
  * config's delay), and the folds located by bisection (models/bifurcation.ts). The NNLIF network has no
  * quiescent state: I(N) is finite at N = 0, so N = 0 never solves N·(I(N) + τ) = 1.
  */
-import { atParamValue, type BifurcationDiagram, type DiagramOptions, type DiagramState, steadyStateDiagram } from '../bifurcation';
+import { atParamValue, type BifurcationDiagram, type DiagramFamily, type DiagramOptions, type DiagramState, steadyStateDiagram } from '../bifurcation';
 import { ConfigError } from '../schema';
 import { type NnlifRunConfig, nnlifSteadyParamsOf } from './config';
 import { resolveNnlifRunConfig } from '../registry';
@@ -65,26 +65,26 @@ export interface NnlifBifurcationOptions extends DiagramOptions {
 }
 
 export function nnlifBifurcationDiagram(raw: Record<string, unknown>, param: NnlifBifurcationParam, values: number[], options: NnlifBifurcationOptions = {}): BifurcationDiagram<NnlifBifurcationState> {
+  return steadyStateDiagram(nnlifDiagramFamily(raw, param, values, options), param, values, options);
+}
+
+/** One population's steady states as a family of models/bifurcation.ts against `param` (every value of `values` validated first). */
+export function nnlifDiagramFamily(raw: Record<string, unknown>, param: NnlifBifurcationParam, values: number[], options: NnlifBifurcationOptions = {}): DiagramFamily<NnlifBifurcationState> {
   if (values.length === 0) throw new ConfigError('--n', 'at least one parameter value is needed');
   for (const v of values) if (!Number.isFinite(v)) throw new ConfigError('--param', `parameter values must be finite (got ${v})`);
   const configs = new Map(values.map((v) => [v, nnlifConfigWith(raw, param, v)])); // every value validated before any work
   const at = (v: number) => configs.get(v) ?? nnlifConfigWith(raw, param, v);
-  return steadyStateDiagram<NnlifBifurcationState>(
-    {
-      states: (v) => {
-        const config = at(v);
-        const p = nnlifSteadyParamsOf(config);
-        return nnlifSteadyRates(p).map((N) => {
-          const verdict = classifyNnlifStability(p, N, { ...options.stability, delay: config.delay });
-          return { N, stable: verdict.stable, quiescent: false, a: nnlifNoise(p, N), R: (p.tau ?? 0) * N, N_up: verdict.N_up, N_down: verdict.N_down };
-        });
-      },
-      firingRates: (v) => nnlifSteadyRates(nnlifSteadyParamsOf(at(v))),
+  return {
+    states: (v) => {
+      const config = at(v);
+      const p = nnlifSteadyParamsOf(config);
+      return nnlifSteadyRates(p).map((N) => {
+        const verdict = classifyNnlifStability(p, N, { ...options.stability, delay: config.delay });
+        return { N, stable: verdict.stable, quiescent: false, a: nnlifNoise(p, N), R: (p.tau ?? 0) * N, N_up: verdict.N_up, N_down: verdict.N_down };
+      });
     },
-    param,
-    values,
-    options,
-  );
+    firingRates: (v) => nnlifSteadyRates(nnlifSteadyParamsOf(at(v))),
+  };
 }
 
 /**
@@ -180,6 +180,11 @@ export interface NnlifNetworkBifurcationOptions extends DiagramOptions {
  * bisections continue the known states by Newton (see ratesAt), so a fold is located to the bisection's width.
  */
 export function nnlifNetworkBifurcationDiagram(raw: Record<string, unknown>, param: NnlifNetworkParam, values: number[], options: NnlifNetworkBifurcationOptions = {}): BifurcationDiagram<NnlifNetworkBifurcationState> {
+  return steadyStateDiagram(nnlifNetworkDiagramFamily(raw, param, values, options), param.name, values, options);
+}
+
+/** The network's steady states as a family of models/bifurcation.ts against `param`, drawn on one population's rate; its memory is the continuation's states seen so far. */
+export function nnlifNetworkDiagramFamily(raw: Record<string, unknown>, param: NnlifNetworkParam, values: number[], options: NnlifNetworkBifurcationOptions = {}): DiagramFamily<NnlifNetworkBifurcationState> {
   if (values.length === 0) throw new ConfigError('--n', 'at least one parameter value is needed');
   for (const v of values) if (!Number.isFinite(v)) throw new ConfigError('--param', `parameter values must be finite (got ${v})`);
   const configs = new Map(values.map((v) => [v, nnlifNetworkConfigWith(raw, param, v)]));
@@ -200,19 +205,21 @@ export function nnlifNetworkBifurcationDiagram(raw: Record<string, unknown>, par
     return rates;
   };
   const networkOf = (config: NnlifRunConfig) => ({ populations: config.populations.map((p) => ({ a0: p.a0, VR: p.VR, VF: p.VF, tau: p.tau, firing: p.firing })), b: config.coupling.b, a1: config.coupling.a1 });
-  return steadyStateDiagram<NnlifNetworkBifurcationState>(
-    {
-      states: (v) => {
-        const config = at(v);
-        return ratesAt(v)
-          .map((N) => nnlifNetworkStateAt(networkOf(config), N, { ...options.stability, delay: config.delay }))
-          .map((s) => ({ N: s.N[shown]!, stable: s.stable, quiescent: false, rates: s.N, V: s.V, a: s.a }))
-          .sort((x, y) => x.N - y.N);
-      },
-      firingRates: (v) => ratesAt(v).map((N) => N[shown]!).sort((x, y) => x - y),
+  return {
+    states: (v) => {
+      const config = at(v);
+      return ratesAt(v)
+        .map((N) => nnlifNetworkStateAt(networkOf(config), N, { ...options.stability, delay: config.delay }))
+        .map((s) => ({ N: s.N[shown]!, stable: s.stable, quiescent: false, rates: s.N, V: s.V, a: s.a }))
+        .sort((x, y) => x.N - y.N);
     },
-    param.name,
-    values,
-    options,
-  );
+    firingRates: (v) => ratesAt(v).map((N) => N[shown]!).sort((x, y) => x - y),
+    memory: {
+      save: () => [...known.entries()].map(([v, rates]) => [v, rates.map((r) => [...r])]),
+      restore: (saved) => {
+        known.clear();
+        for (const [v, rates] of saved as [number, number[][]][]) known.set(v, rates);
+      },
+    },
+  };
 }
