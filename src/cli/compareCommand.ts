@@ -22,7 +22,7 @@ import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { type CompareHooks, type CompareResult, type ComparisonPart, type ComparisonPartial, compareConfigs, runComparison } from '../host/compare';
+import { type CompareHooks, type CompareResult, type ComparisonCheckpointing, type ComparisonPart, type ComparisonPartial, compareConfigs, runComparison } from '../host/compare';
 import { nnlifCompareConfigs, runNnlifComparison } from '../host/nnlifCompare';
 import { elapsedCompareConfigs, runElapsedComparison } from '../host/elapsedCompare';
 import { describeElapsed } from '../models/elapsed/config';
@@ -182,67 +182,49 @@ function comparisonProgress(options: CompareOptions, log: (line: string) => void
   };
 }
 
-/** The nnlif comparison: the NNLIF particle system against the Fokker–Planck PDE (src/host/nnlifCompare.ts). */
-async function nnlifCompareCommand(options: CompareOptions, raw: Record<string, unknown>, counts: number[], log: (line: string) => void) {
-  const { pde, particles } = nnlifCompareConfigs(raw, counts[0]);
-  const out = options.out!;
+/**
+ * What the three comparisons differ in: the family's configs, its run, compare.json and the figure's title. The rest
+ * (the GPU and the folder, the memory check, progress, checkpoints, the files) is comparisonCommand's.
+ */
+interface ComparisonCommandPlan<Json extends { wall_s: number }> {
+  family: 'vc' | 'nnlif' | 'elapsed';
+  out: string;
+  raw: Record<string, unknown>;
+  counts: number[];
+  /** the PDE's time grid (a checkpoint's header) */
+  time: { steps: number; dt: number };
+  /** refuses, naming --counts, a count whose particles would not fit in memory */
+  checkMemory(ctx: GpuContext, count: number): void;
+  banner: string;
+  run(ctx: GpuContext, hooks: CompareHooks, checkpoint: ComparisonCheckpointing): Promise<CompareResult>;
+  json(result: CompareResult, ctx: GpuContext, wall_s: number): Json;
+  /** JSON.stringify's replacer of compare.json (elapsed: an infinite age as text) */
+  replacer?: (key: string, value: unknown) => unknown;
+  title: string;
+}
+
+async function comparisonCommand<Json extends { wall_s: number }>(options: CompareOptions, plan: ComparisonCommandPlan<Json>, log: (line: string) => void) {
   parseCheckpointEvery(options.checkpointEvery);
-  return withGpuAndFolder(out, folderOptions(options), async (ctx, reservation) => {
-    for (const count of counts) checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
+  return withGpuAndFolder(plan.out, folderOptions(options), async (ctx, reservation) => {
+    for (const count of plan.counts) plan.checkMemory(ctx, count);
     if (!options.quiet) {
-      log(`kinfire ${pkg.version}: compare nnlif particles (counts ${counts.join(', ')}${pde.populations.length > 1 ? ` in each of ${pde.populations.length} populations` : ''}, seed ${particles.particles.seed}) against the Fokker–Planck PDE on ${pde.grid.nv} nodes, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
+      log(plan.banner);
       log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
     }
     const progress = comparisonProgress(options, log);
     const started = performance.now();
     try {
       return await reservation.produce(async (pending) => {
-        const { checkpoint, moved } = comparisonCheckpoint(pending, options, ctx, 'nnlif', raw, counts, pde.time, log);
-        const result = await runNnlifComparison(ctx, raw, counts, progress.hooks, checkpoint);
+        const { checkpoint, moved } = comparisonCheckpoint(pending, options, ctx, plan.family, plan.raw, plan.counts, plan.time, log);
+        const result = await plan.run(ctx, progress.hooks, checkpoint);
         progress.stop();
         if (moved) result.warnings.push(moved);
-        const wall_s = (performance.now() - started) / 1000;
-        const p0 = pde.populations[0]!;
-        const K = pde.populations.length;
-        const json = {
-          kinfire: pkg.version,
-          kind: 'compare',
-          model: 'nnlif',
-          status: result.ok ? 'ok' : 'stopped',
-          counts,
-          seed: particles.particles.seed,
-          seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
-          fits: {
-            L1_hist: result.fits.L1_hist,
-            L1_N: result.fits.L1_N,
-            ...(result.populationFits ? { populations: result.populationFits } : {}),
-            rule: `least squares of log(error) against log(count) over every count${K > 1 ? ' (L1_hist, L1_N: of the sums over the populations; populations: of each one\'s)' : ''}; sampling noise predicts an exponent of −1/2 until the PDE and time-step errors are reached`,
-          },
-          definitions: {
-            L1_hist: "Σ|h − p|Δv at T over the particle histogram's cells: h the histogram of the active neurons as a density, p the PDE's n averaged over each cell (its linear interpolant between the nodes)" + (K > 1 ? '; per population, and their sum over the populations' : ''),
-            L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the rate of the PDE's step n" + (K > 1 ? '; per population, and their sum over the populations' : ''),
-            N_mean: `the mean over particles.window of the per-step N${K > 1 ? ' (top level: population 0; each population in rows[].populations)' : ''}`,
-            ...(K > 1 ? { count: `particles.count neurons in each of the ${K} populations` } : {}),
-          },
-          T: pde.time.T,
-          dt: pde.time.dt,
-          steps: pde.time.steps,
-          grid: { nv: pde.grid.nv, vmin: p0.vmin, histogram: particles.grid },
-          window: result.window,
-          rows: result.rows,
-          pde: result.pde,
-          adapter: ctx.adapterInfo,
-          runtime: ctx.runtime,
-          wall_s,
-          warnings: result.warnings,
-          config: { model: 'nnlif', nnlif: particles.nnlif ?? particles.network, time: particles.time, initial: { v0: particles.initial.v0, sv: particles.initial.sv }, particles: { ...particles.particles, count: undefined } },
-        };
+        const json = plan.json(result, ctx, (performance.now() - started) / 1000);
         pending.write('compare.csv', compareCsv(result));
-        pending.write('compare.json', `${JSON.stringify(json, null, 2)}\n`);
-        const what = K > 1 ? `${pde.populations.map((p) => p.name).join('–')} (errors summed), b = ${JSON.stringify(pde.coupling.b)}` : `b = ${pde.coupling.b[0]![0]}${p0.tau ? `, τ = ${p0.tau}` : ''}${p0.firing.kind === 'soft' ? ', soft threshold' : ''}`;
-        pending.write('compare.png', comparePng(result, `nnlif particles against the Fokker–Planck PDE, ${pde.grid.nv} nodes, T = ${pde.time.T}, ${what}${pde.delay ? `, d = ${pde.delay}` : ''}`));
+        pending.write('compare.json', `${JSON.stringify(json, plan.replacer, 2)}\n`);
+        pending.write('compare.png', comparePng(result, plan.title));
         if (!result.ok) log('compare: a run stopped early (see compare.json → pde.status, rows[].status); the fits are left empty');
-        return { out: resolve(out), result, json };
+        return { out: resolve(plan.out), result, json };
       });
     } finally {
       progress.stop();
@@ -250,74 +232,119 @@ async function nnlifCompareCommand(options: CompareOptions, raw: Record<string, 
   });
 }
 
+/** The nnlif comparison: the NNLIF particle system against the Fokker–Planck PDE (src/host/nnlifCompare.ts). */
+function nnlifCompareCommand(options: CompareOptions, raw: Record<string, unknown>, counts: number[], log: (line: string) => void) {
+  const { pde, particles } = nnlifCompareConfigs(raw, counts[0]);
+  const p0 = pde.populations[0]!;
+  const K = pde.populations.length;
+  const what = K > 1 ? `${pde.populations.map((p) => p.name).join('–')} (errors summed), b = ${JSON.stringify(pde.coupling.b)}` : `b = ${pde.coupling.b[0]![0]}${p0.tau ? `, τ = ${p0.tau}` : ''}${p0.firing.kind === 'soft' ? ', soft threshold' : ''}`;
+  return comparisonCommand(
+    options,
+    {
+      family: 'nnlif',
+      out: options.out!,
+      raw,
+      counts,
+      time: pde.time,
+      checkMemory: (ctx, count) => checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts'),
+      banner: `kinfire ${pkg.version}: compare nnlif particles (counts ${counts.join(', ')}${K > 1 ? ` in each of ${K} populations` : ''}, seed ${particles.particles.seed}) against the Fokker–Planck PDE on ${pde.grid.nv} nodes, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`,
+      run: (ctx, hooks, checkpoint) => runNnlifComparison(ctx, raw, counts, hooks, checkpoint),
+      json: (result, ctx, wall_s) => ({
+        kinfire: pkg.version,
+        kind: 'compare',
+        model: 'nnlif',
+        status: result.ok ? 'ok' : 'stopped',
+        counts,
+        seed: particles.particles.seed,
+        seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
+        fits: {
+          L1_hist: result.fits.L1_hist,
+          L1_N: result.fits.L1_N,
+          ...(result.populationFits ? { populations: result.populationFits } : {}),
+          rule: `least squares of log(error) against log(count) over every count${K > 1 ? ' (L1_hist, L1_N: of the sums over the populations; populations: of each one\'s)' : ''}; sampling noise predicts an exponent of −1/2 until the PDE and time-step errors are reached`,
+        },
+        definitions: {
+          L1_hist: "Σ|h − p|Δv at T over the particle histogram's cells: h the histogram of the active neurons as a density, p the PDE's n averaged over each cell (its linear interpolant between the nodes)" + (K > 1 ? '; per population, and their sum over the populations' : ''),
+          L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the rate of the PDE's step n" + (K > 1 ? '; per population, and their sum over the populations' : ''),
+          N_mean: `the mean over particles.window of the per-step N${K > 1 ? ' (top level: population 0; each population in rows[].populations)' : ''}`,
+          ...(K > 1 ? { count: `particles.count neurons in each of the ${K} populations` } : {}),
+        },
+        T: pde.time.T,
+        dt: pde.time.dt,
+        steps: pde.time.steps,
+        grid: { nv: pde.grid.nv, vmin: p0.vmin, histogram: particles.grid },
+        window: result.window,
+        rows: result.rows,
+        pde: result.pde,
+        adapter: ctx.adapterInfo,
+        runtime: ctx.runtime,
+        wall_s,
+        warnings: result.warnings,
+        config: { model: 'nnlif', nnlif: particles.nnlif ?? particles.network, time: particles.time, initial: { v0: particles.initial.v0, sv: particles.initial.sv }, particles: { ...particles.particles, count: undefined } },
+      }),
+      title: `nnlif particles against the Fokker–Planck PDE, ${pde.grid.nv} nodes, T = ${pde.time.T}, ${what}${pde.delay ? `, d = ${pde.delay}` : ''}`,
+    },
+    log,
+  );
+}
+
 /** The elapsed comparison: the renewal neurons against the elapsed-time PDE (src/host/elapsedCompare.ts). */
-async function elapsedCompareCommand(options: CompareOptions, raw: Record<string, unknown>, counts: number[], log: (line: string) => void) {
+function elapsedCompareCommand(options: CompareOptions, raw: Record<string, unknown>, counts: number[], log: (line: string) => void) {
   const { pde, particles } = elapsedCompareConfigs(raw, counts[0]);
-  const out = options.out!;
-  parseCheckpointEvery(options.checkpointEvery);
-  return withGpuAndFolder(out, folderOptions(options), async (ctx, reservation) => {
-    for (const count of counts) checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
-    if (!options.quiet) {
-      log(`kinfire ${pkg.version}: compare elapsed particles (counts ${counts.join(', ')}, seed ${particles.particles.seed}) against the elapsed-time PDE on ${pde.grid.ns} age cells, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`);
-      log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
-    }
-    const progress = comparisonProgress(options, log);
-    const started = performance.now();
-    try {
-      return await reservation.produce(async (pending) => {
-        const { checkpoint, moved } = comparisonCheckpoint(pending, options, ctx, 'elapsed', raw, counts, pde.time, log);
-        const result = await runElapsedComparison(ctx, raw, counts, progress.hooks, checkpoint);
-        progress.stop();
-        if (moved) result.warnings.push(moved);
-        const wall_s = (performance.now() - started) / 1000;
-        const json = {
-          kinfire: pkg.version,
-          kind: 'compare',
-          model: 'elapsed',
-          status: result.ok ? 'ok' : 'stopped',
-          counts,
-          seed: particles.particles.seed,
-          seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
-          fits: {
-            L1_hist: result.fits.L1_hist,
-            L1_N: result.fits.L1_N,
-            rule: 'least squares of log(error) against log(count) over every count; sampling noise predicts an exponent of −1/2 until the PDE\'s O(dt) error (and, for the exponential kernel, the neurons\' one-step lag of X) is reached',
-          },
-          definitions: {
-            L1_hist: "Σ|h − n|ds at T over the PDE's age cells: h the neurons' age histogram as a density (the last cell every age beyond), n the PDE's n(s, T)",
-            L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the PDE's fired mass of step n over dt",
-            N_mean: 'the mean over particles.window of the per-step N',
-            coupling:
-              pde.kernel.kind === 'delay'
-                ? 'both see X = b·N(t − d) of the same past'
-                : pde.kernel.kind === 'instant'
-                  ? "both solve X = b·N of the step in the step (implicit): the neurons' spike count K with f(K) = K (b > 0; for b < 0 the crossing f(K) ≤ K ≤ f(K − 1)), the PDE's N = G(N), each taking the smallest root"
-                  : 'the neurons see X of the filtered activity at the start of the step (explicit), the PDE solves it in the step (implicit): O(dt) apart',
-          },
-          N_exact: elapsedSteadyRates(pde.elapsed),
-          T: pde.time.T,
-          dt: pde.time.dt,
-          steps: pde.time.steps,
-          grid: pde.grid,
-          window: result.window,
-          rows: result.rows,
-          pde: result.pde,
-          adapter: ctx.adapterInfo,
-          runtime: ctx.runtime,
-          wall_s,
-          warnings: result.warnings,
-          config: { model: 'elapsed', elapsed: pde.elapsed, kernel: pde.kernel, time: particles.time, initial: pde.initial, particles: { ...particles.particles, count: undefined } },
-        };
-        pending.write('compare.csv', compareCsv(result));
-        pending.write('compare.json', `${JSON.stringify(json, (_, v) => (v === Infinity ? 'Infinity' : v), 2)}\n`);
-        pending.write('compare.png', comparePng(result, `elapsed particles against the elapsed-time PDE, ${pde.grid.ns} age cells, T = ${pde.time.T}, ${describeElapsed(pde)}`));
-        if (!result.ok) log('compare: a run stopped early (see compare.json → pde.status, rows[].status); the fits are left empty');
-        return { out: resolve(out), result, json };
-      });
-    } finally {
-      progress.stop();
-    }
-  });
+  return comparisonCommand(
+    options,
+    {
+      family: 'elapsed',
+      out: options.out!,
+      raw,
+      counts,
+      time: pde.time,
+      checkMemory: (ctx, count) => checkParticleMemory({ ...particles, particles: { ...particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts'),
+      banner: `kinfire ${pkg.version}: compare elapsed particles (counts ${counts.join(', ')}, seed ${particles.particles.seed}) against the elapsed-time PDE on ${pde.grid.ns} age cells, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`,
+      run: (ctx, hooks, checkpoint) => runElapsedComparison(ctx, raw, counts, hooks, checkpoint),
+      json: (result, ctx, wall_s) => ({
+        kinfire: pkg.version,
+        kind: 'compare',
+        model: 'elapsed',
+        status: result.ok ? 'ok' : 'stopped',
+        counts,
+        seed: particles.particles.seed,
+        seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
+        fits: {
+          L1_hist: result.fits.L1_hist,
+          L1_N: result.fits.L1_N,
+          rule: 'least squares of log(error) against log(count) over every count; sampling noise predicts an exponent of −1/2 until the PDE\'s O(dt) error (and, for the exponential kernel, the neurons\' one-step lag of X) is reached',
+        },
+        definitions: {
+          L1_hist: "Σ|h − n|ds at T over the PDE's age cells: h the neurons' age histogram as a density (the last cell every age beyond), n the PDE's n(s, T)",
+          L1_N: "(1/T)Σ_n |N_part,n − N_pde,n| dt over every step: N_part,n = spikes in the step/(count·dt), N_pde,n the PDE's fired mass of step n over dt",
+          N_mean: 'the mean over particles.window of the per-step N',
+          coupling:
+            pde.kernel.kind === 'delay'
+              ? 'both see X = b·N(t − d) of the same past'
+              : pde.kernel.kind === 'instant'
+                ? "both solve X = b·N of the step in the step (implicit): the neurons' spike count K with f(K) = K (b > 0; for b < 0 the crossing f(K) ≤ K ≤ f(K − 1)), the PDE's N = G(N), each taking the smallest root"
+                : 'the neurons see X of the filtered activity at the start of the step (explicit), the PDE solves it in the step (implicit): O(dt) apart',
+        },
+        N_exact: elapsedSteadyRates(pde.elapsed),
+        T: pde.time.T,
+        dt: pde.time.dt,
+        steps: pde.time.steps,
+        grid: pde.grid,
+        window: result.window,
+        rows: result.rows,
+        pde: result.pde,
+        adapter: ctx.adapterInfo,
+        runtime: ctx.runtime,
+        wall_s,
+        warnings: result.warnings,
+        config: { model: 'elapsed', elapsed: pde.elapsed, kernel: pde.kernel, time: particles.time, initial: pde.initial, particles: { ...particles.particles, count: undefined } },
+      }),
+      replacer: (_, v) => (v === Infinity ? 'Infinity' : v),
+      title: `elapsed particles against the elapsed-time PDE, ${pde.grid.ns} age cells, T = ${pde.time.T}, ${describeElapsed(pde)}`,
+    },
+    log,
+  );
 }
 
 export async function compareCommand(options: CompareOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
@@ -327,34 +354,23 @@ export async function compareCommand(options: CompareOptions, log: (line: string
   if (familyOf(raw).name === 'nnlif') return nnlifCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
   if (familyOf(raw).name === 'elapsed') return elapsedCompareCommand(options, raw, parseCounts(options.counts ?? DEFAULT_COUNTS), log);
   const input = parseCompareInput(options);
-  parseCheckpointEvery(options.checkpointEvery);
-  return withGpuAndFolder(input.out, folderOptions(options), async (ctx, reservation) => {
-    for (const count of input.counts) checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts');
-    const { kinetic } = input;
-    if (!options.quiet) {
-      log(`kinfire ${pkg.version}: compare vc particles (counts ${input.counts.join(', ')}, seed ${input.particles.particles.seed}) against the kinetic PDE on ${kinetic.grid.nv} × ${kinetic.grid.ng}, dt = ${kinetic.time.dt.toPrecision(4)}, ${kinetic.time.steps} steps to T = ${kinetic.time.T}`);
-      log(`adapter: ${describeAdapter(ctx.adapterInfo)} (${ctx.runtime})`);
-    }
-    const progress = comparisonProgress(options, log);
-    const started = performance.now();
-    try {
-      return await reservation.produce(async (pending) => {
-        const { checkpoint, moved } = comparisonCheckpoint(pending, options, ctx, 'vc', input.raw, input.counts, kinetic.time, log);
-        const result = await runComparison(ctx, input.raw, input.counts, progress.hooks, checkpoint);
-        progress.stop();
-        if (moved) result.warnings.push(moved);
-        const wall = (performance.now() - started) / 1000;
-        const json = compareJson(result, input, ctx.adapterInfo, ctx.runtime, wall);
-        pending.write('compare.csv', compareCsv(result));
-        pending.write('compare.json', `${JSON.stringify(json, null, 2)}\n`);
-        pending.write('compare.png', comparePng(result, `vc particles against the kinetic PDE, ${kinetic.grid.nv} × ${kinetic.grid.ng}, T = ${kinetic.time.T}, ε = ${kinetic.params.eps}, b = ${kinetic.params.b}`));
-        if (!result.ok) log('compare: a run stopped early (see compare.json → pde.status, rows[].status); the fits are left empty');
-        return { out: resolve(input.out), result, json };
-      });
-    } finally {
-      progress.stop();
-    }
-  });
+  const { kinetic } = input;
+  return comparisonCommand(
+    options,
+    {
+      family: 'vc',
+      out: input.out,
+      raw: input.raw,
+      counts: input.counts,
+      time: kinetic.time,
+      checkMemory: (ctx, count) => checkParticleMemory({ ...input.particles, particles: { ...input.particles.particles, count } }, ctx.cpuAdapter, totalmem(), '--counts'),
+      banner: `kinfire ${pkg.version}: compare vc particles (counts ${input.counts.join(', ')}, seed ${input.particles.particles.seed}) against the kinetic PDE on ${kinetic.grid.nv} × ${kinetic.grid.ng}, dt = ${kinetic.time.dt.toPrecision(4)}, ${kinetic.time.steps} steps to T = ${kinetic.time.T}`,
+      run: (ctx, hooks, checkpoint) => runComparison(ctx, input.raw, input.counts, hooks, checkpoint),
+      json: (result, ctx, wall_s) => compareJson(result, input, ctx.adapterInfo, ctx.runtime, wall_s),
+      title: `vc particles against the kinetic PDE, ${kinetic.grid.nv} × ${kinetic.grid.ng}, T = ${kinetic.time.T}, ε = ${kinetic.params.eps}, b = ${kinetic.params.b}`,
+    },
+    log,
+  );
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

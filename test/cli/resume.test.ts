@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kinfire, repoRoot } from '../helpers/cli';
 
@@ -41,6 +41,14 @@ function runAndStop(command: string, args: string[], signal: NodeJS.Signals, ten
     child.on('error', reject);
     child.on('exit', (code) => resolve({ code, stderr, stoppedAt }));
   });
+}
+
+/** After SIGKILL: no `cut` yet, only the dead process's working area beside it, holding its last checkpoint. */
+function expectWorkingAreaWithCheckpoint(cut: string): void {
+  expect(existsSync(cut)).toBe(false);
+  const working = readdirSync(root).filter((f) => f.startsWith(`.${basename(cut)}.partial-`));
+  expect(working).toHaveLength(1);
+  expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
 }
 
 const withoutWallTimes = (path: string) => {
@@ -200,21 +208,10 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
     const whole = join(root, 'study-whole');
     if (!existsSync(whole)) expect(kinfire('study', ...STUDY_ARGS, '--out', whole, '--quiet').code).toBe(0);
     const cut = join(root, 'study-killed');
-    const killed = await new Promise<number | null>((done, reject) => {
-      const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'study', ...STUDY_ARGS, '--out', cut, '--checkpoint-every', '0.02'], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => {
-        const first = !stderr.includes('study: run 2/3');
-        stderr += chunk;
-        if (first && stderr.includes('study: run 2/3')) child.kill('SIGKILL');
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => done(code));
-    });
-    expect(killed).toBeNull();
-    const working = readdirSync(root).filter((f) => f.startsWith('.study-killed.partial-'));
-    expect(working).toHaveLength(1);
-    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+    // killed as its second run begins: 2 of 3 runs is past 6 tenths, 1 of 3 is not
+    const killed = await runAndStop('study', [...STUDY_ARGS, '--out', cut, '--checkpoint-every', '0.02'], 'SIGKILL', 6, /^study: run (\d+)\/(\d+)/gm);
+    expect(killed.code).toBeNull();
+    expectWorkingAreaWithCheckpoint(cut);
     const resumed = kinfire('resume', cut, '--quiet');
     expect(resumed.code, resumed.stderr).toBe(0);
     expectSameStudy(whole, cut);
@@ -231,10 +228,7 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
       const killed = await runAndStop(command, [...args, '--out', cut, '--checkpoint-every', '0.2'], 'SIGKILL', 5);
       expect(killed.code).toBeNull();
       // the folder is still the dead process's working area, holding its last checkpoint
-      expect(existsSync(cut)).toBe(false);
-      const working = readdirSync(root).filter((f) => f.startsWith(`.${tag}-killed.partial-`));
-      expect(working).toHaveLength(1);
-      expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+      expectWorkingAreaWithCheckpoint(cut);
       // a new run on it is refused and told to resume; the working area became the interrupted folder
       const again = kinfire(command, ...args, '--out', cut);
       expect(again.code).toBe(2);
@@ -278,9 +272,7 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
     const cut = join(root, 'compare-nnlif-killed');
     const killed = await runAndStop('compare', [...args, '--out', cut, '--checkpoint-every', '0.2'], 'SIGKILL', 5, 'particles 1000');
     expect(killed.code).toBeNull();
-    const working = readdirSync(root).filter((f) => f.startsWith('.compare-nnlif-killed.partial-'));
-    expect(working).toHaveLength(1);
-    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+    expectWorkingAreaWithCheckpoint(cut);
     const resumed = kinfire('resume', cut, '--quiet');
     expect(resumed.code, resumed.stderr).toBe(0);
     expectSameComparison(whole, cut);
@@ -322,12 +314,11 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
 
   it('kinfire bifurcation: after SIGKILL the last periodic checkpoint survives, and resume finishes the diagram bitwise', async () => {
     const whole = join(root, 'bifurcation-whole');
+    if (!existsSync(whole)) expect(kinfire('bifurcation', ...BIFURCATION_ARGS, '--out', whole, '--quiet').code).toBe(0);
     const cut = join(root, 'bifurcation-killed');
     const killed = await runAndStop('bifurcation', [...BIFURCATION_ARGS, '--out', cut, '--checkpoint-every', '0.01'], 'SIGKILL', 6, BIFURCATION_PROGRESS);
     expect(killed.code).toBeNull();
-    const working = readdirSync(root).filter((f) => f.startsWith('.bifurcation-killed.partial-'));
-    expect(working).toHaveLength(1);
-    expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
+    expectWorkingAreaWithCheckpoint(cut);
     const resumed = kinfire('resume', cut, '--quiet');
     expect(resumed.code, resumed.stderr).toBe(0);
     expectSameDiagram(whole, cut);
