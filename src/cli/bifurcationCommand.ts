@@ -77,6 +77,9 @@ export interface BifurcationCommandOptions {
   raw?: Record<string, unknown>;
 }
 
+/** The options that say which diagram to compute (all but the results folder). */
+export type DiagramInput = Omit<BifurcationCommandOptions, 'out'>;
+
 export interface BifurcationSummary {
   out: string;
   param: string;
@@ -299,7 +302,7 @@ interface DiagramPlan {
 const FOLD_METHOD = (bisections: number, param: string) => `where the number of firing states changes by two between consecutive values: ${bisections} bisections on ${param}; reported at the end that still has the merging pair, N = their mean`;
 const BRANCH_METHOD = 'plot: states ordered by N at each value, joined rank by rank; the pair that appears or disappears is joined to its fold or quiescent point';
 
-function limitPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, nv: number, T: number, bisections: number): DiagramPlan {
+function limitPlan(opts: DiagramInput, raw: Record<string, unknown>, nv: number, T: number, bisections: number): DiagramPlan {
   const config = resolveConfig(raw);
   const param = parseBifurcationParam(opts.param);
   return {
@@ -322,7 +325,7 @@ function limitPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>
   };
 }
 
-function nnlifPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, nv: number, T: number, bisections: number): DiagramPlan {
+function nnlifPlan(opts: DiagramInput, raw: Record<string, unknown>, nv: number, T: number, bisections: number): DiagramPlan {
   const config = resolveNnlifRunConfig(raw); // the config itself must be valid, before any value of --param
   if ((raw.nnlif as Record<string, unknown> | undefined)?.populations !== undefined) return nnlifNetworkPlan(opts, raw, config, nv, T, bisections);
   if (opts.population !== undefined) throw new ConfigError('--population', 'chooses a population of a network (nnlif.populations); this config has one');
@@ -361,7 +364,7 @@ function nnlifPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>
 }
 
 /** A network of K populations against one of its parameters, drawn on the rate of one population (--population). */
-function nnlifNetworkPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, config: NnlifRunConfig, nv: number, T: number, bisections: number): DiagramPlan {
+function nnlifNetworkPlan(opts: DiagramInput, raw: Record<string, unknown>, config: NnlifRunConfig, nv: number, T: number, bisections: number): DiagramPlan {
   const names = config.populations.map((p) => p.name);
   const param = parseNnlifNetworkParam(opts.param, names);
   const shown = opts.population === undefined ? 0 : names.indexOf(opts.population);
@@ -404,7 +407,7 @@ const ELAPSED_COLUMNS: [string, (s: ElapsedSteadyState) => number | boolean | nu
   ['late', (s) => s.late],
 ];
 
-function elapsedPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, bisections: number): DiagramPlan {
+function elapsedPlan(opts: DiagramInput, raw: Record<string, unknown>, bisections: number): DiagramPlan {
   const param = parseElapsedBifurcationParam(opts.param);
   const config = resolveElapsedRunConfig(raw); // the config itself must be valid, before any value of --param
   const family = elapsedDiagramFamily(raw, param);
@@ -437,7 +440,7 @@ const FIELD_COLUMNS: [string, (s: HomogeneousState) => number | boolean | null][
   ['turing', (s) => s.turing],
 ];
 
-function fieldPlan(opts: BifurcationCommandOptions, raw: Record<string, unknown>, bisections: number): DiagramPlan {
+function fieldPlan(opts: DiagramInput, raw: Record<string, unknown>, bisections: number): DiagramPlan {
   const param = parseFieldBifurcationParam(opts.param);
   const { config, arrays } = readFieldInputs(resolveFieldRunConfig(raw)); // the config itself must be valid first
   const family = fieldDiagramFamily(raw, param, arrays);
@@ -471,8 +474,21 @@ interface BifurcationCheckpoint {
 /** The adapter a checkpoint names: the diagram is computed on the CPU in f64, whatever GPU there is. */
 const CPU = { vendor: 'cpu', architecture: 'f64', description: 'the CPU (f64); kinfire bifurcation uses no GPU' };
 
-export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BifurcationSummary> {
-  // Everything that can reject the input happens before any work and before DIR is touched.
+/**
+ * The command's options as a sweep spec gives them ("options" of a `bifurcation` sweep: numbers as numbers),
+ * in the form the command line gives them.
+ */
+export function bifurcationOptions(o: Record<string, unknown>): DiagramInput {
+  const text = (v: unknown) => (v === undefined ? undefined : String(v));
+  const keys = ['from', 'to', 'n', 'stabilityTime', 'stabilityNv', 'bisections', 'width', 'height', 'population', 'pointsPerDecade'] as const;
+  const out: DiagramInput = { param: String(o.param) } as DiagramInput;
+  for (const k of keys) if (o[k] !== undefined) (out as Record<string, unknown>)[k] = text(o[k]);
+  if (o.checkpointEvery !== undefined) out.checkpointEvery = o.checkpointEvery as number;
+  return out;
+}
+
+/** Everything that can reject a diagram's input, checked before any work and before DIR is touched (also for a sweep's points). */
+export function resolveBifurcation(opts: DiagramInput) {
   const raw = opts.raw ?? rawConfigFromOptions(opts);
   const from = numberOption('--from', opts.from);
   const to = numberOption('--to', opts.to);
@@ -509,6 +525,12 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
     ...(opts.population !== undefined ? { population: opts.population } : {}),
     ...(opts.pointsPerDecade !== undefined ? { pointsPerDecade: opts.pointsPerDecade } : {}),
   };
+  return { raw, from, to, n, T, nv, bisections, width, height, everySeconds, familyName, plan, values, family, options };
+}
+
+export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BifurcationSummary> {
+  const { raw, from, to, n, T, nv, bisections, width, height, everySeconds, familyName, plan, values, family, options } = resolveBifurcation(opts);
+  const { param } = plan;
   const reservation = PendingResults.reserve(opts.out, { force: !!opts.force, command: 'bifurcation', version: pkg.version, ...(opts.resume ? { resume: true } : {}) });
   // The folder is written when the diagram is complete. A signal is let in after every parameter value: the diagram
   // under way is then checkpointed and the folder kept as interrupted (kinfire resume DIR goes on); a failure removes it.

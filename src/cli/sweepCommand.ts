@@ -1,5 +1,5 @@
 /**
- * `kinfire sweep`: many points of one command (run, steady, particles) over a base config, each a normal
+ * `kinfire sweep`: many points of one command (run, steady, particles, bifurcation) over a base config, each a normal
  * results folder under DIR/points/<id>/ (the spec: sweepSpec.ts; the folder and its manifest:
  * io/sweepFolder.ts). A task runs its shard of the points (--shard i/n, or the Slurm array variables),
  * skips the finished ones and leaves the others to later tasks, so rerunning a task, or Slurm requeueing
@@ -20,6 +20,7 @@ import { ConfigError, familyOf } from '../models/config';
 import { elapsedRunCommand } from './elapsedRunCommand';
 import { fieldRunCommand } from './fieldCommand';
 import { nnlifRunCommand } from './nnlifRunCommand';
+import { bifurcationCommand, bifurcationOptions } from './bifurcationCommand';
 import { particlesCommand } from './particlesCommand';
 import { resumeCommand } from './resumeCommand';
 import { runCommand } from './runCommand';
@@ -81,6 +82,10 @@ async function runPoint(plan: SweepPlan, point: SweepPoint, out: string, quiet: 
     return (await resumeCommand(out, { quiet }, log)).status;
   }
   const run = { ...common, ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery as number } : {}) };
+  if (plan.command === 'bifurcation') {
+    await bifurcationCommand({ ...bifurcationOptions(o), raw: point.raw, out, quiet }, log);
+    return 'ok';
+  }
   if (plan.command === 'particles') return (await particlesCommand({ ...run, raw: point.raw }, pkg.version, log)).status;
   const family = familyOf(point.raw).name;
   if (family === 'nnlif') return (await nnlifRunCommand(point.raw, run, pkg.version, log)).status;
@@ -240,7 +245,7 @@ export async function sweepCommand(options: SweepOptions, log: (line: string) =>
 export function registerSweep(program: Command): void {
   const sweep = program
     .command('sweep')
-    .description('run many points of one command (run, steady, particles) over a base config, each a results folder DIR/points/<id>/; a shard of them with --shard i/n or under a Slurm array')
+    .description('run many points of one command (run, steady, particles, bifurcation) over a base config, each a results folder DIR/points/<id>/; a shard of them with --shard i/n or under a Slurm array')
     .option('--spec <file>', 'the sweep spec (JSON: command, config or base, product or points; see README)')
     .option('-o, --out <dir>', 'the sweep folder: created, or the same sweep continued (finished points are skipped)')
     .option('--shard <i/n>', 'run the points k with k mod n = i − 1 (1 ≤ i ≤ n); default under a Slurm array: from SLURM_ARRAY_TASK_ID, _MIN and _COUNT')
@@ -255,7 +260,7 @@ export function registerSweep(program: Command): void {
     .command('collect')
     .description('gather the points of a sweep folder into sweep.csv, sweep.json and (for one or two swept keys) sweep.png')
     .argument('<dir>', 'the sweep folder')
-    .option('--quantity <name>', 'the scalar the figure shows (default: N_final for run, N_mean for particles, the steady states for steady)')
+    .option('--quantity <name>', 'the scalar the figure shows (default: N_final for run, N_mean for particles, the steady states for steady, the folds for bifurcation)')
     .action((dir: string, opts: { quantity?: string }) => {
       const { folder, manifest } = SweepFolder.existing(dir);
       const r = collectSweep(folder, manifest, pkg.version, opts.quantity);

@@ -4,7 +4,7 @@
  * (the spec's own keys, every point's config as its command resolves it, the shard) is checked here,
  * before anything is written.
  *
- *   { "command": "steady" | "run" | "particles",
+ *   { "command": "steady" | "run" | "particles" | "bifurcation",
  *     "config": "base.json" (relative to the spec) | "base": { …config… },  "set": ["params.a=0.4", …],
  *     "options": { "stabilityTime": 30, … },
  *     "product": { "params.b": [0.5, 1], "params.gin": { "from": -1, "to": 0, "n": 3 } }
@@ -21,8 +21,9 @@ import { z } from 'zod';
 import { applyOverrides, ConfigError, familyOf, resolveConfig, resolveNnlifRunConfig, resolveParticleConfig } from '../models/config';
 import { resolveElapsedRunConfig, resolveFieldRunConfig } from '../models/registry';
 import { num, parseWith } from '../models/schema';
+import { bifurcationOptions, resolveBifurcation } from './bifurcationCommand';
 
-export const SWEEP_COMMANDS = ['run', 'steady', 'particles'] as const;
+export const SWEEP_COMMANDS = ['run', 'steady', 'particles', 'bifurcation'] as const;
 export type SweepCommandName = (typeof SWEEP_COMMANDS)[number];
 /** At most this many points in one sweep (each is a folder). */
 export const MAX_SWEEP_POINTS = 100_000;
@@ -41,6 +42,21 @@ const optionSchemas = {
     stabilityTime: num({ min: 0, minOpen: true }).default(30),
     stabilityNv: num({ min: 8, max: 65536, integer: true }).default(400),
     pointsPerDecade: num({ min: 0, max: 100, minOpen: true }).optional(),
+  }),
+  // a diagram at each point (`kinfire bifurcation`'s options; its ranges are checked by the command, point by point)
+  bifurcation: z.strictObject({
+    param: z.string().min(1),
+    from: num(),
+    to: num(),
+    n: num({ integer: true }).optional(),
+    stabilityTime: num().optional(),
+    stabilityNv: num({ integer: true }).optional(),
+    bisections: num({ integer: true }).optional(),
+    population: z.string().optional(),
+    pointsPerDecade: num().optional(),
+    width: num({ integer: true }).optional(),
+    height: num({ integer: true }).optional(),
+    checkpointEvery: num({ min: 0 }).optional(),
   }),
 } as const;
 
@@ -147,7 +163,11 @@ function canonical(value: unknown): string {
 }
 
 /** Resolves a point's config as its command will, so that a bad point is refused before anything runs. */
-export function checkPointConfig(command: SweepCommandName, raw: Record<string, unknown>): void {
+export function checkPointConfig(command: SweepCommandName, raw: Record<string, unknown>, options: Record<string, unknown> = {}): void {
+  if (command === 'bifurcation') {
+    resolveBifurcation({ ...bifurcationOptions(options), raw });
+    return;
+  }
   if (command === 'particles') {
     resolveParticleConfig(raw);
     return;
@@ -219,7 +239,7 @@ export function loadSweepSpec(specPath: string): SweepPlan {
     let raw: Record<string, unknown>;
     try {
       raw = applyOverrides(base, Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`)) as Record<string, unknown>;
-      checkPointConfig(spec.command, raw);
+      checkPointConfig(spec.command, raw, options);
     } catch (e) {
       return specError(where(at), e);
     }

@@ -8,7 +8,8 @@
  *               one run through.
  *   sweep.json  the same rows as JSON, with each point's wall time and folder
  *   sweep.png   one swept key: the main quantity against it (for steady, every steady state: stable ones as
- *               dots, unstable ones as squares); two keys of a product: a heatmap of it over the two keys. No figure otherwise.
+ *               dots, unstable ones as squares; for bifurcation, every fold's parameter value: the fold curves of a
+ *               two-parameter map); two keys of a product: a heatmap of it over the two keys. No figure otherwise.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,6 +55,33 @@ export function steadyScalars(report: { steady?: { N: number | number[]; stable:
   };
 }
 
+/** A diagram's points (bifurcation.json → folds) as the table gives them. */
+interface DiagramPoint {
+  kind: string;
+  param: number;
+  N: number;
+}
+
+/**
+ * The scalars of a bifurcation point (bifurcation.json): its number of states over all values, its folds and other
+ * located points by kind, and each fold's parameter value and N in the diagram's order (fold_1_param, fold_1_N, …).
+ */
+export function bifurcationScalars(report: { states?: { N: number[] }[]; folds?: DiagramPoint[] }): Record<string, Scalar> {
+  const points = report.folds ?? [];
+  const folds = points.filter((f) => f.kind === 'fold');
+  const out: Record<string, Scalar> = {
+    n_states: (report.states ?? []).reduce((sum, s) => sum + s.N.length, 0),
+    n_folds: folds.length,
+    n_quiescent: points.filter((f) => f.kind === 'quiescent').length,
+    n_infinity: points.filter((f) => f.kind === 'infinity').length,
+  };
+  folds.forEach((f, k) => {
+    out[`fold_${k + 1}_param`] = f.param;
+    out[`fold_${k + 1}_N`] = f.N;
+  });
+  return out;
+}
+
 export interface CollectedRow {
   id: string;
   index: number;
@@ -65,6 +93,8 @@ export interface CollectedRow {
   folder: string;
   /** steady: every state (N of the first population, stable) for the figure */
   states?: { N: number; stable: boolean }[];
+  /** bifurcation: its folds' parameter values, for the figure */
+  folds?: number[];
 }
 
 function readJson(path: string): Record<string, unknown> | null {
@@ -88,6 +118,16 @@ export function collectRows(folder: SweepFolder, manifest: SweepManifest): Colle
       if (report) {
         row.scalars = steadyScalars(report);
         row.states = (report.steady ?? []).map((s) => ({ N: Array.isArray(s.N) ? s.N[0]! : s.N, stable: s.stable }));
+      }
+      return row;
+    }
+    if (manifest.command === 'bifurcation') {
+      const report = readJson(join(dir, 'bifurcation.json')) as { states?: { N: number[] }[]; folds?: DiagramPoint[]; wall_s?: number } | null;
+      row.result = report ? 'ok' : null;
+      if (report) {
+        row.scalars = bifurcationScalars(report);
+        row.folds = (report.folds ?? []).filter((f) => f.kind === 'fold').map((f) => f.param);
+        row.wall_s = typeof report.wall_s === 'number' ? report.wall_s : null;
       }
       return row;
     }
@@ -119,7 +159,7 @@ export function sweepCsv(manifest: SweepManifest, rows: CollectedRow[]): string 
 /** The quantity a figure shows by default. */
 export function mainQuantity(command: string, rows: CollectedRow[]): string {
   const has = (k: string) => rows.some((r) => typeof r.scalars[k] === 'number');
-  const wanted = command === 'steady' ? ['n_stable'] : command === 'particles' ? ['N_mean', 'N_final'] : ['N_final'];
+  const wanted = command === 'steady' ? ['n_stable'] : command === 'particles' ? ['N_mean', 'N_final'] : command === 'bifurcation' ? ['n_folds'] : ['N_final'];
   return wanted.find(has) ?? wanted[0]!;
 }
 
@@ -152,6 +192,15 @@ export function sweepFigure(manifest: SweepManifest, rows: CollectedRow[], quant
       const series = all.filter((s) => s.x.length > 0);
       if (!series.length) return { png: null, what: 'no steady state at any finished point' };
       return { png: renderLinePlotPng(series, { title, xLabel: key, yLabel: 'N (steady states)' }), what: `every steady state N against ${key}` };
+    }
+    if (manifest.command === 'bifurcation' && quantity === 'n_folds') {
+      // Every fold's parameter value against the key: the fold curves of a two-parameter bifurcation map.
+      const folds = done.flatMap((r) => (r.folds ?? []).map((f) => [asNumber(r.values[key]), f] as const));
+      if (!folds.length) return { png: null, what: 'no fold at any finished point' };
+      return {
+        png: renderLinePlotPng([{ x: folds.map((p) => p[0]), y: folds.map((p) => p[1]), label: 'fold (saddle-node)', line: false, marker: 'diamond', colour: '#222222' }], { title, xLabel: key, yLabel: `${String(manifest.options.param ?? 'the parameter')} at the folds` }),
+        what: `every fold's parameter value against ${key}`,
+      };
     }
     const sorted = done.filter((r) => Number.isFinite(asNumber(r.scalars[quantity]))).sort((a, b) => asNumber(a.values[key]) - asNumber(b.values[key]));
     if (!sorted.length) return { png: null, what: `no finished point has a numeric ${quantity}` };
@@ -219,7 +268,7 @@ export function collectSweep(folder: SweepFolder, manifest: SweepManifest, versi
     hash: manifest.hash,
     counts,
     figure: figure.png ? { file: 'sweep.png', shows: figure.what } : { file: null, why: figure.what },
-    points: rows.map(({ states: _states, ...r }) => r),
+    points: rows.map(({ states: _states, folds: _folds, ...r }) => r),
   };
   writeFileAtomic(join(folder.dir, 'sweep.json'), `${JSON.stringify(json, null, 2)}\n`);
   return { rows, counts, figure: figure.what, files };

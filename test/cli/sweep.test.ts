@@ -132,6 +132,33 @@ describe('kinfire sweep (local)', () => {
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).points).toHaveLength(4);
   });
 
+  it('bifurcation points are the diagrams kinfire bifurcation draws; collect gives every fold against the swept key (a two-parameter map)', () => {
+    const options = { param: 'b', from: 0.4, to: 0.56, n: 5, stabilityNv: 60, stabilityTime: 3, bisections: 20 };
+    const specPath = writeSpec('bifurcation.json', { command: 'bifurcation', base: {}, options, product: { 'params.gin': [-0.6, -0.5] } });
+    const out = path('sw-bifurcation');
+    const r = kinfire('sweep', '--spec', specPath, '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const direct = path('direct-bifurcation');
+    const d = kinfire('bifurcation', '--set', 'params.gin=-0.5', '--param', 'b', '--from', '0.4', '--to', '0.56', '--n', '5', '--stability-nv', '60', '--stability-time', '3', '--bisections', '20', '--out', direct, '--quiet');
+    expect(d.code, d.stderr).toBe(0);
+    const point = join(out, 'points', '001_gin=-0.5');
+    expect(readdirSync(point).sort()).toEqual(readdirSync(direct).sort());
+    for (const f of ['bifurcation.csv', 'folds.csv', 'bifurcation.png']) expect(readFileSync(join(point, f)).equals(readFileSync(join(direct, f))), f).toBe(true);
+    const c = kinfire('sweep', 'collect', out);
+    expect(c.code, c.stderr).toBe(0);
+    expect(json(c.stdout).figure).toBe("every fold's parameter value against params.gin");
+    const [header, ...rows] = readFileSync(join(out, 'sweep.csv'), 'utf8').trim().split('\n');
+    const cells = Object.fromEntries(header!.split(',').map((k, i) => [k, rows[1]!.split(',')[i]]));
+    const folds = readFileSync(join(direct, 'folds.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(folds.length).toBeGreaterThan(0);
+    expect(cells).toMatchObject({ id: '001_gin=-0.5', status: 'done', result: 'ok', n_folds: String(folds.length), fold_1_param: folds[0]![0], fold_1_N: folds[0]![1] });
+    // a diagram's options are checked point by point before anything is written
+    const bad = kinfire('sweep', '--spec', writeSpec('bad-bifurcation.json', { command: 'bifurcation', options: { ...options, param: 'eps' }, product: { 'params.gin': [-0.5] } }), '--out', path('bad-bifurcation'));
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/point 000_gin=-0\.5\): --param: eps cannot be varied/);
+    expect(existsSync(path('bad-bifurcation'))).toBe(false);
+  });
+
   it('refuses bad input with exit 2, naming the field, and writes nothing', () => {
     // (every kind of bad spec is checked in sweepSpec.test.ts; here, that the CLI exits 2 before writing)
     const bad = kinfire('sweep', '--spec', writeSpec('bad.json', { ...STEADY, product: { 'params.b': [1], 'params.bogus': [1, 2] } }), '--out', path('bad'));
