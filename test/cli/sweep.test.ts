@@ -1,10 +1,10 @@
 /** `kinfire sweep` on one machine (the built CLI): points, shards, reruns, collect, and bad input. */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kinfire, kinfireWithEnv } from '../helpers/cli';
+import { kinfire, kinfireWithEnv, repoRoot } from '../helpers/cli';
 
 const root = mkdtempSync(join(tmpdir(), 'kinfire-sweep-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -157,6 +157,35 @@ describe('kinfire sweep (local)', () => {
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toMatch(/point 000_gin=-0\.5\): --param: eps cannot be varied/);
     expect(existsSync(path('bad-bifurcation'))).toBe(false);
+  });
+
+  it('a bifurcation point stopped by SIGTERM keeps the values it has done, and the rerun resumes it: the same sweep.csv and files', async () => {
+    const body = { command: 'bifurcation', options: { param: 'b', from: 0.4, to: 0.56, n: 10, stabilityNv: 60, stabilityTime: 3, bisections: 20 }, product: { 'params.gin': [-0.5] } };
+    const specPath = writeSpec('bifurcation-long.json', body);
+    const reference = path('sw-bifurcation-ref');
+    expect(kinfire('sweep', '--spec', specPath, '--out', reference, '--quiet').code).toBe(0);
+    const cut = path('sw-bifurcation-cut');
+    const stopped = await new Promise<{ code: number | null; stderr: string }>((done, reject) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'sweep', '--spec', specPath, '--out', cut], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        const before = /bifurcation: 3\/10 values/.test(stderr);
+        stderr += chunk;
+        if (!before && /bifurcation: 3\/10 values/.test(stderr)) child.kill('SIGTERM');
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => done({ code, stderr }));
+    });
+    expect(stopped.code, stopped.stderr).toBe(143);
+    const id = '000_gin=-0.5';
+    expect(JSON.parse(readFileSync(join(cut, 'points', id, '.kinfire-results'), 'utf8'))).toMatchObject({ command: 'bifurcation', status: 'interrupted' });
+    const r = kinfire('sweep', '--spec', specPath, '--out', cut);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`[${id}] resuming from its checkpoint`);
+    expect(r.stderr).not.toMatch(/bifurcation: [123]\/10 values/);
+    for (const dir of [reference, cut]) expect(kinfire('sweep', 'collect', dir).code).toBe(0);
+    expect(readFileSync(join(cut, 'sweep.csv'), 'utf8')).toBe(readFileSync(join(reference, 'sweep.csv'), 'utf8'));
+    for (const f of ['bifurcation.csv', 'folds.csv', 'bifurcation.png']) expect(readFileSync(join(cut, 'points', id, f)).equals(readFileSync(join(reference, 'points', id, f))), f).toBe(true);
   });
 
   it('refuses bad input with exit 2, naming the field, and writes nothing', () => {
