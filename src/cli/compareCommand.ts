@@ -91,6 +91,15 @@ export function parseCounts(text: string): number[] {
   return unique;
 }
 
+/** Everything that can reject a comparison's input without a GPU (the family's configs, --counts): for a sweep's points. */
+export function checkCompareInput(raw: Record<string, unknown>, counts: string | undefined): void {
+  const c = parseCounts(counts ?? DEFAULT_COUNTS);
+  const family = familyOf(raw).name;
+  if (family === 'nnlif') nnlifCompareConfigs(raw, c[0]!);
+  else if (family === 'elapsed') elapsedCompareConfigs(raw, c[0]!);
+  else compareConfigs(raw, c[0]!);
+}
+
 export function parseCompareInput(options: CompareOptions) {
   if (typeof options.out !== 'string' || !options.out) throw new ConfigError('--out', 'is required: the results folder (must not exist or be empty, unless --force)');
   const counts = parseCounts(options.counts ?? DEFAULT_COUNTS);

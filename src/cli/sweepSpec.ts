@@ -4,7 +4,7 @@
  * (the spec's own keys, every point's config as its command resolves it, the shard) is checked here,
  * before anything is written.
  *
- *   { "command": "steady" | "run" | "particles" | "bifurcation",
+ *   { "command": "steady" | "run" | "particles" | "bifurcation" | "compare",
  *     "config": "base.json" (relative to the spec) | "base": { …config… },  "set": ["params.a=0.4", …],
  *     "options": { "stabilityTime": 30, … },
  *     "product": { "params.b": [0.5, 1], "params.gin": { "from": -1, "to": 0, "n": 3 } }
@@ -22,8 +22,9 @@ import { applyOverrides, ConfigError, familyOf, resolveConfig, resolveNnlifRunCo
 import { resolveElapsedRunConfig, resolveFieldRunConfig } from '../models/registry';
 import { num, parseWith } from '../models/schema';
 import { bifurcationOptions, resolveBifurcation } from './bifurcationCommand';
+import { checkCompareInput } from './compareCommand';
 
-export const SWEEP_COMMANDS = ['run', 'steady', 'particles', 'bifurcation'] as const;
+export const SWEEP_COMMANDS = ['run', 'steady', 'particles', 'bifurcation', 'compare'] as const;
 export type SweepCommandName = (typeof SWEEP_COMMANDS)[number];
 /** At most this many points in one sweep (each is a folder). */
 export const MAX_SWEEP_POINTS = 100_000;
@@ -58,7 +59,15 @@ const optionSchemas = {
     height: num({ integer: true }).optional(),
     checkpointEvery: num({ min: 0 }).optional(),
   }),
+  // particles against the PDE at each point: the counts as --counts takes them ("1e3,1e4") or as a list
+  compare: z.strictObject({
+    counts: z.union([z.string().min(1), z.array(z.number()).min(2)], { error: 'must be a list of counts or a text like "1e4,1e5"' }).optional(),
+    checkpointEvery: num({ min: 0 }).optional(),
+  }),
 } as const;
+
+/** A compare sweep's counts as the command line gives them. */
+export const countsText = (counts: unknown): string | undefined => (counts === undefined ? undefined : Array.isArray(counts) ? counts.join(',') : String(counts));
 
 const specSchema = z.strictObject({
   command: z.enum(SWEEP_COMMANDS, { error: `must be one of ${SWEEP_COMMANDS.map((c) => JSON.stringify(c)).join(', ')}` }),
@@ -166,6 +175,10 @@ function canonical(value: unknown): string {
 export function checkPointConfig(command: SweepCommandName, raw: Record<string, unknown>, options: Record<string, unknown> = {}): void {
   if (command === 'bifurcation') {
     resolveBifurcation({ ...bifurcationOptions(options), raw });
+    return;
+  }
+  if (command === 'compare') {
+    checkCompareInput(raw, countsText(options.counts));
     return;
   }
   if (command === 'particles') {

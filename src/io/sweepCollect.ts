@@ -82,6 +82,19 @@ export function bifurcationScalars(report: { states?: { N: number[] }[]; folds?:
   return out;
 }
 
+/**
+ * The scalars of a compare point (compare.json): the fitted exponents of the two errors against the count, and
+ * each count's errors (L1_hist_<count>, L1_N_<count>).
+ */
+export function compareScalars(report: { fits?: { L1_hist?: { exponent: number } | null; L1_N?: { exponent: number } | null }; rows?: { count: number; L1_hist: number; L1_N: number }[] }): Record<string, Scalar> {
+  const out: Record<string, Scalar> = { L1_hist_exponent: report.fits?.L1_hist?.exponent ?? null, L1_N_exponent: report.fits?.L1_N?.exponent ?? null };
+  for (const row of report.rows ?? []) {
+    out[`L1_hist_${row.count}`] = row.L1_hist;
+    out[`L1_N_${row.count}`] = row.L1_N;
+  }
+  return out;
+}
+
 export interface CollectedRow {
   id: string;
   index: number;
@@ -131,6 +144,15 @@ export function collectRows(folder: SweepFolder, manifest: SweepManifest): Colle
       }
       return row;
     }
+    if (manifest.command === 'compare') {
+      const report = readJson(join(dir, 'compare.json')) as (Parameters<typeof compareScalars>[0] & { status?: string; wall_s?: number }) | null;
+      row.result = typeof report?.status === 'string' ? report.status : null;
+      if (report) {
+        row.scalars = compareScalars(report);
+        row.wall_s = typeof report.wall_s === 'number' ? report.wall_s : null;
+      }
+      return row;
+    }
     const summary = existsSync(join(dir, 'summary.json')) ? readJson(join(dir, 'summary.json')) : null;
     if (summary) {
       row.result = typeof summary.status === 'string' ? summary.status : null;
@@ -159,7 +181,7 @@ export function sweepCsv(manifest: SweepManifest, rows: CollectedRow[]): string 
 /** The quantity a figure shows by default. */
 export function mainQuantity(command: string, rows: CollectedRow[]): string {
   const has = (k: string) => rows.some((r) => typeof r.scalars[k] === 'number');
-  const wanted = command === 'steady' ? ['n_stable'] : command === 'particles' ? ['N_mean', 'N_final'] : command === 'bifurcation' ? ['n_folds'] : ['N_final'];
+  const wanted = command === 'steady' ? ['n_stable'] : command === 'particles' ? ['N_mean', 'N_final'] : command === 'bifurcation' ? ['n_folds'] : command === 'compare' ? ['L1_hist_exponent'] : ['N_final'];
   return wanted.find(has) ?? wanted[0]!;
 }
 

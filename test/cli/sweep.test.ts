@@ -188,6 +188,31 @@ describe('kinfire sweep (local)', () => {
     for (const f of ['bifurcation.csv', 'folds.csv', 'bifurcation.png']) expect(readFileSync(join(cut, 'points', id, f)).equals(readFileSync(join(reference, 'points', id, f))), f).toBe(true);
   });
 
+  it('compare points are what kinfire compare writes; collect gives the fitted exponents and each count\'s errors', () => {
+    const base = { grid: { nv: 32, ng: 24 }, time: { T: 0.2 } };
+    const specPath = writeSpec('compare.json', { command: 'compare', base, options: { counts: [500, 1000] }, points: [{ 'params.b': 0.5 }] });
+    const out = path('sw-compare');
+    const r = kinfire('sweep', '--spec', specPath, '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const direct = path('direct-compare');
+    const d = kinfire('compare', '--set', 'grid.nv=32', '--set', 'grid.ng=24', '--set', 'time.T=0.2', '--set', 'params.b=0.5', '--counts', '500,1000', '--out', direct, '--quiet');
+    expect(d.code, d.stderr).toBe(0);
+    const point = join(out, 'points', '000_b=0.5');
+    expect(readdirSync(point).sort()).toEqual(readdirSync(direct).sort());
+    expect(readFileSync(join(point, 'compare.png')).equals(readFileSync(join(direct, 'compare.png')))).toBe(true);
+    const withoutWall = (dir: string) => readFileSync(join(dir, 'compare.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').filter((_, k) => k !== 5));
+    expect(withoutWall(point)).toEqual(withoutWall(direct));
+    expect(kinfire('sweep', 'collect', out).code).toBe(0);
+    const [header, row] = readFileSync(join(out, 'sweep.csv'), 'utf8').trim().split('\n');
+    const cells = Object.fromEntries(header!.split(',').map((k, i) => [k, row!.split(',')[i]]));
+    const report = JSON.parse(readFileSync(join(direct, 'compare.json'), 'utf8'));
+    expect(cells).toMatchObject({ status: 'done', result: 'ok', L1_hist_exponent: String(report.fits.L1_hist.exponent), L1_N_1000: String(report.rows[1].L1_N) });
+    const bad = kinfire('sweep', '--spec', writeSpec('bad-compare.json', { command: 'compare', base, options: { counts: '1000' }, points: [{ 'params.b': 0.5 }] }), '--out', path('bad-compare'));
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/point 000_b=0\.5\): --counts: needs at least two distinct counts/);
+    expect(existsSync(path('bad-compare'))).toBe(false);
+  });
+
   it('refuses bad input with exit 2, naming the field, and writes nothing', () => {
     // (every kind of bad spec is checked in sweepSpec.test.ts; here, that the CLI exits 2 before writing)
     const bad = kinfire('sweep', '--spec', writeSpec('bad.json', { ...STEADY, product: { 'params.b': [1], 'params.bogus': [1, 2] } }), '--out', path('bad'));
