@@ -1,5 +1,5 @@
 /**
- * `kinfire sweep`: many points of one command (run, steady, particles, bifurcation, compare) over a base config, each a normal
+ * `kinfire sweep`: many points of one command (run, steady, particles, bifurcation, compare, study) over a base config, each a normal
  * results folder under DIR/points/<id>/ (the spec: sweepSpec.ts; the folder and its manifest:
  * io/sweepFolder.ts). A task runs its shard of the points (--shard i/n, or the Slurm array variables),
  * skips the finished ones and leaves the others to later tasks, so rerunning a task, or Slurm requeueing
@@ -22,13 +22,14 @@ import { fieldRunCommand } from './fieldCommand';
 import { nnlifRunCommand } from './nnlifRunCommand';
 import { bifurcationCommand, bifurcationOptions } from './bifurcationCommand';
 import { compareCommand } from './compareCommand';
+import { studyCommand } from './studyCommand';
 import { particlesCommand } from './particlesCommand';
 import { resumeCommand } from './resumeCommand';
 import { runCommand } from './runCommand';
 import { parseCheckpointEvery } from './checkpointing';
 import { steadyResult } from './steadyCommand';
 import { groupName, type GroupOutcome, groupPoints, removeFinishedGroups, runNnlifGroup } from './sweepBatch';
-import { countsText, loadSweepSpec, resolveShard, type Shard, shardPoints, type SweepPlan, type SweepPoint } from './sweepSpec';
+import { countsText, loadSweepSpec, studyPointOptions, resolveShard, type Shard, shardPoints, type SweepPlan, type SweepPoint } from './sweepSpec';
 import { registerSweepSlurm } from './sweepSlurm';
 
 export interface SweepOptions {
@@ -83,6 +84,10 @@ async function runPoint(plan: SweepPlan, point: SweepPoint, out: string, quiet: 
     return (await resumeCommand(out, { quiet }, log)).status;
   }
   const run = { ...common, ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery as number } : {}) };
+  if (plan.command === 'study') {
+    const { result } = await studyCommand('eps', { out, quiet, raw: point.raw, ...studyPointOptions(o) }, log);
+    return result.ok ? 'ok' : 'stopped';
+  }
   if (plan.command === 'compare') {
     const { result } = await compareCommand({ out, quiet, raw: point.raw, ...(o.counts !== undefined ? { counts: countsText(o.counts)! } : {}), ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery as number } : {}) }, log);
     return result.ok ? 'ok' : 'stopped';
@@ -250,7 +255,7 @@ export async function sweepCommand(options: SweepOptions, log: (line: string) =>
 export function registerSweep(program: Command): void {
   const sweep = program
     .command('sweep')
-    .description('run many points of one command (run, steady, particles, bifurcation, compare) over a base config, each a results folder DIR/points/<id>/; a shard of them with --shard i/n or under a Slurm array')
+    .description('run many points of one command (run, steady, particles, bifurcation, compare, study) over a base config, each a results folder DIR/points/<id>/; a shard of them with --shard i/n or under a Slurm array')
     .option('--spec <file>', 'the sweep spec (JSON: command, config or base, product or points; see README)')
     .option('-o, --out <dir>', 'the sweep folder: created, or the same sweep continued (finished points are skipped)')
     .option('--shard <i/n>', 'run the points k with k mod n = i − 1 (1 ≤ i ≤ n); default under a Slurm array: from SLURM_ARRAY_TASK_ID, _MIN and _COUNT')

@@ -4,7 +4,7 @@
  * (the spec's own keys, every point's config as its command resolves it, the shard) is checked here,
  * before anything is written.
  *
- *   { "command": "steady" | "run" | "particles" | "bifurcation" | "compare",
+ *   { "command": "steady" | "run" | "particles" | "bifurcation" | "compare" | "study",
  *     "config": "base.json" (relative to the spec) | "base": { …config… },  "set": ["params.a=0.4", …],
  *     "options": { "stabilityTime": 30, … },
  *     "product": { "params.b": [0.5, 1], "params.gin": { "from": -1, "to": 0, "n": 3 } }
@@ -23,8 +23,9 @@ import { resolveElapsedRunConfig, resolveFieldRunConfig } from '../models/regist
 import { num, parseWith } from '../models/schema';
 import { bifurcationOptions, resolveBifurcation } from './bifurcationCommand';
 import { checkCompareInput } from './compareCommand';
+import { parseStudyInput } from './studyCommand';
 
-export const SWEEP_COMMANDS = ['run', 'steady', 'particles', 'bifurcation', 'compare'] as const;
+export const SWEEP_COMMANDS = ['run', 'steady', 'particles', 'bifurcation', 'compare', 'study'] as const;
 export type SweepCommandName = (typeof SWEEP_COMMANDS)[number];
 /** At most this many points in one sweep (each is a folder). */
 export const MAX_SWEEP_POINTS = 100_000;
@@ -64,10 +65,30 @@ const optionSchemas = {
     counts: z.union([z.string().min(1), z.array(z.number()).min(2)], { error: 'must be a list of counts or a text like "1e4,1e5"' }).optional(),
     checkpointEvery: num({ min: 0 }).optional(),
   }),
+  // the ε-study at each point (`kinfire study eps`): ε and grids as lists or as the command line's text
+  study: z.strictObject({
+    kind: z.literal('eps', { error: 'must be "eps" (the one study kinfire has)' }).default('eps'),
+    eps: z.union([z.string().min(1), z.array(z.number()).min(1)], { error: 'must be a list of ε or a text like "0.1,0.05"' }).optional(),
+    grids: z.union([z.string().min(1), z.array(z.union([z.number(), z.string()])).min(1)], { error: 'must be a list of grids or a text like "32,64"' }).optional(),
+    t0: num().optional(),
+    checkpointEvery: num({ min: 0 }).optional(),
+  }),
 } as const;
 
+/** A list option of a spec (compare's counts, the study's ε and grids) as the command line gives it: "a,b,c". */
+export const listText = (list: unknown): string | undefined => (list === undefined ? undefined : Array.isArray(list) ? list.join(',') : String(list));
 /** A compare sweep's counts as the command line gives them. */
-export const countsText = (counts: unknown): string | undefined => (counts === undefined ? undefined : Array.isArray(counts) ? counts.join(',') : String(counts));
+export const countsText = listText;
+
+/** The options of `kinfire study` for a study point (all but the folder and the config). */
+export function studyPointOptions(o: Record<string, unknown>): { eps?: string; grids?: string; t0?: string; checkpointEvery?: number } {
+  return {
+    ...(o.eps !== undefined ? { eps: listText(o.eps)! } : {}),
+    ...(o.grids !== undefined ? { grids: listText(o.grids)! } : {}),
+    ...(o.t0 !== undefined ? { t0: String(o.t0) } : {}),
+    ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery as number } : {}),
+  };
+}
 
 const specSchema = z.strictObject({
   command: z.enum(SWEEP_COMMANDS, { error: `must be one of ${SWEEP_COMMANDS.map((c) => JSON.stringify(c)).join(', ')}` }),
@@ -179,6 +200,10 @@ export function checkPointConfig(command: SweepCommandName, raw: Record<string, 
   }
   if (command === 'compare') {
     checkCompareInput(raw, countsText(options.counts));
+    return;
+  }
+  if (command === 'study') {
+    parseStudyInput('eps', { ...studyPointOptions(options), raw, out: 'the point' });
     return;
   }
   if (command === 'particles') {

@@ -95,6 +95,24 @@ export function compareScalars(report: { fits?: { L1_hist?: { exponent: number }
   return out;
 }
 
+/** The ε-rates a study point reports (study.json → grids[].rates): the slope of log(error) against log(ε). */
+const STUDY_RATES = ['n_L1_T', 'n_L1_max_t0', 'N_max_t0', 'p_L1_T'] as const;
+
+/**
+ * The scalars of a study point (study.json): the observed ε-rates of each grid (rate_n_L1_T, rate_N_max_t0, …;
+ * with several grids suffixed by the grid, rate_n_L1_T_64x32) and the limit's N at T.
+ */
+export function studyScalars(report: { grids?: { grid: { nv: number; ng: number }; rates: Record<string, { slope: number | null }>; limit?: { N_T?: number } }[] }): Record<string, Scalar> {
+  const grids = report.grids ?? [];
+  const out: Record<string, Scalar> = {};
+  for (const g of grids) {
+    const suffix = grids.length > 1 ? `_${g.grid.nv}x${g.grid.ng}` : '';
+    for (const key of STUDY_RATES) out[`rate_${key}${suffix}`] = g.rates[key]?.slope ?? null;
+    if (typeof g.limit?.N_T === 'number') out[`limit_N_T${suffix}`] = g.limit.N_T;
+  }
+  return out;
+}
+
 export interface CollectedRow {
   id: string;
   index: number;
@@ -144,6 +162,15 @@ export function collectRows(folder: SweepFolder, manifest: SweepManifest): Colle
       }
       return row;
     }
+    if (manifest.command === 'study') {
+      const report = readJson(join(dir, 'study.json')) as (Parameters<typeof studyScalars>[0] & { ok?: boolean; wall_s?: number }) | null;
+      row.result = report ? (report.ok ? 'ok' : 'stopped') : null;
+      if (report) {
+        row.scalars = studyScalars(report);
+        row.wall_s = typeof report.wall_s === 'number' ? report.wall_s : null;
+      }
+      return row;
+    }
     if (manifest.command === 'compare') {
       const report = readJson(join(dir, 'compare.json')) as (Parameters<typeof compareScalars>[0] & { status?: string; wall_s?: number }) | null;
       row.result = typeof report?.status === 'string' ? report.status : null;
@@ -181,7 +208,7 @@ export function sweepCsv(manifest: SweepManifest, rows: CollectedRow[]): string 
 /** The quantity a figure shows by default. */
 export function mainQuantity(command: string, rows: CollectedRow[]): string {
   const has = (k: string) => rows.some((r) => typeof r.scalars[k] === 'number');
-  const wanted = command === 'steady' ? ['n_stable'] : command === 'particles' ? ['N_mean', 'N_final'] : command === 'bifurcation' ? ['n_folds'] : command === 'compare' ? ['L1_hist_exponent'] : ['N_final'];
+  const wanted = command === 'steady' ? ['n_stable'] : command === 'particles' ? ['N_mean', 'N_final'] : command === 'bifurcation' ? ['n_folds'] : command === 'compare' ? ['L1_hist_exponent'] : command === 'study' ? ['rate_n_L1_T'] : ['N_final'];
   return wanted.find(has) ?? wanted[0]!;
 }
 

@@ -213,6 +213,31 @@ describe('kinfire sweep (local)', () => {
     expect(existsSync(path('bad-compare'))).toBe(false);
   });
 
+  it('study points are what kinfire study eps writes; collect gives the observed ε-rates', () => {
+    const base = { time: { T: 0.4 }, initial: { v0: 0.7 } };
+    const specPath = writeSpec('study.json', { command: 'study', base, options: { eps: [0.01, 0.005], grids: [16] }, points: [{ 'params.b': 0.5 }] });
+    const out = path('sw-study');
+    const r = kinfire('sweep', '--spec', specPath, '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const direct = path('direct-study');
+    const d = kinfire('study', 'eps', '--eps', '0.01,0.005', '--grids', '16', '--set', 'time.T=0.4', '--set', 'initial.v0=0.7', '--set', 'params.b=0.5', '--out', direct, '--quiet');
+    expect(d.code, d.stderr).toBe(0);
+    const point = join(out, 'points', '000_b=0.5');
+    const files = readdirSync(direct).sort();
+    expect(readdirSync(point).sort()).toEqual(files);
+    for (const f of files.filter((x) => x.endsWith('.png') || /^N_.*\.csv$/.test(x))) expect(readFileSync(join(point, f)).equals(readFileSync(join(direct, f))), f).toBe(true);
+    expect(kinfire('sweep', 'collect', out).code).toBe(0);
+    const [header, row] = readFileSync(join(out, 'sweep.csv'), 'utf8').trim().split('\n');
+    const cells = Object.fromEntries(header!.split(',').map((k, i) => [k, row!.split(',')[i]]));
+    const report = JSON.parse(readFileSync(join(direct, 'study.json'), 'utf8'));
+    expect(report.grids[0].rates.n_L1_T.slope).toEqual(expect.any(Number));
+    expect(cells).toMatchObject({ status: 'done', result: 'ok', rate_n_L1_T: String(report.grids[0].rates.n_L1_T.slope), limit_N_T: String(report.grids[0].limit.N_T) });
+    const bad = kinfire('sweep', '--spec', writeSpec('bad-study.json', { command: 'study', base, options: { eps: [-1] }, points: [{ 'params.b': 0.5 }] }), '--out', path('bad-study'));
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/point 000_b=0\.5\): --eps/);
+    expect(existsSync(path('bad-study'))).toBe(false);
+  });
+
   it('refuses bad input with exit 2, naming the field, and writes nothing', () => {
     // (every kind of bad spec is checked in sweepSpec.test.ts; here, that the CLI exits 2 before writing)
     const bad = kinfire('sweep', '--spec', writeSpec('bad.json', { ...STEADY, product: { 'params.b': [1], 'params.bogus': [1, 2] } }), '--out', path('bad'));
