@@ -559,7 +559,10 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
           diagram = next.value;
           break;
         }
-        await new Promise((r) => setImmediate(r)); // SIGINT / SIGTERM get in between two values
+        // SIGINT / SIGTERM get in between two values; a hard stop there (a second signal) saves the values done first
+        pending.saveNow = () => save(next.value());
+        await new Promise((r) => setImmediate(r));
+        pending.saveNow = undefined;
         if (interruptRequested() !== null) {
           save(next.value());
           throwIfInterrupted();

@@ -241,6 +241,17 @@ async function comparisonCommand<Json extends { wall_s: number }>(options: Compa
   });
 }
 
+/** The first keys of compare.json of the nnlif and elapsed comparisons. */
+const compareJsonHead = (model: string, result: CompareResult, counts: number[], seed: number) => ({
+  kinfire: pkg.version,
+  kind: 'compare',
+  model,
+  status: result.ok ? 'ok' : 'stopped',
+  counts,
+  seed,
+  seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
+});
+
 /** The nnlif comparison: the NNLIF particle system against the Fokker–Planck PDE (src/host/nnlifCompare.ts). */
 function nnlifCompareCommand(options: CompareOptions, raw: Record<string, unknown>, counts: number[], log: (line: string) => void) {
   const { pde, particles } = nnlifCompareConfigs(raw, counts[0]);
@@ -259,13 +270,7 @@ function nnlifCompareCommand(options: CompareOptions, raw: Record<string, unknow
       banner: `kinfire ${pkg.version}: compare nnlif particles (counts ${counts.join(', ')}${K > 1 ? ` in each of ${K} populations` : ''}, seed ${particles.particles.seed}) against the Fokker–Planck PDE on ${pde.grid.nv} nodes, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`,
       run: (ctx, hooks, checkpoint) => runNnlifComparison(ctx, raw, counts, hooks, checkpoint),
       json: (result, ctx, wall_s) => ({
-        kinfire: pkg.version,
-        kind: 'compare',
-        model: 'nnlif',
-        status: result.ok ? 'ok' : 'stopped',
-        counts,
-        seed: particles.particles.seed,
-        seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
+        ...compareJsonHead('nnlif', result, counts, particles.particles.seed),
         fits: {
           L1_hist: result.fits.L1_hist,
           L1_N: result.fits.L1_N,
@@ -312,13 +317,7 @@ function elapsedCompareCommand(options: CompareOptions, raw: Record<string, unkn
       banner: `kinfire ${pkg.version}: compare elapsed particles (counts ${counts.join(', ')}, seed ${particles.particles.seed}) against the elapsed-time PDE on ${pde.grid.ns} age cells, dt = ${pde.time.dt.toPrecision(4)}, ${pde.time.steps} steps to T = ${pde.time.T}`,
       run: (ctx, hooks, checkpoint) => runElapsedComparison(ctx, raw, counts, hooks, checkpoint),
       json: (result, ctx, wall_s) => ({
-        kinfire: pkg.version,
-        kind: 'compare',
-        model: 'elapsed',
-        status: result.ok ? 'ok' : 'stopped',
-        counts,
-        seed: particles.particles.seed,
-        seed_rule: "every count runs with the config's particles.seed (see the vc comparison)",
+        ...compareJsonHead('elapsed', result, counts, particles.particles.seed),
         fits: {
           L1_hist: result.fits.L1_hist,
           L1_N: result.fits.L1_N,

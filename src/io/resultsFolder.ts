@@ -19,7 +19,7 @@
  * one without a checkpoint removes it. After SIGKILL the next command on DIR cleans up: a partial folder
  * holding a checkpoint becomes DIR, interrupted; any other is removed.
  */
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { clearInterrupt, requestInterrupt, RunInterrupted } from '../host/interrupt';
@@ -45,6 +45,11 @@ export interface ResultsMarker {
   status?: 'interrupted';
   /** an interrupted folder: the signal, or "killed" for one recovered after its process died */
   stopped?: string;
+  /**
+   * A working area (or an interrupted folder) of a run reserved to replace the kinfire folder at DIR (--force):
+   * recovered after a kill, it may replace that folder too. Absent: it may take DIR only where DIR is absent or empty.
+   */
+  replaces?: true;
 }
 
 function readJsonObject(path: string): Record<string, unknown> | null {
@@ -187,13 +192,21 @@ function hardStop(signal: NodeJS.Signals): never {
   const kept: string[] = [];
   const removed: string[] = [];
   for (const p of [...writing]) {
+    try {
+      p.saveNow?.(); // a command paused where its state is consistent writes its checkpoint now
+    } catch {
+      /* the last checkpoint, if any, stays */
+    }
     if (p.hasCheckpoint()) {
       try {
         p.commitInterrupted(signal);
         kept.push(p.target);
         continue;
       } catch {
-        /* left as the working area: the next command on DIR recovers it */
+        // left as the working area, with its checkpoint: the next command on DIR recovers it
+        p.leaveForRecovery();
+        kept.push(p.target); // kinfire resume DIR recovers it first
+        continue;
       }
     }
     removed.push(p.target);
@@ -413,8 +426,10 @@ export class PendingResults {
       if (!m || isAlive(Number(m[2]))) continue;
       const path = join(this.parent, entry);
       if (m[1] === 'partial' && existsSync(join(path, CHECKPOINT_FILE))) {
-        // A run killed after a checkpoint: its working area becomes DIR, interrupted (replacing what its
-        // commit would have replaced: an old DIR it was asked to, with --force, or nothing).
+        // A run killed after a checkpoint: its working area becomes DIR, interrupted, replacing only what its
+        // commit would have replaced (nothing, an empty folder, or the kinfire folder it was asked to replace
+        // with --force, its marker's `replaces`), never files put there since.
+        this.checkRecoverable(path);
         markInterrupted(path, 'killed');
         const old = join(this.parent, `.${this.name}.old-${process.pid}`);
         const had = existsSync(this.target);
@@ -426,6 +441,18 @@ export class PendingResults {
       if (m[1] === 'old' && !existsSync(this.target)) renameSync(path, this.target);
       else rmSync(path, { recursive: true, force: true });
     }
+  }
+
+  /** The working area `path` of a killed run may become DIR: OutputDirError (DIR and the area left as they are) otherwise. */
+  private checkRecoverable(path: string): void {
+    const stat = statSync(this.target, { throwIfNoEntry: false });
+    if (!stat) return;
+    const why = stat.isDirectory() ? protectedFolder(this.target) : 'it is not a folder';
+    const replaceable = !why && (readdirSync(this.target).length === 0 || (readJsonObject(join(path, RESULTS_MARKER))?.replaces === true && resultsFolderMarker(this.target) !== null));
+    if (replaceable) return;
+    throw new OutputDirError(
+      `${this.target}: a kinfire run killed after a checkpoint left its working area ${path}, but ${this.target} now holds ${why ? `something kinfire never replaces (${why})` : 'other files'}; kinfire leaves both as they are: move ${this.target} away, then \`kinfire resume ${this.target}\` continues the run (or delete ${path} to drop it)`,
+    );
   }
 
   /** kinfire resume: DIR is an interrupted run of this command, with its checkpoint. */
@@ -473,7 +500,7 @@ export class PendingResults {
     mkdirSync(this.path);
     this.created = true;
     startWriting(this);
-    const marker: ResultsMarker = { kinfire: this.options.version, command: this.options.command, written: new Date().toISOString() };
+    const marker: ResultsMarker = { kinfire: this.options.version, command: this.options.command, written: new Date().toISOString(), ...(this.replacing ? { replaces: true as const } : {}) };
     this.write(RESULTS_MARKER, `${JSON.stringify(marker)}\n`);
   }
 
@@ -505,9 +532,7 @@ export class PendingResults {
 
   /** Writes the checkpoint whole (temp file, rename): the working area always holds one complete checkpoint. */
   writeCheckpoint(bytes: Uint8Array): void {
-    const tmp = join(this.path, `.${CHECKPOINT_FILE}.tmp`);
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, join(this.path, CHECKPOINT_FILE));
+    replaceDurably(join(this.path, `.${CHECKPOINT_FILE}.tmp`), bytes, join(this.path, CHECKPOINT_FILE));
   }
 
   /** Commits the working area as DIR with status "interrupted", its checkpoint kept. */
@@ -520,16 +545,21 @@ export class PendingResults {
     writeFileSync(join(this.path, name), content);
   }
 
-  /** A finished run: its checkpoint removed, its marker without a status; then the renames. */
+  /**
+   * A finished run: its marker without a status, the renames, then its checkpoint removed. In that order, a
+   * failure or a kill on the way leaves the checkpoint with the results (a resumed run's folder is put back
+   * interrupted, a killed one is recovered), never a working area without one, which the next command removes.
+   */
   commit(): void {
-    rmSync(join(this.path, CHECKPOINT_FILE), { force: true });
     const marker = readJsonObject(join(this.path, RESULTS_MARKER));
-    if (marker && 'status' in marker) {
+    if (marker && ('status' in marker || 'replaces' in marker)) {
       delete marker.status;
       delete marker.stopped;
+      delete marker.replaces;
       this.write(RESULTS_MARKER, `${JSON.stringify({ ...marker, written: new Date().toISOString() })}\n`);
     }
     this.rename();
+    rmSync(join(this.target, CHECKPOINT_FILE), { force: true });
   }
 
   /** The renames: old DIR aside, new DIR in, old deleted. The lock is released. */
@@ -561,7 +591,7 @@ export class PendingResults {
       try {
         this.commitInterrupted('failed');
       } catch {
-        this.release(); // left as the working area: the next command on DIR recovers it
+        this.leaveForRecovery();
       }
       return;
     }
@@ -574,6 +604,19 @@ export class PendingResults {
     stopWriting(this);
   }
 
+  /**
+   * Set by a command while it waits at a point where its state is consistent (kinfire bifurcation between two
+   * parameter values): writes a checkpoint at once. A hard stop (a second signal, or the grace time over) calls it
+   * first, so that what is done is kept even when the stop comes before the command could save it.
+   */
+  saveNow?: () => void;
+
+  /** Leaves the working area as it is (it holds a checkpoint) for the next command on DIR to recover, and releases the lock. */
+  leaveForRecovery(): void {
+    this.created = false;
+    this.release();
+  }
+
   /** Releases the lock without writing anything (a command that fails before producing). */
   release(): void {
     if (this.done) return;
@@ -581,6 +624,32 @@ export class PendingResults {
     this.unlock();
     held.delete(this);
     this.finishWriting();
+  }
+}
+
+/**
+ * Writes `content` to `tmp`, flushed to the disk (fsync), renames it over `path` and flushes the folder: after a
+ * crash of the node (not only of the process) `path` holds the old content or the new, whole. A file system that
+ * refuses a folder's fsync (some network ones) keeps the rename's atomicity.
+ */
+export function replaceDurably(tmp: string, content: string | Uint8Array, path: string): void {
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  try {
+    const folder = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+  } catch {
+    /* the rename is done; only its durability is the file system's */
   }
 }
 

@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { OutputDirError, protectedFolder, RESULTS_MARKER, resultsFolderMarker } from './resultsFolder';
+import { OutputDirError, protectedFolder, replaceDurably, RESULTS_MARKER, resultsFolderMarker } from './resultsFolder';
 
 export const SWEEP_MANIFEST = 'manifest.json';
 export const SWEEP_POINTS = 'points';
@@ -76,11 +76,9 @@ function isAliveHere(pid: number): boolean {
   }
 }
 
-/** Writes `content` to `path` by a temp file beside it and a rename: readers see the old or the new file, never a part. */
+/** Writes `content` to `path` by a temp file beside it and a rename (both flushed): readers see the old or the new file, never a part. */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${hostname()}-${process.pid}`);
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
+  replaceDurably(join(dirname(path), `.${basename(path)}.tmp-${hostname()}-${process.pid}`), content, path);
 }
 
 export function readManifest(dir: string): SweepManifest | null {

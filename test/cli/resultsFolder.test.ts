@@ -301,3 +301,75 @@ describe('signals', () => {
 });
 
 const RESULTS_MARKER_NAME = '.kinfire-results';
+
+describe("the working area of a run killed after a checkpoint replaces only what the run's commit would have", () => {
+  const root = join(work, 'recovery');
+  mkdirSync(root, { recursive: true });
+  const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  /** A killed run's working area beside `out`: its marker (`replaces` when it was to replace a kinfire folder) and a checkpoint. */
+  function killedRun(out: string, replaces: boolean): string {
+    const area = join(root, `.${out.split('/').pop()}.partial-${deadPid()}`);
+    mkdirSync(area);
+    writeFileSync(join(area, RESULTS_MARKER_NAME), `${JSON.stringify({ kinfire: 'test', command: 'run', written: 'then', ...(replaces ? { replaces: true } : {}) })}\n`);
+    writeFileSync(join(area, 'checkpoint.bin'), 'state');
+    return area;
+  }
+
+  it('a folder of the user put at DIR since is left as it is, and so is the working area; the refusal says what to do', () => {
+    const out = join(root, 'user-since');
+    const area = killedRun(out, true);
+    userFolder('recovery/user-since');
+    for (const attempt of [() => PendingResults.reserve(out, { command: 'run', version: 'test', force: true }), () => PendingResults.recoverLeftovers(out)]) {
+      expect(attempt).toThrow(/a kinfire run killed after a checkpoint left its working area .*user-since\.partial-\d+, but .*user-since now holds other files; kinfire leaves both as they are: move .* away, then `kinfire resume/);
+      intact(out);
+      expect(readFileSync(join(area, 'checkpoint.bin'), 'utf8')).toBe('state');
+    }
+    // moved away, the run is recovered as DIR, interrupted
+    renameSync(out, join(root, 'user-since-moved'));
+    PendingResults.recoverLeftovers(out);
+    expect(JSON.parse(readFileSync(join(out, RESULTS_MARKER_NAME), 'utf8'))).toMatchObject({ status: 'interrupted', stopped: 'killed' });
+    expect(readFileSync(join(out, 'checkpoint.bin'), 'utf8')).toBe('state');
+    intact(join(root, 'user-since-moved'));
+  });
+
+  it('a kinfire folder at DIR is replaced only by a run reserved to replace it (--force)', () => {
+    for (const replaces of [false, true]) {
+      const out = join(root, `kinfire-${replaces}`);
+      mkdirSync(out);
+      writeFileSync(join(out, RESULTS_MARKER_NAME), `${JSON.stringify({ kinfire: 'test', command: 'run', written: 'before' })}\n`);
+      writeFileSync(join(out, 'summary.json'), '{}');
+      killedRun(out, replaces);
+      if (!replaces) {
+        expect(() => PendingResults.recoverLeftovers(out)).toThrow(/now holds other files/);
+        expect(readdirSync(out).sort()).toEqual([RESULTS_MARKER_NAME, 'summary.json']);
+      } else {
+        PendingResults.recoverLeftovers(out);
+        expect(readdirSync(out).sort()).toEqual([RESULTS_MARKER_NAME, 'checkpoint.bin']);
+        expect(JSON.parse(readFileSync(join(out, RESULTS_MARKER_NAME), 'utf8'))).toMatchObject({ status: 'interrupted', replaces: true });
+      }
+    }
+  });
+
+  it('a resumed run whose commit fails keeps DIR interrupted with its checkpoint (the checkpoint goes last)', async () => {
+    const out = join(root, 'resume-fails');
+    await expect(
+      PendingResults.reserve(out, { command: 'run', version: 'test' }).produce((pending) => {
+        pending.writeCheckpoint(new Uint8Array([7, 8]));
+        throw new RunInterrupted('SIGTERM');
+      }),
+    ).rejects.toBeInstanceOf(RunInterrupted);
+    const write = PendingResults.prototype.write;
+    PendingResults.prototype.write = function (name: string, content: string | Uint8Array) {
+      if (name === RESULTS_MARKER_NAME) throw Object.assign(new Error('no space left'), { code: 'ENOSPC' });
+      return write.call(this, name, content);
+    };
+    try {
+      await expect(PendingResults.reserve(out, { command: 'run', version: 'test', resume: true }).produce((pending) => pending.write('summary.json', '{}'))).rejects.toMatchObject({ code: 'ENOSPC' });
+    } finally {
+      PendingResults.prototype.write = write;
+    }
+    expect(JSON.parse(readFileSync(join(out, RESULTS_MARKER_NAME), 'utf8'))).toMatchObject({ command: 'run', status: 'interrupted', stopped: 'failed' });
+    expect(readFileSync(join(out, 'checkpoint.bin'))).toEqual(Buffer.from([7, 8]));
+    expect(leftovers(root).filter((f) => f.includes('resume-fails'))).toEqual([]);
+  });
+});

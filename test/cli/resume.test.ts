@@ -312,6 +312,34 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
     expect(existsSync(join(cut, 'checkpoint.bin'))).toBe(false);
   });
 
+  it('kinfire bifurcation: Ctrl+C twice during a value (a hard stop) still keeps the values done, and resume finishes the diagram bitwise', async () => {
+    const whole = join(root, 'bifurcation-whole');
+    if (!existsSync(whole)) expect(kinfire('bifurcation', ...BIFURCATION_ARGS, '--out', whole, '--quiet').code).toBe(0);
+    const cut = join(root, 'bifurcation-twice');
+    // both signals come while the fourth value is computed (the computation is synchronous): they are taken together after it
+    const stopped = await new Promise<{ code: number | null; stderr: string }>((done, reject) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'bin/kinfire.js'), 'bifurcation', ...BIFURCATION_ARGS, '--out', cut], { env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        const before = /bifurcation: 3\/10 values/.test(stderr);
+        stderr += chunk;
+        if (!before && /bifurcation: 3\/10 values/.test(stderr)) {
+          child.kill('SIGINT');
+          setTimeout(() => child.kill('SIGINT'), 20);
+        }
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => done({ code, stderr }));
+    });
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(stopped.stderr).toContain(`kinfire: stopped by SIGINT; ${cut} kept at the last checkpoint (continue with kinfire resume)`);
+    expect(JSON.parse(readFileSync(join(cut, '.kinfire-results'), 'utf8'))).toMatchObject({ command: 'bifurcation', status: 'interrupted' });
+    const resumed = kinfire('resume', cut);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(Number(/a diagram after (\d+) of 10 values/.exec(resumed.stderr)?.[1])).toBeGreaterThanOrEqual(4);
+    expectSameDiagram(whole, cut);
+  });
+
   it('kinfire bifurcation: after SIGKILL the last periodic checkpoint survives, and resume finishes the diagram bitwise', async () => {
     const whole = join(root, 'bifurcation-whole');
     if (!existsSync(whole)) expect(kinfire('bifurcation', ...BIFURCATION_ARGS, '--out', whole, '--quiet').code).toBe(0);
