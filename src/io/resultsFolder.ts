@@ -4,8 +4,10 @@
  * A command first *reserves* its `--out DIR`, before the GPU is opened or any work is done:
  * - the path is checked: DIR, if it exists, is a folder; its parent can be created and written (each
  *   missing folder is made by one plain mkdir, so a path like /proc/x fails at once instead of looping);
- * - DIR is locked by `.DIR.lock` beside it, created exclusively (O_EXCL) and holding the pid, so a second
- *   command on the same DIR is refused at once whatever the timing; a lock of a dead process is stale;
+ * - DIR is locked by `.DIR.lock` beside it, created exclusively (O_EXCL) and holding the pid and the host, so a
+ *   second command on the same DIR is refused at once whatever the timing; a lock of a dead process on this host
+ *   is stale, and one of another host (tasks of a sweep on several nodes share DIR) when its holder has not
+ *   touched it for LOCK_STALE_MS (it does every LOCK_HEARTBEAT_MS while it holds it);
  * - leftovers of dead processes beside DIR (`.DIR.partial-PID`, `.DIR.old-PID`) are removed, or an
  *   `.old` copy is put back where DIR is missing (a replacement killed between its two renames);
  * - an existing non-empty DIR is refused unless `--force`, and `--force` replaces only a kinfire results
@@ -19,8 +21,8 @@
  * one without a checkpoint removes it. After SIGKILL the next command on DIR cleans up: a partial folder
  * holding a checkpoint becomes DIR, interrupted; any other is removed.
  */
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
 import { basename, dirname, join, parse, resolve, sep } from 'node:path';
 import { clearInterrupt, requestInterrupt, RunInterrupted } from '../host/interrupt';
 import { CHECKPOINT_FILE } from './checkpoint';
@@ -92,6 +94,28 @@ function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
 }
+
+/** How often a holder touches its lock, and how long another host's untouched lock counts as held. */
+const LOCK_HEARTBEAT_MS = 30_000;
+const LOCK_STALE_MS = 10 * 60_000;
+
+/** A lock's holder: "PID HOST" (a lock without a host, from an earlier version, is this host's). */
+function lockOwner(content: string): { pid: number; host: string } {
+  const [pid, host] = content.trim().split(/\s+/);
+  return { pid: Number.parseInt(pid ?? '', 10), host: host ?? hostname() };
+}
+
+/**
+ * Whether the holder of the lock at `path` may still be writing: on this host, its process is alive; on another
+ * (where its pid says nothing), it touched the lock within LOCK_STALE_MS.
+ */
+function lockHeld(path: string, owner: { pid: number; host: string }): boolean {
+  if (owner.host === hostname()) return isAlive(owner.pid);
+  const touched = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+  return touched !== undefined && Date.now() - touched < LOCK_STALE_MS;
+}
+
+const describeOwner = (owner: { pid: number; host: string }) => `pid ${owner.pid}${owner.host === hostname() ? '' : ` on ${owner.host}`}`;
 
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
@@ -222,11 +246,26 @@ function releaseAll(): void {
 }
 
 let exitHook = false;
+let heartbeat: ReturnType<typeof setInterval> | undefined;
+
 function holdLock(p: PendingResults): void {
   held.add(p);
   if (!exitHook) {
     exitHook = true;
     process.on('exit', releaseAll);
+  }
+  // The locks held are touched while this process lives: another host sees them held (lockHeld).
+  heartbeat ??= setInterval(() => {
+    const now = new Date();
+    for (const q of held) q.touchLock(now);
+  }, LOCK_HEARTBEAT_MS).unref();
+}
+
+function dropLock(p: PendingResults): void {
+  held.delete(p);
+  if (held.size === 0 && heartbeat) {
+    clearInterval(heartbeat);
+    heartbeat = undefined;
   }
 }
 
@@ -371,7 +410,7 @@ export class PendingResults {
       try {
         const fd = openSync(this.lockPath, 'wx');
         try {
-          writeSync(fd, `${process.pid}\n`);
+          writeSync(fd, `${process.pid} ${hostname()}\n`);
         } finally {
           closeSync(fd);
         }
@@ -379,9 +418,9 @@ export class PendingResults {
       } catch (e) {
         if (errCode(e) !== 'EEXIST') throw new OutputDirError(`--out ${out}: cannot create the lock ${this.lockPath} (${errCode(e)})`);
       }
-      const owner = Number.parseInt(readFileSafe(this.lockPath), 10);
-      if (isAlive(owner)) {
-        throw new OutputDirError(`--out ${out}: another kinfire process (pid ${owner}) is writing this folder (lock ${this.lockPath}); wait for it or choose another folder`);
+      const owner = lockOwner(readFileSafe(this.lockPath));
+      if (lockHeld(this.lockPath, owner)) {
+        throw new OutputDirError(`--out ${out}: another kinfire process (${describeOwner(owner)}) is writing this folder (lock ${this.lockPath}); wait for it or choose another folder`);
       }
       // Stale: move it aside atomically, and make sure what was moved is the stale lock, not a fresh one.
       const aside = `${this.lockPath}.stale-${process.pid}`;
@@ -390,23 +429,33 @@ export class PendingResults {
       } catch {
         continue; // someone else moved it: try again
       }
-      const moved = Number.parseInt(readFileSafe(aside), 10);
-      if (isAlive(moved)) {
+      const moved = lockOwner(readFileSafe(aside));
+      if (lockHeld(aside, moved)) {
         try {
           renameSync(aside, this.lockPath);
         } catch {
           /* the other process will find its lock gone; it holds the folder through its partial name */
         }
-        throw new OutputDirError(`--out ${out}: another kinfire process (pid ${moved}) is writing this folder; wait for it or choose another folder`);
+        throw new OutputDirError(`--out ${out}: another kinfire process (${describeOwner(moved)}) is writing this folder; wait for it or choose another folder`);
       }
       rmSync(aside, { force: true });
     }
     throw new OutputDirError(`--out ${out}: could not lock the folder (${this.lockPath} keeps changing)`);
   }
 
+  /** Marks the lock as held now (the heartbeat; see lockHeld). */
+  touchLock(now: Date): void {
+    try {
+      utimesSync(this.lockPath, now, now);
+    } catch {
+      /* gone: released meanwhile */
+    }
+  }
+
   private unlock(): void {
     try {
-      if (Number.parseInt(readFileSafe(this.lockPath), 10) === process.pid) unlinkSync(this.lockPath);
+      const owner = lockOwner(readFileSafe(this.lockPath));
+      if (owner.pid === process.pid && owner.host === hostname()) unlinkSync(this.lockPath);
     } catch {
       /* already gone */
     }
@@ -622,7 +671,7 @@ export class PendingResults {
     if (this.done) return;
     this.done = true;
     this.unlock();
-    held.delete(this);
+    dropLock(this);
     this.finishWriting();
   }
 }

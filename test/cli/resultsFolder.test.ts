@@ -5,8 +5,8 @@
  * cannot be written; a full disk; signals; leftovers of killed runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RunInterrupted } from '../../src/host/interrupt';
@@ -162,6 +162,33 @@ describe('one writer per folder', () => {
     const r = kinfire('run', ...tiny, '--out', out);
     expect(r.code, r.stderr).toBe(0);
     expect(leftovers(work)).toEqual([]);
+  });
+
+  it("another host's lock (a sweep's task on another node) holds while its holder touches it, and is stale after 10 minutes untouched", () => {
+    const out = join(work, 'other-host');
+    const lock = join(work, '.other-host.lock');
+    // pid 1 is alive here: only the host and the lock's age may decide
+    writeFileSync(lock, '1 node-elsewhere\n');
+    const held = kinfire('run', ...tiny, '--out', out);
+    expect(held.code).toBe(2);
+    expect(held.stderr).toContain('another kinfire process (pid 1 on node-elsewhere) is writing this folder');
+    expect(existsSync(out)).toBe(false);
+    const old = new Date(Date.now() - 11 * 60_000);
+    utimesSync(lock, old, old);
+    const r = kinfire('run', ...tiny, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(leftovers(work)).toEqual([]);
+    // this host's lock names it, and a holder keeps its lock fresh
+    const reservation = PendingResults.reserve(join(work, 'mine'), { command: 'run', version: 'test' });
+    try {
+      expect(readFileSync(join(work, '.mine.lock'), 'utf8')).toBe(`${process.pid} ${hostname()}\n`);
+      utimesSync(join(work, '.mine.lock'), old, old);
+      reservation.touchLock(new Date());
+      expect(Date.now() - statSync(join(work, '.mine.lock')).mtimeMs).toBeLessThan(60_000);
+    } finally {
+      reservation.release();
+    }
+    expect(existsSync(join(work, '.mine.lock'))).toBe(false);
   });
 });
 
