@@ -21,7 +21,7 @@ import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { interruptRequested, throwIfInterrupted } from '../host/interrupt';
-import { CHECKPOINT_FILE, CHECKPOINT_FORMAT, type CheckpointHeader, encodeCheckpoint, readCheckpointFile } from '../io/checkpoint';
+import { CHECKPOINT_FILE, encodeCheckpoint, readCheckpointFile } from '../io/checkpoint';
 import { PendingResults } from '../io/resultsFolder';
 import { ConfigError, type ModelParams, resolveConfig } from '../models/config';
 import { type BifurcationDiagram, bifurcationBranches, type DiagramFamily, type DiagramState, type DiagramUnderWay, diagramSteps, linspace } from '../models/bifurcation';
@@ -42,7 +42,7 @@ import {
 import { type NnlifRunConfig, nnlifSchema, nnlifSteadyParamsOf } from '../models/nnlif/config';
 import { resolveNnlifRunConfig } from '../models/registry';
 import { type LineSeries, type PlotAnnotation, renderLinePlotPng } from '../render/png/lineplot';
-import { DEFAULT_CHECKPOINT_EVERY, parseCheckpointEvery } from './checkpointing';
+import { checkpointHeader, DEFAULT_CHECKPOINT_EVERY, parseCheckpointEvery, resumeWarning } from './checkpointing';
 import { rawConfigFromOptions } from './runCommand';
 import { familyOf, resolveElapsedRunConfig } from '../models/registry';
 import { readFieldInputs } from '../io/fieldInputs';
@@ -537,7 +537,8 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
   const { diagram, wall_s } = await reservation.produce(async (pending) => {
     const checkpoint = opts.resume ? readCheckpointFile(join(pending.path, CHECKPOINT_FILE)) : undefined;
     const resumed = checkpoint?.payload as BifurcationCheckpoint | undefined;
-    if (checkpoint && checkpoint.header.kinfire !== pkg.version && !opts.quiet) log(`warning: resumed with kinfire ${pkg.version} (the checkpoint's: ${checkpoint.header.kinfire}): the diagram is valid but its first values were computed by the other version`);
+    const moved = checkpoint && resumeWarning(checkpoint.header, CPU, pkg.version);
+    if (moved && !opts.quiet) log(`warning: ${moved}`);
     if (resumed && !opts.quiet) log(`kinfire ${pkg.version} bifurcation (${plan.model}): resumed after ${resumed.diagram.slices.length} of ${n} values`);
     else if (!opts.quiet) log(`kinfire ${pkg.version} bifurcation (${plan.model}): ${param} from ${from} to ${to}, ${n} values; stability by perturbed evolution, nv = ${nv}, T = ${T}`);
     const progress = countReporter('bifurcation', 'values', process.stderr, opts.quiet);
@@ -545,7 +546,7 @@ export async function bifurcationCommand(opts: BifurcationCommandOptions, log: (
     const before = resumed?.wall_s ?? 0;
     const save = (underWay: DiagramUnderWay<DiagramState>) => {
       const done = underWay.slices.length;
-      const header: CheckpointHeader = { format: CHECKPOINT_FORMAT, kinfire: pkg.version, command: 'bifurcation', family: familyName, raw, options, adapter: CPU, step: done, steps: n, t: values[done - 1]!, written: new Date().toISOString() };
+      const header = checkpointHeader({ command: 'bifurcation', family: familyName, raw, options, version: pkg.version, adapter: CPU, steps: n }, done, values[done - 1]!);
       const payload: BifurcationCheckpoint = { diagram: underWay, wall_s: before + (performance.now() - start) / 1000 };
       pending.writeCheckpoint(encodeCheckpoint(header, payload));
     };

@@ -62,27 +62,17 @@ export function readResumed<Host, Extra>(pending: PendingResults): Resumed<Host,
   return { header, run: p.run, extra: p.extra };
 }
 
+/** The header of a command's checkpoint at `step` (time `t`; for kinfire bifurcation, values done and the last value). */
+export function checkpointHeader(c: Omit<CommandCheckpoint, 'dt' | 'everySeconds'>, step: number, t: number): CheckpointHeader {
+  return { format: CHECKPOINT_FORMAT, kinfire: c.version, command: c.command, family: c.family, raw: c.raw, options: c.options, adapter: c.adapter, step, steps: c.steps, t, written: new Date().toISOString() };
+}
+
 /** The checkpointing of a run command: each save writes the whole checkpoint (atomically) into the working area. */
 export function commandCheckpointing<Host, Extra>(pending: PendingResults, c: CommandCheckpoint, extra: () => Extra, from?: SavedRun<Host>): RunCheckpointing<Host> {
   return {
     everySeconds: c.everySeconds,
     ...(from ? { from } : {}),
-    save: (run) => {
-      const header: CheckpointHeader = {
-        format: CHECKPOINT_FORMAT,
-        kinfire: c.version,
-        command: c.command,
-        family: c.family,
-        raw: c.raw,
-        options: c.options,
-        adapter: c.adapter,
-        step: run.solver.step,
-        steps: c.steps,
-        t: run.solver.step * c.dt,
-        written: new Date().toISOString(),
-      };
-      pending.writeCheckpoint(encodeCheckpoint(header, { run, extra: extra() }));
-    },
+    save: (run) => pending.writeCheckpoint(encodeCheckpoint(checkpointHeader(c, run.solver.step, run.solver.step * c.dt), { run, extra: extra() })),
   };
 }
 

@@ -29,7 +29,7 @@ import { runCommand } from './runCommand';
 import { parseCheckpointEvery } from './checkpointing';
 import { steadyResult } from './steadyCommand';
 import { groupName, type GroupOutcome, groupPoints, removeFinishedGroups, runNnlifGroup } from './sweepBatch';
-import { countsText, loadSweepSpec, studyPointOptions, resolveShard, type Shard, shardPoints, type SweepPlan, type SweepPoint } from './sweepSpec';
+import { listText, loadSweepSpec, studyPointOptions, resolveShard, type Shard, shardPoints, type SweepPlan, type SweepPoint } from './sweepSpec';
 import { registerSweepSlurm } from './sweepSlurm';
 
 export interface SweepOptions {
@@ -89,7 +89,7 @@ async function runPoint(plan: SweepPlan, point: SweepPoint, out: string, quiet: 
     return result.ok ? 'ok' : 'stopped';
   }
   if (plan.command === 'compare') {
-    const { result } = await compareCommand({ out, quiet, raw: point.raw, ...(o.counts !== undefined ? { counts: countsText(o.counts)! } : {}), ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery as number } : {}) }, log);
+    const { result } = await compareCommand({ ...run, raw: point.raw, ...(o.counts !== undefined ? { counts: listText(o.counts)! } : {}) }, log);
     return result.ok ? 'ok' : 'stopped';
   }
   if (plan.command === 'bifurcation') {

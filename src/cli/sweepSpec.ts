@@ -77,8 +77,6 @@ const optionSchemas = {
 
 /** A list option of a spec (compare's counts, the study's ε and grids) as the command line gives it: "a,b,c". */
 export const listText = (list: unknown): string | undefined => (list === undefined ? undefined : Array.isArray(list) ? list.join(',') : String(list));
-/** A compare sweep's counts as the command line gives them. */
-export const countsText = listText;
 
 /** The options of `kinfire study` for a study point (all but the folder and the config). */
 export function studyPointOptions(o: Record<string, unknown>): { eps?: string; grids?: string; t0?: string; checkpointEvery?: number } {
@@ -199,7 +197,7 @@ export function checkPointConfig(command: SweepCommandName, raw: Record<string, 
     return;
   }
   if (command === 'compare') {
-    checkCompareInput(raw, countsText(options.counts));
+    checkCompareInput(raw, listText(options.counts));
     return;
   }
   if (command === 'study') {

@@ -113,6 +113,16 @@ export function studyScalars(report: { grids?: { grid: { nv: number; ng: number 
   return out;
 }
 
+/** The commands whose points write one JSON report of their own (not summary.json): its file, the point's result, its scalars. */
+const REPORTS: Record<string, { file: string; result(report: Record<string, unknown>): string | null; scalars(report: Record<string, unknown>): Record<string, Scalar> }> = {
+  bifurcation: { file: 'bifurcation.json', result: () => 'ok', scalars: (r) => bifurcationScalars(r as Parameters<typeof bifurcationScalars>[0]) },
+  compare: { file: 'compare.json', result: (r) => (typeof r.status === 'string' ? r.status : null), scalars: (r) => compareScalars(r as Parameters<typeof compareScalars>[0]) },
+  study: { file: 'study.json', result: (r) => (r.ok ? 'ok' : 'stopped'), scalars: (r) => studyScalars(r as Parameters<typeof studyScalars>[0]) },
+};
+
+/** The quantity each command's figure shows by default: the first of these its points have. */
+const MAIN_QUANTITIES: Record<string, string[]> = { steady: ['n_stable'], particles: ['N_mean', 'N_final'], bifurcation: ['n_folds'], compare: ['L1_hist_exponent'], study: ['rate_n_L1_T'] };
+
 export interface CollectedRow {
   id: string;
   index: number;
@@ -124,8 +134,6 @@ export interface CollectedRow {
   folder: string;
   /** steady: every state (N of the first population, stable) for the figure */
   states?: { N: number; stable: boolean }[];
-  /** bifurcation: its folds' parameter values, for the figure */
-  folds?: number[];
 }
 
 function readJson(path: string): Record<string, unknown> | null {
@@ -152,30 +160,12 @@ export function collectRows(folder: SweepFolder, manifest: SweepManifest): Colle
       }
       return row;
     }
-    if (manifest.command === 'bifurcation') {
-      const report = readJson(join(dir, 'bifurcation.json')) as { states?: { N: number[] }[]; folds?: DiagramPoint[]; wall_s?: number } | null;
-      row.result = report ? 'ok' : null;
+    const reader = REPORTS[manifest.command];
+    if (reader) {
+      const report = readJson(join(dir, reader.file));
       if (report) {
-        row.scalars = bifurcationScalars(report);
-        row.folds = (report.folds ?? []).filter((f) => f.kind === 'fold').map((f) => f.param);
-        row.wall_s = typeof report.wall_s === 'number' ? report.wall_s : null;
-      }
-      return row;
-    }
-    if (manifest.command === 'study') {
-      const report = readJson(join(dir, 'study.json')) as (Parameters<typeof studyScalars>[0] & { ok?: boolean; wall_s?: number }) | null;
-      row.result = report ? (report.ok ? 'ok' : 'stopped') : null;
-      if (report) {
-        row.scalars = studyScalars(report);
-        row.wall_s = typeof report.wall_s === 'number' ? report.wall_s : null;
-      }
-      return row;
-    }
-    if (manifest.command === 'compare') {
-      const report = readJson(join(dir, 'compare.json')) as (Parameters<typeof compareScalars>[0] & { status?: string; wall_s?: number }) | null;
-      row.result = typeof report?.status === 'string' ? report.status : null;
-      if (report) {
-        row.scalars = compareScalars(report);
+        row.result = reader.result(report);
+        row.scalars = reader.scalars(report);
         row.wall_s = typeof report.wall_s === 'number' ? report.wall_s : null;
       }
       return row;
@@ -208,7 +198,7 @@ export function sweepCsv(manifest: SweepManifest, rows: CollectedRow[]): string 
 /** The quantity a figure shows by default. */
 export function mainQuantity(command: string, rows: CollectedRow[]): string {
   const has = (k: string) => rows.some((r) => typeof r.scalars[k] === 'number');
-  const wanted = command === 'steady' ? ['n_stable'] : command === 'particles' ? ['N_mean', 'N_final'] : command === 'bifurcation' ? ['n_folds'] : command === 'compare' ? ['L1_hist_exponent'] : command === 'study' ? ['rate_n_L1_T'] : ['N_final'];
+  const wanted = MAIN_QUANTITIES[command] ?? ['N_final'];
   return wanted.find(has) ?? wanted[0]!;
 }
 
@@ -244,7 +234,7 @@ export function sweepFigure(manifest: SweepManifest, rows: CollectedRow[], quant
     }
     if (manifest.command === 'bifurcation' && quantity === 'n_folds') {
       // Every fold's parameter value against the key: the fold curves of a two-parameter bifurcation map.
-      const folds = done.flatMap((r) => (r.folds ?? []).map((f) => [asNumber(r.values[key]), f] as const));
+      const folds = done.flatMap((r) => Object.entries(r.scalars).filter(([k]) => /^fold_\d+_param$/.test(k)).map(([, f]) => [asNumber(r.values[key]), asNumber(f)] as const));
       if (!folds.length) return { png: null, what: 'no fold at any finished point' };
       return {
         png: renderLinePlotPng([{ x: folds.map((p) => p[0]), y: folds.map((p) => p[1]), label: 'fold (saddle-node)', line: false, marker: 'diamond', colour: '#222222' }], { title, xLabel: key, yLabel: `${String(manifest.options.param ?? 'the parameter')} at the folds` }),
@@ -317,7 +307,7 @@ export function collectSweep(folder: SweepFolder, manifest: SweepManifest, versi
     hash: manifest.hash,
     counts,
     figure: figure.png ? { file: 'sweep.png', shows: figure.what } : { file: null, why: figure.what },
-    points: rows.map(({ states: _states, folds: _folds, ...r }) => r),
+    points: rows.map(({ states: _states, ...r }) => r),
   };
   writeFileAtomic(join(folder.dir, 'sweep.json'), `${JSON.stringify(json, null, 2)}\n`);
   return { rows, counts, figure: figure.what, files };
