@@ -51,6 +51,25 @@ function expectWorkingAreaWithCheckpoint(cut: string): void {
   expect(existsSync(join(root, working[0]!, 'checkpoint.bin'))).toBe(true);
 }
 
+/**
+ * Kills `kinfire <command> … --out cut` with SIGKILL past `tenth` tenths of its progress (see runAndStop), checks that
+ * only its working area is left, holding its last periodic checkpoint, and resumes it; returns once the resume succeeded.
+ */
+async function killAndResume(command: string, args: string[], cut: string, tenth: number, label?: string | RegExp): Promise<void> {
+  const killed = await runAndStop(command, [...args, '--out', cut], 'SIGKILL', tenth, label);
+  expect(killed.code).toBeNull();
+  expectWorkingAreaWithCheckpoint(cut);
+  const resumed = kinfire('resume', cut, '--quiet');
+  expect(resumed.code, resumed.stderr).toBe(0);
+}
+
+/** The folder `name` of the uninterrupted `kinfire <command> …`, run by the first test that needs it. */
+function uninterrupted(name: string, command: string, args: string[]): string {
+  const whole = join(root, name);
+  if (!existsSync(whole)) expect(kinfire(command, ...args, '--out', whole, '--quiet').code).toBe(0);
+  return whole;
+}
+
 const withoutWallTimes = (path: string) => {
   const s = JSON.parse(readFileSync(path, 'utf8'));
   delete s.wall_s;
@@ -205,15 +224,10 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
   });
 
   it('kinfire study eps: after SIGKILL once its second run has ended, the last periodic checkpoint (every 0.02 s) survives, and resume finishes the study bitwise', async () => {
-    const whole = join(root, 'study-whole');
-    if (!existsSync(whole)) expect(kinfire('study', ...STUDY_ARGS, '--out', whole, '--quiet').code).toBe(0);
+    const whole = uninterrupted('study-whole', 'study', STUDY_ARGS);
     const cut = join(root, 'study-killed');
     // killed as its second run begins: 2 of 3 runs is past 6 tenths, 1 of 3 is not
-    const killed = await runAndStop('study', [...STUDY_ARGS, '--out', cut, '--checkpoint-every', '0.02'], 'SIGKILL', 6, /^study: run (\d+)\/(\d+)/gm);
-    expect(killed.code).toBeNull();
-    expectWorkingAreaWithCheckpoint(cut);
-    const resumed = kinfire('resume', cut, '--quiet');
-    expect(resumed.code, resumed.stderr).toBe(0);
+    await killAndResume('study', [...STUDY_ARGS, '--checkpoint-every', '0.02'], cut, 6, /^study: run (\d+)\/(\d+)/gm);
     expectSameStudy(whole, cut);
   });
 
@@ -222,8 +236,7 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
     const [name, command, args, , marker] = MODELS[k]!;
     it(`${name}: after SIGKILL the last periodic checkpoint survives, and resume finishes the run bitwise`, async () => {
       const tag = name.replace(/\W+/g, '-');
-      const whole = join(root, `${tag}-whole`);
-      if (!existsSync(whole)) expect(kinfire(command, ...args, '--out', whole, '--quiet').code).toBe(0);
+      const whole = uninterrupted(`${tag}-whole`, command, args);
       const cut = join(root, `${tag}-killed`);
       const killed = await runAndStop(command, [...args, '--out', cut, '--checkpoint-every', '0.2'], 'SIGKILL', 5);
       expect(killed.code).toBeNull();
@@ -270,11 +283,7 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
     const ref = kinfire('compare', ...args, '--out', whole, '--quiet');
     expect(ref.code, ref.stderr).toBe(0);
     const cut = join(root, 'compare-nnlif-killed');
-    const killed = await runAndStop('compare', [...args, '--out', cut, '--checkpoint-every', '0.2'], 'SIGKILL', 5, 'particles 1000');
-    expect(killed.code).toBeNull();
-    expectWorkingAreaWithCheckpoint(cut);
-    const resumed = kinfire('resume', cut, '--quiet');
-    expect(resumed.code, resumed.stderr).toBe(0);
+    await killAndResume('compare', [...args, '--checkpoint-every', '0.2'], cut, 5, 'particles 1000');
     expectSameComparison(whole, cut);
   });
   // kinfire bifurcation (the vc limit, on the CPU): a stop is taken between two parameter values
@@ -313,8 +322,7 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
   });
 
   it('kinfire bifurcation: Ctrl+C twice during a value (a hard stop) still keeps the values done, and resume finishes the diagram bitwise', async () => {
-    const whole = join(root, 'bifurcation-whole');
-    if (!existsSync(whole)) expect(kinfire('bifurcation', ...BIFURCATION_ARGS, '--out', whole, '--quiet').code).toBe(0);
+    const whole = uninterrupted('bifurcation-whole', 'bifurcation', BIFURCATION_ARGS);
     const cut = join(root, 'bifurcation-twice');
     // both signals come while the fourth value is computed (the computation is synchronous): they are taken together after it
     const stopped = await new Promise<{ code: number | null; stderr: string }>((done, reject) => {
@@ -341,14 +349,9 @@ describe('checkpoint and resume (kinfire run, particles, field, neurons, study, 
   });
 
   it('kinfire bifurcation: after SIGKILL the last periodic checkpoint survives, and resume finishes the diagram bitwise', async () => {
-    const whole = join(root, 'bifurcation-whole');
-    if (!existsSync(whole)) expect(kinfire('bifurcation', ...BIFURCATION_ARGS, '--out', whole, '--quiet').code).toBe(0);
+    const whole = uninterrupted('bifurcation-whole', 'bifurcation', BIFURCATION_ARGS);
     const cut = join(root, 'bifurcation-killed');
-    const killed = await runAndStop('bifurcation', [...BIFURCATION_ARGS, '--out', cut, '--checkpoint-every', '0.01'], 'SIGKILL', 6, BIFURCATION_PROGRESS);
-    expect(killed.code).toBeNull();
-    expectWorkingAreaWithCheckpoint(cut);
-    const resumed = kinfire('resume', cut, '--quiet');
-    expect(resumed.code, resumed.stderr).toBe(0);
+    await killAndResume('bifurcation', [...BIFURCATION_ARGS, '--checkpoint-every', '0.01'], cut, 6, BIFURCATION_PROGRESS);
     expectSameDiagram(whole, cut);
   });
 });
